@@ -1,0 +1,109 @@
+import pg from 'pg'
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
+import { DEFAULT_SOURCE_URL, DEFAULT_TARGET_URL, withDatabase } from '../../config/connections.js'
+import { redactUrl } from '../../config/redact.js'
+import { generateFixture } from '../../fixture/generate-fixture.js'
+import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
+import { runMigration } from '../../pipeline/run-migration.js'
+import { renderSummaryLine } from '../../report/run-report.js'
+import { logLine, withProgress } from '../progress.js'
+
+interface DemoArgs {
+  articles: number
+  seed: number
+  source?: string
+  target?: string
+}
+
+const DEMO_SOURCE_DB = 'dhm_demo_legacy'
+const DEMO_TARGET_DB = 'dhm_demo'
+
+export const demoCommand: CommandModule<object, DemoArgs> = {
+  command: 'demo',
+  describe:
+    'Build a sample Drupal 7 database, migrate it twice (the second run changes nothing), show an article',
+  builder: (y: Argv) =>
+    y
+      .option('articles', {
+        type: 'number',
+        default: 3000,
+        describe: 'Articles in the sample legacy database',
+      })
+      .option('seed', {
+        type: 'number',
+        default: 1,
+        describe: 'Seed of the generator (same seed, same data)',
+      })
+      .example(
+        'npm run demo',
+        `Sample site into MariaDB "${DEMO_SOURCE_DB}", migrated into Postgres "${DEMO_TARGET_DB}"`,
+      ) as unknown as Argv<DemoArgs>,
+  handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
+    // The demo uses its own databases on the given (or local) servers, never the configured ones.
+    const sourceUrl = withDatabase(args.source ?? DEFAULT_SOURCE_URL, DEMO_SOURCE_DB)
+    const targetUrl = withDatabase(args.target ?? DEFAULT_TARGET_URL, DEMO_TARGET_DB)
+    const serverUrl = new URL(sourceUrl)
+    serverUrl.pathname = '/'
+
+    logLine(`1/4 generating a sample Drupal 7 site with ${args.articles} articles in ${redactUrl(sourceUrl)}`)
+    const fixture = await generateFixture({
+      url: serverUrl.toString(),
+      database: DEMO_SOURCE_DB,
+      articles: args.articles,
+      seed: args.seed,
+    })
+    logLine(`    ${fixture.nodes} nodes (${fixture.articles} articles, ${fixture.liveArticles} live)`)
+
+    logLine(`2/4 recreating the target database ${redactUrl(targetUrl)}`)
+    await recreateDatabase(targetUrl)
+
+    const mapping = await loadMapping(DEFAULT_MAPPING_FILE)
+    const migrate = (title: string) =>
+      withProgress(title, {}, (onEvent) =>
+        runMigration({ mapping, mappingFile: DEFAULT_MAPPING_FILE, sourceUrl, targetUrl, onEvent }),
+      )
+    logLine('3/4 dhm migrate (schema migrations are applied first)')
+    const first = await migrate('Migrating bne (first run)')
+    process.stdout.write(`first run:  ${renderSummaryLine(first.summary)}\n`)
+    logLine('4/4 dhm migrate again: nothing changed in the source, so nothing is written')
+    const second = await migrate('Migrating bne (second run)')
+    process.stdout.write(`second run: ${renderSummaryLine(second.summary)}\n`)
+
+    const sample = await sampleLegacyRow(targetUrl)
+    if (sample) {
+      process.stdout.write('\nOne article as the old front end sees it (view legacy_article):\n')
+      for (const [k, v] of Object.entries(sample)) {
+        const text = v instanceof Date ? v.toISOString() : Array.isArray(v) ? `{${v.join(',')}}` : String(v)
+        process.stdout.write(`  ${k.padEnd(16)} ${text.replace(/\s+/g, ' ').slice(0, 90)}\n`)
+      }
+    }
+    process.stdout.write(
+      `\nReport: ${second.reportDir}/summary.json\nNext: point DRUPAL_DATABASE_URL and DATABASE_URL at your own databases and run "npx dhm migrate --dry-run" (README: "Your own site").\n`,
+    )
+  },
+}
+
+async function recreateDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1)
+  const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres') })
+  await admin.connect()
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)
+  } finally {
+    await admin.end()
+  }
+}
+
+async function sampleLegacyRow(url: string): Promise<Record<string, unknown> | null> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query(
+      'SELECT * FROM legacy_article WHERE cardinality(section_ids) > 1 ORDER BY id LIMIT 1',
+    )
+    return rows[0] ?? null
+  } finally {
+    await client.end()
+  }
+}

@@ -1,0 +1,99 @@
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { redactSecrets } from '../config/redact.js'
+import { ConfigError, EXIT, ExitError, InternalError, LockedError } from '../errors.js'
+import { SchemaMigrationError } from '../load/schema-migration-errors.js'
+import { demoCommand } from './commands/demo.js'
+import { migrateCommand } from './commands/migrate.js'
+
+const EPILOG = `Exit codes (shared by every command):
+  0  clean run
+  1  error (database unreachable, query failed, interrupted)
+  2  bad usage or configuration (flags, mapping file, source schema)
+  3  finished, but some rows were rejected (see reports/<run>/rejects.ndjson)
+
+Connections: --source / DRUPAL_DATABASE_URL (MySQL/MariaDB, read only) and --target / DATABASE_URL
+(Postgres). A .env file in the working directory is read if present.`
+
+/** The only place that exits: parse, run the command, map errors to exit codes. */
+export async function main(argv: string[]): Promise<number> {
+  let verbose = argv.includes('--verbose')
+  try {
+    await yargs(argv)
+      .scriptName('dhm')
+      .usage(
+        'dhm <command> [options]\n\nMove a Drupal 7 site into a Prisma-owned Postgres schema for a headless front end.',
+      )
+      .option('source', {
+        type: 'string',
+        describe: 'Drupal 7 database URL (mysql://user:pass@host:3306/db)',
+        global: true,
+      })
+      .option('target', {
+        type: 'string',
+        describe: 'Postgres URL (postgresql://user@host:5432/db)',
+        global: true,
+      })
+      .option('verbose', {
+        type: 'boolean',
+        default: false,
+        describe: 'Print stack traces on errors',
+        global: true,
+      })
+      .command(migrateCommand)
+      .command(demoCommand)
+      .demandCommand(1, 'Name a command, e.g. "dhm migrate". See "dhm --help".')
+      .strict()
+      .epilog(EPILOG)
+      .wrap(Math.min(110, process.stdout.columns || 110))
+      .fail((message, error) => {
+        if (error) throw error
+        throw new ConfigError(`${message}\nRun "dhm --help" for usage.`)
+      })
+      .middleware((args) => {
+        verbose = Boolean(args.verbose)
+      })
+      .parseAsync()
+    return EXIT.ok
+  } catch (error) {
+    return report(error, verbose)
+  }
+}
+
+function report(error: unknown, verbose: boolean): number {
+  if (error instanceof ExitError) {
+    if (error.message) process.stderr.write(`${redactSecrets(error.message)}\n`)
+    return error.code
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  const showStack =
+    verbose || error instanceof InternalError || !(error instanceof Error) || isUnexpected(error)
+  process.stderr.write(`dhm: ${redactSecrets(message)}\n`)
+  if (showStack && error instanceof Error && error.stack) {
+    process.stderr.write(`${redactSecrets(error.stack)}\n`)
+    if (error.cause instanceof Error && error.cause.stack)
+      process.stderr.write(`caused by: ${redactSecrets(error.cause.stack)}\n`)
+  }
+  if (error instanceof ConfigError) return EXIT.usage
+  if (error instanceof LockedError) return EXIT.locked
+  return EXIT.error
+}
+
+/** Errors we did not raise ourselves: worth a stack even without --verbose. */
+function isUnexpected(error: Error): boolean {
+  return (
+    ![
+      'ConfigError',
+      'MappingError',
+      'SourceQueryError',
+      'TargetError',
+      'LockedError',
+      'SourceSchemaError',
+    ].includes(error.name) &&
+    !(error instanceof ConfigError) &&
+    !(error instanceof SchemaMigrationError) &&
+    error.name !== 'Error'
+  )
+}
+
+process.exitCode = await main(hideBin(process.argv))

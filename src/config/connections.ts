@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs'
+import { ConfigError } from '../errors.js'
+import { registerSecret } from './redact.js'
+
+/** Where the legacy site lives when nothing says otherwise: the local MariaDB, database `drupal`. */
+export const DEFAULT_SOURCE_URL = 'mysql://root@127.0.0.1:3306/drupal'
+/** The local Postgres, database `dhm`; created on first use if missing. */
+export const DEFAULT_TARGET_URL = 'postgresql://postgres@127.0.0.1:5432/dhm'
+
+export interface Connections {
+  readonly sourceUrl: string
+  readonly targetUrl: string
+}
+
+/**
+ * Resolve connection URLs: flag, then environment (DRUPAL_DATABASE_URL / DATABASE_URL, with `.env`
+ * in the working directory read if present), then the local defaults.
+ */
+export function resolveConnections(flags: { source?: string; target?: string }): Connections {
+  loadDotEnv()
+  const sourceUrl = flags.source ?? process.env.DRUPAL_DATABASE_URL ?? DEFAULT_SOURCE_URL
+  const targetUrl = flags.target ?? process.env.DATABASE_URL ?? DEFAULT_TARGET_URL
+  checkUrl(sourceUrl, ['mysql:', 'mariadb:'], '--source / DRUPAL_DATABASE_URL')
+  checkUrl(targetUrl, ['postgres:', 'postgresql:'], '--target / DATABASE_URL')
+  return { sourceUrl, targetUrl }
+}
+
+let dotEnvLoaded = false
+function loadDotEnv(): void {
+  if (dotEnvLoaded) return
+  dotEnvLoaded = true
+  if (existsSync('.env')) process.loadEnvFile('.env')
+}
+
+function checkUrl(url: string, protocols: readonly string[], what: string): void {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new ConfigError(
+      `${what} is not a URL. Expected e.g. ${protocols[0]}//user:password@host:port/database`,
+    )
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${what} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+  }
+  if (parsed.pathname.replace(/^\//, '') === '') {
+    throw new ConfigError(`${what} names no database. Add it to the URL: ${protocols[0]}//host/DATABASE`)
+  }
+  registerSecret(decodeURIComponent(parsed.password))
+}
+
+/** The database name in a connection URL. */
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''))
+}
+
+/** The same URL pointing at another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url)
+  u.pathname = `/${encodeURIComponent(database)}`
+  return u.toString()
+}

@@ -1,0 +1,61 @@
+/**
+ * What the extractor hands to the transformer: one Drupal 7 node with everything the mapping needs,
+ * still spelled the Drupal way. Names change at the transform boundary only.
+ */
+
+/** A column value as mysql2 returns it (BIGINT and DECIMAL as strings, blobs decoded to text). */
+export type D7Value = string | number | null
+
+/** One field item (one delta) with its columns keyed by the short name: `tid`, `value`, `fid`… */
+export interface D7FieldItem {
+  readonly delta: number
+  readonly language: string
+  readonly values: Readonly<Record<string, D7Value>>
+}
+
+export interface D7Term {
+  readonly tid: number
+  readonly name: string
+  readonly vocabulary: string
+}
+
+export interface D7File {
+  readonly fid: number
+  readonly uri: string
+  readonly filename: string
+  readonly filemime: string
+  readonly filesize: number
+  readonly status: number
+}
+
+export interface D7Alias {
+  readonly pid: number
+  readonly alias: string
+  readonly language: string
+}
+
+export interface D7NodeBundle {
+  readonly nid: number
+  readonly vid: number
+  readonly type: string
+  readonly language: string
+  readonly title: string
+  readonly uid: number
+  readonly status: number
+  readonly created: number
+  readonly changed: number
+  readonly promote: number
+  readonly sticky: number
+  readonly tnid: number
+  /** Current-revision, non-deleted field items per field name, in delta order. */
+  readonly fields: Readonly<Record<string, readonly D7FieldItem[]>>
+  readonly workflow: { readonly sid: number; readonly stamp: number } | null
+  readonly publicationDate: number | null
+  /** Every alias of `node/<nid>`, newest (highest pid) first. */
+  readonly aliases: readonly D7Alias[]
+  /** Terms and files referenced by this node's fields, resolved in bulk per batch. */
+  readonly terms: Readonly<Record<number, D7Term>>
+  readonly files: Readonly<Record<number, D7File>>
+  /** Rows of non-translatable fields in a language other than `und`: ignored, counted. */
+  readonly strayLanguageRows: number
+}

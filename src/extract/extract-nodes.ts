@@ -1,0 +1,252 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import type { CompiledMapping } from '../mapping/compile.js'
+import type { D7Alias, D7FieldItem, D7File, D7NodeBundle, D7Term, D7Value } from './d7-types.js'
+import { explainSourceError, quoteIdent, type SourceConnection } from './source-db.js'
+import type { SourceLayout } from './source-schema.js'
+
+export const DEFAULT_BATCH_SIZE = 2000
+
+export interface ExtractOptions {
+  readonly mapping: CompiledMapping
+  readonly layout: SourceLayout
+  readonly batchSize?: number
+  /** Stop after this many nodes (trial runs). */
+  readonly limit?: number
+  /** Only these nids (verify --ids, tests). */
+  readonly ids?: readonly number[]
+  /** Start after this nid (keyset). */
+  readonly afterNid?: number
+  /** For error messages only. */
+  readonly sourceUrl: string
+}
+
+interface NodeRow {
+  nid: number
+  vid: number
+  type: string
+  language: string
+  title: string
+  uid: number
+  status: number
+  created: number
+  changed: number
+  promote: number
+  sticky: number
+  tnid: number
+}
+
+/**
+ * Read nodes of the mapped bundles in nid order, a batch at a time: one keyset query on `node`,
+ * then one query per needed table bounded by the batch's nid range (never one per node). Terms
+ * and files referenced by a batch are resolved in one query each.
+ */
+export async function* extractNodes(
+  conn: SourceConnection,
+  opts: ExtractOptions,
+): AsyncGenerator<readonly D7NodeBundle[]> {
+  const batchSize = opts.batchSize ?? 2000
+  let after = opts.afterNid ?? 0
+  let remaining = opts.limit ?? Number.POSITIVE_INFINITY
+  const ids = opts.ids ? [...new Set(opts.ids)].sort((a, b) => a - b) : null
+  while (remaining > 0) {
+    const size = Math.min(batchSize, remaining)
+    const nodes = await query<NodeRow>(
+      conn,
+      opts.sourceUrl,
+      `SELECT nid, vid, type, language, title, uid, status, created, changed, promote, sticky, tnid
+       FROM node WHERE type IN (?) AND nid > ?${ids ? ' AND nid IN (?)' : ''} ORDER BY nid LIMIT ?`,
+      ids
+        ? [opts.mapping.source.bundles, after, ids.length ? ids : [0], size]
+        : [opts.mapping.source.bundles, after, size],
+    )
+    if (nodes.length === 0) return
+    after = nodes[nodes.length - 1]?.nid ?? after
+    remaining -= nodes.length
+    yield await readBatch(conn, nodes, opts)
+    if (nodes.length < size) return
+  }
+}
+
+async function readBatch(
+  conn: SourceConnection,
+  nodes: NodeRow[],
+  opts: ExtractOptions,
+): Promise<D7NodeBundle[]> {
+  const { layout, mapping } = opts
+  const lo = nodes[0]?.nid ?? 0
+  const hi = nodes[nodes.length - 1]?.nid ?? 0
+  const byNid = new Map(nodes.map((n) => [n.nid, n]))
+  const fields = new Map<number, Record<string, D7FieldItem[]>>()
+  const stray = new Map<number, number>()
+  const tids = new Set<number>()
+  const fids = new Set<number>()
+
+  for (const field of Object.values(layout.fields)) {
+    const cols = Object.entries(field.columns)
+    const select = cols.map(([, real]) => `f.${quoteIdent(real)}`).join(', ')
+    const currentRevision =
+      mapping.source.fieldTables === 'revision'
+        ? ' JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id'
+        : ''
+    const rows = await query<RowDataPacket>(
+      conn,
+      opts.sourceUrl,
+      `SELECT f.entity_id, f.language, f.delta${select ? `, ${select}` : ''}
+       FROM ${quoteIdent(field.table)} f${currentRevision}
+       WHERE f.entity_type = 'node' AND f.entity_id BETWEEN ? AND ? AND f.deleted = 0
+       ORDER BY f.entity_id, f.delta`,
+      [lo, hi],
+    )
+    for (const row of rows) {
+      const nid = Number(row.entity_id)
+      const node = byNid.get(nid)
+      if (!node) continue
+      const language = String(row.language)
+      // Non-translatable fields live in `und`; rows in other languages are leftovers: ignore, count.
+      const wantedLanguage = field.translatable
+        ? language === node.language || language === 'und'
+        : language === 'und'
+      if (!wantedLanguage) {
+        stray.set(nid, (stray.get(nid) ?? 0) + 1)
+        continue
+      }
+      const values: Record<string, D7Value> = {}
+      for (const [short, real] of cols) values[short] = toValue(row[real])
+      const perNode = fields.get(nid) ?? {}
+      const list = perNode[field.name] ?? []
+      list.push({ delta: Number(row.delta), language, values })
+      perNode[field.name] = list
+      fields.set(nid, perNode)
+      if (field.termColumn) addId(tids, values[field.termColumn])
+      if (field.fileColumn) addId(fids, values[field.fileColumn])
+    }
+  }
+
+  const workflow = new Map<number, { sid: number; stamp: number }>()
+  if (layout.needsWorkflow) {
+    for (const r of await query<RowDataPacket>(
+      conn,
+      opts.sourceUrl,
+      'SELECT nid, sid, stamp FROM workflow_node WHERE nid BETWEEN ? AND ?',
+      [lo, hi],
+    )) {
+      workflow.set(Number(r.nid), { sid: Number(r.sid), stamp: Number(r.stamp) })
+    }
+  }
+  const published = new Map<number, number>()
+  if (layout.needsPublicationDate) {
+    for (const r of await query<RowDataPacket>(
+      conn,
+      opts.sourceUrl,
+      'SELECT nid, published_at FROM publication_date WHERE nid BETWEEN ? AND ?',
+      [lo, hi],
+    )) {
+      published.set(Number(r.nid), Number(r.published_at))
+    }
+  }
+  const aliases = new Map<number, D7Alias[]>()
+  if (layout.needsAliases) {
+    const rows = await query<RowDataPacket>(
+      conn,
+      opts.sourceUrl,
+      'SELECT pid, source, alias, language FROM url_alias WHERE source IN (?) ORDER BY pid DESC',
+      [nodes.map((n) => `node/${n.nid}`)],
+    )
+    for (const r of rows) {
+      const nid = Number(String(r.source).slice(5))
+      const list = aliases.get(nid) ?? []
+      list.push({ pid: Number(r.pid), alias: String(r.alias), language: String(r.language) })
+      aliases.set(nid, list)
+    }
+  }
+  const terms = new Map<number, D7Term>()
+  if (tids.size > 0) {
+    for (const r of await query<RowDataPacket>(
+      conn,
+      opts.sourceUrl,
+      `SELECT t.tid, t.name, v.machine_name AS vocabulary
+       FROM taxonomy_term_data t JOIN taxonomy_vocabulary v ON v.vid = t.vid WHERE t.tid IN (?)`,
+      [[...tids]],
+    )) {
+      terms.set(Number(r.tid), { tid: Number(r.tid), name: String(r.name), vocabulary: String(r.vocabulary) })
+    }
+  }
+  const files = new Map<number, D7File>()
+  if (fids.size > 0) {
+    for (const r of await query<RowDataPacket>(
+      conn,
+      opts.sourceUrl,
+      'SELECT fid, uri, filename, filemime, filesize, status FROM file_managed WHERE fid IN (?)',
+      [[...fids]],
+    )) {
+      files.set(Number(r.fid), {
+        fid: Number(r.fid),
+        uri: String(r.uri),
+        filename: String(r.filename),
+        filemime: String(r.filemime),
+        filesize: Number(r.filesize),
+        status: Number(r.status),
+      })
+    }
+  }
+
+  return nodes.map((n): D7NodeBundle => {
+    const nodeFields = fields.get(n.nid) ?? {}
+    const nodeTerms: Record<number, D7Term> = {}
+    const nodeFiles: Record<number, D7File> = {}
+    for (const [name, items] of Object.entries(nodeFields)) {
+      const f = layout.fields[name]
+      for (const item of items) {
+        const tid = f?.termColumn ? Number(item.values[f.termColumn]) : Number.NaN
+        const term = terms.get(tid)
+        if (term) nodeTerms[tid] = term
+        const fid = f?.fileColumn ? Number(item.values[f.fileColumn]) : Number.NaN
+        const file = files.get(fid)
+        if (file) nodeFiles[fid] = file
+      }
+    }
+    return {
+      nid: Number(n.nid),
+      vid: Number(n.vid),
+      type: String(n.type),
+      language: String(n.language),
+      title: n.title === null ? '' : String(n.title),
+      uid: Number(n.uid),
+      status: Number(n.status),
+      created: Number(n.created),
+      changed: Number(n.changed),
+      promote: Number(n.promote),
+      sticky: Number(n.sticky),
+      tnid: Number(n.tnid),
+      fields: nodeFields,
+      workflow: workflow.get(n.nid) ?? null,
+      publicationDate: published.get(n.nid) ?? null,
+      aliases: aliases.get(n.nid) ?? [],
+      terms: nodeTerms,
+      files: nodeFiles,
+      strayLanguageRows: stray.get(n.nid) ?? 0,
+    }
+  })
+}
+
+function toValue(v: unknown): D7Value {
+  if (v === null || v === undefined) return null
+  if (typeof v === 'number' || typeof v === 'string') return v
+  if (typeof v === 'bigint') return Number(v)
+  if (Buffer.isBuffer(v)) return v.toString('utf8')
+  return String(v)
+}
+
+function addId(set: Set<number>, v: D7Value | undefined): void {
+  const n = Number(v)
+  if (Number.isInteger(n) && n > 0) set.add(n)
+}
+
+async function query<T>(conn: SourceConnection, url: string, sql: string, params: unknown[]): Promise<T[]> {
+  try {
+    const [rows] = await conn.query(sql, params)
+    return rows as T[]
+  } catch (cause) {
+    throw explainSourceError(cause, url)
+  }
+}

@@ -1,0 +1,84 @@
+import mysql from 'mysql2/promise'
+import { redactUrl } from '../config/redact.js'
+import { SourceQueryError } from '../errors.js'
+
+export type SourcePool = mysql.Pool
+export type SourceConnection = mysql.PoolConnection
+
+/**
+ * A small mysql2 pool for the legacy database. Everything the tool does there is a SELECT, so a
+ * user with SELECT privileges only is enough (and recommended).
+ */
+export function createSourcePool(url: string, connectionLimit = 4): SourcePool {
+  return mysql.createPool({
+    uri: url,
+    connectionLimit,
+    charset: 'utf8mb4_general_ci',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    dateStrings: true,
+    // Drupal keeps text in longtext/longblob; decode blobs as text where we read them explicitly.
+    typeCast: true,
+  })
+}
+
+/**
+ * A connection inside a read-only transaction with a consistent snapshot: every batch of a run
+ * sees the database as it was when the run started, even while editors keep publishing.
+ */
+export async function openSnapshot(pool: SourcePool, url: string): Promise<SourceConnection> {
+  let conn: SourceConnection
+  try {
+    conn = await pool.getConnection()
+  } catch (cause) {
+    throw explainSourceError(cause, url)
+  }
+  try {
+    await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')
+  } catch (cause) {
+    conn.release()
+    throw explainSourceError(cause, url)
+  }
+  return conn
+}
+
+/** End the snapshot transaction and give the connection back. */
+export async function closeSnapshot(conn: SourceConnection): Promise<void> {
+  try {
+    await conn.query('COMMIT')
+  } finally {
+    conn.release()
+  }
+}
+
+/** Turn a mysql2 error into one line that says what failed and what to do, without the password. */
+export function explainSourceError(cause: unknown, url: string): SourceQueryError {
+  const e = cause as { code?: string; message?: string }
+  const where = `the Drupal database at ${redactUrl(url)}`
+  const hint = 'Check --source or DRUPAL_DATABASE_URL.'
+  const msg = (() => {
+    switch (e.code) {
+      case 'ECONNREFUSED':
+        return `cannot connect to ${where}: connection refused. Is MariaDB/MySQL running? ${hint}`
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `cannot resolve the host of ${where}. ${hint}`
+      case 'ER_ACCESS_DENIED_ERROR':
+      case 'ER_DBACCESS_DENIED_ERROR':
+        return `access denied to ${where}: wrong user or password. ${hint}`
+      case 'ER_BAD_DB_ERROR':
+        return `${where} does not exist. Create it (or run "npm run fixture" for a sample) or fix the database name. ${hint}`
+      case 'ER_NO_SUCH_TABLE':
+        return `${where} lacks a table the mapping needs: ${e.message}. Is this a Drupal 7 database? Run "dhm check".`
+      default:
+        return `query on ${where} failed: ${e.code ?? ''} ${e.message ?? String(cause)}`.trim()
+    }
+  })()
+  return new SourceQueryError(msg, { cause })
+}
+
+/** Quote a MySQL identifier that was already checked against the live schema. */
+export function quoteIdent(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``
+}

@@ -1,0 +1,125 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import { SourceSchemaError } from '../errors.js'
+import { type CompiledMapping, nearest } from '../mapping/compile.js'
+import { fieldColumnName } from '../mapping/source-path.js'
+import type { SourceConnection } from './source-db.js'
+
+/** How one Drupal field is stored, as read from field_config and the table itself. */
+export interface FieldLayout {
+  readonly name: string
+  readonly table: string
+  readonly type: string
+  readonly translatable: boolean
+  readonly cardinality: number
+  /** Short column names (`value`, `tid`…) → real column names (`field_x_value`). */
+  readonly columns: Readonly<Record<string, string>>
+  /** The column holding a taxonomy term id or a file id, to resolve in bulk. */
+  readonly termColumn: string | null
+  readonly fileColumn: string | null
+}
+
+export interface SourceLayout {
+  readonly fields: Readonly<Record<string, FieldLayout>>
+  readonly needsWorkflow: boolean
+  readonly needsPublicationDate: boolean
+  readonly needsAliases: boolean
+}
+
+const TERM_TYPES = new Set(['taxonomy_term_reference'])
+const FILE_TYPES = new Set(['file', 'image'])
+
+/**
+ * Check the live source against what the mapping needs, before the first batch: every table and
+ * column must exist (with the nearest real names suggested when not). Only names that pass this
+ * check ever reach SQL, quoted.
+ */
+export async function describeSource(
+  conn: SourceConnection,
+  mapping: CompiledMapping,
+): Promise<SourceLayout> {
+  const [tableRows] = await conn.query<RowDataPacket[]>(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()',
+  )
+  const tables = new Set(tableRows.map((r) => String(r.name)))
+  const problems: string[] = []
+  const requireTable = (table: string, why: string) => {
+    if (tables.has(table)) return true
+    const hint = nearest(table, [...tables])
+    problems.push(`table ${table} (${why}) does not exist${hint ? `; did you mean ${hint}?` : ''}`)
+    return false
+  }
+  for (const t of ['node', 'node_revision']) requireTable(t, 'Drupal 7 core')
+
+  const kinds = new Set(mapping.sourcePaths.map((p) => p.kind))
+  const needsWorkflow = kinds.has('workflow') && requireTable('workflow_node', 'workflow.*')
+  const needsPublicationDate =
+    kinds.has('publication_date') && requireTable('publication_date', 'publication_date.*')
+  const needsAliases = kinds.has('alias') && requireTable('url_alias', 'alias.*')
+
+  const prefix = mapping.source.fieldTables === 'revision' ? 'field_revision_' : 'field_data_'
+  const wanted = mapping.fieldNames.filter((f) => requireTable(`${prefix}${f}`, `field ${f}`))
+  const columnsByTable = new Map<string, string[]>()
+  if (wanted.length > 0) {
+    const [colRows] = await conn.query<RowDataPacket[]>(
+      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
+       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?) ORDER BY ORDINAL_POSITION`,
+      [wanted.map((f) => `${prefix}${f}`)],
+    )
+    for (const r of colRows) {
+      const list = columnsByTable.get(String(r.t)) ?? []
+      list.push(String(r.c))
+      columnsByTable.set(String(r.t), list)
+    }
+  }
+  const config = new Map<string, { type: string; translatable: boolean; cardinality: number }>()
+  if (wanted.length > 0 && tables.has('field_config')) {
+    const [cfg] = await conn.query<RowDataPacket[]>(
+      'SELECT field_name, type, translatable, cardinality FROM field_config WHERE deleted = 0 AND field_name IN (?)',
+      [wanted],
+    )
+    for (const r of cfg) {
+      config.set(String(r.field_name), {
+        type: String(r.type),
+        translatable: Number(r.translatable) === 1,
+        cardinality: Number(r.cardinality),
+      })
+    }
+  }
+
+  const fields: Record<string, FieldLayout> = {}
+  for (const name of wanted) {
+    const table = `${prefix}${name}`
+    const real = columnsByTable.get(table) ?? []
+    const columns: Record<string, string> = {}
+    for (const c of real) if (c.startsWith(`${name}_`)) columns[c.slice(name.length + 1)] = c
+    for (const p of mapping.sourcePaths) {
+      if (p.kind !== 'field' || p.field !== name || p.column === null || p.column in columns) continue
+      const hint = nearest(p.column, Object.keys(columns))
+      problems.push(
+        `${table} has no column ${fieldColumnName(name, p.column)} (for ${name}.${p.column})` +
+          (hint
+            ? `; did you mean ${name}.${hint}?`
+            : `; it has ${Object.keys(columns).join(', ') || 'no value columns'}`),
+      )
+    }
+    const cfg = config.get(name)
+    const type = cfg?.type ?? 'unknown'
+    fields[name] = {
+      name,
+      table,
+      type,
+      translatable: cfg?.translatable ?? false,
+      cardinality: cfg?.cardinality ?? -1,
+      columns,
+      termColumn: TERM_TYPES.has(type) || (!cfg && 'tid' in columns) ? 'tid' : null,
+      fileColumn: FILE_TYPES.has(type) || (!cfg && 'fid' in columns) ? 'fid' : null,
+    }
+  }
+  if (Object.values(fields).some((f) => f.termColumn)) {
+    requireTable('taxonomy_term_data', 'term references')
+    requireTable('taxonomy_vocabulary', 'term references')
+  }
+  if (Object.values(fields).some((f) => f.fileColumn)) requireTable('file_managed', 'file and image fields')
+  if (problems.length > 0) throw new SourceSchemaError(problems)
+  return { fields, needsWorkflow, needsPublicationDate, needsAliases }
+}

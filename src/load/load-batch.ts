@@ -1,0 +1,179 @@
+import type pg from 'pg'
+import type { Article, FileRef, TermRef } from '../model/article.js'
+import type { Issue, RowOutcome } from '../transform/outcome.js'
+import { ARTICLE_COLUMNS, type ArticleRow, toArticleRow } from './article-row.js'
+
+export interface BatchResult {
+  readonly inserted: number
+  readonly updated: number
+  readonly unchanged: number
+  /** Rows the transformer rejected plus rows Postgres refused (isolated one by one). */
+  readonly rejected: readonly { readonly nid: number; readonly issues: readonly Issue[] }[]
+  readonly filtered: number
+  readonly warnings: number
+}
+
+const TERM_ROLES = [
+  ['publications', 'publication'],
+  ['sections', 'section'],
+  ['subjects', 'subject'],
+] as const
+
+const recordset = ARTICLE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')
+const insertColumns = ARTICLE_COLUMNS.filter(([n]) => n !== 'image_fid' && n !== 'pdf_fid').map(([n]) => n)
+
+const UPSERT_ARTICLES = `
+INSERT INTO article (site, ${insertColumns.join(', ')}, image_file_id, pdf_file_id)
+SELECT $1, ${insertColumns.map((c) => `a.${c}`).join(', ')}, img.id, pdf.id
+FROM jsonb_to_recordset($2::jsonb) AS a(${recordset})
+LEFT JOIN media_file img ON img.site = $1 AND img.legacy_fid = a.image_fid
+LEFT JOIN media_file pdf ON pdf.site = $1 AND pdf.legacy_fid = a.pdf_fid
+ON CONFLICT (site, legacy_nid) DO UPDATE SET
+  ${[...insertColumns, 'image_file_id', 'pdf_file_id']
+    .filter((c) => c !== 'legacy_nid')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(',\n  ')},
+  last_migrated_at = now(),
+  deleted_at = NULL
+WHERE article.content_hash IS DISTINCT FROM excluded.content_hash OR article.deleted_at IS NOT NULL
+RETURNING id, legacy_nid, (xmax = 0) AS inserted`
+
+const UPSERT_TERMS = `
+INSERT INTO term (site, legacy_tid, vocabulary, name)
+SELECT $1, t.tid, t.vocabulary, t.name FROM jsonb_to_recordset($2::jsonb) AS t(tid int, vocabulary text, name text)
+ON CONFLICT (site, legacy_tid) DO UPDATE SET vocabulary = excluded.vocabulary, name = excluded.name
+WHERE (term.vocabulary, term.name) IS DISTINCT FROM (excluded.vocabulary, excluded.name)`
+
+const UPSERT_FILES = `
+INSERT INTO media_file (site, legacy_fid, uri, url, filename, mime, size)
+SELECT $1, f.fid, f.uri, f.url, f.filename, f.mime, f.size
+FROM jsonb_to_recordset($2::jsonb) AS f(fid int, uri text, url text, filename text, mime text, size bigint)
+ON CONFLICT (site, legacy_fid) DO UPDATE SET uri = excluded.uri, url = excluded.url,
+  filename = excluded.filename, mime = excluded.mime, size = excluded.size
+WHERE (media_file.uri, media_file.url, media_file.filename, media_file.mime, media_file.size)
+  IS DISTINCT FROM (excluded.uri, excluded.url, excluded.filename, excluded.mime, excluded.size)`
+
+const REPLACE_TERMS_DELETE = 'DELETE FROM article_term WHERE article_id = ANY($1::int[])'
+const REPLACE_TERMS_INSERT = `
+INSERT INTO article_term (article_id, role, position, term_id)
+SELECT r.article_id, r.role::term_role, r.position, t.id
+FROM jsonb_to_recordset($2::jsonb) AS r(article_id int, role text, position int, tid int)
+JOIN term t ON t.site = $1 AND t.legacy_tid = r.tid`
+
+const INSERT_MESSAGES = `
+INSERT INTO migration_message (run_id, legacy_nid, level, field, reason, excerpt)
+SELECT $1, m.nid, m.level, m.field, m.reason, m.excerpt
+FROM jsonb_to_recordset($2::jsonb) AS m(nid int, level text, field text, reason text, excerpt text)`
+
+/**
+ * Write one batch of transformed rows, set-based: a handful of statements whatever the batch size.
+ * The caller owns the transaction (one per batch). Unchanged articles (same content hash) are not
+ * touched. If Postgres refuses a value, the batch is retried row by row under savepoints so that
+ * only the offending rows are rejected, with Postgres' reason.
+ */
+export async function loadBatch(
+  client: pg.ClientBase,
+  site: string,
+  runId: number | null,
+  outcomes: readonly RowOutcome[],
+): Promise<BatchResult> {
+  const ok = outcomes.flatMap((o) => (o.kind === 'ok' ? [o] : []))
+  const rejected = outcomes.flatMap((o) =>
+    o.kind === 'invalid' ? [{ nid: o.ref.nid, issues: o.issues }] : [],
+  )
+  const filtered = outcomes.filter((o) => o.kind === 'filtered').length
+
+  let written = { inserted: 0, updated: 0 }
+  await client.query('SAVEPOINT batch')
+  try {
+    written = await writeArticles(client, site, ok)
+    await client.query('RELEASE SAVEPOINT batch')
+  } catch (error) {
+    if (!isDataError(error)) throw error
+    await client.query('ROLLBACK TO SAVEPOINT batch')
+    for (const row of ok) {
+      await client.query('SAVEPOINT row')
+      try {
+        const r = await writeArticles(client, site, [row])
+        written = { inserted: written.inserted + r.inserted, updated: written.updated + r.updated }
+        await client.query('RELEASE SAVEPOINT row')
+      } catch (rowError) {
+        if (!isDataError(rowError)) throw rowError
+        await client.query('ROLLBACK TO SAVEPOINT row')
+        rejected.push({
+          nid: row.ref.nid,
+          issues: [
+            {
+              field: '(target)',
+              reason: `Postgres refused the row: ${(rowError as Error).message}`,
+              excerpt: null,
+            },
+          ],
+        })
+      }
+    }
+  }
+  const loadedRows = ok.length - rejected.filter((r) => ok.some((o) => o.ref.nid === r.nid)).length
+
+  const warnings = ok.flatMap((o) => o.warnings.map((w) => ({ nid: o.ref.nid, level: 'warning', ...w })))
+  if (runId !== null) {
+    const messages = [
+      ...rejected.flatMap((r) => r.issues.map((i) => ({ nid: r.nid, level: 'error', ...i }))),
+      ...warnings,
+    ]
+    if (messages.length > 0) await client.query(INSERT_MESSAGES, [runId, JSON.stringify(messages)])
+  }
+  return {
+    inserted: written.inserted,
+    updated: written.updated,
+    unchanged: loadedRows - written.inserted - written.updated,
+    rejected,
+    filtered,
+    warnings: warnings.length,
+  }
+}
+
+async function writeArticles(
+  client: pg.ClientBase,
+  site: string,
+  ok: readonly Extract<RowOutcome, { kind: 'ok' }>[],
+): Promise<{ inserted: number; updated: number }> {
+  if (ok.length === 0) return { inserted: 0, updated: 0 }
+  const terms = new Map<number, TermRef>()
+  const files = new Map<number, FileRef>()
+  for (const { article } of ok) {
+    for (const [key] of TERM_ROLES) for (const t of article[key]) terms.set(t.tid, t)
+    if (article.image?.file) files.set(article.image.file.fid, article.image.file)
+    if (article.pdf?.file) files.set(article.pdf.file.fid, article.pdf.file)
+  }
+  if (terms.size > 0) await client.query(UPSERT_TERMS, [site, json([...terms.values()])])
+  if (files.size > 0) await client.query(UPSERT_FILES, [site, json([...files.values()])])
+
+  const rows: ArticleRow[] = ok.map((o) => toArticleRow(o.article, o.contentHash))
+  const { rows: changed } = await client.query<{ id: number; legacy_nid: number; inserted: boolean }>(
+    UPSERT_ARTICLES,
+    [site, json(rows)],
+  )
+  if (changed.length > 0) {
+    const byNid = new Map<number, Article>(ok.map((o) => [o.article.legacyNid, o.article]))
+    const links = changed.flatMap(({ id, legacy_nid }) => {
+      const article = byNid.get(legacy_nid)
+      if (!article) return []
+      return TERM_ROLES.flatMap(([key, role]) =>
+        article[key].map((t, position) => ({ article_id: id, role, position, tid: t.tid })),
+      )
+    })
+    await client.query(REPLACE_TERMS_DELETE, [changed.map((c) => c.id)])
+    if (links.length > 0) await client.query(REPLACE_TERMS_INSERT, [site, json(links)])
+  }
+  const inserted = changed.filter((c) => c.inserted).length
+  return { inserted, updated: changed.length - inserted }
+}
+
+const json = (v: unknown) => JSON.stringify(v)
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity): the data is at fault, not the connection. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))
+}

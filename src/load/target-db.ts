@@ -1,0 +1,93 @@
+import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
+import { databaseName, withDatabase } from '../config/connections.js'
+import { redactUrl } from '../config/redact.js'
+import { TargetError } from '../errors.js'
+import { PrismaClient } from '../generated/prisma/client.js'
+
+export interface Target {
+  /** Shared by Prisma and by the bulk path (raw SQL on a pooled client), so both see one database. */
+  readonly pool: pg.Pool
+  readonly prisma: PrismaClient
+  readonly url: string
+  close(): Promise<void>
+}
+
+/**
+ * Connect to the target Postgres. With `create`, a database that does not exist yet is created
+ * (so `dhm migrate` into a fresh server just works); without it, its absence is an error.
+ */
+export async function openTarget(url: string, opts: { create?: boolean } = {}): Promise<Target> {
+  try {
+    await probe(url)
+  } catch (cause) {
+    if ((cause as { code?: string }).code === '3D000' && opts.create) {
+      await createDatabase(url)
+    } else {
+      throw explainTargetError(cause, url)
+    }
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 4 })
+  pool.on('error', () => {
+    // An idle client lost its connection (server restart); the next checkout reconnects.
+  })
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  return {
+    pool,
+    prisma,
+    url,
+    async close() {
+      await prisma.$disconnect()
+      await pool.end()
+    },
+  }
+}
+
+async function probe(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+async function createDatabase(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres') })
+  const name = databaseName(url)
+  try {
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)
+  } catch (cause) {
+    if ((cause as { code?: string }).code !== '42P04') throw explainTargetError(cause, url)
+  } finally {
+    await admin.end().catch(() => undefined)
+  }
+}
+
+/** One line that says what failed and what to do, without the password. */
+export function explainTargetError(cause: unknown, url: string): TargetError {
+  const e = cause as { code?: string; message?: string }
+  const where = `the target Postgres at ${redactUrl(url)}`
+  const hint = 'Check --target or DATABASE_URL.'
+  const msg = (() => {
+    switch (e.code) {
+      case 'ECONNREFUSED':
+        return `cannot connect to ${where}: connection refused. Is PostgreSQL running? ${hint}`
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `cannot resolve the host of ${where}. ${hint}`
+      case '28P01':
+      case '28000':
+        return `authentication failed for ${where}: wrong user or password. ${hint}`
+      case '3D000':
+        return `${where} does not exist. Run "dhm migrate" (it creates it) or fix the database name. ${hint}`
+      case '42P01':
+        return `${where} has no migrated schema (${e.message}). Run "dhm migrate" first, which creates it.`
+      default:
+        return `${where}: ${e.code ?? ''} ${e.message ?? String(cause)}`.trim()
+    }
+  })()
+  return new TargetError(msg, { cause })
+}

@@ -1,0 +1,251 @@
+import { ARTICLE_ATTRIBUTES, DERIVED_ATTRIBUTES, NESTED_ATTRIBUTES } from '../model/article.js'
+import { TRANSFORM_NAMES, TRANSFORMS, type TransformDef } from '../transform/registry.js'
+import { DEFAULT_FIELDS } from './defaults.js'
+import {
+  type Condition,
+  type FieldMapping,
+  FieldMappingSchema,
+  type SiteMapping,
+  type TransformRef,
+} from './schema.js'
+import { parseSourcePath, type SourcePath } from './source-path.js'
+
+/** A mapping turned into something the transformer can run without re-checking anything. */
+export interface CompiledMapping {
+  readonly site: string
+  readonly source: SiteMapping['source']
+  readonly files: SiteMapping['files']
+  readonly live: CompiledCondition
+  readonly filters: readonly CompiledCondition[]
+  /** Top-level attributes in model order, then nested ones (`image.caption`) after their parent. */
+  readonly attributes: readonly CompiledAttribute[]
+  /** Every field name any path or condition reads, so the extractor reads only those tables. */
+  readonly fieldNames: readonly string[]
+  readonly sourcePaths: readonly SourcePath[]
+}
+
+export interface CompiledAttribute {
+  readonly attribute: string
+  readonly parent: string | null
+  readonly value: CompiledValue
+}
+
+export type CompiledValue =
+  | { readonly kind: 'constant'; readonly value: unknown }
+  | {
+      readonly kind: 'pipeline'
+      readonly source: SourcePath
+      readonly steps: readonly CompiledStep[]
+      readonly fallback: CompiledValue | null
+    }
+
+export interface CompiledStep {
+  readonly name: string
+  readonly def: TransformDef
+  readonly arg: unknown
+}
+
+export type CompiledCondition =
+  | {
+      readonly kind: 'test'
+      readonly source: SourcePath
+      readonly equals?: unknown
+      readonly in?: readonly unknown[]
+      readonly present?: boolean
+    }
+  | { readonly kind: 'all' | 'any'; readonly conditions: readonly CompiledCondition[] }
+  | { readonly kind: 'not'; readonly condition: CompiledCondition }
+  | { readonly kind: 'true' }
+
+/** A rule violation with the mapping path it belongs to (for file:line:col reporting). */
+export interface MappingProblem {
+  readonly path: readonly (string | number)[]
+  readonly message: string
+}
+
+/**
+ * Second validation pass (the first is the zod schema): attribute names, source paths and transform
+ * names. Collects every problem instead of stopping at the first.
+ */
+export function compileMapping(
+  mapping: SiteMapping,
+):
+  | { readonly ok: true; readonly mapping: CompiledMapping }
+  | { readonly ok: false; readonly problems: MappingProblem[] } {
+  const problems: MappingProblem[] = []
+  const paths: SourcePath[] = []
+
+  const compileSource = (text: string, at: (string | number)[]): SourcePath | null => {
+    const parsed = parseSourcePath(text)
+    if ('error' in parsed) {
+      problems.push({ path: at, message: parsed.error })
+      return null
+    }
+    paths.push(parsed)
+    return parsed
+  }
+
+  const compileSteps = (using: readonly TransformRef[], at: (string | number)[]): CompiledStep[] =>
+    using.flatMap((ref, i) => {
+      const [name, arg] =
+        typeof ref === 'string' ? [ref, undefined] : (Object.entries(ref)[0] as [string, unknown])
+      const def = TRANSFORMS[name]
+      if (!def) {
+        const hint = nearest(name, TRANSFORM_NAMES)
+        problems.push({
+          path: [...at, i],
+          message: `unknown transform "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}. Known: ${TRANSFORM_NAMES.join(', ')}`,
+        })
+        return []
+      }
+      if (def.arg && arg === undefined) {
+        problems.push({ path: [...at, i], message: `transform "${name}" needs an argument: { ${name}: … }` })
+        return []
+      }
+      if (!def.arg && arg !== undefined) {
+        problems.push({
+          path: [...at, i],
+          message: `transform "${name}" takes no argument; write it as "${name}"`,
+        })
+        return []
+      }
+      if (def.arg) {
+        const r = def.arg.safeParse(arg)
+        if (!r.success) {
+          problems.push({
+            path: [...at, i, name],
+            message: `bad argument for "${name}": ${r.error.issues[0]?.message}`,
+          })
+          return []
+        }
+      }
+      return [{ name, def, arg }]
+    })
+
+  const compileValue = (m: FieldMapping, at: (string | number)[]): CompiledValue | null => {
+    if (typeof m === 'string') {
+      const source = compileSource(m, at)
+      return source && { kind: 'pipeline', source, steps: compileSteps(['first'], at), fallback: null }
+    }
+    if ('constant' in m) return { kind: 'constant', value: m.constant }
+    const source = compileSource(m.from, [...at, 'from'])
+    const steps = compileSteps(m.using, [...at, 'using'])
+    let fallback: CompiledValue | null = null
+    if (m.default !== undefined) {
+      const d = m.default
+      const isPipeline =
+        d !== null && typeof d === 'object' && !Array.isArray(d) && ('from' in d || 'constant' in d)
+      if (!isPipeline) fallback = { kind: 'constant', value: d }
+      else {
+        const parsed = FieldMappingSchema.safeParse(d)
+        if (parsed.success) fallback = compileValue(parsed.data, [...at, 'default'])
+        else
+          problems.push({
+            path: [...at, 'default'],
+            message: parsed.error.issues[0]?.message ?? 'invalid default',
+          })
+      }
+    }
+    return source && { kind: 'pipeline', source, steps, fallback }
+  }
+
+  const compileCondition = (c: Condition, at: (string | number)[]): CompiledCondition => {
+    if ('all' in c)
+      return { kind: 'all', conditions: c.all.map((x, i) => compileCondition(x, [...at, 'all', i])) }
+    if ('any' in c)
+      return { kind: 'any', conditions: c.any.map((x, i) => compileCondition(x, [...at, 'any', i])) }
+    if ('not' in c) return { kind: 'not', condition: compileCondition(c.not, [...at, 'not']) }
+    const source = compileSource(c.path, [...at, 'path'])
+    if (c.equals === undefined && c.in === undefined && c.present === undefined) {
+      problems.push({ path: at, message: 'a condition needs one of equals, in or present' })
+    }
+    return source
+      ? { kind: 'test', source, equals: c.equals, in: c.in, present: c.present }
+      : { kind: 'true' }
+  }
+
+  const attributes: CompiledAttribute[] = []
+  const known = new Set<string>(ARTICLE_ATTRIBUTES)
+  for (const key of Object.keys(mapping.fields)) {
+    const [parent, child, ...rest] = key.split('.')
+    const nested = child === undefined ? null : NESTED_ATTRIBUTES[parent ?? '']
+    if ((DERIVED_ATTRIBUTES as readonly string[]).includes(key)) {
+      problems.push({
+        path: ['fields', key],
+        message: `"${key}" is set by the tool itself and cannot be mapped`,
+      })
+    } else if (child === undefined ? !known.has(key) : !nested?.includes(child) || rest.length > 0) {
+      const candidates = [
+        ...known,
+        ...Object.entries(NESTED_ATTRIBUTES).flatMap(([p, cs]) => cs.map((c) => `${p}.${c}`)),
+      ]
+      const hint = nearest(key, candidates)
+      problems.push({
+        path: ['fields', key],
+        message: `unknown article attribute "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      })
+    }
+  }
+  for (const attribute of ARTICLE_ATTRIBUTES) {
+    if ((DERIVED_ATTRIBUTES as readonly string[]).includes(attribute)) continue
+    const m = mapping.fields[attribute] ?? DEFAULT_FIELDS[attribute]
+    if (m === undefined) continue
+    const value = compileValue(m, ['fields', attribute])
+    if (value) attributes.push({ attribute, parent: null, value })
+    for (const child of NESTED_ATTRIBUTES[attribute] ?? []) {
+      const nm = mapping.fields[`${attribute}.${child}`]
+      if (nm === undefined) continue
+      const nv = compileValue(nm, ['fields', `${attribute}.${child}`])
+      if (nv) attributes.push({ attribute: child, parent: attribute, value: nv })
+    }
+  }
+
+  const live = mapping.live
+    ? compileCondition(mapping.live, ['live'])
+    : compileCondition({ path: 'node.status', equals: 1 }, ['live'])
+  const filters = mapping.filters.map((f, i) => compileCondition(f, ['filters', i]))
+
+  if (problems.length > 0) return { ok: false, problems }
+  const fieldNames = [...new Set(paths.flatMap((p) => (p.kind === 'field' ? [p.field] : [])))].sort()
+  return {
+    ok: true,
+    mapping: {
+      site: mapping.site,
+      source: mapping.source,
+      files: mapping.files,
+      live,
+      filters,
+      attributes,
+      fieldNames,
+      sourcePaths: paths,
+    },
+  }
+}
+
+/** The closest candidate by edit distance, when it is close enough to be a likely typo. */
+export function nearest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase())
+    if (d < bestDistance) {
+      bestDistance = d
+      best = c
+    }
+  }
+  return best !== null && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] ?? 0
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return row[b.length] ?? 0
+}

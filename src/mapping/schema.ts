@@ -1,0 +1,91 @@
+import { z } from 'zod'
+
+/**
+ * The mapping-file language (mappings/*.yaml), documented key by key in mappings/README.md.
+ * A mapping says which nodes to read and, for each article attribute, where its value comes from
+ * and which named transforms it goes through.
+ */
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()])
+
+/** `node.title`, `field_subject.tid`, `field_story_picture` … (checked by parseSourcePath). */
+export const SourcePathSchema = z.string().min(1)
+
+/** A named transform (`trim`) or a transform with an argument (`{ truncate: 280 }`). */
+export const TransformRefSchema = z.union([
+  z.string().min(1),
+  z.record(z.string(), z.unknown()).refine((o) => Object.keys(o).length === 1, {
+    message: 'a transform with an argument is an object with exactly one key, e.g. { truncate: 280 }',
+  }),
+])
+export type TransformRef = z.infer<typeof TransformRefSchema>
+
+export interface FieldPipeline {
+  readonly from: string
+  readonly using: readonly TransformRef[]
+  readonly default?: unknown
+}
+
+export const FieldMappingSchema = z.union([
+  SourcePathSchema,
+  z.strictObject({ constant: z.unknown() }),
+  z.strictObject({
+    from: SourcePathSchema,
+    using: z.array(TransformRefSchema).default([]),
+    /** Used when the pipeline yields null or an empty list: a constant, or another `{ from, using }`. */
+    default: z.unknown().optional(),
+  }),
+])
+export type FieldMapping = z.infer<typeof FieldMappingSchema>
+
+export type Condition =
+  | {
+      readonly path: string
+      readonly equals?: unknown
+      readonly in?: readonly unknown[]
+      readonly present?: boolean
+    }
+  | { readonly all: readonly Condition[] }
+  | { readonly any: readonly Condition[] }
+  | { readonly not: Condition }
+
+export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({
+      path: SourcePathSchema,
+      equals: scalar.optional(),
+      in: z.array(scalar).optional(),
+      present: z.boolean().optional(),
+    }),
+    z.strictObject({ all: z.array(ConditionSchema).min(1) }),
+    z.strictObject({ any: z.array(ConditionSchema).min(1) }),
+    z.strictObject({ not: ConditionSchema }),
+  ]),
+)
+
+export const SiteMappingSchema = z.strictObject({
+  /** Short name of the site; stored with every row so one target can hold several sites. */
+  site: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and - (e.g. bne)'),
+  description: z.string().optional(),
+  source: z.strictObject({
+    /** Node types (bundles) to read. */
+    bundles: z.array(z.string().regex(/^[a-z0-9_]+$/)).min(1),
+    /** Read field values from field_revision_* at node.vid (default; the truth) or field_data_*. */
+    fieldTables: z.enum(['revision', 'data']).default('revision'),
+  }),
+  files: z
+    .strictObject({
+      /** Base URL for public:// files, e.g. https://example.com/sites/default/files/ */
+      publicBaseUrl: z.url().optional(),
+      /** Base URL for private:// files (usually served through Drupal: …/system/files/). */
+      privateBaseUrl: z.url().optional(),
+    })
+    .default({}),
+  /** Which nodes count as live (the legacy view serves these). Default: node.status = 1. */
+  live: ConditionSchema.optional(),
+  /** Only nodes matching every one of these are migrated; the rest are read and counted as filtered. */
+  filters: z.array(ConditionSchema).default([]),
+  /** Article attribute (or nested attribute such as image.caption) → where its value comes from. */
+  fields: z.record(z.string(), FieldMappingSchema),
+})
+export type SiteMapping = z.infer<typeof SiteMappingSchema>

@@ -1,0 +1,100 @@
+import { z } from 'zod'
+
+/**
+ * The article model: what every migrated node becomes, whatever Drupal site it came from.
+ * Names are ours (camelCase), not Drupal's; the mapping file decides where each value comes from.
+ */
+
+/** A taxonomy term as the article refers to it: legacy id plus the name, so consumers need no join. */
+export const TermRefSchema = z.object({
+  tid: z.number().int().positive(),
+  name: z.string(),
+  vocabulary: z.string(),
+})
+export type TermRef = z.infer<typeof TermRefSchema>
+
+/** A managed file (Drupal's file_managed row) with its public URL when it has one. */
+export const FileRefSchema = z.object({
+  fid: z.number().int().positive(),
+  uri: z.string().min(1),
+  url: z.string().nullable(),
+  filename: z.string(),
+  mime: z.string(),
+  size: z.number().int().nonnegative(),
+})
+export type FileRef = z.infer<typeof FileRefSchema>
+
+/** The lead image. `file` is null when the node points at a file that no longer exists. */
+export const ImageSchema = z.object({
+  file: FileRefSchema.nullable(),
+  caption: z.string().nullable(),
+  credit: z.string().nullable(),
+  alt: z.string().nullable(),
+  title: z.string().nullable(),
+  width: z.number().int().nonnegative().nullable(),
+  height: z.number().int().nonnegative().nullable(),
+})
+export type Image = z.infer<typeof ImageSchema>
+
+export const AttachmentSchema = z.object({
+  file: FileRefSchema.nullable(),
+  description: z.string().nullable(),
+})
+export type Attachment = z.infer<typeof AttachmentSchema>
+
+export const BodySchema = z.object({
+  value: z.string(),
+  summary: z.string().nullable(),
+  format: z.string().nullable(),
+})
+export type Body = z.infer<typeof BodySchema>
+
+const isoDate = z.iso.datetime({ offset: false })
+
+export const ArticleSchema = z.object({
+  site: z.string().min(1),
+  legacyNid: z.number().int().positive(),
+  bundle: z.string().min(1),
+  language: z.string(),
+  title: z.string().trim().min(1, 'title is empty'),
+  slug: z.string().min(1).nullable(),
+  published: z.boolean(),
+  workflowState: z.number().int().nullable(),
+  isLive: z.boolean(),
+  authors: z.array(z.string().min(1)),
+  bylines: z.array(z.string().min(1)),
+  summary: z.string().nullable(),
+  social: z.string().nullable(),
+  publishedAt: isoDate,
+  publications: z.array(TermRefSchema),
+  sections: z.array(TermRefSchema),
+  subjects: z.array(TermRefSchema),
+  image: ImageSchema.nullable(),
+  pdf: AttachmentSchema.nullable(),
+  body: BodySchema.nullable(),
+  tracking: z.boolean(),
+  headTags: z.string().nullable(),
+  bodyTags: z.string().nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+})
+export type Article = z.infer<typeof ArticleSchema>
+
+/** The attributes a mapping may fill, in the order the model declares them. */
+export const ARTICLE_ATTRIBUTES = Object.keys(ArticleSchema.shape) as readonly (keyof Article)[]
+
+/** Attributes the tool fills itself (from the node and the mapping's `site`/`live`), not from `fields`. */
+export const DERIVED_ATTRIBUTES = ['site', 'legacyNid', 'bundle', 'isLive'] as const
+
+/** Nested attributes a mapping may set one by one (`image.caption: …`). */
+export const NESTED_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  image: Object.keys(ImageSchema.shape),
+  pdf: Object.keys(AttachmentSchema.shape),
+  body: Object.keys(BodySchema.shape),
+}
+
+/** An article plus the hash that tells a re-run whether anything changed. */
+export interface HashedArticle {
+  readonly article: Article
+  readonly contentHash: string
+}

@@ -1,0 +1,206 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import type pg from 'pg'
+import { redactUrl } from '../config/redact.js'
+import { TargetError } from '../errors.js'
+import { DEFAULT_BATCH_SIZE, extractNodes } from '../extract/extract-nodes.js'
+import { closeSnapshot, createSourcePool, openSnapshot } from '../extract/source-db.js'
+import { describeSource } from '../extract/source-schema.js'
+import { type BatchResult, loadBatch } from '../load/load-batch.js'
+import { planBatch } from '../load/plan-batch.js'
+import { finishRun, startRun } from '../load/run-log.js'
+import { applyMigrations, listPendingMigrations } from '../load/schema-migrations.js'
+import { explainTargetError, openTarget } from '../load/target-db.js'
+import type { CompiledMapping } from '../mapping/compile.js'
+import {
+  appendRejects,
+  createReportDir,
+  type RunSummary,
+  toSummary,
+  writeRunReport,
+} from '../report/run-report.js'
+import { addBatch, emptyCounts, type RunCounts } from '../report/run-stats.js'
+import { transformNode } from '../transform/transform-node.js'
+import type { RunListener } from './events.js'
+import { prefetch } from './prefetch.js'
+
+export interface MigrateOptions {
+  readonly mapping: CompiledMapping
+  readonly mappingFile: string
+  readonly sourceUrl: string
+  readonly targetUrl: string
+  readonly batchSize?: number
+  readonly limit?: number
+  readonly ids?: readonly number[]
+  readonly dryRun?: boolean
+  readonly reportsDir?: string
+  readonly onEvent?: RunListener
+}
+
+export interface MigrateResult {
+  readonly summary: RunSummary
+  readonly counts: RunCounts
+  readonly runId: number | null
+  readonly reportDir: string | null
+  readonly pendingMigrations: readonly string[]
+}
+
+/**
+ * `dhm migrate`: extract → transform → load, one transaction per batch. Safe to re-run: unchanged
+ * articles are recognised by content hash and not written. With `dryRun`, nothing is written to the
+ * target (not even its schema): the result says what would be inserted and updated.
+ */
+export async function runMigration(opts: MigrateOptions): Promise<MigrateResult> {
+  const started = Date.now()
+  const startedAt = new Date(started)
+  const emit = opts.onEvent ?? (() => undefined)
+  const { mapping } = opts
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
+  const params = {
+    mapping: opts.mappingFile,
+    source: redactUrl(opts.sourceUrl),
+    target: redactUrl(opts.targetUrl),
+    batchSize,
+    limit: opts.limit ?? null,
+    dryRun: opts.dryRun ?? false,
+  }
+
+  // Everything that can be wrong with the configuration fails here, before the first batch.
+  const sourcePool = createSourcePool(opts.sourceUrl, 2)
+  let target: Awaited<ReturnType<typeof openTarget>> | null = null
+  try {
+    const conn = await openSnapshot(sourcePool, opts.sourceUrl)
+    try {
+      emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })
+      const layout = await describeSource(conn, mapping)
+
+      target = await openTarget(opts.targetUrl, { create: !opts.dryRun })
+      let pendingMigrations: string[] = []
+      let hasSchema = true
+      if (opts.dryRun) {
+        pendingMigrations = await listPendingMigrations(target.pool).catch((e) => {
+          throw explainTargetError(e, opts.targetUrl)
+        })
+        hasSchema = await tableExists(target.pool, 'article')
+        if (pendingMigrations.length > 0) {
+          emit({
+            kind: 'phase',
+            message: `would apply ${pendingMigrations.length} schema migration(s): ${pendingMigrations.join(', ')}`,
+          })
+        }
+      } else {
+        const result = await applyMigrations(target.pool, { log: () => undefined })
+        pendingMigrations = result.applied
+        if (result.applied.length > 0) {
+          emit({
+            kind: 'phase',
+            message: `applied ${result.applied.length} schema migration(s): ${result.applied.join(', ')}`,
+          })
+        }
+      }
+
+      const total = await countNodes(conn, mapping, opts)
+      emit({ kind: 'start', total })
+      const runId = opts.dryRun ? null : await startRun(target.prisma, mapping.site, 'migrate', params)
+      const reportDir = await createReportDir(
+        opts.reportsDir ?? 'reports',
+        opts.dryRun ? 'migrate-dry-run' : 'migrate',
+        startedAt,
+      )
+      const counts = emptyCounts()
+      const tgt = target
+      try {
+        const batches = extractNodes(conn, {
+          mapping,
+          layout,
+          batchSize,
+          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+          ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
+          sourceUrl: opts.sourceUrl,
+        })
+        for await (const batch of prefetch(batches)) {
+          const outcomes = batch.map((node) => transformNode(node, mapping))
+          const result: BatchResult = opts.dryRun
+            ? await planBatch(hasSchema ? tgt.pool : null, mapping.site, outcomes)
+            : await inTransaction(tgt.pool, opts.targetUrl, (client) =>
+                loadBatch(client, mapping.site, runId, outcomes),
+              )
+          const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
+          addBatch(counts, batch.length, result, stray)
+          await appendRejects(reportDir, result.rejected)
+          emit({ kind: 'progress', counts: { ...counts }, total, elapsedMs: Date.now() - started })
+        }
+      } catch (error) {
+        if (runId !== null) {
+          await finishRun(tgt.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
+            () => undefined,
+          )
+        }
+        throw error
+      }
+      const summary = toSummary(counts, (Date.now() - started) / 1000)
+      if (runId !== null) await finishRun(tgt.prisma, runId, 'succeeded', counts)
+      await writeRunReport(reportDir, {
+        command: opts.dryRun ? 'migrate --dry-run' : 'migrate',
+        site: mapping.site,
+        runId,
+        startedAt,
+        status: 'succeeded',
+        summary,
+        counts,
+        params,
+      })
+      return { summary, counts, runId, reportDir, pendingMigrations }
+    } finally {
+      await closeSnapshot(conn).catch(() => undefined)
+    }
+  } finally {
+    await target?.close()
+    await sourcePool.end()
+  }
+}
+
+async function countNodes(
+  conn: Parameters<typeof describeSource>[0],
+  mapping: CompiledMapping,
+  opts: MigrateOptions,
+): Promise<number> {
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM node WHERE type IN (?)', [
+    mapping.source.bundles,
+  ])
+  const n = Number(rows[0]?.n ?? 0)
+  const capped = opts.ids ? Math.min(n, opts.ids.length) : n
+  return opts.limit !== undefined ? Math.min(capped, opts.limit) : capped
+}
+
+async function tableExists(pool: pg.Pool, table: string): Promise<boolean> {
+  const { rows } = await pool.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+    table,
+  ])
+  return rows[0]?.exists ?? false
+}
+
+/** Run `fn` in one transaction on a pooled client; roll back on any error. */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  url: string,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  let client: pg.PoolClient
+  try {
+    client = await pool.connect()
+  } catch (cause) {
+    throw explainTargetError(cause, url)
+  }
+  try {
+    await client.query('BEGIN')
+    const result = await fn(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    if (error instanceof TargetError) throw error
+    throw (error as { code?: string }).code ? explainTargetError(error, url) : error
+  } finally {
+    client.release()
+  }
+}

@@ -1,0 +1,85 @@
+import { appendFile, mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { redactSecrets } from '../config/redact.js'
+import type { Issue } from '../transform/outcome.js'
+import type { RunCounts } from './run-stats.js'
+
+/** The one-line summary every run ends with, and the exact keys of `--json`. */
+export interface RunSummary {
+  readonly read: number
+  readonly inserted: number
+  readonly updated: number
+  readonly unchanged: number
+  readonly rejected: number
+  readonly filtered: number
+  readonly seconds: number
+}
+
+export function toSummary(counts: RunCounts, seconds: number): RunSummary {
+  const { read, inserted, updated, unchanged, rejected, filtered } = counts
+  return { read, inserted, updated, unchanged, rejected, filtered, seconds: Math.round(seconds * 100) / 100 }
+}
+
+export function renderSummaryLine(s: RunSummary, opts: { dryRun?: boolean } = {}): string {
+  const verb = opts.dryRun ? 'would insert' : 'inserted'
+  return (
+    `read ${s.read}, ${verb} ${s.inserted}, ${opts.dryRun ? 'would update' : 'updated'} ${s.updated}, ` +
+    `unchanged ${s.unchanged}, rejected ${s.rejected}, filtered ${s.filtered} in ${s.seconds.toFixed(1)}s`
+  )
+}
+
+/** A folder under reports/ per run: `<timestamp>-<command>`, sortable by name. */
+export async function createReportDir(root: string, command: string, at = new Date()): Promise<string> {
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+  const dir = join(root, `${stamp}-${command}`)
+  await mkdir(dir, { recursive: true })
+  return dir
+}
+
+export interface RejectRecord {
+  readonly nid: number
+  readonly issues: readonly Issue[]
+}
+
+/** Appends rejected rows to rejects.ndjson batch by batch, so memory stays flat on big runs. */
+export async function appendRejects(dir: string, rejects: readonly RejectRecord[]): Promise<void> {
+  if (rejects.length === 0) return
+  await appendFile(
+    join(dir, 'rejects.ndjson'),
+    `${rejects.map((r) => redactSecrets(JSON.stringify(r))).join('\n')}\n`,
+  )
+}
+
+/** summary.json: counts, parameters without secrets, timings. */
+export async function writeRunReport(
+  dir: string,
+  report: {
+    readonly command: string
+    readonly site: string
+    readonly runId: number | null
+    readonly startedAt: Date
+    readonly status: string
+    readonly summary: RunSummary
+    readonly counts: RunCounts
+    readonly params: Record<string, unknown>
+  },
+): Promise<string> {
+  const file = join(dir, 'summary.json')
+  const summary = {
+    schemaVersion: 1,
+    command: report.command,
+    site: report.site,
+    runId: report.runId,
+    status: report.status,
+    startedAt: report.startedAt.toISOString(),
+    ...report.summary,
+    counts: report.counts,
+    params: report.params,
+    rejectsFile: report.counts.rejected > 0 ? 'rejects.ndjson' : null,
+  }
+  await writeFile(file, `${redactSecrets(JSON.stringify(summary, null, 2))}\n`)
+  return file
+}

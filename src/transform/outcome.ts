@@ -1,0 +1,40 @@
+import type { Article } from '../model/article.js'
+
+/** Which source row an outcome is about. */
+export interface SourceRef {
+  readonly nid: number
+  readonly vid: number
+}
+
+/** One problem with one attribute of one node: what the rejects file and migration_message hold. */
+export interface Issue {
+  readonly field: string
+  readonly reason: string
+  /** The start of the offending value, for a person to recognise it. */
+  readonly excerpt: string | null
+}
+
+/** What the transformer made of one node. Every node read ends in exactly one of these. */
+export type RowOutcome =
+  | {
+      readonly kind: 'ok'
+      readonly ref: SourceRef
+      readonly article: Article
+      readonly contentHash: string
+      readonly warnings: readonly Issue[]
+      /** Rows of non-translatable fields in another language than `und`, ignored. */
+      readonly strayLanguageRows: number
+    }
+  | { readonly kind: 'filtered'; readonly ref: SourceRef; readonly reason: string }
+  | { readonly kind: 'invalid'; readonly ref: SourceRef; readonly issues: readonly Issue[] }
+
+const EXCERPT_LENGTH = 120
+
+/** A short, single-line rendering of any value for messages and reports. */
+export function excerpt(value: unknown): string | null {
+  if (value === undefined) return null
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
+  if (text === undefined) return null
+  const flat = text.replace(/\s+/g, ' ')
+  return flat.length > EXCERPT_LENGTH ? `${flat.slice(0, EXCERPT_LENGTH)}…` : flat
+}

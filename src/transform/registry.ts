@@ -1,0 +1,275 @@
+import { z } from 'zod'
+import { TransformError } from '../errors.js'
+import type { D7FieldItem, D7File, D7NodeBundle } from '../extract/d7-types.js'
+import type { Attachment, Body, FileRef, Image, TermRef } from '../model/article.js'
+
+/**
+ * Named, pure transforms a mapping chains in `using:`. A pipeline starts from the list of values a
+ * source path yields (one per delta; one for node.* columns). `each` transforms apply to every
+ * element of a list (or to a scalar); `list` transforms see the whole list.
+ */
+export interface TransformContext {
+  readonly node: D7NodeBundle
+  readonly files: { readonly publicBaseUrl?: string; readonly privateBaseUrl?: string }
+  /** Record a caveat on a row that is still loaded (e.g. a referenced file that does not exist). */
+  warn(message: string): void
+}
+
+export interface TransformDef {
+  readonly description: string
+  readonly mode: 'each' | 'list'
+  /** Argument schema, for transforms written `{ name: arg }`; absent = takes no argument. */
+  readonly arg?: z.ZodType
+  apply(value: unknown, arg: unknown, ctx: TransformContext): unknown
+}
+
+const isEmpty = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '')
+
+function toInt(v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null
+  const n = typeof v === 'number' ? v : Number(v)
+  if (!Number.isInteger(n)) throw new TransformError(`expected an integer, got ${JSON.stringify(v)}`, v)
+  return n
+}
+
+/** public://a/b.jpg → <publicBaseUrl>a/b.jpg; temporary:// is never published. */
+export function fileUrl(uri: string, files: TransformContext['files']): string | null {
+  const m = /^([a-z]+):\/\/(.*)$/.exec(uri)
+  if (!m) return uri
+  const [, scheme, rest] = m
+  if (scheme === 'public' && files.publicBaseUrl) return joinUrl(files.publicBaseUrl, rest ?? '')
+  if (scheme === 'private' && files.privateBaseUrl) return joinUrl(files.privateBaseUrl, rest ?? '')
+  if (scheme === 'http' || scheme === 'https') return uri
+  return null
+}
+
+function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.split('/').map(encodeURIComponent).join('/')}`
+}
+
+function resolveFile(fidValue: unknown, ctx: TransformContext): FileRef | null {
+  const fid = toInt(fidValue)
+  if (fid === null || fid === 0) return null
+  const file: D7File | undefined = ctx.node.files[fid]
+  if (!file) {
+    ctx.warn(`file ${fid} is referenced but missing from file_managed; kept as null`)
+    return null
+  }
+  if (file.uri.startsWith('temporary://')) {
+    ctx.warn(`file ${fid} is temporary (${file.uri}) and is never published; kept as null`)
+    return null
+  }
+  return {
+    fid,
+    uri: file.uri,
+    url: fileUrl(file.uri, ctx.files),
+    filename: file.filename,
+    mime: file.filemime,
+    size: Number(file.filesize),
+  }
+}
+
+function resolveTerms(v: unknown, ctx: TransformContext): TermRef[] {
+  const out: TermRef[] = []
+  for (const raw of Array.isArray(v) ? v : [v]) {
+    const tid = toInt(raw)
+    if (tid === null || tid === 0) continue
+    const term = ctx.node.terms[tid]
+    if (!term) {
+      ctx.warn(`term ${tid} is referenced but missing from taxonomy_term_data; dropped`)
+      continue
+    }
+    if (!out.some((t) => t.tid === tid)) out.push({ tid, name: term.name, vocabulary: term.vocabulary })
+  }
+  return out
+}
+
+function asItem(v: unknown): D7FieldItem['values'] {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new TransformError(
+      'expected a whole field item (map the field without a column, e.g. from: body)',
+      v,
+    )
+  }
+  return v as D7FieldItem['values']
+}
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+
+export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
+  first: {
+    description: 'the first value (lowest delta), or null when there is none',
+    mode: 'list',
+    apply: (v) => (Array.isArray(v) ? (v[0] ?? null) : v),
+  },
+  last: {
+    description: 'the last value, or null',
+    mode: 'list',
+    apply: (v) => (Array.isArray(v) ? (v.at(-1) ?? null) : v),
+  },
+  compact: {
+    description: 'drop null and empty values from a list',
+    mode: 'list',
+    apply: (v) => (Array.isArray(v) ? v.filter((x) => !isEmpty(x)) : v),
+  },
+  join: {
+    description: 'join a list into one string with the given separator; null when empty',
+    mode: 'list',
+    arg: z.string(),
+    apply: (v, sep) => {
+      const list = (Array.isArray(v) ? v : [v]).filter((x) => !isEmpty(x)).map(String)
+      return list.length ? list.join(sep as string) : null
+    },
+  },
+  split: {
+    description: 'split a string into a list on the given separator, trimming the parts',
+    mode: 'list',
+    arg: z.string().min(1),
+    apply: (v, sep) =>
+      (Array.isArray(v) ? v : [v])
+        .filter((x) => !isEmpty(x))
+        .flatMap((x) => String(x).split(sep as string))
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+  },
+  trim: {
+    description: 'remove leading and trailing white space',
+    mode: 'each',
+    apply: (v) => (typeof v === 'string' ? v.trim() : v),
+  },
+  'empty-to-null': {
+    description: 'an empty or blank string becomes null',
+    mode: 'each',
+    apply: (v) => (isEmpty(v) ? null : v),
+  },
+  'zero-to-null': {
+    description: '0 or "0" becomes null (Drupal stores "no date" as 0)',
+    mode: 'each',
+    apply: (v) => (v === 0 || v === '0' ? null : v),
+  },
+  int: {
+    description: 'an integer (from a number or a numeric string)',
+    mode: 'each',
+    apply: (v) => toInt(v),
+  },
+  boolean: {
+    description: '1/"1"/true → true, 0/"0"/false/"" → false, null stays null',
+    mode: 'each',
+    apply: (v) => {
+      if (v === null || v === undefined) return null
+      if (v === true || v === 1 || v === '1') return true
+      if (v === false || v === 0 || v === '0' || v === '') return false
+      throw new TransformError(`expected 0 or 1, got ${JSON.stringify(v)}`, v)
+    },
+  },
+  timestamp: {
+    description: 'unix seconds (or a date string) → ISO 8601 UTC; 0 and null → null',
+    mode: 'each',
+    apply: (v) => {
+      if (v === null || v === undefined || v === '' || v === 0 || v === '0') return null
+      const n = typeof v === 'number' ? v : /^-?\d+$/.test(String(v)) ? Number(v) : Number.NaN
+      const ms = Number.isFinite(n)
+        ? n * 1000
+        : Date.parse(`${String(v).replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z'}`)
+      if (!Number.isFinite(ms)) throw new TransformError(`not a date: ${JSON.stringify(v)}`, v)
+      return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    },
+  },
+  'static-map': {
+    description:
+      'replace a value by looking it up in a table; unknown values fail unless the table has a "*" key',
+    mode: 'each',
+    arg: z.record(z.string(), z.unknown()),
+    apply: (v, table) => {
+      const t = table as Record<string, unknown>
+      const key = String(v)
+      if (key in t) return t[key]
+      if ('*' in t) return t['*']
+      throw new TransformError(`no static-map entry for ${JSON.stringify(v)}`, v)
+    },
+  },
+  'strip-html': {
+    description: 'remove HTML tags and decode the common entities (plain text for callouts and teasers)',
+    mode: 'each',
+    apply: (v) =>
+      typeof v === 'string'
+        ? v
+            .replace(/<[^>]*>/g, '')
+            .replace(/&nbsp;/g, ' ')
+            .replace(/&lt;/g, '<')
+            .replace(/&gt;/g, '>')
+            .replace(/&quot;/g, '"')
+            .replace(/&#0?39;/g, "'")
+            .replace(/&amp;/g, '&')
+        : v,
+  },
+  truncate: {
+    description: 'cut a string to at most N characters at a word boundary, adding …',
+    mode: 'each',
+    arg: z.number().int().positive(),
+    apply: (v, n) => {
+      if (typeof v !== 'string') return v
+      const chars = [...v]
+      const max = n as number
+      if (chars.length <= max) return v
+      const cut = chars.slice(0, max - 1).join('')
+      const space = cut.lastIndexOf(' ')
+      return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`
+    },
+  },
+  terms: {
+    description:
+      'term ids → [{ tid, name, vocabulary }] in delta order; unknown terms are dropped with a warning',
+    mode: 'list',
+    apply: (v, _arg, ctx) => resolveTerms(v, ctx),
+  },
+  'term-name': {
+    description: 'term ids → term names',
+    mode: 'list',
+    apply: (v, _arg, ctx) => resolveTerms(v, ctx).map((t) => t.name),
+  },
+  file: {
+    description:
+      'a file id → { fid, uri, url, filename, mime, size } (null for missing or temporary:// files)',
+    mode: 'each',
+    apply: (v, _arg, ctx) => resolveFile(v, ctx),
+  },
+  image: {
+    description: 'an image field item → { file, alt, title, width, height } (caption/credit set separately)',
+    mode: 'each',
+    apply: (v, _arg, ctx): Image | null => {
+      if (v === null) return null
+      const item = asItem(v)
+      return {
+        file: resolveFile(item.fid, ctx),
+        caption: null,
+        credit: null,
+        alt: str(item.alt),
+        title: str(item.title),
+        width: toInt(item.width),
+        height: toInt(item.height),
+      }
+    },
+  },
+  attachment: {
+    description: 'a file field item → { file, description }',
+    mode: 'each',
+    apply: (v, _arg, ctx): Attachment | null => {
+      if (v === null) return null
+      const item = asItem(v)
+      return { file: resolveFile(item.fid, ctx), description: str(item.description) }
+    },
+  },
+  'text-with-summary': {
+    description: 'a text field item → { value, summary, format } (summary null when absent)',
+    mode: 'each',
+    apply: (v): Body | null => {
+      if (v === null) return null
+      const item = asItem(v)
+      return { value: str(item.value) ?? '', summary: str(item.summary), format: str(item.format) }
+    },
+  },
+}
+
+/** Transform names, for error messages and `dhm mapping transforms`. */
+export const TRANSFORM_NAMES = Object.keys(TRANSFORMS).sort()

@@ -1,0 +1,167 @@
+import { TransformError } from '../errors.js'
+import type { D7NodeBundle } from '../extract/d7-types.js'
+import type { CompiledCondition, CompiledMapping, CompiledValue } from '../mapping/compile.js'
+import type { SourcePath } from '../mapping/source-path.js'
+import { ArticleSchema, NESTED_ATTRIBUTES } from '../model/article.js'
+import { hashArticle } from '../model/content-hash.js'
+import { excerpt, type Issue, type RowOutcome } from './outcome.js'
+import type { TransformContext } from './registry.js'
+
+/**
+ * Turn one Drupal node into an article, or say why not. Pure and synchronous: everything the node
+ * needs (field items, terms, files, aliases) arrived with it from the extractor.
+ */
+export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): RowOutcome {
+  const ref = { nid: node.nid, vid: node.vid }
+  for (const [i, filter] of mapping.filters.entries()) {
+    if (!evaluateCondition(filter, node)) {
+      return { kind: 'filtered', ref, reason: `does not match filters[${i}] (${describeCondition(filter)})` }
+    }
+  }
+
+  const warnings: Issue[] = []
+  const issues: Issue[] = []
+  const values: Record<string, unknown> = {}
+  for (const { attribute, parent, value } of mapping.attributes) {
+    const name = parent ? `${parent}.${attribute}` : attribute
+    const ctx: TransformContext = {
+      node,
+      files: mapping.files,
+      warn: (reason) => warnings.push({ field: name, reason, excerpt: null }),
+    }
+    let result: unknown
+    try {
+      result = evaluateValue(value, node, ctx)
+    } catch (error) {
+      if (!(error instanceof TransformError)) throw error
+      issues.push({ field: name, reason: error.message, excerpt: excerpt(error.value) })
+      continue
+    }
+    if (parent === null) {
+      values[attribute] = result
+    } else if (result !== null && result !== undefined) {
+      // A nested attribute (image.caption) fills in its parent, creating it when the parent is empty:
+      // a caption without a picture is still content the editor wrote.
+      const base = (values[parent] as Record<string, unknown> | null | undefined) ?? emptyObject(parent)
+      values[parent] = { ...base, [attribute]: result }
+    }
+  }
+  if (issues.length > 0) return { kind: 'invalid', ref, issues }
+
+  const candidate = {
+    ...values,
+    site: mapping.site,
+    legacyNid: node.nid,
+    bundle: node.type,
+    isLive: evaluateCondition(mapping.live, node),
+  }
+  const parsed = ArticleSchema.safeParse(candidate)
+  if (!parsed.success) {
+    return {
+      kind: 'invalid',
+      ref,
+      issues: parsed.error.issues.map((i) => ({
+        field: i.path.join('.') || '(article)',
+        reason: i.message,
+        excerpt: excerpt(valueAt(candidate, i.path)),
+      })),
+    }
+  }
+  return {
+    kind: 'ok',
+    ref,
+    article: parsed.data,
+    contentHash: hashArticle(parsed.data),
+    warnings,
+    strayLanguageRows: node.strayLanguageRows,
+  }
+}
+
+function emptyObject(parent: string): Record<string, unknown> {
+  return Object.fromEntries((NESTED_ATTRIBUTES[parent] ?? []).map((k) => [k, null]))
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root
+  for (const key of path)
+    v = v === null || typeof v !== 'object' ? undefined : (v as Record<PropertyKey, unknown>)[key]
+  return v
+}
+
+const isNothing = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0)
+
+function evaluateValue(value: CompiledValue, node: D7NodeBundle, ctx: TransformContext): unknown {
+  if (value.kind === 'constant') return structuredClone(value.value)
+  let v: unknown = resolveSourcePath(value.source, node)
+  for (const step of value.steps) {
+    v =
+      step.def.mode === 'each' && Array.isArray(v)
+        ? v.map((x) => step.def.apply(x, step.arg, ctx))
+        : step.def.apply(v, step.arg, ctx)
+  }
+  if (isNothing(v) && value.fallback) return evaluateValue(value.fallback, node, ctx)
+  return v
+}
+
+/** The list of raw values a source path yields for a node: one per delta, or one for node columns. */
+export function resolveSourcePath(path: SourcePath, node: D7NodeBundle): unknown[] {
+  switch (path.kind) {
+    case 'node':
+      return [node[path.column]]
+    case 'workflow':
+      return node.workflow ? [node.workflow[path.column]] : []
+    case 'publication_date':
+      return node.publicationDate === null ? [] : [node.publicationDate]
+    case 'alias': {
+      const aliases = node.aliases.map((a) => a.alias.replace(/^\/+/, ''))
+      return path.column === 'path' ? aliases.slice(0, 1) : aliases
+    }
+    case 'field': {
+      const items = node.fields[path.field] ?? []
+      const column = path.column
+      return column === null ? items.map((i) => i.values) : items.map((i) => i.values[column] ?? null)
+    }
+  }
+}
+
+function evaluateCondition(c: CompiledCondition, node: D7NodeBundle): boolean {
+  switch (c.kind) {
+    case 'true':
+      return true
+    case 'all':
+      return c.conditions.every((x) => evaluateCondition(x, node))
+    case 'any':
+      return c.conditions.some((x) => evaluateCondition(x, node))
+    case 'not':
+      return !evaluateCondition(c.condition, node)
+    case 'test': {
+      const values = resolveSourcePath(c.source, node)
+      const same = (a: unknown, b: unknown) => a !== null && a !== undefined && String(a) === String(b)
+      if (c.equals !== undefined && !values.some((v) => same(v, c.equals))) return false
+      if (c.in !== undefined && !values.some((v) => c.in?.some((x) => same(v, x)))) return false
+      if (c.present !== undefined && values.some((v) => !isNothing(v) && v !== '') !== c.present) return false
+      return true
+    }
+  }
+}
+
+function describeCondition(c: CompiledCondition): string {
+  switch (c.kind) {
+    case 'true':
+      return 'true'
+    case 'all':
+    case 'any':
+      return `${c.kind}(${c.conditions.map(describeCondition).join(', ')})`
+    case 'not':
+      return `not ${describeCondition(c.condition)}`
+    case 'test': {
+      const path =
+        c.source.kind === 'field'
+          ? `${c.source.field}${c.source.column ? `.${c.source.column}` : ''}`
+          : `${c.source.kind}.${c.source.column}`
+      if (c.equals !== undefined) return `${path} = ${JSON.stringify(c.equals)}`
+      if (c.in !== undefined) return `${path} in ${JSON.stringify(c.in)}`
+      return `${path} ${c.present ? 'present' : 'absent'}`
+    }
+  }
+}
