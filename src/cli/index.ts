@@ -5,15 +5,7 @@ import { ConfigError, EXIT, ExitError, InternalError, LockedError } from '../err
 import { SchemaMigrationError } from '../load/schema-migration-errors.js'
 import { demoCommand } from './commands/demo.js'
 import { migrateCommand } from './commands/migrate.js'
-
-const EPILOG = `Exit codes (shared by every command):
-  0  clean run
-  1  error (database unreachable, query failed, interrupted)
-  2  bad usage or configuration (flags, mapping file, source schema)
-  3  finished, but some rows were rejected (see reports/<run>/rejects.ndjson)
-
-Connections: --source / DRUPAL_DATABASE_URL (MySQL/MariaDB, read only) and --target / DATABASE_URL
-(Postgres). A .env file in the working directory is read if present.`
+import { EPILOG } from './help.js'
 
 /** The only place that exits: parse, run the command, map errors to exit codes. */
 export async function main(argv: string[]): Promise<number> {

@@ -176,7 +176,7 @@ export function compileMapping(
       })
     } else if (child === undefined ? !known.has(key) : !nested?.includes(child) || rest.length > 0) {
       const candidates = [
-        ...known,
+        ...[...known].filter((a) => !(DERIVED_ATTRIBUTES as readonly string[]).includes(a)),
         ...Object.entries(NESTED_ATTRIBUTES).flatMap(([p, cs]) => cs.map((c) => `${p}.${c}`)),
       ]
       const hint = nearest(key, candidates)

@@ -52,12 +52,23 @@ export function parseMapping(text: string, file = '<mapping>'): CompiledMapping 
   const raw: unknown = doc.toJS()
   const parsed = SiteMappingSchema.safeParse(raw ?? {})
   if (!parsed.success) {
-    throw new MappingError(
-      file,
-      parsed.error.issues.map(
-        (i) => `${locate(i.path as (string | number)[])} ${i.path.join('.') || '(root)'}: ${i.message}`,
-      ),
+    const issues = parsed.error.issues.map(
+      (i) => `${locate(i.path as (string | number)[])} ${i.path.join('.') || '(root)'}: ${i.message}`,
     )
+    // Report rule problems in `fields` too, when that part parses: every problem at once.
+    const fields = SiteMappingSchema.shape.fields.safeParse((raw as { fields?: unknown } | null)?.fields)
+    if (fields.success) {
+      const partial = compileMapping({
+        site: 'x',
+        source: { bundles: ['x'], fieldTables: 'revision' },
+        files: {},
+        filters: [],
+        fields: fields.data,
+      })
+      if (!partial.ok)
+        issues.push(...partial.problems.map((p) => `${locate(p.path)} ${p.path.join('.')}: ${p.message}`))
+    }
+    throw new MappingError(file, issues)
   }
   const compiled = compileMapping(parsed.data)
   if (!compiled.ok) {

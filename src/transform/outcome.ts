@@ -30,11 +30,11 @@ export type RowOutcome =
 
 const EXCERPT_LENGTH = 120
 
-/** A short, single-line rendering of any value for messages and reports. */
+/** A short, single-line rendering of any value for messages and reports (JSON, cut at 120 chars). */
 export function excerpt(value: unknown): string | null {
   if (value === undefined) return null
-  const text = typeof value === 'string' ? value : JSON.stringify(value)
-  if (text === undefined) return null
-  const flat = text.replace(/\s+/g, ' ')
+  // JSON-quoted, so blank and odd strings stay visible ("   ", "\u0000").
+  const flat = JSON.stringify(value)
+  if (flat === undefined) return null
   return flat.length > EXCERPT_LENGTH ? `${flat.slice(0, EXCERPT_LENGTH)}…` : flat
 }

@@ -4,6 +4,7 @@ import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
 import { runMigration } from '../../pipeline/run-migration.js'
 import { renderSummaryLine } from '../../report/run-report.js'
+import { EPILOG } from '../help.js'
 import { withProgress } from '../progress.js'
 
 interface MigrateArgs {
@@ -58,10 +59,8 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
         'dhm migrate --mapping mappings/drupal7-standard.yaml --source mysql://reader:***@db/drupal --target postgresql://app@pg/site',
         'Another site, other databases',
       )
-      .example(
-        'dhm migrate --limit 100 --json',
-        'A trial run of 100 nodes with a machine-readable summary',
-      ) as unknown as Argv<MigrateArgs>,
+      .example('dhm migrate --limit 100 --json', 'A trial run of 100 nodes with a machine-readable summary')
+      .epilog(EPILOG) as unknown as Argv<MigrateArgs>,
   handler: async (args: ArgumentsCamelCase<MigrateArgs>) => {
     if (args['batch-size'] < 1 || !Number.isInteger(args['batch-size'])) {
       throw new ConfigError('--batch-size must be a positive integer')

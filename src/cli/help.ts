@@ -1,0 +1,9 @@
+/** Printed under every command's --help: the exit codes and where connections come from. */
+export const EPILOG = `Exit codes (shared by every command):
+  0  clean run
+  1  error (database unreachable, query failed, interrupted)
+  2  bad usage or configuration (flags, mapping file, source schema)
+  3  finished, but some rows were rejected (see reports/<run>/rejects.ndjson)
+
+Connections: --source / DRUPAL_DATABASE_URL (MySQL/MariaDB, read only) and --target / DATABASE_URL
+(Postgres). A .env file in the working directory is read if present.`

@@ -1,0 +1,231 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import {
+  dropMariaDb,
+  dropPgDb,
+  MARIADB_SERVER,
+  mariaQuery,
+  mariaUrl,
+  pgQuery,
+  uniqueName,
+} from '../helpers/databases.js'
+
+const run = promisify(execFile)
+const DHM = join(process.cwd(), 'bin', 'dhm.js')
+
+/** Run the CLI as a user would; never throws, returns exit code and output. */
+async function dhm(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run('node', [DHM, ...args], {
+      env: { ...process.env, ...env },
+      cwd: process.cwd(),
+    })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+describe('dhm migrate, from the command line', () => {
+  const sourceDb = uniqueName('e2e_src')
+  const targetDb = uniqueName('e2e_tgt')
+  let source: string
+  let target: string
+  let reports: string
+
+  beforeAll(async () => {
+    await generateFixture({ url: MARIADB_SERVER, database: sourceDb, articles: 150, seed: 3 })
+    source = mariaUrl(sourceDb)
+    target = `postgresql://postgres@127.0.0.1:5432/${targetDb}`
+    reports = await mkdtemp(join(tmpdir(), 'dhm-e2e-'))
+  })
+
+  afterAll(async () => {
+    await dropMariaDb(sourceDb)
+    await dropPgDb(targetDb)
+    await rm(reports, { recursive: true, force: true })
+  })
+
+  it('migrates into a database that does not exist yet, prints the JSON summary, exits 0', async () => {
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--json',
+      '--reports-dir',
+      reports,
+    ])
+    expect(r.stderr).toMatch(/applied 2 schema migration\(s\)/)
+    expect(r.code).toBe(0)
+    const summary = JSON.parse(r.stdout)
+    expect(Object.keys(summary)).toEqual([
+      'read',
+      'inserted',
+      'updated',
+      'unchanged',
+      'rejected',
+      'filtered',
+      'seconds',
+    ])
+    expect({ ...summary, seconds: 0 }).toEqual({
+      read: 150,
+      inserted: 150,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      filtered: 0,
+      seconds: 0,
+    })
+  })
+
+  it('a second run reports every article unchanged, and writes summary.json', async () => {
+    const r = await dhm(['migrate', '--source', source, '--target', target, '--reports-dir', reports])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(
+      /^read 150, inserted 0, updated 0, unchanged 150, rejected 0, filtered 0 in \d+\.\ds$/m,
+    )
+    const dirs = (await readdir(reports)).sort()
+    const last = JSON.parse(await readFile(join(reports, dirs.at(-1) ?? '', 'summary.json'), 'utf8'))
+    expect({
+      ...last,
+      runId: 0,
+      startedAt: 'T',
+      seconds: 0,
+      counts: { ...last.counts, warnings: 0, strayLanguageRows: 0 },
+    }).toMatchInlineSnapshot(`
+        {
+          "command": "migrate",
+          "counts": {
+            "filtered": 0,
+            "inserted": 0,
+            "read": 150,
+            "rejected": 0,
+            "strayLanguageRows": 0,
+            "unchanged": 150,
+            "updated": 0,
+            "warnings": 0,
+          },
+          "filtered": 0,
+          "inserted": 0,
+          "params": {
+            "batchSize": 2000,
+            "dryRun": false,
+            "limit": null,
+            "mapping": "mappings/bne.yaml",
+            "source": "${source}",
+            "target": "${target}",
+          },
+          "read": 150,
+          "rejected": 0,
+          "rejectsFile": null,
+          "runId": 0,
+          "schemaVersion": 1,
+          "seconds": 0,
+          "site": "bne",
+          "startedAt": "T",
+          "status": "succeeded",
+          "unchanged": 150,
+          "updated": 0,
+        }
+      `)
+  })
+
+  it('rejects a bad row with its reason, loads the rest, and exits 3', async () => {
+    const [row] = await mariaQuery<{ nid: number }>(
+      source,
+      "SELECT MIN(nid) AS nid FROM node WHERE type = 'article'",
+    )
+    await mariaQuery(source, "UPDATE node SET title = '' WHERE nid = ?", [row?.nid])
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--reports-dir',
+      reports,
+      '--quiet',
+    ])
+    expect(r.code).toBe(3)
+    expect(r.stdout).toMatch(/rejected 1,/)
+    const dirs = (await readdir(reports)).sort()
+    const rejects = await readFile(join(reports, dirs.at(-1) ?? '', 'rejects.ndjson'), 'utf8')
+    expect(JSON.parse(rejects)).toEqual({
+      nid: row?.nid,
+      issues: [{ field: 'title', reason: 'title is empty', excerpt: '""' }],
+    })
+    const messages = await pgQuery(
+      target,
+      "SELECT legacy_nid, field, reason FROM migration_message WHERE level = 'error'",
+    )
+    expect(messages).toEqual([{ legacy_nid: row?.nid, field: 'title', reason: 'title is empty' }])
+  })
+
+  it('--dry-run writes nothing and says what would change', async () => {
+    const before = await pgQuery(target, 'SELECT count(*)::int AS runs FROM migration_run')
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--dry-run',
+      '--reports-dir',
+      reports,
+    ])
+    expect(r.stdout).toMatch(/would insert 0, would update 0, unchanged 149, rejected 1/)
+    expect(await pgQuery(target, 'SELECT count(*)::int AS runs FROM migration_run')).toEqual(before)
+  })
+
+  it.each([
+    {
+      name: 'an unreachable source',
+      args: ['--source', 'mysql://root:s3cr3t-pw@127.0.0.1:1/drupal'],
+      code: 1,
+      message:
+        /^dhm: cannot connect to the Drupal database at mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/drupal: connection refused\. Is MariaDB\/MySQL running\? Check --source or DRUPAL_DATABASE_URL\.\n$/,
+    },
+    {
+      name: 'a source that is not a URL',
+      args: ['--source', 'drupal'],
+      code: 2,
+      message: /^dhm: --source \/ DRUPAL_DATABASE_URL is not a URL/,
+    },
+    {
+      name: 'an unknown flag',
+      args: ['--batchsize', '10'],
+      code: 2,
+      message: /Unknown argument: batchsize/,
+    },
+  ])('$name gives one clear line, exit $code, and never the password', async ({ args, code, message }) => {
+    const r = await dhm(['migrate', '--target', target, ...args])
+    expect(r.code).toBe(code)
+    expect(r.stderr).toMatch(message)
+    expect(r.stderr + r.stdout).not.toContain('s3cr3t-pw')
+  })
+
+  it('a broken mapping lists its problems with locations and exits 2', async () => {
+    const file = join(reports, 'broken.yaml')
+    await writeFile(file, 'site: x\nsource: { bundles: [article] }\nfields:\n  titel: node.title\n')
+    const r = await dhm(['migrate', '--mapping', file, '--source', source, '--target', target])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(
+      `${file}:4:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)`,
+    )
+  })
+
+  it('--help shows examples and the exit codes', async () => {
+    const r = await dhm(['migrate', '--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('dhm migrate --dry-run')
+    expect(r.stdout).toContain('3  finished, but some rows were rejected')
+  })
+})

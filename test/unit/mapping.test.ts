@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { MappingError } from '../../src/errors.js'
+import { parseMapping } from '../../src/mapping/load-mapping.js'
+
+function problems(text: string): string {
+  try {
+    parseMapping(text, 'mappings/broken.yaml')
+  } catch (error) {
+    if (error instanceof MappingError) return error.message
+    throw error
+  }
+  throw new Error('expected a MappingError')
+}
+
+describe('mapping files', () => {
+  it('mappings/bne.yaml compiles and reads only the field tables it maps', () => {
+    const mapping = parseMapping(readFileSync('mappings/bne.yaml', 'utf8'), 'mappings/bne.yaml')
+    expect(mapping.site).toBe('bne')
+    expect(mapping.source).toEqual({ bundles: ['article'], fieldTables: 'revision' })
+    expect(mapping.fieldNames).toEqual([
+      'body',
+      'field_body_tags',
+      'field_enable_tracking',
+      'field_file',
+      'field_head_tags',
+      'field_publication_',
+      'field_social_media_callout',
+      'field_story_photo_caption',
+      'field_story_photo_credit',
+      'field_story_picture',
+      'field_subject',
+      'field_website_callout',
+      'field_website_sections',
+    ])
+  })
+
+  it('reports every problem at once, each with file:line:col and the path', () => {
+    const text = `site: Example News
+source:
+  bundles: [article]
+fields:
+  titel: node.title
+  summary: { from: field_callout.value, using: [first, trimm] }
+  tracking: { from: field_tracking.value, using: [{ truncate: many }] }
+  image.colour: { from: field_image, using: [first, image] }
+  body: { from: node.body }
+  isLive: { constant: true }
+`
+    expect(problems(text)).toMatchInlineSnapshot(`
+      "mappings/broken.yaml: 7 problem(s)
+      - mappings/broken.yaml:1:7 site: use lowercase letters, digits and - (e.g. bne)
+      - mappings/broken.yaml:5:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)
+      - mappings/broken.yaml:8:17 fields.image.colour: unknown article attribute "image.colour"
+      - mappings/broken.yaml:10:11 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
+      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, boolean, compact, empty-to-null, file, first, image, int, join, last, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, zero-to-null
+      - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
+      - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string"
+    `)
+    expect(problems(text.replace('Example News', 'example'))).toMatchInlineSnapshot(`
+      "mappings/broken.yaml: 6 problem(s)
+      - mappings/broken.yaml:5:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)
+      - mappings/broken.yaml:8:17 fields.image.colour: unknown article attribute "image.colour"
+      - mappings/broken.yaml:10:11 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
+      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, boolean, compact, empty-to-null, file, first, image, int, join, last, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, zero-to-null
+      - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
+      - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string"
+    `)
+  })
+
+  it('reports YAML syntax errors with their position', () => {
+    expect(problems('site: x\nsource: [unclosed\n')).toMatch(
+      /^mappings\/broken.yaml: \d problem\(s\)\n- mappings\/broken.yaml:\d+:\d+ /,
+    )
+  })
+
+  it('refuses SQL in a source path before anything reaches a database', () => {
+    const text = `site: x
+source: { bundles: [article] }
+fields:
+  title: { from: "node.title; DROP TABLE node", using: [first] }
+`
+    expect(problems(text)).toContain(
+      'is not a source path: use table.column with lowercase letters, digits and _',
+    )
+  })
+})

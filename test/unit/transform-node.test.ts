@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import type { D7FieldItem, D7NodeBundle } from '../../src/extract/d7-types.js'
+import { parseMapping } from '../../src/mapping/load-mapping.js'
+import { transformNode } from '../../src/transform/transform-node.js'
+
+const bne = parseMapping(readFileSync('mappings/bne.yaml', 'utf8'), 'mappings/bne.yaml')
+
+const items = (column: string, ...values: (string | number)[]): D7FieldItem[] =>
+  values.map((v, delta) => ({ delta, language: 'und', values: { [column]: v } }))
+
+/** The seed article (nid 294856), shaped as the extractor delivers it. */
+const seedNode: D7NodeBundle = {
+  nid: 294856,
+  vid: 900001,
+  type: 'article',
+  language: 'en',
+  title: 'US warns of Serbian military buildup on Kosovan border',
+  uid: 12,
+  status: 1,
+  created: 1696060800,
+  changed: 1696100000,
+  promote: 1,
+  sticky: 0,
+  tnid: 0,
+  fields: {
+    field_website_callout: items('value', 'The US warned of an “unprecedented” buildup of Serbian troops.'),
+    field_publication_: items('tid', 1004),
+    field_website_sections: items('tid', 2001, 2002),
+    field_subject: items('tid', 3001),
+    field_story_picture: [
+      {
+        delta: 0,
+        language: 'und',
+        values: { fid: 55, alt: 'Military vehicles', title: '', width: 800, height: 533 },
+      },
+    ],
+    field_story_photo_caption: items('value', 'Military vehicles photographed on a highway in Serbia.'),
+    field_story_photo_credit: items('value', 'bne IntelliNews'),
+    body: [
+      {
+        delta: 0,
+        language: 'und',
+        values: { value: '<p>The US warned…</p>', summary: '', format: 'full_html' },
+      },
+    ],
+    field_enable_tracking: items('value', 1),
+  },
+  workflow: { sid: 3, stamp: 1696060900 },
+  publicationDate: 1696060800,
+  aliases: [
+    { pid: 20, alias: 'news/2023/09/us-warns-serbian-buildup', language: 'und' },
+    { pid: 10, alias: 'old/us-warns', language: 'und' },
+  ],
+  terms: {
+    1004: { tid: 1004, name: 'IntelliNews Pro', vocabulary: 'publication' },
+    2001: { tid: 2001, name: 'Southeast Europe', vocabulary: 'website_sections' },
+    2002: { tid: 2002, name: 'Serbia', vocabulary: 'website_sections' },
+    3001: { tid: 3001, name: 'Defence', vocabulary: 'subjects' },
+  },
+  files: {
+    55: {
+      fid: 55,
+      uri: 'public://images/kosovo.jpg',
+      filename: 'kosovo.jpg',
+      filemime: 'image/jpeg',
+      filesize: 1000,
+      status: 1,
+    },
+  },
+  strayLanguageRows: 0,
+}
+
+describe('transformNode with mappings/bne.yaml', () => {
+  it('turns the seed article into the article model, keeping every section in delta order', () => {
+    const outcome = transformNode(seedNode, bne)
+    expect(outcome.kind).toBe('ok')
+    if (outcome.kind !== 'ok') return
+    expect(outcome.article).toEqual({
+      site: 'bne',
+      legacyNid: 294856,
+      bundle: 'article',
+      language: 'en',
+      title: 'US warns of Serbian military buildup on Kosovan border',
+      slug: 'news/2023/09/us-warns-serbian-buildup',
+      published: true,
+      workflowState: 3,
+      isLive: true,
+      authors: ['bne IntelliNews'],
+      bylines: ['bne IntelliNews'],
+      summary: 'The US warned of an “unprecedented” buildup of Serbian troops.',
+      social: null,
+      publishedAt: '2023-09-30T08:00:00Z',
+      publications: [{ tid: 1004, name: 'IntelliNews Pro', vocabulary: 'publication' }],
+      sections: [
+        { tid: 2001, name: 'Southeast Europe', vocabulary: 'website_sections' },
+        { tid: 2002, name: 'Serbia', vocabulary: 'website_sections' },
+      ],
+      subjects: [{ tid: 3001, name: 'Defence', vocabulary: 'subjects' }],
+      image: {
+        file: {
+          fid: 55,
+          uri: 'public://images/kosovo.jpg',
+          url: 'https://www.intellinews.com/sites/default/files/images/kosovo.jpg',
+          filename: 'kosovo.jpg',
+          mime: 'image/jpeg',
+          size: 1000,
+        },
+        caption: 'Military vehicles photographed on a highway in Serbia.',
+        credit: 'bne IntelliNews',
+        alt: 'Military vehicles',
+        title: '',
+        width: 800,
+        height: 533,
+      },
+      pdf: null,
+      body: { value: '<p>The US warned…</p>', summary: '', format: 'full_html' },
+      tracking: true,
+      headTags: null,
+      bodyTags: null,
+      createdAt: '2023-09-30T08:00:00Z',
+      updatedAt: '2023-09-30T18:53:20Z',
+    })
+    expect(outcome.contentHash).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it.each([
+    { name: 'unpublished', change: { status: 0 }, isLive: false },
+    {
+      name: 'published but not in the live workflow state',
+      change: { workflow: { sid: 4, stamp: 1 } },
+      isLive: false,
+    },
+    { name: 'without a workflow row', change: { workflow: null }, isLive: false },
+  ])('an article $name is migrated but not live', ({ change, isLive }) => {
+    const outcome = transformNode({ ...seedNode, ...change }, bne)
+    expect(outcome.kind === 'ok' && outcome.article.isLive).toBe(isLive)
+  })
+
+  it('falls back to node.created when publication_date is 0', () => {
+    const outcome = transformNode({ ...seedNode, publicationDate: 0, created: 1600000000 }, bne)
+    expect(outcome.kind === 'ok' && outcome.article.publishedAt).toBe('2020-09-13T12:26:40Z')
+  })
+
+  it('the same content hashes the same; any change of content changes the hash', () => {
+    const a = transformNode(seedNode, bne)
+    const b = transformNode({ ...seedNode }, bne)
+    const c = transformNode({ ...seedNode, title: 'Another title' }, bne)
+    if (a.kind !== 'ok' || b.kind !== 'ok' || c.kind !== 'ok') throw new Error('expected ok')
+    expect(a.contentHash).toBe(b.contentHash)
+    expect(c.contentHash).not.toBe(a.contentHash)
+  })
+
+  it('rejects a node with an empty title, naming the field and the value', () => {
+    expect(transformNode({ ...seedNode, title: '   ' }, bne)).toEqual({
+      kind: 'invalid',
+      ref: { nid: 294856, vid: 900001 },
+      issues: [{ field: 'title', reason: 'title is empty', excerpt: '"   "' }],
+    })
+  })
+
+  it('rejects a value a transform cannot read, and keeps going', () => {
+    const node = { ...seedNode, fields: { ...seedNode.fields, field_enable_tracking: items('value', 'yes') } }
+    expect(transformNode(node, bne)).toEqual({
+      kind: 'invalid',
+      ref: { nid: 294856, vid: 900001 },
+      issues: [{ field: 'tracking', reason: 'expected 0 or 1, got "yes"', excerpt: '"yes"' }],
+    })
+  })
+
+  it('counts a node that misses a mapping filter as filtered, with the reason', () => {
+    const filtered = parseMapping(
+      `site: x
+source: { bundles: [article] }
+filters:
+  - { path: field_publication_.tid, equals: 1004 }
+fields: {}
+`,
+    )
+    expect(
+      transformNode(
+        { ...seedNode, fields: { ...seedNode.fields, field_publication_: items('tid', 1001) } },
+        filtered,
+      ),
+    ).toEqual({
+      kind: 'filtered',
+      ref: { nid: 294856, vid: 900001 },
+      reason: 'does not match filters[0] (field_publication_.tid = 1004)',
+    })
+  })
+})
