@@ -3,8 +3,8 @@ import type pg from 'pg'
 import { redactUrl } from '../config/redact.js'
 import { TargetError } from '../errors.js'
 import { DEFAULT_BATCH_SIZE, extractNodes } from '../extract/extract-nodes.js'
-import { closeSnapshot, createSourcePool, openSnapshot } from '../extract/source-db.js'
-import { describeSource } from '../extract/source-schema.js'
+import type { SourceConnection } from '../extract/source-db.js'
+import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
 import { finishRun, startRun } from '../load/run-log.js'
@@ -65,14 +65,12 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
   }
 
   // Everything that can be wrong with the configuration fails here, before the first batch.
-  const sourcePool = createSourcePool(opts.sourceUrl, 2)
+  emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })
+  const source = await openSourceSession(opts.sourceUrl, mapping)
+  const { conn, layout } = source
   let target: Awaited<ReturnType<typeof openTarget>> | null = null
   try {
-    const conn = await openSnapshot(sourcePool, opts.sourceUrl)
-    try {
-      emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })
-      const layout = await describeSource(conn, mapping)
-
+    {
       target = await openTarget(opts.targetUrl, { create: !opts.dryRun })
       let pendingMigrations: string[] = []
       let hasSchema = true
@@ -150,17 +148,15 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         params,
       })
       return { summary, counts, runId, reportDir, pendingMigrations }
-    } finally {
-      await closeSnapshot(conn).catch(() => undefined)
     }
   } finally {
     await target?.close()
-    await sourcePool.end()
+    await source.close()
   }
 }
 
 async function countNodes(
-  conn: Parameters<typeof describeSource>[0],
+  conn: SourceConnection,
   mapping: CompiledMapping,
   opts: MigrateOptions,
 ): Promise<number> {

@@ -191,7 +191,7 @@ describe('dhm migrate, from the command line', () => {
       args: ['--source', 'mysql://root:s3cr3t-pw@127.0.0.1:1/drupal'],
       code: 1,
       message:
-        /^dhm: cannot connect to the Drupal database at mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/drupal: connection refused\. Is MariaDB\/MySQL running\? Check --source or DRUPAL_DATABASE_URL\.\n$/,
+        /^dhm: cannot connect to the Drupal database at mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/drupal: connection refused\. Is MariaDB\/MySQL running\? Check --source or DRUPAL_DATABASE_URL\.\n$/m,
     },
     {
       name: 'a source that is not a URL',
