@@ -4,6 +4,8 @@ export const EPILOG = `Exit codes (shared by every command):
   1  error (database unreachable, query failed, interrupted)
   2  bad usage or configuration (flags, mapping file, source schema)
   3  finished, but some rows were rejected (see reports/<run>/rejects.ndjson)
+  4  verify: differences found between source and target
+  5  sync: another sync is already running against this target
 
 Connections: --source / DRUPAL_DATABASE_URL (MySQL/MariaDB, read only) and --target / DATABASE_URL
 (Postgres). A .env file in the working directory is read if present.`
