@@ -3,7 +3,9 @@ import { hideBin } from 'yargs/helpers'
 import { redactSecrets } from '../config/redact.js'
 import { ConfigError, EXIT, ExitError, InternalError, LockedError } from '../errors.js'
 import { SchemaMigrationError } from '../load/schema-migration-errors.js'
+import { checkCommand } from './commands/check.js'
 import { demoCommand } from './commands/demo.js'
+import { inspectCommand } from './commands/inspect.js'
 import { migrateCommand } from './commands/migrate.js'
 import { EPILOG } from './help.js'
 
@@ -34,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
       })
       .command(migrateCommand)
       .command(demoCommand)
+      .command(checkCommand)
+      .command(inspectCommand)
       .demandCommand(1, 'Name a command, e.g. "dhm migrate". See "dhm --help".')
       .strict()
       .epilog(EPILOG)

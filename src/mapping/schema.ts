@@ -11,9 +11,12 @@ const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()])
 /** `node.title`, `field_subject.tid`, `field_story_picture` … (checked by parseSourcePath). */
 export const SourcePathSchema = z.string().min(1)
 
+/** A transform name; checked against the registry by compileMapping (with a "did you mean"). */
+export const TransformNameSchema = z.string().min(1)
+
 /** A named transform (`trim`) or a transform with an argument (`{ truncate: 280 }`). */
 export const TransformRefSchema = z.union([
-  z.string().min(1),
+  TransformNameSchema,
   z.record(z.string(), z.unknown()).refine((o) => Object.keys(o).length === 1, {
     message: 'a transform with an argument is an object with exactly one key, e.g. { truncate: 280 }',
   }),
@@ -49,19 +52,21 @@ export type Condition =
   | { readonly any: readonly Condition[] }
   | { readonly not: Condition }
 
-export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    z.strictObject({
-      path: SourcePathSchema,
-      equals: scalar.optional(),
-      in: z.array(scalar).optional(),
-      present: z.boolean().optional(),
-    }),
-    z.strictObject({ all: z.array(ConditionSchema).min(1) }),
-    z.strictObject({ any: z.array(ConditionSchema).min(1) }),
-    z.strictObject({ not: ConditionSchema }),
-  ]),
-)
+export const ConditionSchema: z.ZodType<Condition> = z
+  .lazy(() =>
+    z.union([
+      z.strictObject({
+        path: SourcePathSchema,
+        equals: scalar.optional(),
+        in: z.array(scalar).optional(),
+        present: z.boolean().optional(),
+      }),
+      z.strictObject({ all: z.array(ConditionSchema).min(1) }),
+      z.strictObject({ any: z.array(ConditionSchema).min(1) }),
+      z.strictObject({ not: ConditionSchema }),
+    ]),
+  )
+  .meta({ id: 'Condition' })
 
 export const SiteMappingSchema = z.strictObject({
   /** Short name of the site; stored with every row so one target can hold several sites. */

@@ -1,0 +1,269 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
+import { quoteIdent, type SourceConnection } from './source-db.js'
+
+/** Contrib modules whose storage changes where a node's values live (see mappings/README.md). */
+export const STORAGE_MODULES = [
+  'title',
+  'entity_translation',
+  'translation',
+  'locale',
+  'workflow',
+  'publication_date',
+  'media',
+  'path',
+] as const
+
+export interface FieldInventory {
+  readonly name: string
+  readonly label: string | null
+  readonly type: string
+  readonly module: string
+  /** -1 = unlimited. */
+  readonly cardinality: number
+  readonly translatable: boolean
+  /** Short column names: `value`, `summary`, `format`, `tid`, `fid`, `url`, `attributes`… */
+  readonly columns: readonly string[]
+  /** Rows of field_data_<name> for this bundle (deleted = 0), and of field_revision_<name>. */
+  readonly rows: number
+  readonly revisionRows: number
+  /** Vocabulary of a term reference field. */
+  readonly vocabulary: string | null
+}
+
+export interface BundleInventory {
+  readonly type: string
+  readonly name: string
+  readonly nodes: number
+  readonly published: number
+  readonly unpublished: number
+  readonly fields: readonly FieldInventory[]
+}
+
+export interface SourceInventory {
+  readonly bundles: readonly BundleInventory[]
+  readonly vocabularies: readonly {
+    readonly machineName: string
+    readonly name: string
+    readonly terms: number
+  }[]
+  /** node.language values with their node counts (`und` = language neutral). */
+  readonly languages: readonly { readonly language: string; readonly nodes: number }[]
+  /** Node translation sets (tnid) and nodes with several languages in one field (entity_translation). */
+  readonly translations: { readonly sets: number; readonly translatedNodes: number }
+  /** Text formats: declared in filter_format (if the table exists) and used by *_format columns. */
+  readonly textFormats: readonly {
+    readonly format: string
+    readonly name: string | null
+    readonly uses: number
+  }[]
+  readonly modules: readonly {
+    readonly name: string
+    readonly present: boolean
+    readonly enabled: boolean
+    readonly schemaVersion: number | null
+  }[]
+  /** url_alias rows pointing at nodes, and nodes with more than one alias. */
+  readonly aliases: { readonly rows: number; readonly nodesWithSeveral: number }
+}
+
+/**
+ * `dhm inspect`: what a Drupal 7 database holds, read from its own bookkeeping (`node_type`,
+ * `field_config`, `field_config_instance`, `taxonomy_vocabulary`, `system`) and the tables
+ * themselves. Identifiers used in SQL come from information_schema (never from input), quoted.
+ */
+export async function inspectSource(conn: SourceConnection): Promise<SourceInventory> {
+  const rows = async (sql: string, params: unknown[] = []) =>
+    (await conn.query<RowDataPacket[]>(sql, params))[0]
+  const tables = new Set(
+    (await rows('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()')).map(
+      (r) => String(r.t),
+    ),
+  )
+  const columnsOf = new Map<string, string[]>()
+  for (const r of await rows(
+    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
+     WHERE TABLE_SCHEMA = DATABASE() AND (TABLE_NAME LIKE 'field\\_data\\_%' OR TABLE_NAME LIKE 'field\\_revision\\_%')
+     ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+  )) {
+    const list = columnsOf.get(String(r.t)) ?? []
+    list.push(String(r.c))
+    columnsOf.set(String(r.t), list)
+  }
+
+  const nodeCounts = new Map<string, { nodes: number; published: number }>()
+  for (const r of await rows(
+    'SELECT type, COUNT(*) AS n, SUM(status = 1) AS p FROM node GROUP BY type ORDER BY type',
+  )) {
+    nodeCounts.set(String(r.type), { nodes: Number(r.n), published: Number(r.p ?? 0) })
+  }
+  const types = tables.has('node_type')
+    ? (await rows('SELECT type, name FROM node_type ORDER BY type')).map((r) => ({
+        type: String(r.type),
+        name: String(r.name),
+      }))
+    : [...nodeCounts.keys()].map((type) => ({ type, name: type }))
+
+  const config = new Map<
+    string,
+    { type: string; module: string; cardinality: number; translatable: boolean; vocabulary: string | null }
+  >()
+  if (tables.has('field_config')) {
+    for (const r of await rows(
+      'SELECT field_name, type, module, cardinality, translatable, data FROM field_config WHERE deleted = 0',
+    )) {
+      const data = asPhpRecord(readPhpSerialized(r.data as Buffer))
+      const allowed = asPhpRecord(asPhpRecord(data.settings).allowed_values)
+      const first = asPhpRecord(allowed['0'])
+      config.set(String(r.field_name), {
+        type: String(r.type),
+        module: String(r.module),
+        cardinality: Number(r.cardinality),
+        translatable: Number(r.translatable) === 1,
+        vocabulary: typeof first.vocabulary === 'string' ? first.vocabulary : null,
+      })
+    }
+  }
+  const instances = new Map<string, { field: string; label: string | null }[]>()
+  if (tables.has('field_config_instance')) {
+    for (const r of await rows(
+      "SELECT field_name, bundle, data FROM field_config_instance WHERE deleted = 0 AND entity_type = 'node' ORDER BY id",
+    )) {
+      const data = asPhpRecord(readPhpSerialized(r.data as Buffer))
+      const list = instances.get(String(r.bundle)) ?? []
+      list.push({ field: String(r.field_name), label: typeof data.label === 'string' ? data.label : null })
+      instances.set(String(r.bundle), list)
+    }
+  }
+
+  const bundleRows = async (table: string): Promise<Map<string, number>> => {
+    const out = new Map<string, number>()
+    if (!tables.has(table)) return out
+    for (const r of await rows(
+      `SELECT bundle, COUNT(*) AS n FROM ${quoteIdent(table)} WHERE entity_type = 'node' AND deleted = 0 GROUP BY bundle`,
+    )) {
+      out.set(String(r.bundle), Number(r.n))
+    }
+    return out
+  }
+  const counted = new Map<string, { data: Map<string, number>; revision: Map<string, number> }>()
+  const countsFor = async (field: string) => {
+    let c = counted.get(field)
+    if (!c) {
+      c = {
+        data: await bundleRows(`field_data_${field}`),
+        revision: await bundleRows(`field_revision_${field}`),
+      }
+      counted.set(field, c)
+    }
+    return c
+  }
+
+  const bundles: BundleInventory[] = []
+  for (const { type, name } of types) {
+    const counts = nodeCounts.get(type) ?? { nodes: 0, published: 0 }
+    const fields: FieldInventory[] = []
+    for (const { field, label } of instances.get(type) ?? []) {
+      const cfg = config.get(field)
+      const real = columnsOf.get(`field_data_${field}`) ?? []
+      const c = await countsFor(field)
+      fields.push({
+        name: field,
+        label,
+        type: cfg?.type ?? 'unknown',
+        module: cfg?.module ?? 'unknown',
+        cardinality: cfg?.cardinality ?? -1,
+        translatable: cfg?.translatable ?? false,
+        columns: real.filter((col) => col.startsWith(`${field}_`)).map((col) => col.slice(field.length + 1)),
+        rows: c.data.get(type) ?? 0,
+        revisionRows: c.revision.get(type) ?? 0,
+        vocabulary: cfg?.vocabulary ?? null,
+      })
+    }
+    bundles.push({
+      type,
+      name,
+      nodes: counts.nodes,
+      published: counts.published,
+      unpublished: counts.nodes - counts.published,
+      fields,
+    })
+  }
+
+  const vocabularies =
+    tables.has('taxonomy_vocabulary') && tables.has('taxonomy_term_data')
+      ? (
+          await rows(
+            `SELECT v.machine_name, v.name, COUNT(t.tid) AS n FROM taxonomy_vocabulary v
+             LEFT JOIN taxonomy_term_data t ON t.vid = v.vid GROUP BY v.vid, v.machine_name, v.name ORDER BY v.machine_name`,
+          )
+        ).map((r) => ({ machineName: String(r.machine_name), name: String(r.name), terms: Number(r.n) }))
+      : []
+
+  const languages = (
+    await rows('SELECT language, COUNT(*) AS n FROM node GROUP BY language ORDER BY n DESC, language')
+  ).map((r) => ({ language: String(r.language), nodes: Number(r.n) }))
+  const [tr] = await rows(
+    'SELECT COUNT(DISTINCT tnid) AS sets, SUM(tnid <> 0 AND tnid <> nid) AS translated FROM node WHERE tnid <> 0',
+  )
+
+  const formatUses = new Map<string, number>()
+  for (const [table, cols] of columnsOf) {
+    if (!table.startsWith('field_data_')) continue
+    const field = table.slice('field_data_'.length)
+    if (!cols.includes(`${field}_format`)) continue
+    for (const r of await rows(
+      `SELECT ${quoteIdent(`${field}_format`)} AS f, COUNT(*) AS n FROM ${quoteIdent(table)}
+       WHERE deleted = 0 AND ${quoteIdent(`${field}_format`)} IS NOT NULL GROUP BY f`,
+    )) {
+      formatUses.set(String(r.f), (formatUses.get(String(r.f)) ?? 0) + Number(r.n))
+    }
+  }
+  const formatNames = new Map<string, string>()
+  if (tables.has('filter_format')) {
+    for (const r of await rows('SELECT format, name FROM filter_format ORDER BY weight, format')) {
+      formatNames.set(String(r.format), String(r.name))
+    }
+  }
+  const textFormats = [...new Set([...formatNames.keys(), ...formatUses.keys()])]
+    .sort()
+    .map((format) => ({ format, name: formatNames.get(format) ?? null, uses: formatUses.get(format) ?? 0 }))
+
+  const system = new Map<string, { status: number; schema: number }>()
+  if (tables.has('system')) {
+    for (const r of await rows(
+      "SELECT name, status, schema_version FROM system WHERE type = 'module' AND name IN (?)",
+      [[...STORAGE_MODULES]],
+    )) {
+      system.set(String(r.name), { status: Number(r.status), schema: Number(r.schema_version) })
+    }
+  }
+  const modules = STORAGE_MODULES.map((m) => {
+    const s = system.get(m)
+    return {
+      name: m,
+      present: s !== undefined,
+      enabled: s?.status === 1,
+      schemaVersion: s && s.schema >= 0 ? s.schema : null,
+    }
+  })
+
+  let aliases = { rows: 0, nodesWithSeveral: 0 }
+  if (tables.has('url_alias')) {
+    const [a] = await rows(
+      `SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM (SELECT source FROM url_alias WHERE source LIKE 'node/%'
+         GROUP BY source HAVING COUNT(*) > 1) s) AS several FROM url_alias WHERE source LIKE 'node/%'`,
+    )
+    aliases = { rows: Number(a?.n ?? 0), nodesWithSeveral: Number(a?.several ?? 0) }
+  }
+
+  return {
+    bundles,
+    vocabularies,
+    languages,
+    translations: { sets: Number(tr?.sets ?? 0), translatedNodes: Number(tr?.translated ?? 0) },
+    textFormats,
+    modules,
+    aliases,
+  }
+}

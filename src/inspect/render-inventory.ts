@@ -1,0 +1,35 @@
+import type { SourceInventory } from '../extract/inspect-source.js'
+
+/** `dhm inspect` for people: one block per bundle, then vocabularies, languages, formats, modules. */
+export function renderInventory(inv: SourceInventory, database: string): string {
+  const out: string[] = [`Drupal 7 database ${database}`, '', 'Bundles (nodes: published / unpublished)']
+  for (const b of inv.bundles) {
+    out.push(`  ${b.type} "${b.name}": ${b.nodes} nodes (${b.published} published / ${b.unpublished} not)`)
+    for (const f of b.fields) {
+      const card = f.cardinality === -1 ? 'unlimited' : String(f.cardinality)
+      const extra = [
+        f.translatable ? 'translatable' : null,
+        f.vocabulary ? `vocabulary ${f.vocabulary}` : null,
+      ].filter(Boolean)
+      out.push(
+        `    ${f.name.padEnd(28)} ${f.type.padEnd(24)} cardinality ${card.padEnd(9)} columns ${f.columns.join(', ')}; ${f.rows} rows (${f.revisionRows} revision rows)${extra.length ? `; ${extra.join(', ')}` : ''}`,
+      )
+    }
+  }
+  out.push('', 'Vocabularies (terms)')
+  for (const v of inv.vocabularies) out.push(`  ${v.machineName} "${v.name}": ${v.terms}`)
+  out.push(
+    '',
+    `Languages (nodes): ${inv.languages.map((l) => `${l.language} ${l.nodes}`).join(', ') || 'none'}`,
+    `Translation sets (tnid): ${inv.translations.sets} sets, ${inv.translations.translatedNodes} translation nodes`,
+    `Text formats (uses): ${inv.textFormats.map((f) => `${f.format}${f.name ? ` "${f.name}"` : ''} ${f.uses}`).join(', ') || 'none'}`,
+    `URL aliases of nodes: ${inv.aliases.rows} (${inv.aliases.nodesWithSeveral} nodes with several)`,
+    '',
+    'Modules whose storage matters',
+  )
+  for (const m of inv.modules) {
+    const state = !m.present ? 'not installed' : m.enabled ? 'enabled' : 'installed, disabled'
+    out.push(`  ${m.name.padEnd(20)} ${state}${m.schemaVersion ? ` (schema ${m.schemaVersion})` : ''}`)
+  }
+  return `${out.join('\n')}\n`
+}

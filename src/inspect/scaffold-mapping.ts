@@ -1,0 +1,85 @@
+import type { BundleInventory, SourceInventory } from '../extract/inspect-source.js'
+
+const TERM_ROLES: readonly [RegExp, string][] = [
+  [/publication/, 'publications'],
+  [/section/, 'sections'],
+  [/tag|subject|topic|categor/, 'subjects'],
+]
+
+/**
+ * A starting mapping for one bundle, from what `inspectSource` found: the fields that have an obvious
+ * home in the article model are mapped, the rest are listed as comments with their type and columns.
+ * The result passes `dhm check` against the database it came from.
+ */
+export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, site: string): string {
+  const mapped: string[] = []
+  const unmapped: string[] = []
+  const used = new Set<string>()
+  const titleModule = inv.modules.find((m) => m.name === 'title')?.enabled ?? false
+  const hasTranslations = inv.translations.sets > 0
+  const hasAliases = inv.aliases.rows > 0
+  const set = (attribute: string, value: string, comment: string) => {
+    used.add(attribute)
+    mapped.push(`  # ${comment}`, `  ${attribute}: ${value}`)
+  }
+  for (const f of bundle.fields) {
+    const card = f.cardinality === -1 ? 'unlimited' : String(f.cardinality)
+    const about = `${f.name}: ${f.type}, cardinality ${card}, columns ${f.columns.join(', ')}`
+    if (f.name === 'title_field' && !used.has('title')) {
+      set(
+        'title',
+        `{ from: title_field.value, using: [first, trim, empty-to-null], default: { from: node.title, using: [first] } }`,
+        `${about} (Title module${titleModule ? '' : ', disabled'}: wins over node.title)`,
+      )
+    } else if (f.type === 'text_with_summary' && !used.has('body')) {
+      set('body', `{ from: ${f.name}, using: [first, text-with-summary] }`, about)
+    } else if (f.type === 'taxonomy_term_reference') {
+      const role = TERM_ROLES.find(([re]) => re.test(f.name))?.[1] ?? 'subjects'
+      if (!used.has(role)) set(role, `{ from: ${f.name}.tid, using: [terms] }`, about)
+      else unmapped.push(`# ${about}: e.g. { from: ${f.name}.tid, using: [term-name] }`)
+    } else if (f.type === 'image' && !used.has('image')) {
+      set('image', `{ from: ${f.name}, using: [first, image] }`, about)
+    } else if (f.type === 'file' && !used.has('pdf')) {
+      set('pdf', `{ from: ${f.name}, using: [first, attachment] }`, about)
+    } else {
+      unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
+    }
+  }
+  const lines = [
+    '# yaml-language-server: $schema=./mapping.schema.json',
+    `# Scaffolded by "dhm inspect --scaffold ${bundle.type}": ${bundle.nodes} nodes, ${bundle.fields.length} fields.`,
+    '# Every key is documented in mappings/README.md; check it with "dhm check --mapping FILE".',
+    `site: ${site}`,
+    `description: ${JSON.stringify(`${bundle.name} (${bundle.type}) nodes`)}`,
+    '',
+    'source:',
+    `  bundles: [${bundle.type}]`,
+    '  fieldTables: revision',
+    ...(hasTranslations
+      ? ['  # Nodes linked by tnid become one article with translations.', '  translations: tnid']
+      : []),
+    '',
+    '# files:',
+    '#   publicBaseUrl: https://example.com/sites/default/files/',
+    '',
+    'live: { path: node.status, equals: 1 }',
+    'filters: []',
+    '',
+    'fields:',
+    ...(hasAliases
+      ? ['  # slug defaults to the newest alias (alias.path); older aliases become redirects.']
+      : []),
+    ...(mapped.length ? mapped : ['  title: node.title']),
+  ]
+  if (unmapped.length) lines.push('', '# Not mapped (no obvious article attribute):', ...unmapped)
+  return `${lines.join('\n')}\n`
+}
+
+/** A mapping `site` from a database name: dhm_legacy_demo → dhm-legacy-demo. */
+export function siteFromDatabase(database: string): string {
+  const s = database
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+  return /^[a-z0-9]/.test(s) ? s : `site-${s}`
+}

@@ -1,0 +1,64 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import { redactUrl } from '../config/redact.js'
+import { SourceSchemaError } from '../errors.js'
+import { closeSnapshot, createSourcePool, openSnapshot } from '../extract/source-db.js'
+import { describeSource } from '../extract/source-schema.js'
+import { type CompiledMapping, nearest } from '../mapping/compile.js'
+
+export interface CheckOptions {
+  readonly mapping: CompiledMapping
+  readonly mappingFile: string
+  readonly sourceUrl: string
+}
+
+export interface CheckResult {
+  readonly file: string
+  readonly source: string
+  /** Every problem found, one line each; empty = the mapping can run against this source. */
+  readonly problems: readonly string[]
+  /** Field tables the mapping reads, as found in the source. */
+  readonly fieldTables: readonly string[]
+}
+
+/**
+ * `dhm check`: validate a mapping against the live source without reading content. The mapping
+ * itself was already validated by loadMapping (every problem at once, with file:line:col); this adds
+ * what only the database can say: the bundles exist, and every table and column the mapping names
+ * exists (nearest real names suggested). Read only, like everything dhm does on the source.
+ */
+export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
+  const pool = createSourcePool(opts.sourceUrl, 1)
+  const problems: string[] = []
+  let fieldTables: string[] = []
+  try {
+    const conn = await openSnapshot(pool, opts.sourceUrl)
+    try {
+      const [types] = await conn.query<RowDataPacket[]>(
+        "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'node_type'",
+      )
+      if (types.length > 0) {
+        const [rows] = await conn.query<RowDataPacket[]>('SELECT type FROM node_type ORDER BY type')
+        const known = rows.map((r) => String(r.type))
+        for (const bundle of opts.mapping.source.bundles) {
+          if (known.includes(bundle)) continue
+          const hint = nearest(bundle, known)
+          problems.push(
+            `source.bundles: bundle ${bundle} does not exist in node_type${hint ? `; did you mean ${hint}?` : ''} (it has ${known.join(', ')})`,
+          )
+        }
+      }
+      try {
+        const layout = await describeSource(conn, opts.mapping)
+        fieldTables = Object.values(layout.fields).map((f) => f.table)
+      } catch (error) {
+        if (!(error instanceof SourceSchemaError)) throw error
+        problems.push(...error.problems)
+      }
+    } finally {
+      await closeSnapshot(conn).catch(() => undefined)
+    }
+  } finally {
+    await pool.end()
+  }
+  return { file: opts.mappingFile, source: redactUrl(opts.sourceUrl), problems, fieldTables }
+}
