@@ -1,0 +1,77 @@
+/**
+ * CLI for the legacy Drupal 7 fixture:
+ *   npm run fixture -- --articles 2000 [--seed 1] [--database dhm_legacy_demo] [--source mysql://root@127.0.0.1:3306]
+ */
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { generateFixture } from '../src/fixture/generate-fixture.ts'
+
+const DEFAULT_SOURCE = 'mysql://root@127.0.0.1:3306'
+
+/** Server URL without a database path (the fixture chooses its own database). */
+function serverUrl(raw: string): string {
+  const url = new URL(raw)
+  url.pathname = ''
+  return url.toString().replace(/\/$/, '')
+}
+
+/** The URL with its password replaced, for printing. */
+function maskUrl(raw: string): string {
+  const url = new URL(raw)
+  if (url.password) url.password = '***'
+  return url.toString().replace(/\/$/, '')
+}
+
+const argv = await yargs(hideBin(process.argv))
+  .scriptName('fixture')
+  .usage('$0 --articles N [--seed S] [--database NAME] [--source URL]')
+  .option('articles', { type: 'number', default: 2000, describe: 'number of article nodes' })
+  .option('seed', { type: 'number', default: 1, describe: 'PRNG seed' })
+  .option('database', { type: 'string', default: 'dhm_legacy_demo', describe: 'database to (re)create' })
+  .option('source', {
+    type: 'string',
+    default: process.env.DRUPAL_DATABASE_URL ?? DEFAULT_SOURCE,
+    defaultDescription: '$DRUPAL_DATABASE_URL or mysql://root@127.0.0.1:3306',
+    describe: 'MariaDB/MySQL server URL (any database path is ignored)',
+  })
+  .option('mode', {
+    choices: ['load', 'insert'] as const,
+    default: 'load' as const,
+    describe: 'bulk write method',
+  })
+  .strict()
+  .help()
+  .parseAsync()
+
+const source = serverUrl(argv.source)
+console.log(
+  `Generating ${argv.articles} articles (seed ${argv.seed}) into ${maskUrl(source)}/${argv.database}`,
+)
+
+const started = performance.now()
+let lastPrinted = 0
+const summary = await generateFixture({
+  url: source,
+  database: argv.database,
+  articles: argv.articles,
+  seed: argv.seed,
+  mode: argv.mode,
+  onProgress: (done, total) => {
+    const now = performance.now()
+    if (done < total && now - lastPrinted < 1000) return
+    lastPrinted = now
+    const pct = ((done / total) * 100).toFixed(1)
+    console.log(`  ${done}/${total} articles (${pct}%) ${((now - started) / 1000).toFixed(1)}s`)
+  },
+})
+
+const rows = Object.entries(summary.tables)
+const width = Math.max(...rows.map(([name]) => name.length))
+console.log('')
+console.log(`${'table'.padEnd(width)}  rows`)
+for (const [name, count] of rows) console.log(`${name.padEnd(width)}  ${count}`)
+console.log('')
+console.log(
+  `nodes ${summary.nodes} (articles ${summary.articles}, pages ${summary.pages}, blogs ${summary.blogs}), live articles ${summary.liveArticles}`,
+)
+console.log(`done in ${summary.seconds.toFixed(2)}s`)
