@@ -34,6 +34,11 @@ const argv = await yargs(hideBin(process.argv))
     defaultDescription: '$DRUPAL_DATABASE_URL or mysql://root@127.0.0.1:3306',
     describe: 'MariaDB/MySQL server URL (any database path is ignored)',
   })
+  .option('profile', {
+    choices: ['bne', 'standard'] as const,
+    default: 'bne' as const,
+    describe: 'bne site or a stock Drupal 7 standard install with translations',
+  })
   .option('mode', {
     choices: ['load', 'insert'] as const,
     default: 'load' as const,
@@ -56,6 +61,7 @@ const summary = await generateFixture({
   articles: argv.articles,
   seed: argv.seed,
   mode: argv.mode,
+  profile: argv.profile,
   onProgress: (done, total) => {
     const now = performance.now()
     if (done < total && now - lastPrinted < 1000) return
