@@ -7,6 +7,8 @@ import { checkCommand } from './commands/check.js'
 import { demoCommand } from './commands/demo.js'
 import { inspectCommand } from './commands/inspect.js'
 import { migrateCommand } from './commands/migrate.js'
+import { statusCommand } from './commands/status.js'
+import { syncCommand } from './commands/sync.js'
 import { EPILOG } from './help.js'
 
 /** The only place that exits: parse, run the command, map errors to exit codes. */
@@ -38,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       .command(demoCommand)
       .command(checkCommand)
       .command(inspectCommand)
+      .command(syncCommand)
+      .command(statusCommand)
       .demandCommand(1, 'Name a command, e.g. "dhm migrate". See "dhm --help".')
       .strict()
       .epilog(EPILOG)

@@ -97,6 +97,8 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
           )
         }
         if (result.reportDir) process.stdout.write(`report: ${result.reportDir}/summary.json\n`)
+        if (result.reportDir && args['dry-run'])
+          process.stdout.write(`plan: ${result.reportDir}/report.html\n`)
         if (result.counts.rejected > 0) {
           process.stdout.write(`rejected rows and reasons: ${result.reportDir}/rejects.ndjson\n`)
         }

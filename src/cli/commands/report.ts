@@ -1,0 +1,25 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
+import { ConfigError } from '../../errors.js'
+import { findLastReport } from '../../report/find-last-report.js'
+import { EPILOG } from '../help.js'
+
+interface ReportArgs {
+  last: boolean
+  'reports-dir': string
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report',
+  describe: 'Show where the newest run report is, and its headline',
+  builder: (y: Argv) =>
+    y
+      .option('last', { type: 'boolean', default: false, describe: 'The newest report (required for now)' })
+      .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where reports are written' })
+      .example('dhm report --last', 'e.g. reports/20261127T090000Z-verify/report.html and its counts')
+      .epilog(EPILOG) as unknown as Argv<ReportArgs>,
+  handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
+    if (!args.last) throw new ConfigError('say which report: "dhm report --last" (the only one for now)')
+    const last = await findLastReport(args['reports-dir'])
+    process.stdout.write(`${last.file}\n${last.command}: ${last.headline}\n`)
+  },
+}

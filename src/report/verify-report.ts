@@ -1,0 +1,107 @@
+import type { Issue } from '../transform/outcome.js'
+import type { Difference } from '../verify/compare-articles.js'
+
+/**
+ * The data behind report.json, report.md and report.html, for `dhm verify` (kind `verify`) and for
+ * `dhm migrate --dry-run` (kind `plan`: the same classes read as would-insert, would-update,
+ * would-delete). Renderers are pure functions of this.
+ */
+export interface VerifyReport {
+  readonly schemaVersion: 1
+  readonly kind: 'verify' | 'plan'
+  readonly command: string
+  readonly site: string
+  readonly startedAt: string
+  readonly finishedAt: string
+  /** Run parameters, URLs masked. */
+  readonly params: Readonly<Record<string, unknown>>
+  readonly counts: VerifyCounts
+  /** How many differences of class `changed` involve each top-level attribute, most first. */
+  readonly fieldChanges: Readonly<Record<string, number>>
+  /** Per attribute: articles where it is non-empty, in the source (loadable rows) and in the target (live rows). */
+  readonly coverage: readonly FieldCoverage[]
+  readonly rejects: {
+    readonly reasons: readonly RejectReason[]
+    /** Rejected rows with all their issues, also in rejects.ndjson; null when none. */
+    readonly file: string | null
+  }
+  /** The first `differencesLimit` differences in nid order; every one is in `differencesFile`. */
+  readonly differences: readonly Difference[]
+  readonly differencesTotal: number
+  readonly differencesLimit: number
+  readonly differencesFile: string | null
+  readonly timings: {
+    readonly totalSeconds: number
+    /** Reading the source and transforming (what `migrate` spends too). */
+    readonly sourceSeconds: number
+    /** Reading the target and comparing. */
+    readonly targetSeconds: number
+  }
+}
+
+export interface VerifyCounts {
+  /** Source nodes of the mapped bundles read (in scope). */
+  read: number
+  matched: number
+  missing: number
+  extra: number
+  changed: number
+  rejected: number
+  /** Source nodes the mapping's filters exclude (not differences; their target rows are `extra`). */
+  filtered: number
+}
+
+export interface FieldCoverage {
+  readonly field: string
+  readonly source: number
+  readonly sourceTotal: number
+  readonly target: number
+  readonly targetTotal: number
+}
+
+export interface RejectReason {
+  readonly field: string
+  readonly reason: string
+  readonly count: number
+  /** A few nids with this reason. */
+  readonly nids: readonly number[]
+  readonly excerpt: string | null
+}
+
+export type { Difference, Issue }
+
+/** Differences (missing + extra + changed), not counting rejected rows. */
+export function countDifferences(c: VerifyCounts): number {
+  return c.missing + c.extra + c.changed
+}
+
+/** Class names as a person reads them: verify's, or the migration plan's. */
+export function classLabel(kind: VerifyReport['kind'], cls: string): string {
+  if (kind === 'plan') {
+    const plan: Record<string, string> = {
+      matched: 'unchanged',
+      missing: 'would insert',
+      changed: 'would update',
+      extra: 'would delete',
+      rejected: 'rejected',
+    }
+    return plan[cls] ?? cls
+  }
+  const verify: Record<string, string> = {
+    matched: 'matched',
+    missing: 'missing in target',
+    extra: 'extra in target',
+    changed: 'changed',
+    rejected: 'rejected',
+  }
+  return verify[cls] ?? cls
+}
+
+/** `matched 196, missing 1, extra 1, changed 2, rejected 0 (read 200, filtered 0) in 1.2s` */
+export function renderHeadline(r: Pick<VerifyReport, 'kind' | 'counts' | 'timings'>): string {
+  const c = r.counts
+  const parts = (['matched', 'missing', 'extra', 'changed', 'rejected'] as const).map(
+    (k) => `${classLabel(r.kind, k)} ${c[k]}`,
+  )
+  return `${parts.join(', ')} (read ${c.read}, filtered ${c.filtered}) in ${r.timings.totalSeconds.toFixed(1)}s`
+}

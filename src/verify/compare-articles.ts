@@ -1,0 +1,194 @@
+import { canonicalJson } from '../model/content-hash.js'
+import { excerpt, type Issue, type RowOutcome } from '../transform/outcome.js'
+
+/**
+ * One article as the target holds it. `document` is only read when the hash does not settle the
+ * question (hash mismatch, or the source no longer wants the row), so it may be absent.
+ */
+export interface TargetArticle {
+  readonly legacyNid: number
+  readonly contentHash: string
+  readonly isDeleted: boolean
+  readonly document?: unknown
+}
+
+/** The classes of `dhm verify`; `matched` and `absent` (neither side wants the row) are not differences. */
+export type DifferenceClass = 'missing' | 'extra' | 'changed' | 'rejected'
+
+/** One attribute that differs: `target` is what the target holds now (old), `source` what a migration would write (new). */
+export interface FieldChange {
+  readonly field: string
+  readonly target: string | null
+  readonly source: string | null
+  /** What changed inside a list or object, for a person: "missing in target: [\"Energy (12)\"]", "caption". */
+  readonly detail: string | null
+}
+
+export interface Difference {
+  readonly legacyNid: number
+  readonly class: DifferenceClass
+  /** Top-level article attributes involved (changed: those that differ; rejected: those at fault). */
+  readonly fields: readonly string[]
+  /** The article's title, from the source when it has one, else from the target. */
+  readonly title: string | null
+  readonly changes: readonly FieldChange[]
+  /** Why the transformer rejected the node (class `rejected` only). */
+  readonly issues: readonly Issue[]
+}
+
+export type Comparison =
+  | { readonly kind: 'matched' }
+  /** Not eligible in the source and not (or only soft-deleted) in the target: nothing to say. */
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'difference'; readonly difference: Difference }
+
+/**
+ * Compare what the source would become with what the target holds, for one nid. Pure.
+ *
+ * - source `ok`, target live with the same content hash → matched (fields are not looked at unless
+ *   `deep`, which compares the documents even when the hashes agree);
+ * - source `ok`, target absent or soft-deleted → missing;
+ * - source `ok`, hashes differ → changed, with the top-level attributes that differ;
+ * - source gone or filtered out, target live → extra (soft-deleted target rows are already gone);
+ * - source `invalid` → rejected, with the transformer's reasons, whatever the target holds.
+ */
+export function compareArticle(
+  source: RowOutcome | null,
+  target: TargetArticle | null,
+  opts: { readonly deep?: boolean } = {},
+): Comparison {
+  const live = target && !target.isDeleted ? target : null
+  if (source?.kind === 'invalid') {
+    return difference({
+      legacyNid: source.ref.nid,
+      class: 'rejected',
+      fields: unique(source.issues.map((i) => i.field.split('.')[0] ?? i.field)),
+      title: titleOf(live?.document),
+      changes: [],
+      issues: source.issues,
+    })
+  }
+  if (source === null || source.kind === 'filtered') {
+    if (!live) return { kind: 'absent' }
+    return difference({
+      legacyNid: live.legacyNid,
+      class: 'extra',
+      fields: [],
+      title: titleOf(live.document),
+      changes: [],
+      issues: source ? [{ field: '(article)', reason: source.reason, excerpt: null }] : [],
+    })
+  }
+  const title = source.article.title
+  if (!live) {
+    return difference({
+      legacyNid: source.ref.nid,
+      class: 'missing',
+      fields: [],
+      title,
+      changes: [],
+      issues: [],
+    })
+  }
+  if (live.contentHash === source.contentHash && !opts.deep) return { kind: 'matched' }
+  const changes = diffFields(live.document, source.article)
+  if (changes.length === 0) {
+    if (live.contentHash === source.contentHash || live.document === undefined) return { kind: 'matched' }
+    // Same document, different hash: the row was written by something else than dhm.
+    return difference({
+      legacyNid: source.ref.nid,
+      class: 'changed',
+      fields: ['contentHash'],
+      title,
+      changes: [{ field: 'contentHash', target: live.contentHash, source: source.contentHash, detail: null }],
+      issues: [],
+    })
+  }
+  return difference({
+    legacyNid: source.ref.nid,
+    class: 'changed',
+    fields: changes.map((c) => c.field),
+    title,
+    changes,
+    issues: [],
+  })
+}
+
+/**
+ * The top-level attributes whose values differ (compared as canonical JSON, so key order does not
+ * matter but list order does), in the source article's attribute order, then any attribute only the
+ * target document has.
+ */
+export function diffFields(target: unknown, source: object): FieldChange[] {
+  const t = isRecord(target) ? target : {}
+  const s = source as Record<string, unknown>
+  const keys = unique([...Object.keys(s), ...Object.keys(t)])
+  const changes: FieldChange[] = []
+  for (const key of keys) {
+    const a = t[key]
+    const b = s[key]
+    if (canonicalJson(a ?? null) === canonicalJson(b ?? null)) continue
+    changes.push(describeChange(key, a, b))
+  }
+  return changes
+}
+
+function describeChange(field: string, target: unknown, source: unknown): FieldChange {
+  if (isRecord(target) && isRecord(source)) {
+    // Nested objects are compared as wholes but shown by the keys that differ: {"caption": …}.
+    const keys = unique([...Object.keys(source), ...Object.keys(target)]).filter(
+      (k) => canonicalJson(target[k] ?? null) !== canonicalJson(source[k] ?? null),
+    )
+    return {
+      field,
+      target: excerpt(pick(target, keys)),
+      source: excerpt(pick(source, keys)),
+      detail: keys.join(', '),
+    }
+  }
+  if (Array.isArray(target) && Array.isArray(source)) {
+    const inSource = new Set(source.map((v) => canonicalJson(v)))
+    const inTarget = new Set(target.map((v) => canonicalJson(v)))
+    const removed = target.filter((v) => !inSource.has(canonicalJson(v)))
+    const added = source.filter((v) => !inTarget.has(canonicalJson(v)))
+    const parts = [
+      added.length > 0 ? `missing in target: ${listExcerpt(added)}` : '',
+      removed.length > 0 ? `only in target: ${listExcerpt(removed)}` : '',
+    ].filter(Boolean)
+    return {
+      field,
+      target: excerpt(target),
+      source: excerpt(source),
+      detail: parts.length > 0 ? parts.join('; ') : 'same items, different order',
+    }
+  }
+  return { field, target: excerpt(target ?? null), source: excerpt(source ?? null), detail: null }
+}
+
+/** Terms and files are shown by name ("Energy (12)"), anything else as JSON. */
+function listExcerpt(items: readonly unknown[]): string {
+  const names = items.map((v) =>
+    isRecord(v) && typeof v.name === 'string' && 'tid' in v ? `${v.name} (${String(v.tid)})` : v,
+  )
+  return excerpt(names) ?? ''
+}
+
+function titleOf(document: unknown): string | null {
+  return isRecord(document) && typeof document.title === 'string' ? document.title : null
+}
+
+function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, o[k] ?? null]))
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)]
+}
+
+function difference(d: Difference): Comparison {
+  return { kind: 'difference', difference: d }
+}

@@ -1,0 +1,195 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import { redactUrl } from '../config/redact.js'
+import { EXIT, type ExitCode, TargetError } from '../errors.js'
+import { DEFAULT_BATCH_SIZE, extractNodes } from '../extract/extract-nodes.js'
+import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
+import { openSourceSession } from '../extract/source-session.js'
+import { explainTargetError, openTarget } from '../load/target-db.js'
+import type { CompiledMapping } from '../mapping/compile.js'
+import type { RunListener } from '../pipeline/events.js'
+import { prefetch } from '../pipeline/prefetch.js'
+import { createUniqueReportDir } from '../report/unique-report-dir.js'
+import { countDifferences, type VerifyCounts, type VerifyReport } from '../report/verify-report.js'
+import { type VerifyReportFiles, writeVerifyReport } from '../report/write-verify-report.js'
+import { transformNode } from '../transform/transform-node.js'
+import { Verifier } from './verifier.js'
+
+export interface VerifyOptions {
+  readonly mapping: CompiledMapping
+  readonly mappingFile: string
+  readonly sourceUrl: string
+  readonly targetUrl: string
+  readonly batchSize?: number
+  /** Only these nids. */
+  readonly ids?: readonly number[]
+  /** A deterministic sample of this many source nids (the same sample every run on the same source). */
+  readonly sample?: number
+  /** Compare documents even where content hashes agree (catches edits that bypassed dhm). */
+  readonly deep?: boolean
+  readonly reportsDir?: string
+  readonly differencesLimit?: number
+  readonly onEvent?: RunListener
+}
+
+export interface VerifyResult {
+  readonly report: VerifyReport
+  readonly reportDir: string
+  readonly files: VerifyReportFiles
+  readonly exitCode: ExitCode
+}
+
+/**
+ * `dhm verify`: extract and transform exactly as `migrate` does, read the target, compare article by
+ * article (content hash first, fields only where hashes differ) and write report.json/.md/.html.
+ * Writes nothing to either database: the source is read in one read-only snapshot, the target
+ * with SELECTs only.
+ */
+export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
+  const started = Date.now()
+  const startedAt = new Date(started)
+  const emit = opts.onEvent ?? (() => undefined)
+  const { mapping } = opts
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
+
+  emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })
+  const source = await openSourceSession(opts.sourceUrl, mapping)
+  try {
+    const target = await openTarget(opts.targetUrl, { create: false })
+    try {
+      const { rows } = await target.pool
+        .query<{ exists: boolean }>("SELECT to_regclass('article') IS NOT NULL AS exists")
+        .catch((e) => {
+          throw explainTargetError(e, opts.targetUrl)
+        })
+      if (!rows[0]?.exists) {
+        throw new TargetError(
+          `the target Postgres at ${redactUrl(opts.targetUrl)} has no article table: nothing was migrated there yet. Run "dhm migrate" first, or check --target.`,
+        )
+      }
+      let ids = opts.ids ? [...new Set(opts.ids)].sort((a, b) => a - b) : null
+      if (opts.sample !== undefined) {
+        emit({ kind: 'phase', message: `choosing a sample of ${opts.sample} node(s)` })
+        ids = await sampleNids(source.conn, mapping, opts.sample, ids, opts.sourceUrl)
+      }
+      const total = await countNodes(source.conn, mapping, ids, opts.sourceUrl)
+      emit({ kind: 'start', total })
+      const reportDir = await createUniqueReportDir(opts.reportsDir ?? 'reports', 'verify', startedAt)
+      const verifier = new Verifier({
+        pool: target.pool,
+        site: mapping.site,
+        reportDir,
+        ids,
+        // With --ids/--sample, only the chosen nids are looked at, in the target too.
+        tail: true,
+        deep: opts.deep ?? false,
+        ...(opts.differencesLimit !== undefined ? { differencesLimit: opts.differencesLimit } : {}),
+      })
+      let lastEvent = Date.now()
+      const batches = extractNodes(source.conn, {
+        mapping,
+        layout: source.layout,
+        batchSize,
+        ...(ids ? { ids } : {}),
+        sourceUrl: opts.sourceUrl,
+      })
+      for await (const batch of prefetch(batches)) {
+        const outcomes = batch.map((node) => transformNode(node, mapping))
+        await verifier.addBatch(outcomes)
+        if (Date.now() - lastEvent > 2000) {
+          lastEvent = Date.now()
+          emit({ kind: 'phase', message: describeProgress(verifier.counts, total, Date.now() - started) })
+        }
+      }
+      await verifier.finish()
+      emit({ kind: 'phase', message: describeProgress(verifier.counts, total, Date.now() - started) })
+
+      const totalMs = Date.now() - started
+      const report: VerifyReport = {
+        schemaVersion: 1,
+        kind: 'verify',
+        command: 'verify',
+        site: mapping.site,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        params: {
+          mapping: opts.mappingFile,
+          source: redactUrl(opts.sourceUrl),
+          target: redactUrl(opts.targetUrl),
+          batchSize,
+          ids: opts.ids ? [...opts.ids] : null,
+          sample: opts.sample ?? null,
+          deep: opts.deep ?? false,
+        },
+        ...verifier.snapshot(),
+        timings: {
+          totalSeconds: round(totalMs / 1000),
+          sourceSeconds: round((totalMs - verifier.targetMs) / 1000),
+          targetSeconds: round(verifier.targetMs / 1000),
+        },
+      }
+      const files = await writeVerifyReport(reportDir, report)
+      return { report, reportDir, files, exitCode: verifyExitCode(report.counts) }
+    } finally {
+      await target.close()
+    }
+  } finally {
+    await source.close()
+  }
+}
+
+/** 4 when anything is missing, extra or changed; else 3 when rows were rejected; else 0. */
+export function verifyExitCode(counts: VerifyCounts): ExitCode {
+  if (countDifferences(counts) > 0) return EXIT.differences
+  if (counts.rejected > 0) return EXIT.rejected
+  return EXIT.ok
+}
+
+function describeProgress(c: VerifyCounts, total: number, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? Math.round(c.read / (elapsedMs / 1000)) : 0
+  return (
+    `${c.read}/${total} · matched ${c.matched} · missing ${c.missing} · extra ${c.extra}` +
+    ` · changed ${c.changed} · rejected ${c.rejected} · ${rate}/s`
+  )
+}
+
+/**
+ * N nids of the mapped bundles, the same ones every time for the same source: ordered by a hash of
+ * the nid (spread over the whole archive, not the oldest N), chosen by the server in one pass.
+ */
+async function sampleNids(
+  conn: SourceConnection,
+  mapping: CompiledMapping,
+  n: number,
+  within: readonly number[] | null,
+  url: string,
+): Promise<number[]> {
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT nid FROM node WHERE type IN (?)${within ? ' AND nid IN (?)' : ''}
+       ORDER BY MD5(CONCAT('dhm-verify:', nid)) LIMIT ?`,
+      within ? [mapping.source.bundles, within.length ? within : [0], n] : [mapping.source.bundles, n],
+    )
+    return rows.map((r) => Number(r.nid)).sort((a, b) => a - b)
+  } catch (cause) {
+    throw explainSourceError(cause, url)
+  }
+}
+
+async function countNodes(
+  conn: SourceConnection,
+  mapping: CompiledMapping,
+  ids: readonly number[] | null,
+  url: string,
+): Promise<number> {
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT COUNT(*) AS n FROM node WHERE type IN (?)${ids ? ' AND nid IN (?)' : ''}`,
+      ids ? [mapping.source.bundles, ids.length ? ids : [0]] : [mapping.source.bundles],
+    )
+    return Number(rows[0]?.n ?? 0)
+  } catch (cause) {
+    throw explainSourceError(cause, url)
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100

@@ -1,0 +1,303 @@
+import { appendFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type pg from 'pg'
+import { redactSecrets } from '../config/redact.js'
+import { ARTICLE_ATTRIBUTES } from '../model/article.js'
+import type { FieldCoverage, RejectReason, VerifyCounts, VerifyReport } from '../report/verify-report.js'
+import type { RowOutcome } from '../transform/outcome.js'
+import { type Comparison, compareArticle, type Difference, type TargetArticle } from './compare-articles.js'
+
+export const DEFAULT_DIFFERENCES_LIMIT = 1000
+/** Distinct rejection reasons kept (a reason quoting a value could otherwise grow without bound). */
+const MAX_REASONS = 500
+const TAIL_PAGE = 2000
+
+/** Attributes whose coverage is reported (site and legacyNid are always there). */
+export const COVERAGE_FIELDS = ARTICLE_ATTRIBUTES.filter((a) => a !== 'site' && a !== 'legacyNid')
+
+export interface VerifierOptions {
+  /** null: the target has no schema yet, so every row is missing. */
+  readonly pool: Pick<pg.Pool, 'query'> | null
+  readonly site: string
+  readonly reportDir: string
+  /** Only these nids (sorted, unique), from --ids or --sample; null = all. */
+  readonly ids: readonly number[] | null
+  /** Look for extra target rows beyond the last source nid (false with --limit). */
+  readonly tail: boolean
+  /** Compare documents even where the content hashes agree. */
+  readonly deep?: boolean
+  /** Write rejects.ndjson (migrate --dry-run writes its own). */
+  readonly writeRejects?: boolean
+  readonly differencesLimit?: number
+}
+
+interface TargetRow {
+  legacy_nid: number
+  content_hash: string
+  is_deleted: boolean
+  document?: unknown
+}
+
+/**
+ * Streams a comparison of source batches with the target: for each batch, the target rows of the
+ * same nid range come in one query (hashes only); documents are read only where hashes differ or
+ * the source no longer wants the row. Memory stays flat: counts, per-field tallies and the first
+ * `differencesLimit` differences; every difference goes to differences.ndjson as it is found.
+ */
+export class Verifier {
+  readonly counts: VerifyCounts = {
+    read: 0,
+    matched: 0,
+    missing: 0,
+    extra: 0,
+    changed: 0,
+    rejected: 0,
+    filtered: 0,
+  }
+  private readonly fieldChanges = new Map<string, number>()
+  private readonly sourceCoverage = new Map<string, number>()
+  private readonly targetCoverage = new Map<string, number>()
+  private sourceTotal = 0
+  private targetTotal = 0
+  private readonly reasons = new Map<
+    string,
+    { field: string; reason: string; count: number; nids: number[]; excerpt: string | null }
+  >()
+  private readonly kept: Difference[] = []
+  private total = 0
+  private prevHi = 0
+  private readonly started = new Set<string>()
+  targetMs = 0
+
+  constructor(private readonly opts: VerifierOptions) {}
+
+  /** Compare one source batch (every node read, in nid order) with the target's rows of its nid range. */
+  async addBatch(outcomes: readonly RowOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return
+    const started = Date.now()
+    const hi = outcomes.reduce((m, o) => Math.max(m, o.ref.nid), this.prevHi)
+    const rows = await this.readRange(this.prevHi, hi)
+    this.prevHi = hi
+    const byNid = new Map(rows.map((r) => [r.legacy_nid, r]))
+    // Documents only where the hash does not settle it.
+    const needDocs: number[] = []
+    const sourceNids = new Set<number>()
+    for (const o of outcomes) {
+      sourceNids.add(o.ref.nid)
+      const t = byNid.get(o.ref.nid)
+      if (!t || t.is_deleted || t.document !== undefined) continue
+      if (o.kind !== 'ok' || o.contentHash !== t.content_hash) needDocs.push(o.ref.nid)
+    }
+    for (const r of rows) if (!sourceNids.has(r.legacy_nid) && !r.is_deleted) needDocs.push(r.legacy_nid)
+    await this.attachDocuments(byNid, needDocs)
+
+    const found: Difference[] = []
+    for (const o of outcomes) {
+      this.counts.read++
+      if (o.kind === 'filtered') this.counts.filtered++
+      const t = byNid.get(o.ref.nid) ?? null
+      this.tally(o, t, compareArticle(o, toTarget(t), { deep: this.opts.deep ?? false }), found)
+    }
+    for (const r of rows) {
+      if (sourceNids.has(r.legacy_nid)) continue
+      this.tally(null, r, compareArticle(null, toTarget(r)), found)
+    }
+    await this.record(found, outcomes)
+    this.targetMs += Date.now() - started
+  }
+
+  /** After the last batch: target rows beyond the last source nid are extra (paged, flat memory). */
+  async finish(): Promise<void> {
+    if (!this.opts.tail) return
+    const started = Date.now()
+    for (;;) {
+      const rows = await this.readRange(this.prevHi, null, TAIL_PAGE)
+      if (rows.length === 0) break
+      this.prevHi = rows[rows.length - 1]?.legacy_nid ?? this.prevHi
+      const byNid = new Map(rows.map((r) => [r.legacy_nid, r]))
+      await this.attachDocuments(
+        byNid,
+        rows.filter((r) => !r.is_deleted && r.document === undefined).map((r) => r.legacy_nid),
+      )
+      const found: Difference[] = []
+      for (const r of rows) this.tally(null, r, compareArticle(null, toTarget(r)), found)
+      await this.record(found, [])
+      if (rows.length < TAIL_PAGE) break
+    }
+    this.targetMs += Date.now() - started
+  }
+
+  /** Everything the report needs except the run's own fields (command, params, timings). */
+  snapshot(): Pick<
+    VerifyReport,
+    | 'counts'
+    | 'fieldChanges'
+    | 'coverage'
+    | 'rejects'
+    | 'differences'
+    | 'differencesTotal'
+    | 'differencesLimit'
+    | 'differencesFile'
+  > {
+    const fieldChanges = Object.fromEntries([...this.fieldChanges].sort((a, b) => b[1] - a[1]))
+    const coverage: FieldCoverage[] = COVERAGE_FIELDS.map((field) => ({
+      field,
+      source: this.sourceCoverage.get(field) ?? 0,
+      sourceTotal: this.sourceTotal,
+      target: this.targetCoverage.get(field) ?? 0,
+      targetTotal: this.targetTotal,
+    }))
+    const reasons: RejectReason[] = [...this.reasons.values()]
+      .sort((a, b) => b.count - a.count || a.field.localeCompare(b.field))
+      .map((r) => ({ ...r, nids: [...r.nids] }))
+    return {
+      counts: { ...this.counts },
+      fieldChanges,
+      coverage,
+      rejects: { reasons, file: this.counts.rejected > 0 ? 'rejects.ndjson' : null },
+      differences: [...this.kept],
+      differencesTotal: this.total,
+      differencesLimit: this.limit,
+      differencesFile: this.total > 0 ? 'differences.ndjson' : null,
+    }
+  }
+
+  private get limit(): number {
+    return this.opts.differencesLimit ?? DEFAULT_DIFFERENCES_LIMIT
+  }
+
+  private tally(
+    source: RowOutcome | null,
+    target: TargetRow | null,
+    c: Comparison,
+    found: Difference[],
+  ): void {
+    const ok = source?.kind === 'ok' ? source : null
+    if (ok) {
+      this.sourceTotal++
+      for (const f of COVERAGE_FIELDS) if (isNonEmpty(ok.article[f])) bump(this.sourceCoverage, f)
+    }
+    if (target && !target.is_deleted) {
+      this.targetTotal++
+      // A matched row's document is the source article (same hash): no need to have read it.
+      const doc = c.kind === 'matched' && ok ? ok.article : target.document
+      if (doc !== null && typeof doc === 'object') {
+        const d = doc as Record<string, unknown>
+        for (const f of COVERAGE_FIELDS) if (isNonEmpty(d[f])) bump(this.targetCoverage, f)
+      }
+    }
+    if (c.kind === 'matched') this.counts.matched++
+    if (c.kind !== 'difference') return
+    const d = c.difference
+    this.counts[d.class]++
+    if (d.class === 'changed') for (const f of d.fields) bump(this.fieldChanges, f)
+    if (d.class === 'rejected') {
+      for (const i of d.issues) {
+        const key = `${i.field}\u0000${i.reason}`
+        const r = this.reasons.get(key)
+        if (r) {
+          r.count++
+          if (r.nids.length < 5) r.nids.push(d.legacyNid)
+        } else if (this.reasons.size < MAX_REASONS) {
+          this.reasons.set(key, {
+            field: i.field,
+            reason: i.reason,
+            count: 1,
+            nids: [d.legacyNid],
+            excerpt: i.excerpt,
+          })
+        }
+      }
+    }
+    found.push(d)
+  }
+
+  private async record(found: Difference[], outcomes: readonly RowOutcome[]): Promise<void> {
+    found.sort((a, b) => a.legacyNid - b.legacyNid)
+    this.total += found.length
+    for (const d of found) if (this.kept.length < this.limit) this.kept.push(d)
+    await this.appendLines('differences.ndjson', found)
+    if (this.opts.writeRejects ?? true) {
+      await this.appendLines(
+        'rejects.ndjson',
+        outcomes.flatMap((o) => (o.kind === 'invalid' ? [{ nid: o.ref.nid, issues: o.issues }] : [])),
+      )
+    }
+  }
+
+  /** NDJSON, a batch at a time; the first write of a run replaces a file left by an earlier one. */
+  private async appendLines(name: string, records: readonly unknown[]): Promise<void> {
+    if (records.length === 0) return
+    const file = join(this.opts.reportDir, name)
+    const text = `${records.map((r) => redactSecrets(JSON.stringify(r))).join('\n')}\n`
+    if (this.started.has(name)) {
+      await appendFile(file, text)
+    } else {
+      this.started.add(name)
+      await writeFile(file, text)
+    }
+  }
+
+  /** Target rows with lo < nid <= hi (hi null: no upper bound, paged), restricted to `ids` if set. */
+  private async readRange(lo: number, hi: number | null, limit?: number): Promise<TargetRow[]> {
+    const { pool, site, ids } = this.opts
+    if (!pool) return []
+    const params: unknown[] = [site, lo]
+    let where = 'site = $1 AND legacy_nid > $2'
+    if (hi !== null) {
+      params.push(hi)
+      where += ` AND legacy_nid <= $${params.length}`
+    }
+    if (ids) {
+      const inRange = ids.filter((n) => n > lo && (hi === null || n <= hi))
+      if (inRange.length === 0) return []
+      params.push(inRange)
+      where += ` AND legacy_nid = ANY($${params.length}::int[])`
+    }
+    const doc = this.opts.deep ? ', document' : ''
+    const { rows } = await pool.query<TargetRow>(
+      `SELECT legacy_nid, content_hash, deleted_at IS NOT NULL AS is_deleted${doc}
+       FROM article WHERE ${where} ORDER BY legacy_nid${limit ? ` LIMIT ${limit}` : ''}`,
+      params,
+    )
+    return rows
+  }
+
+  private async attachDocuments(byNid: Map<number, TargetRow>, nids: readonly number[]): Promise<void> {
+    if (!this.opts.pool || nids.length === 0) return
+    const { rows } = await this.opts.pool.query<{ legacy_nid: number; document: unknown }>(
+      'SELECT legacy_nid, document FROM article WHERE site = $1 AND legacy_nid = ANY($2::int[])',
+      [this.opts.site, nids],
+    )
+    for (const r of rows) {
+      const t = byNid.get(r.legacy_nid)
+      if (t) t.document = r.document
+    }
+  }
+}
+
+function toTarget(r: TargetRow | null): TargetArticle | null {
+  if (!r) return null
+  return {
+    legacyNid: r.legacy_nid,
+    contentHash: r.content_hash,
+    isDeleted: r.is_deleted,
+    ...(r.document !== undefined ? { document: r.document } : {}),
+  }
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1)
+}
+
+/**
+ * Whether an attribute counts as filled: not null, not blank text, not an empty list, `true` for
+ * flags, and for objects (image, body) at least one filled property.
+ */
+export function isNonEmpty(value: unknown): boolean {
+  if (value === null || value === undefined || value === false) return false
+  if (typeof value === 'string') return value.trim() !== ''
+  if (Array.isArray(value)) return value.length > 0
+  if (typeof value === 'object') return Object.values(value).some(isNonEmpty)
+  return true
+}
