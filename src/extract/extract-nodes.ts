@@ -75,6 +75,14 @@ async function readBatch(
   const { layout, mapping } = opts
   const lo = nodes[0]?.nid ?? 0
   const hi = nodes[nodes.length - 1]?.nid ?? 0
+  // A dense batch is read by nid range; a sparse one (sync's changed nodes, --ids) by its nids, so
+  // a few scattered nodes never read a whole field table.
+  const isSparse = hi - lo + 1 > 2 * nodes.length
+  const nidList = nodes.map((n) => n.nid)
+  const inBatch = (column: string) =>
+    isSparse
+      ? { sql: `${column} IN (?)`, params: [nidList] }
+      : { sql: `${column} BETWEEN ? AND ?`, params: [lo, hi] }
   const byNid = new Map(nodes.map((n) => [n.nid, n]))
   const fields = new Map<number, Record<string, D7FieldItem[]>>()
   const stray = new Map<number, number>()
@@ -93,9 +101,9 @@ async function readBatch(
       opts.sourceUrl,
       `SELECT f.entity_id, f.language, f.delta${select ? `, ${select}` : ''}
        FROM ${quoteIdent(field.table)} f${currentRevision}
-       WHERE f.entity_type = 'node' AND f.entity_id BETWEEN ? AND ? AND f.deleted = 0
+       WHERE f.entity_type = 'node' AND ${inBatch('f.entity_id').sql} AND f.deleted = 0
        ORDER BY f.entity_id, f.delta`,
-      [lo, hi],
+      inBatch('f.entity_id').params,
     )
     for (const row of rows) {
       const nid = Number(row.entity_id)
@@ -127,8 +135,8 @@ async function readBatch(
     for (const r of await query<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      'SELECT nid, sid, stamp FROM workflow_node WHERE nid BETWEEN ? AND ?',
-      [lo, hi],
+      `SELECT nid, sid, stamp FROM workflow_node WHERE ${inBatch('nid').sql}`,
+      inBatch('nid').params,
     )) {
       workflow.set(Number(r.nid), { sid: Number(r.sid), stamp: Number(r.stamp) })
     }
@@ -138,8 +146,8 @@ async function readBatch(
     for (const r of await query<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      'SELECT nid, published_at FROM publication_date WHERE nid BETWEEN ? AND ?',
-      [lo, hi],
+      `SELECT nid, published_at FROM publication_date WHERE ${inBatch('nid').sql}`,
+      inBatch('nid').params,
     )) {
       published.set(Number(r.nid), Number(r.published_at))
     }

@@ -1,0 +1,136 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
+import { resolveConnections } from '../../config/connections.js'
+import { ConfigError, EXIT, ExitError } from '../../errors.js'
+import { DEFAULT_DELETE_POLICY, DELETE_POLICIES, type DeletePolicy } from '../../load/apply-deletions.js'
+import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
+import { DEFAULT_OVERLAP_SECONDS, renderSyncLine, runSync } from '../../pipeline/run-sync.js'
+import { EPILOG } from '../help.js'
+import { logLine, withProgress } from '../progress.js'
+
+interface SyncArgs {
+  mapping: string
+  source?: string
+  target?: string
+  'batch-size': number
+  full: boolean
+  'on-delete': DeletePolicy
+  overlap: number
+  json: boolean
+  quiet: boolean
+  'reports-dir': string
+}
+
+export const syncCommand: CommandModule<object, SyncArgs> = {
+  command: 'sync',
+  describe: 'Bring the target up to date with what changed in the source since the last sync (cron)',
+  builder: (y: Argv) =>
+    y
+      .option('mapping', {
+        type: 'string',
+        default: DEFAULT_MAPPING_FILE,
+        describe: 'Mapping file (mappings/<site>.yaml)',
+      })
+      .option('batch-size', {
+        type: 'number',
+        default: 2000,
+        describe: 'Nodes per batch (one target transaction each)',
+      })
+      .option('full', {
+        type: 'boolean',
+        default: false,
+        describe: 'Read every node, not only changed ones (catches edits that bypass node.changed)',
+      })
+      .option('on-delete', {
+        choices: DELETE_POLICIES,
+        default: DEFAULT_DELETE_POLICY,
+        describe: 'What happens to articles whose node is gone or no longer passes the filters',
+      })
+      .option('overlap', {
+        type: 'number',
+        default: DEFAULT_OVERLAP_SECONDS,
+        describe: 'Seconds re-read before the last high-water mark (edits committed late)',
+      })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'Print the summary as one JSON object on stdout',
+      })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress output (cron)' })
+      .option('reports-dir', {
+        type: 'string',
+        default: 'reports',
+        describe: 'Where rejected rows are written (only when there are some)',
+      })
+      .example('dhm sync', 'Sync what changed since the last sync (the first sync reads everything)')
+      .example('dhm sync --quiet --json', 'For cron: one JSON line, exit 5 if another sync is running')
+      .example(
+        'dhm sync --full --on-delete soft-delete',
+        'Nightly: reconcile everything, soft-delete gone nodes',
+      )
+      .epilog(EPILOG) as unknown as Argv<SyncArgs>,
+  handler: async (args: ArgumentsCamelCase<SyncArgs>) => {
+    if (args['batch-size'] < 1 || !Number.isInteger(args['batch-size'])) {
+      throw new ConfigError('--batch-size must be a positive integer')
+    }
+    if (args.overlap < 0 || !Number.isInteger(args.overlap)) {
+      throw new ConfigError('--overlap must be a whole number of seconds (0 or more)')
+    }
+    const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
+    const mapping = await loadMapping(args.mapping)
+
+    // First signal: finish (commit) the current batch, record the run as interrupted, exit 1.
+    // Second signal: stop at once; the open transaction rolls back when the connection closes.
+    const abort = new AbortController()
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (abort.signal.aborted) process.exit(EXIT.error)
+      if (!args.quiet) logLine(`${signal}: stopping after the current batch (send it again to stop now)`)
+      abort.abort()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    const result = await withProgress(
+      `Syncing ${mapping.site}`,
+      { quiet: args.quiet, plain: args.json },
+      (onEvent) =>
+        runSync({
+          mapping,
+          mappingFile: args.mapping,
+          sourceUrl,
+          targetUrl,
+          batchSize: args['batch-size'],
+          full: args.full,
+          onDelete: args['on-delete'],
+          overlapSeconds: args.overlap,
+          reportsDir: args['reports-dir'],
+          onEvent,
+          signal: abort.signal,
+        }),
+    ).finally(() => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    })
+
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(result.summary)}\n`)
+    } else {
+      process.stdout.write(`${renderSyncLine(result.summary)}\n`)
+      if (!args.quiet) {
+        const mark =
+          result.highWaterMark === null ? 'none' : new Date(result.highWaterMark * 1000).toISOString()
+        process.stdout.write(
+          `${result.mode}${result.fullReason ? ` (${result.fullReason})` : ''}: ${result.candidates} candidate node(s), ` +
+            `high-water mark ${mark}, run ${result.runId}\n`,
+        )
+        if (result.reportDir)
+          process.stdout.write(`rejected rows and reasons: ${result.reportDir}/rejects.ndjson\n`)
+      }
+    }
+    if (result.status === 'interrupted') {
+      throw new ExitError(
+        EXIT.error,
+        'dhm: sync interrupted; committed batches are kept, the next sync resumes.',
+      )
+    }
+    if (result.counts.rejected > 0) throw new ExitError(EXIT.rejected)
+  },
+}

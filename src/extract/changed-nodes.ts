@@ -1,0 +1,152 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import type { CompiledMapping } from '../mapping/compile.js'
+import { explainSourceError, type SourceConnection } from './source-db.js'
+import type { SourceLayout } from './source-schema.js'
+
+/** Nids per checksum bucket of tables without a timestamp (publication_date). */
+export const CHECKSUM_BUCKET_SIZE = 5000
+
+/** `count:sum-of-crc32` per bucket of nids (bucket = nid DIV CHECKSUM_BUCKET_SIZE). */
+export type BucketChecksums = Readonly<Record<string, string>>
+
+export interface ChangeQuery {
+  readonly mapping: CompiledMapping
+  readonly layout: SourceLayout
+  /** Inclusive lower bound (mark minus the overlap): `>=`, never `>`, so equal timestamps are kept. */
+  readonly since: number
+  /** publication_date checksums stored by the run that produced the mark; null = none stored. */
+  readonly previousChecksums: BucketChecksums | null
+  /** For error messages only. */
+  readonly sourceUrl: string
+}
+
+export interface ChangedNodes {
+  /** Candidate nids, ascending, without duplicates (they may include nodes of other bundles or gone). */
+  readonly nids: readonly number[]
+  /** The newest node.changed / workflow_node.stamp seen at or after `since`; null when none. */
+  readonly newestStamp: number | null
+  /** How many candidates each signal produced (they overlap). */
+  readonly signals: { readonly changed: number; readonly workflow: number; readonly publicationDate: number }
+  readonly checksums: BucketChecksums | null
+}
+
+/**
+ * The nodes that may have changed since `since`, inside the caller's snapshot. Drupal's
+ * `node.changed` is the main signal (index node_changed); a workflow transition moves only
+ * `workflow_node.stamp`; `publication_date` has no timestamp at all, so it is compared by bucket
+ * checksums with the previous sync and every node of a differing bucket becomes a candidate.
+ * Field edits that bypass `node.changed` (direct SQL, some contrib modules) are not seen here:
+ * `dhm sync --full` catches those.
+ */
+export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): Promise<ChangedNodes> {
+  const bundles = q.mapping.source.bundles
+  const nids = new Set<number>()
+  let newest: number | null = null
+  const note = (stamp: number) => {
+    if (newest === null || stamp > newest) newest = stamp
+  }
+
+  const changed = await select(
+    conn,
+    q.sourceUrl,
+    'SELECT nid, changed AS stamp FROM node WHERE changed >= ? AND type IN (?)',
+    [q.since, bundles],
+  )
+  for (const r of changed) {
+    nids.add(Number(r.nid))
+    note(Number(r.stamp))
+  }
+
+  let workflow = 0
+  if (q.layout.needsWorkflow) {
+    // workflow_node has no index on stamp: one scan of a narrow table.
+    const rows = await select(conn, q.sourceUrl, 'SELECT nid, stamp FROM workflow_node WHERE stamp >= ?', [
+      q.since,
+    ])
+    workflow = rows.length
+    for (const r of rows) {
+      nids.add(Number(r.nid))
+      note(Number(r.stamp))
+    }
+  }
+
+  let publicationDate = 0
+  let checksums: BucketChecksums | null = null
+  if (q.layout.needsPublicationDate) {
+    checksums = await readPublicationDateChecksums(conn, q.sourceUrl)
+    if (q.previousChecksums) {
+      const before = q.previousChecksums
+      const buckets = [...new Set([...Object.keys(checksums), ...Object.keys(before)])].filter(
+        (b) => checksums?.[b] !== before[b],
+      )
+      for (const b of buckets) {
+        const lo = Number(b) * CHECKSUM_BUCKET_SIZE
+        const rows = await select(
+          conn,
+          q.sourceUrl,
+          'SELECT nid FROM node WHERE nid BETWEEN ? AND ? AND type IN (?)',
+          [lo, lo + CHECKSUM_BUCKET_SIZE - 1, bundles],
+        )
+        publicationDate += rows.length
+        for (const r of rows) nids.add(Number(r.nid))
+      }
+    }
+  }
+
+  return {
+    nids: [...nids].sort((a, b) => a - b),
+    newestStamp: newest,
+    signals: { changed: changed.length, workflow, publicationDate },
+    checksums,
+  }
+}
+
+/**
+ * The high-water mark of the whole snapshot: the newest node.changed of the mapped bundles or
+ * workflow_node.stamp. Used by full syncs (which read every node anyway).
+ */
+export async function readNewestStamp(
+  conn: SourceConnection,
+  mapping: CompiledMapping,
+  layout: SourceLayout,
+  sourceUrl: string,
+): Promise<number | null> {
+  const [node] = await select(conn, sourceUrl, 'SELECT MAX(changed) AS m FROM node WHERE type IN (?)', [
+    mapping.source.bundles,
+  ])
+  let newest = node?.m === null || node?.m === undefined ? null : Number(node.m)
+  if (layout.needsWorkflow) {
+    const [wf] = await select(conn, sourceUrl, 'SELECT MAX(stamp) AS m FROM workflow_node', [])
+    if (wf?.m !== null && wf?.m !== undefined) newest = Math.max(newest ?? 0, Number(wf.m))
+  }
+  return newest
+}
+
+/** One grouped scan of publication_date: a checksum per bucket of nids. */
+export async function readPublicationDateChecksums(
+  conn: SourceConnection,
+  sourceUrl: string,
+): Promise<BucketChecksums> {
+  const rows = await select(
+    conn,
+    sourceUrl,
+    `SELECT nid DIV ? AS b, COUNT(*) AS n, SUM(CRC32(CONCAT(nid, ':', published_at))) AS s
+     FROM publication_date GROUP BY b`,
+    [CHECKSUM_BUCKET_SIZE],
+  )
+  return Object.fromEntries(rows.map((r) => [String(r.b), `${r.n}:${r.s}`]))
+}
+
+async function select(
+  conn: SourceConnection,
+  url: string,
+  sql: string,
+  params: unknown[],
+): Promise<RowDataPacket[]> {
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>(sql, params)
+    return rows
+  } catch (cause) {
+    throw explainSourceError(cause, url)
+  }
+}

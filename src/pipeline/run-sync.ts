@@ -1,0 +1,390 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type pg from 'pg'
+import { redactUrl } from '../config/redact.js'
+import { TargetError } from '../errors.js'
+import {
+  type BucketChecksums,
+  findChangedNodes,
+  readNewestStamp,
+  readPublicationDateChecksums,
+} from '../extract/changed-nodes.js'
+import type { D7NodeBundle } from '../extract/d7-types.js'
+import { DEFAULT_BATCH_SIZE, type ExtractOptions, extractNodes } from '../extract/extract-nodes.js'
+import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
+import { openSourceSession } from '../extract/source-session.js'
+import {
+  applyDeletePolicy,
+  applyDeletions,
+  DEFAULT_DELETE_POLICY,
+  type DeletePolicy,
+} from '../load/apply-deletions.js'
+import { loadBatch } from '../load/load-batch.js'
+import { finishRun, startRun } from '../load/run-log.js'
+import { applyMigrations } from '../load/schema-migrations.js'
+import { acquireSyncLock } from '../load/sync-lock.js'
+import { explainTargetError, openTarget } from '../load/target-db.js'
+import type { CompiledMapping } from '../mapping/compile.js'
+import { appendRejects, createReportDir } from '../report/run-report.js'
+import { addBatch, emptyCounts, type RunCounts } from '../report/run-stats.js'
+import { transformNode } from '../transform/transform-node.js'
+import type { RunListener } from './events.js'
+import { prefetch } from './prefetch.js'
+import { inTransaction } from './run-migration.js'
+
+/** Seconds subtracted from the high-water mark: edits saved (changed = T) but committed later are not missed. */
+export const DEFAULT_OVERLAP_SECONDS = 300
+
+export interface SyncOptions {
+  readonly mapping: CompiledMapping
+  readonly mappingFile: string
+  readonly sourceUrl: string
+  readonly targetUrl: string
+  readonly batchSize?: number
+  /** Read every node (and apply deletions), ignoring the high-water mark. */
+  readonly full?: boolean
+  readonly onDelete?: DeletePolicy
+  readonly overlapSeconds?: number
+  readonly reportsDir?: string
+  readonly onEvent?: RunListener
+  /** Abort = stop after the current batch commits (SIGINT/SIGTERM); the run is marked interrupted. */
+  readonly signal?: AbortSignal
+}
+
+export interface SyncCounts extends RunCounts {
+  /** Target rows the delete policy changed (nodes gone from the source). */
+  deleted: number
+  /** Filtered nodes whose target row the policy changed (included in `filtered`). */
+  filteredRemoved: number
+}
+
+/** `dhm sync --json`: the keys of `migrate --json` plus `deleted`, in this order. */
+export interface SyncSummary {
+  readonly read: number
+  readonly inserted: number
+  readonly updated: number
+  readonly unchanged: number
+  readonly rejected: number
+  readonly filtered: number
+  readonly deleted: number
+  readonly seconds: number
+}
+
+export interface SyncResult {
+  readonly status: 'succeeded' | 'interrupted'
+  readonly mode: 'incremental' | 'full'
+  /** Why the run read everything (first sync, --full, mapping changed); null for incremental. */
+  readonly fullReason: string | null
+  readonly summary: SyncSummary
+  readonly counts: SyncCounts
+  readonly runId: number
+  readonly previousMark: number | null
+  readonly highWaterMark: number | null
+  readonly candidates: number
+  readonly reportDir: string | null
+}
+
+interface PreviousSync {
+  readonly mark: number
+  readonly checksums: BucketChecksums | null
+  readonly mappingHash: string | null
+}
+
+/**
+ * `dhm sync`: bring the target up to date with what changed in the source since the last sync,
+ * then apply the delete policy to articles whose node is gone. Cost follows the amount of change:
+ * candidates come from indexed timestamps (see findChangedNodes), unchanged rows are skipped by
+ * content hash, and the deletion scan is an index-only anti-join.
+ *
+ * Safety: one sync per target and site (advisory lock, taken before the source snapshot opens so a
+ * waiting run can never write older data than the run before it); the new high-water mark is
+ * written in the transaction of the last batch it covers, so a run killed at any point leaves
+ * either the old mark (and the next run redoes the window, idempotently) or the new one with
+ * every batch before it committed.
+ */
+export async function runSync(opts: SyncOptions): Promise<SyncResult> {
+  const started = Date.now()
+  const emit = opts.onEvent ?? (() => undefined)
+  const { mapping } = opts
+  const site = mapping.site
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
+  const policy = opts.onDelete ?? DEFAULT_DELETE_POLICY
+  const overlap = opts.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS
+  const mappingHash = await hashFile(opts.mappingFile)
+  const params = {
+    mapping: opts.mappingFile,
+    source: redactUrl(opts.sourceUrl),
+    target: redactUrl(opts.targetUrl),
+    batchSize,
+    full: opts.full ?? false,
+    onDelete: policy,
+    overlap,
+    mappingHash,
+  }
+
+  const target = await openTarget(opts.targetUrl, { create: true })
+  let lock: Awaited<ReturnType<typeof acquireSyncLock>> | null = null
+  let source: Awaited<ReturnType<typeof openSourceSession>> | null = null
+  try {
+    lock = await acquireSyncLock(opts.targetUrl, site)
+    const migrations = await applyMigrations(target.pool, { log: () => undefined })
+    if (migrations.applied.length > 0) {
+      emit({
+        kind: 'phase',
+        message: `applied ${migrations.applied.length} schema migration(s): ${migrations.applied.join(', ')}`,
+      })
+    }
+    // We hold the lock, so no other sync of this site is alive: runs still "running" were killed.
+    await target.pool.query(
+      `UPDATE migration_run SET status = 'interrupted'
+       WHERE site = $1 AND command = 'sync' AND status = 'running'`,
+      [site],
+    )
+
+    // The snapshot opens only now, under the lock.
+    emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })
+    source = await openSourceSession(opts.sourceUrl, mapping)
+    const { conn, layout } = source
+
+    const previous = await readPreviousSync(target.pool, site)
+    const fullReason = opts.full
+      ? '--full'
+      : previous === null
+        ? 'first sync of this site on this target'
+        : previous.mappingHash !== mappingHash
+          ? 'the mapping file changed since the last sync'
+          : null
+    const runId = await startRun(target.prisma, site, 'sync', {
+      ...params,
+      mode: fullReason ? 'full' : 'incremental',
+    })
+    const counts: SyncCounts = { ...emptyCounts(), deleted: 0, filteredRemoved: 0 }
+    let reportDir: string | null = null
+    let highWaterMark: number | null = null
+    let candidates = 0
+    let interrupted = false
+    const tgt = target
+    try {
+      let batches: AsyncIterable<readonly D7NodeBundle[]>
+      let checksums: BucketChecksums | null
+      const extractOpts: ExtractOptions = { mapping, layout, batchSize, sourceUrl: opts.sourceUrl }
+      if (fullReason || previous === null) {
+        emit({ kind: 'phase', message: `full sync (${fullReason}): reading every node` })
+        const newest = await readNewestStamp(conn, mapping, layout, opts.sourceUrl)
+        highWaterMark = Math.max(previous?.mark ?? 0, newest ?? 0)
+        checksums = layout.needsPublicationDate
+          ? await readPublicationDateChecksums(conn, opts.sourceUrl)
+          : null
+        candidates = await countNodes(conn, mapping, opts.sourceUrl)
+        batches = extractNodes(conn, extractOpts)
+      } else {
+        const since = previous.mark - overlap
+        const changes = await findChangedNodes(conn, {
+          mapping,
+          layout,
+          since,
+          previousChecksums: previous.checksums,
+          sourceUrl: opts.sourceUrl,
+        })
+        highWaterMark = Math.max(previous.mark, changes.newestStamp ?? 0)
+        checksums = changes.checksums
+        candidates = changes.nids.length
+        const { signals } = changes
+        emit({
+          kind: 'phase',
+          message:
+            `${candidates} candidate node(s) since ${new Date(since * 1000).toISOString()} ` +
+            `(mark ${previous.mark} - ${overlap}s overlap): node.changed ${signals.changed}, ` +
+            `workflow ${signals.workflow}, publication_date buckets ${signals.publicationDate}`,
+        })
+        batches = extractChunks(conn, extractOpts, changes.nids, batchSize)
+      }
+      emit({ kind: 'start', total: candidates })
+
+      const delayMs = Number(process.env.DHM_TEST_BATCH_DELAY_MS ?? 0)
+      let markWritten = false
+      for await (const { value: batch, isLast } of prefetch(withLast(batches))) {
+        const outcomes = batch.map((node) => transformNode(node, mapping))
+        const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
+        const result = await inTransaction(tgt.pool, opts.targetUrl, async (client) => {
+          const loaded = await loadBatch(client, site, runId, outcomes)
+          const removed = await applyDeletePolicy(client, site, filteredNids, policy)
+          const next = { ...counts }
+          addBatch(next, batch.length, loaded, strayRows(outcomes))
+          next.filteredRemoved += removed
+          // The mark (and the checksums it goes with) commit with the last batch they cover.
+          await recordProgress(client, runId, next, isLast ? { highWaterMark, checksums } : null)
+          return { loaded, removed }
+        })
+        addBatch(counts, batch.length, result.loaded, strayRows(outcomes))
+        counts.filteredRemoved += result.removed
+        if (isLast) markWritten = true
+        if (result.loaded.rejected.length > 0) {
+          reportDir ??= await createReportDir(opts.reportsDir ?? 'reports', 'sync', new Date(started))
+          await appendRejects(reportDir, result.loaded.rejected)
+        }
+        emit({ kind: 'progress', counts: { ...counts }, total: candidates, elapsedMs: Date.now() - started })
+        if (delayMs > 0) await sleep(delayMs)
+        if (opts.signal?.aborted) {
+          interrupted = true
+          break
+        }
+      }
+      if (!interrupted && !markWritten) {
+        await inTransaction(tgt.pool, opts.targetUrl, (client) =>
+          recordProgress(client, runId, counts, { highWaterMark, checksums }),
+        )
+      }
+
+      if (!interrupted) {
+        emit({ kind: 'phase', message: `looking for deleted nodes (policy ${policy})` })
+        const deletions = await applyDeletions(conn, tgt.pool, {
+          mapping,
+          policy,
+          sourceUrl: opts.sourceUrl,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        }).catch((error: unknown) => {
+          throw error instanceof TargetError || !(error as { code?: string }).code
+            ? error
+            : explainTargetError(error, opts.targetUrl)
+        })
+        counts.deleted = deletions.deleted
+        interrupted = opts.signal?.aborted ?? false
+      }
+    } catch (error) {
+      await finishRun(tgt.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
+        () => undefined,
+      )
+      throw error
+    }
+    const status = interrupted ? 'interrupted' : 'succeeded'
+    await finishRun(tgt.prisma, runId, status, counts, interrupted ? {} : { highWaterMark })
+    return {
+      status,
+      mode: fullReason ? 'full' : 'incremental',
+      fullReason,
+      summary: toSyncSummary(counts, (Date.now() - started) / 1000),
+      counts,
+      runId,
+      previousMark: previous?.mark ?? null,
+      highWaterMark,
+      candidates,
+      reportDir,
+    }
+  } finally {
+    await source?.close()
+    await lock?.release()
+    await target.close()
+  }
+}
+
+export function toSyncSummary(c: SyncCounts, seconds: number): SyncSummary {
+  return {
+    read: c.read,
+    inserted: c.inserted,
+    updated: c.updated,
+    unchanged: c.unchanged,
+    rejected: c.rejected,
+    filtered: c.filtered,
+    deleted: c.deleted,
+    seconds: Math.round(seconds * 100) / 100,
+  }
+}
+
+export function renderSyncLine(s: SyncSummary): string {
+  return (
+    `read ${s.read}, inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}, ` +
+    `rejected ${s.rejected}, filtered ${s.filtered}, deleted ${s.deleted} in ${s.seconds.toFixed(1)}s`
+  )
+}
+
+/**
+ * The state the next sync starts from: the newest sync run of this site that wrote a mark. A mark is
+ * only ever written with the last batch it covers, so any run holding one (even one killed right
+ * after that commit, still "running" or "interrupted") covered everything below it.
+ */
+async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSync | null> {
+  const { rows } = await pool.query<{
+    high_water_mark: number
+    checksums: BucketChecksums | null
+    mapping_hash: string | null
+  }>(
+    `SELECT high_water_mark, params->'publicationDateChecksums' AS checksums,
+       params->>'mappingHash' AS mapping_hash
+     FROM migration_run
+     WHERE site = $1 AND command = 'sync' AND high_water_mark IS NOT NULL
+     ORDER BY id DESC LIMIT 1`,
+    [site],
+  )
+  const row = rows[0]
+  if (!row) return null
+  return { mark: row.high_water_mark, checksums: row.checksums, mappingHash: row.mapping_hash }
+}
+
+async function recordProgress(
+  client: pg.ClientBase,
+  runId: number,
+  counts: SyncCounts,
+  mark: { highWaterMark: number | null; checksums: BucketChecksums | null } | null,
+): Promise<void> {
+  if (mark === null) {
+    await client.query('UPDATE migration_run SET counts = $2::jsonb WHERE id = $1', [
+      runId,
+      JSON.stringify(counts),
+    ])
+    return
+  }
+  await client.query(
+    `UPDATE migration_run SET counts = $2::jsonb, high_water_mark = $3,
+       params = params || jsonb_build_object('publicationDateChecksums', $4::jsonb)
+     WHERE id = $1`,
+    [runId, JSON.stringify(counts), mark.highWaterMark, JSON.stringify(mark.checksums)],
+  )
+}
+
+/** Extract the candidate nids a batch at a time (each batch one `nid IN (...)` read). */
+async function* extractChunks(
+  conn: SourceConnection,
+  opts: ExtractOptions,
+  nids: readonly number[],
+  batchSize: number,
+): AsyncGenerator<readonly D7NodeBundle[]> {
+  for (let i = 0; i < nids.length; i += batchSize) {
+    const ids = nids.slice(i, i + batchSize)
+    for await (const batch of extractNodes(conn, { ...opts, ids, batchSize })) yield batch
+  }
+}
+
+/** Tag each item with whether it is the last one (reads one item ahead). */
+async function* withLast<T>(source: AsyncIterable<T>): AsyncGenerator<{ value: T; isLast: boolean }> {
+  const it = source[Symbol.asyncIterator]()
+  let current = await it.next()
+  while (!current.done) {
+    const next = await it.next()
+    yield { value: current.value, isLast: next.done === true }
+    current = next
+  }
+}
+
+function strayRows(outcomes: ReturnType<typeof transformNode>[]): number {
+  return outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
+}
+
+async function countNodes(conn: SourceConnection, mapping: CompiledMapping, url: string): Promise<number> {
+  try {
+    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM node WHERE type IN (?)', [
+      mapping.source.bundles,
+    ])
+    return Number((rows as { n: number }[])[0]?.n ?? 0)
+  } catch (cause) {
+    throw explainSourceError(cause, url)
+  }
+}
+
+/** Which mapping a sync ran with: a different one means every article may map differently. */
+async function hashFile(file: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex')
+}
