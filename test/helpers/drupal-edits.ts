@@ -26,8 +26,17 @@ export async function articleNids(conn: Conn, where = '1 = 1', params: unknown[]
 }
 
 /** An editor changes the title: node + its current revision, and node.changed moves. */
-export async function editTitle(conn: Conn, nid: number, changed: number, suffix = ' (updated)'): Promise<void> {
-  await conn.query('UPDATE node SET title = CONCAT(title, ?), changed = ? WHERE nid = ?', [suffix, changed, nid])
+export async function editTitle(
+  conn: Conn,
+  nid: number,
+  changed: number,
+  suffix = ' (updated)',
+): Promise<void> {
+  await conn.query('UPDATE node SET title = CONCAT(title, ?), changed = ? WHERE nid = ?', [
+    suffix,
+    changed,
+    nid,
+  ])
   await conn.query(
     'UPDATE node_revision r JOIN node n ON n.vid = r.vid SET r.title = n.title, r.timestamp = ? WHERE n.nid = ?',
     [changed, nid],
@@ -74,7 +83,10 @@ export async function moveWorkflow(conn: Conn, nid: number, sid: number, stamp: 
 
 /** The publication date moves; nothing else does (publication_date has no timestamp). */
 export async function movePublicationDate(conn: Conn, nid: number, seconds: number): Promise<void> {
-  await conn.query('UPDATE publication_date SET published_at = published_at + ? WHERE nid = ?', [seconds, nid])
+  await conn.query('UPDATE publication_date SET published_at = published_at + ? WHERE nid = ?', [
+    seconds,
+    nid,
+  ])
 }
 
 /** Drupal's node_delete: the node, its revisions and every field row go. */

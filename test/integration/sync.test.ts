@@ -94,7 +94,10 @@ beforeAll(async () => {
   filteredUrl = await createPgDb(filteredDb)
   filteredMapping = path.join(workDir, 'bne-published-only.yaml')
   const bne = await readFile(MAPPING_FILE, 'utf8')
-  await writeFile(filteredMapping, bne.replace('filters: []', 'filters:\n  - { path: node.status, equals: 1 }'))
+  await writeFile(
+    filteredMapping,
+    bne.replace('filters: []', 'filters:\n  - { path: node.status, equals: 1 }'),
+  )
 })
 
 afterAll(async () => {
@@ -136,7 +139,8 @@ describe('dhm sync (300 articles, seed 11, batches of 50)', () => {
     await moveWorkflow(conn, pick(8), 2, LATER + 60)
     await movePublicationDate(conn, pick(9), 86_400)
     edited.push(...Array.from({ length: 10 }, (_, i) => pick(i)))
-    for (let i = 0; i < 3; i++) added.push(await addArticleLike(conn, pick(20 + i), LATER, `New article ${i}`))
+    for (let i = 0; i < 3; i++)
+      added.push(await addArticleLike(conn, pick(20 + i), LATER, `New article ${i}`))
     deleted.push(pick(30), pick(31))
     for (const nid of deleted) await deleteNode(conn, nid)
 
@@ -160,7 +164,11 @@ describe('dhm sync (300 articles, seed 11, batches of 50)', () => {
     // ...and the deleted ones kept, unpublished (the default policy).
     expect([...synced.keys()].filter((nid) => !fresh.has(nid))).toEqual(deleted)
     for (const nid of deleted) {
-      expect(await article(syncedUrl, nid)).toMatchObject({ published: false, is_live: false, deleted: false })
+      expect(await article(syncedUrl, nid)).toMatchObject({
+        published: false,
+        is_live: false,
+        deleted: false,
+      })
     }
     expect(await article(syncedUrl, pick(7))).toMatchObject({ published: false, is_live: false })
   })

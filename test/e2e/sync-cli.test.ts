@@ -1,0 +1,206 @@
+// `dhm sync` as cron runs it: real processes, started together or killed with SIGKILL mid-run.
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import {
+  dropMariaDb,
+  dropPgDb,
+  MARIADB_SERVER,
+  mariaUrl,
+  pgQuery,
+  pgUrl,
+  uniqueName,
+} from '../helpers/databases.js'
+import { articleHashes, connectMaria } from '../helpers/drupal-edits.js'
+
+const DHM = join(process.cwd(), 'bin', 'dhm.js')
+const ARTICLES = 2000
+/** The fixture's fixed clock: every generated node.changed is at or before it. */
+const BASE = 1696118400
+
+interface Outcome {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<Outcome> } {
+  const child = spawn('node', [DHM, ...args], { env: { ...process.env, ...env }, cwd: process.cwd() })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (d) => {
+    stdout += d
+  })
+  child.stderr?.on('data', (d) => {
+    stderr += d
+  })
+  const done = new Promise<Outcome>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  )
+  return { child, done }
+}
+
+describe('dhm sync, from the command line', () => {
+  const sourceDb = uniqueName('sync_e2e_src')
+  const targetDb = uniqueName('sync_e2e_tgt')
+  const freshDb = uniqueName('sync_e2e_fresh')
+  const source = mariaUrl(sourceDb)
+  const target = pgUrl(targetDb)
+  const fresh = pgUrl(freshDb)
+  let reports = ''
+  const sync = (extra: string[] = []) => [
+    'sync',
+    '--source',
+    source,
+    '--target',
+    target,
+    '--reports-dir',
+    reports,
+    ...extra,
+  ]
+
+  beforeAll(async () => {
+    reports = await mkdtemp(join(tmpdir(), 'dhm-sync-e2e-'))
+    await generateFixture({ url: MARIADB_SERVER, database: sourceDb, articles: ARTICLES, seed: 21 })
+    const first = await start(sync(['--json', '--quiet'])).done
+    expect(first.stderr).toBe('')
+    expect(JSON.parse(first.stdout)).toMatchObject({ read: ARTICLES, inserted: ARTICLES })
+  })
+
+  afterAll(async () => {
+    await dropMariaDb(sourceDb)
+    await Promise.all([dropPgDb(targetDb), dropPgDb(freshDb)])
+    await rm(reports, { recursive: true, force: true })
+  })
+
+  it('(3) two syncs started together: one works, the other exits 5 at once and does nothing', async () => {
+    const before = await pgQuery(
+      target,
+      "SELECT count(*)::int AS n FROM migration_run WHERE command = 'sync'",
+    )
+    // The test hook keeps the winner holding the lock for 2 s after its batch.
+    const env = { DHM_TEST_BATCH_DELAY_MS: '2000' }
+    const [a, b] = await Promise.all([
+      start(sync(['--json', '--quiet']), env).done,
+      start(sync(['--json', '--quiet']), env).done,
+    ])
+    const outcomes = [a, b].sort((x, y) => (x.code ?? 0) - (y.code ?? 0))
+    const [winner, loser] = outcomes
+    expect(outcomes.map((o) => o.code)).toEqual([0, 5])
+    expect(Object.keys(JSON.parse(winner?.stdout ?? '{}'))).toEqual([
+      'read',
+      'inserted',
+      'updated',
+      'unchanged',
+      'rejected',
+      'filtered',
+      'deleted',
+      'seconds',
+    ])
+    expect(loser?.stdout).toBe('')
+    expect(loser?.stderr).toBe(
+      `dhm: another dhm sync is running against ${target} (site bne); this run did nothing. ` +
+        'If no sync is running, the lock is freed automatically when its connection closes.\n',
+    )
+    const after = await pgQuery(target, "SELECT count(*)::int AS n FROM migration_run WHERE command = 'sync'")
+    expect(after[0]?.n).toBe(Number(before[0]?.n) + 1)
+  })
+
+  it('(4) a sync killed with SIGKILL mid-batch, then rerun, gives what a fresh full migration gives', async () => {
+    // Editors touch every article: a change set of 2000 nodes.
+    const conn = await connectMaria(source)
+    await conn.query(
+      "UPDATE node SET title = CONCAT(title, ' [rev]'), changed = ? + (nid % 7) WHERE type = 'article'",
+      [BASE + 600],
+    )
+    await conn.query(
+      "UPDATE node_revision r JOIN node n ON n.vid = r.vid SET r.title = n.title WHERE n.type = 'article'",
+    )
+    await conn.end()
+
+    const killed = start(sync(['--quiet', '--batch-size', '100']), { DHM_TEST_BATCH_DELAY_MS: '300' })
+    let progress: { id: number; read: number } | undefined
+    for (let i = 0; i < 300 && !progress; i++) {
+      await sleep(100)
+      const [run] = await pgQuery<{ id: number; read: number | null }>(
+        target,
+        `SELECT id, (counts->>'read')::int AS read FROM migration_run
+         WHERE command = 'sync' AND status = 'running' ORDER BY id DESC LIMIT 1`,
+      )
+      if (run && (run.read ?? 0) >= 100) progress = { id: run.id, read: run.read ?? 0 }
+    }
+    expect(progress, 'the sync committed its first batch').toBeDefined()
+    killed.child.kill('SIGKILL')
+    expect((await killed.done).signal).toBe('SIGKILL')
+
+    const [dead] = await pgQuery<{ status: string; mark: number | null }>(
+      target,
+      'SELECT status, high_water_mark AS mark FROM migration_run WHERE id = $1',
+      [progress?.id],
+    )
+    expect(dead).toEqual({ status: 'running', mark: null })
+    const [partial] = await pgQuery<{ n: number }>(
+      target,
+      "SELECT count(*)::int AS n FROM article WHERE title LIKE '% [rev]'",
+    )
+    expect(partial?.n).toBeGreaterThanOrEqual(100)
+    expect(partial?.n).toBeLessThan(ARTICLES)
+
+    // The rerun needs no manual clearing: the lock died with the process.
+    const rerun = await start(sync(['--json', '--quiet'])).done
+    expect(rerun.stderr).toBe('')
+    expect(rerun.code).toBe(0)
+    const summary = JSON.parse(rerun.stdout)
+    expect(summary).toMatchObject({ inserted: 0, rejected: 0, deleted: 0 })
+    expect(summary.updated + summary.unchanged).toBe(summary.read)
+    expect(summary.updated).toBe(ARTICLES - (partial?.n ?? 0))
+    const [marked] = await pgQuery<{ status: string }>(
+      target,
+      'SELECT status FROM migration_run WHERE id = $1',
+      [progress?.id],
+    )
+    expect(marked?.status).toBe('interrupted')
+
+    const migrate = await start([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      fresh,
+      '--quiet',
+      '--reports-dir',
+      reports,
+    ]).done
+    expect(migrate.code).toBe(0)
+    const expected = await articleHashes(fresh)
+    expect(expected.size).toBe(ARTICLES)
+    expect(await articleHashes(target)).toEqual(expected)
+  })
+
+  it('dhm status lists the runs, the killed one as interrupted', async () => {
+    const r = await start(['status', '--target', target, '--limit', '3']).done
+    expect(r.code).toBe(0)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(/^run\s+site\s+command\s+status\s+started \(UTC\)\s+took\s+read\s+inserted/)
+    expect(lines[1]).toMatch(/^\d+\s+bne\s+sync\s+succeeded\s/)
+    expect(lines[2]).toMatch(/^\d+\s+bne\s+sync\s+interrupted\s/)
+    const json = await start(['status', '--target', target, '--json', '--limit', '1']).done
+    expect(JSON.parse(json.stdout)[0]).toMatchObject({ command: 'sync', status: 'succeeded' })
+  })
+
+  it('--help shows the cron example and exit code 5', async () => {
+    const r = await start(['sync', '--help']).done
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('dhm sync --quiet --json')
+    expect(r.stdout).toContain('5  sync: another sync is already running against this target')
+  })
+})
