@@ -149,18 +149,19 @@ ${reasons
 const BAR_H = 9
 const ROW_H = 28
 const LABEL_W = 130
-const CHART_W = 720
+const CHART_W = 760
 
 /** Two horizontal bars per field (source, target), 0–100 %. */
 export function renderCoverageChart(coverage: readonly FieldCoverage[]): string {
-  const barW = CHART_W - LABEL_W - 60
+  const barW = CHART_W - LABEL_W - 100
   const pct = (n: number, total: number) => (total > 0 ? (n / total) * 100 : 0)
   const height = coverage.length * ROW_H + 30
   const rows = coverage.map((c, i) => {
     const y = 24 + i * ROW_H
     const s = pct(c.source, c.sourceTotal)
     const t = pct(c.target, c.targetTotal)
-    const differs = Math.abs(s - t) >= 0.05
+    // Worth a look: at least one percentage point apart.
+    const differs = Math.abs(s - t) >= 1
     return `<g class="row${differs ? ' differs' : ''}">
 <text x="${LABEL_W - 8}" y="${y + BAR_H + 2}" text-anchor="end" class="label">${h(c.field)}</text>
 <rect x="${LABEL_W}" y="${y}" width="${((s / 100) * barW).toFixed(1)}" height="${BAR_H}" class="src"><title>${h(`${c.field}: source ${s.toFixed(1)} % (${c.source}/${c.sourceTotal})`)}</title></rect>

@@ -115,7 +115,19 @@ describe('dhm verify', () => {
     const deletedInTarget = await articleNid('true', 3)
     const retitled = await articleNid('true', 10)
     const resectioned = await articleNid("jsonb_array_length(document->'sections') >= 2", 5)
-    const deletedInSource = await articleNid('true', 20)
+    // A node no other body links to: deleting a link target rightly changes the linking article's body.
+    const unlinked = await mariaQuery<{ nid: number }>(
+      sourceUrl,
+      `SELECT n.nid FROM node n WHERE n.type = 'article' AND NOT EXISTS (
+         SELECT 1 FROM field_revision_body b WHERE b.body_value LIKE CONCAT('%node/', n.nid, '"%')) ORDER BY n.nid`,
+    )
+    const inTarget = new Set(
+      (await pgQuery<{ nid: number }>(targetUrl, 'SELECT legacy_nid AS nid FROM article')).map((r) => r.nid),
+    )
+    const deletedInSource = unlinked
+      .map((r) => Number(r.nid))
+      .find((nid) => nid > 20 && inTarget.has(nid) && ![deletedInTarget, retitled, resectioned].includes(nid))
+    if (deletedInSource === undefined) throw new Error('the fixture has no unlinked article')
     const [original] = await mariaQuery<{ title: string }>(
       sourceUrl,
       'SELECT title FROM node WHERE nid = ?',

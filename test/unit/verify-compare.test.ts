@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest'
+import { EXIT } from '../../src/errors.js'
+import type { Article } from '../../src/model/article.js'
+import type { RowOutcome } from '../../src/transform/outcome.js'
+import { type Comparison, compareArticle, type TargetArticle } from '../../src/verify/compare-articles.js'
+import { verifyExitCode } from '../../src/verify/run-verify.js'
+import { isNonEmpty } from '../../src/verify/verifier.js'
+
+// Only the attributes these cases need; the comparison is generic over the article's keys.
+const ARTICLE = {
+  site: 'bne',
+  legacyNid: 7,
+  title: 'Budget passes',
+  summary: null,
+  sections: [
+    { tid: 12, name: 'News', vocabulary: 'sections' },
+    { tid: 14, name: 'Energy', vocabulary: 'sections' },
+  ],
+  image: { file: null, caption: 'A dam', credit: 'AP', alt: null, title: null, width: 10, height: 5 },
+} as unknown as Article
+
+const ref = { nid: 7, vid: 70 }
+const ok = (article: object = ARTICLE, contentHash = 'h1'): RowOutcome => ({
+  kind: 'ok',
+  ref,
+  article: article as Article,
+  contentHash,
+  warnings: [],
+  strayLanguageRows: 0,
+})
+const target = (document: object | undefined, opts: Partial<TargetArticle> = {}): TargetArticle => ({
+  legacyNid: 7,
+  contentHash: 'h2',
+  isDeleted: false,
+  ...(document ? { document } : {}),
+  ...opts,
+})
+
+/** Comparisons reduced to what a reader checks: class and fields, or the non-difference kind. */
+function summarize(c: Comparison) {
+  return c.kind === 'difference' ? { class: c.difference.class, fields: c.difference.fields } : c.kind
+}
+
+describe('compareArticle', () => {
+  it.each([
+    {
+      name: 'same hash → matched without reading fields',
+      source: ok(),
+      target: target(undefined, { contentHash: 'h1' }),
+      expected: 'matched',
+    },
+    {
+      name: 'target absent → missing',
+      source: ok(),
+      target: null,
+      expected: { class: 'missing', fields: [] },
+    },
+    {
+      name: 'target soft-deleted → missing',
+      source: ok(),
+      target: target(ARTICLE, { contentHash: 'h1', isDeleted: true }),
+      expected: { class: 'missing', fields: [] },
+    },
+    {
+      name: 'source gone, target live → extra',
+      source: null,
+      target: target(ARTICLE),
+      expected: { class: 'extra', fields: [] },
+    },
+    {
+      name: 'source gone, target soft-deleted → nothing',
+      source: null,
+      target: target(ARTICLE, { isDeleted: true }),
+      expected: 'absent',
+    },
+    {
+      name: 'source filtered, target live → extra',
+      source: { kind: 'filtered', ref, reason: 'does not match filters[0]' } as RowOutcome,
+      target: target(ARTICLE),
+      expected: { class: 'extra', fields: [] },
+    },
+    {
+      name: 'source invalid → rejected, by top-level field',
+      source: {
+        kind: 'invalid',
+        ref,
+        issues: [{ field: 'image.width', reason: 'negative', excerpt: '-1' }],
+      } as RowOutcome,
+      target: target(ARTICLE),
+      expected: { class: 'rejected', fields: ['image'] },
+    },
+    {
+      name: 'hash differs, title differs → changed title',
+      source: ok(),
+      target: target({ ...ARTICLE, title: 'Old' }),
+      expected: { class: 'changed', fields: ['title'] },
+    },
+    {
+      name: 'nested object compared as a whole',
+      source: ok(),
+      target: target({ ...ARTICLE, image: { ...(ARTICLE.image as object), caption: 'Old caption' } }),
+      expected: { class: 'changed', fields: ['image'] },
+    },
+    {
+      name: 'attribute only in the target document',
+      source: ok(),
+      target: target({ ...ARTICLE, legacy: 1 }),
+      expected: { class: 'changed', fields: ['legacy'] },
+    },
+    {
+      name: 'same document in another key order, other hash → only contentHash',
+      source: ok(),
+      target: target(Object.fromEntries(Object.entries(ARTICLE).reverse())),
+      expected: { class: 'changed', fields: ['contentHash'] },
+    },
+    {
+      name: 'same document, same hash, --deep → matched',
+      source: ok(ARTICLE, 'h2'),
+      target: target(ARTICLE),
+      deep: true,
+      expected: 'matched',
+    },
+    {
+      name: 'edited document, same hash, --deep → changed',
+      source: ok(ARTICLE, 'h2'),
+      target: target({ ...ARTICLE, summary: 'x' }),
+      deep: true,
+      expected: { class: 'changed', fields: ['summary'] },
+    },
+    {
+      name: 'edited document, same hash → matched (the hash is trusted)',
+      source: ok(ARTICLE, 'h2'),
+      target: target({ ...ARTICLE, summary: 'x' }),
+      expected: 'matched',
+    },
+  ])('$name', ({ source, target: t, deep, expected }) => {
+    expect(summarize(compareArticle(source, t, { deep: deep ?? false }))).toEqual(expected)
+  })
+
+  it('describes what changed inside lists and objects, old → new', () => {
+    const c = compareArticle(
+      ok(),
+      target({
+        ...ARTICLE,
+        title: 'Old',
+        sections: [ARTICLE.sections[0], { tid: 99, name: 'Sport', vocabulary: 'sections' }],
+        image: { ...(ARTICLE.image as object), caption: 'Old caption' },
+      }),
+    )
+    expect(c.kind === 'difference' ? c.difference.changes : c).toMatchInlineSnapshot(`
+      [
+        {
+          "detail": null,
+          "field": "title",
+          "source": ""Budget passes"",
+          "target": ""Old"",
+        },
+        {
+          "detail": "missing in target: ["Energy (14)"]; only in target: ["Sport (99)"]",
+          "field": "sections",
+          "source": "[{"tid":12,"name":"News","vocabulary":"sections"},{"tid":14,"name":"Energy","vocabulary":"sections"}]",
+          "target": "[{"tid":12,"name":"News","vocabulary":"sections"},{"tid":99,"name":"Sport","vocabulary":"sections"}]",
+        },
+        {
+          "detail": "caption",
+          "field": "image",
+          "source": "{"caption":"A dam"}",
+          "target": "{"caption":"Old caption"}",
+        },
+      ]
+    `)
+  })
+})
+
+describe('verifyExitCode', () => {
+  const counts = { read: 10, matched: 10, missing: 0, extra: 0, changed: 0, rejected: 0, filtered: 0 }
+  it.each([
+    { name: 'clean', counts, expected: EXIT.ok },
+    { name: 'only rejected', counts: { ...counts, rejected: 2 }, expected: EXIT.rejected },
+    { name: 'missing', counts: { ...counts, missing: 1 }, expected: EXIT.differences },
+    { name: 'extra and rejected', counts: { ...counts, extra: 1, rejected: 1 }, expected: EXIT.differences },
+    { name: 'changed', counts: { ...counts, changed: 1 }, expected: EXIT.differences },
+  ])('$name → $expected', ({ counts: c, expected }) => {
+    expect(verifyExitCode(c)).toBe(expected)
+  })
+})
+
+describe('isNonEmpty (coverage)', () => {
+  it.each([
+    { value: null, expected: false },
+    { value: '  ', expected: false },
+    { value: 'x', expected: true },
+    { value: [], expected: false },
+    { value: [1], expected: true },
+    { value: false, expected: false },
+    { value: true, expected: true },
+    { value: 0, expected: true },
+    { value: { file: null, caption: null }, expected: false },
+    { value: { file: null, caption: 'c' }, expected: true },
+  ])('$value → $expected', ({ value, expected }) => {
+    expect(isNonEmpty(value)).toBe(expected)
+  })
+})

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest'
+import { escapeHtml, escapeMarkdown } from '../../src/report/escape.js'
+import type { VerifyReport } from '../../src/report/verify-report.js'
+import { renderVerifyHtml } from '../../src/report/verify-report-html.js'
+import { renderVerifyJson } from '../../src/report/verify-report-json.js'
+import { renderVerifyMarkdown } from '../../src/report/verify-report-md.js'
+
+const HOSTILE = '<script>alert("x")</script> | [link](javascript:1) `code` & \'q\'\nnext line'
+
+const REPORT: VerifyReport = {
+  schemaVersion: 1,
+  kind: 'verify',
+  command: 'verify',
+  site: 'bne',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:00:02.000Z',
+  params: { mapping: 'mappings/bne.yaml', source: 'mysql://reader:***@db/drupal' },
+  counts: { read: 5, matched: 1, missing: 1, extra: 1, changed: 1, rejected: 1, filtered: 0 },
+  fieldChanges: { title: 1 },
+  coverage: [{ field: 'title', source: 4, sourceTotal: 4, target: 3, targetTotal: 4 }],
+  rejects: {
+    reasons: [{ field: 'title', reason: HOSTILE, count: 1, nids: [5], excerpt: '"<b>"' }],
+    file: 'rejects.ndjson',
+  },
+  differences: [
+    { legacyNid: 2, class: 'missing', fields: [], title: 'Plain', changes: [], issues: [] },
+    {
+      legacyNid: 3,
+      class: 'changed',
+      fields: ['title'],
+      title: HOSTILE,
+      changes: [{ field: 'title', target: JSON.stringify(HOSTILE), source: '"New"', detail: null }],
+      issues: [],
+    },
+    { legacyNid: 4, class: 'extra', fields: [], title: null, changes: [], issues: [] },
+    {
+      legacyNid: 5,
+      class: 'rejected',
+      fields: ['title'],
+      title: null,
+      changes: [],
+      issues: [{ field: 'title', reason: HOSTILE, excerpt: '"<b>"' }],
+    },
+  ],
+  differencesTotal: 4,
+  differencesLimit: 1000,
+  differencesFile: 'differences.ndjson',
+  timings: { totalSeconds: 2, sourceSeconds: 1.5, targetSeconds: 0.5 },
+}
+
+describe('escaping', () => {
+  it('HTML: tags, quotes and ampersands become text', () => {
+    expect(escapeHtml(HOSTILE)).toMatchInlineSnapshot(`
+      "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; | [link](javascript:1) \`code\` &amp; &#39;q&#39;
+      next line"
+    `)
+  })
+
+  it('Markdown: pipes, brackets, tags and backticks are escaped, lines joined', () => {
+    expect(escapeMarkdown(HOSTILE)).toMatchInlineSnapshot(
+      `"&lt;script>alert("x")&lt;/script> \\| \\[link\\](javascript:1) \\\`code\\\` & 'q' next line"`,
+    )
+  })
+})
+
+describe('renderers', () => {
+  it('report.json is the report itself, versioned', () => {
+    const parsed = JSON.parse(renderVerifyJson(REPORT))
+    expect(parsed).toEqual(REPORT)
+    expect(Object.keys(parsed.counts)).toEqual([
+      'read',
+      'matched',
+      'missing',
+      'extra',
+      'changed',
+      'rejected',
+      'filtered',
+    ])
+  })
+
+  it('report.md keeps every data value inside its table cell', () => {
+    const md = renderVerifyMarkdown(REPORT)
+    const row = md.split('\n').find((l) => l.startsWith('| 3 |'))
+    expect(row).toMatchInlineSnapshot(
+      `"| 3 | changed | &lt;script>alert("x")&lt;/script> \\| \\[link\\](javascript:1) \\\`code\\\` & 'q' next line | title | title: "&lt;script>alert(\\\\"x\\\\")&lt;/script> \\| \\[link\\](javascript:1) \\\`code\\\`… → "New" |"`,
+    )
+    // The row has exactly the header's five columns: no pipe from the data leaked.
+    expect(row?.split(/(?<!\\)\|/)).toHaveLength(7)
+    expect(md).toContain('| missing in target | 1 |')
+    expect(md).toContain('## Top rejection reasons')
+  })
+
+  it('report.html shows data as text and is self-contained', () => {
+    const html = renderVerifyHtml(REPORT)
+    expect(html).not.toContain('<script>alert')
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;')
+    expect(html.match(/<script>/g)).toHaveLength(1)
+    expect(html).not.toMatch(/(src|href)="?https?:/)
+    expect(html).toContain('<svg id="coverage"')
+  })
+
+  it('a plan reads as would insert / update / delete', () => {
+    const md = renderVerifyMarkdown({ ...REPORT, kind: 'plan', command: 'migrate --dry-run' })
+    expect(md).toContain('# Migration plan (dry run): bne')
+    expect(md).toContain('| would insert | 1 |')
+    expect(md).toContain('| would update | 1 |')
+    expect(md).toContain('| would delete | 1 |')
+  })
+})
