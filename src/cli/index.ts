@@ -5,6 +5,7 @@ import { ConfigError, EXIT, ExitError, InternalError, LockedError } from '../err
 import { SchemaMigrationError } from '../load/schema-migration-errors.js'
 import { checkCommand } from './commands/check.js'
 import { demoCommand } from './commands/demo.js'
+import { exportCommand } from './commands/export.js'
 import { inspectCommand } from './commands/inspect.js'
 import { migrateCommand } from './commands/migrate.js'
 import { statusCommand } from './commands/status.js'
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(demoCommand)
       .command(checkCommand)
       .command(inspectCommand)
+      .command(exportCommand)
       .command(syncCommand)
       .command(statusCommand)
       .demandCommand(1, 'Name a command, e.g. "dhm migrate". See "dhm --help".')

@@ -58,4 +58,6 @@ export interface D7NodeBundle {
   readonly files: Readonly<Record<number, D7File>>
   /** Rows of non-translatable fields in a language other than `und`: ignored, counted. */
   readonly strayLanguageRows: number
+  /** With `source.translations: tnid`: the other nodes of this node's translation set (source node only). */
+  readonly translations?: readonly D7NodeBundle[]
 }

@@ -70,6 +70,12 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
       ? ['  # slug defaults to the newest alias (alias.path); older aliases become redirects.']
       : []),
     ...(mapped.length ? mapped : ['  title: node.title']),
+    ...(inv.modules.find((m) => m.name === 'workflow')?.present
+      ? []
+      : [
+          '  # No workflow module: the default (workflow.sid) would need workflow_node.',
+          '  workflowState: { constant: null }',
+        ]),
   ]
   if (unmapped.length) lines.push('', '# Not mapped (no obvious article attribute):', ...unmapped)
   return `${lines.join('\n')}\n`

@@ -26,4 +26,5 @@ export const DEFAULT_FIELDS: Readonly<Record<string, FieldMapping>> = {
   tracking: { constant: false },
   headTags: { constant: null },
   bodyTags: { constant: null },
+  links: { constant: [] },
 }

@@ -60,7 +60,7 @@ export function parseMapping(text: string, file = '<mapping>'): CompiledMapping 
     if (fields.success) {
       const partial = compileMapping({
         site: 'x',
-        source: { bundles: ['x'], fieldTables: 'revision' },
+        source: { bundles: ['x'], fieldTables: 'revision', translations: 'none' },
         files: {},
         filters: [],
         fields: fields.data,

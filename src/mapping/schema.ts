@@ -77,6 +77,11 @@ export const SiteMappingSchema = z.strictObject({
     bundles: z.array(z.string().regex(/^[a-z0-9_]+$/)).min(1),
     /** Read field values from field_revision_* at node.vid (default; the truth) or field_data_*. */
     fieldTables: z.enum(['revision', 'data']).default('revision'),
+    /**
+     * `tnid`: nodes linked by tnid (content translation) become one article, the source node of the
+     * set, with the others as its `translations`. `none` (default): every node is its own article.
+     */
+    translations: z.enum(['none', 'tnid']).default('none'),
   }),
   files: z
     .strictObject({

@@ -51,6 +51,36 @@ export type Body = z.infer<typeof BodySchema>
 
 const isoDate = z.iso.datetime({ offset: false })
 
+/** A link field item (link module): `attributes` is the PHP-serialized array, read back as an object. */
+export const LinkSchema = z.object({
+  url: z.string().min(1),
+  title: z.string().nullable(),
+  attributes: z.record(z.string(), z.unknown()),
+})
+export type Link = z.infer<typeof LinkSchema>
+
+/**
+ * Another language of the same article. With content translation (nodes linked by `tnid`) the
+ * source node of the set is the article and every other node of the set is one of these.
+ */
+export const TranslationSchema = z.object({
+  language: z.string().min(1),
+  legacyNid: z.number().int().positive(),
+  title: z.string().trim().min(1),
+  slug: z.string().min(1).nullable(),
+  body: BodySchema.nullable(),
+  published: z.boolean(),
+})
+export type Translation = z.infer<typeof TranslationSchema>
+
+/** An old URL that must keep working: a non-slug alias of the article or of a merged translation. */
+export const RedirectSchema = z.object({
+  path: z.string().min(1),
+  language: z.string(),
+  legacyNid: z.number().int().positive(),
+})
+export type Redirect = z.infer<typeof RedirectSchema>
+
 export const ArticleSchema = z.object({
   site: z.string().min(1),
   legacyNid: z.number().int().positive(),
@@ -77,6 +107,9 @@ export const ArticleSchema = z.object({
   bodyTags: z.string().nullable(),
   createdAt: isoDate,
   updatedAt: isoDate,
+  links: z.array(LinkSchema),
+  translations: z.array(TranslationSchema),
+  redirects: z.array(RedirectSchema),
 })
 export type Article = z.infer<typeof ArticleSchema>
 
@@ -84,7 +117,14 @@ export type Article = z.infer<typeof ArticleSchema>
 export const ARTICLE_ATTRIBUTES = Object.keys(ArticleSchema.shape) as readonly (keyof Article)[]
 
 /** Attributes the tool fills itself (from the node and the mapping's `site`/`live`), not from `fields`. */
-export const DERIVED_ATTRIBUTES = ['site', 'legacyNid', 'bundle', 'isLive'] as const
+export const DERIVED_ATTRIBUTES = [
+  'site',
+  'legacyNid',
+  'bundle',
+  'isLive',
+  'translations',
+  'redirects',
+] as const
 
 /** Nested attributes a mapping may set one by one (`image.caption: …`). */
 export const NESTED_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {

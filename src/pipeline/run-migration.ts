@@ -2,7 +2,8 @@ import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
 import { redactUrl } from '../config/redact.js'
 import { TargetError } from '../errors.js'
-import { DEFAULT_BATCH_SIZE, extractNodes } from '../extract/extract-nodes.js'
+import { extractArticleNodes } from '../extract/extract-article-nodes.js'
+import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import type { SourceConnection } from '../extract/source-db.js'
 import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
@@ -10,6 +11,7 @@ import { planBatch } from '../load/plan-batch.js'
 import { finishRun, startRun } from '../load/run-log.js'
 import { applyMigrations, listPendingMigrations } from '../load/schema-migrations.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
+import { writeRedirects } from '../load/write-redirects.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import {
   appendRejects,
@@ -118,7 +120,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
           })
         : null
       try {
-        const batches = extractNodes(conn, {
+        const batches = extractArticleNodes(conn, {
           mapping,
           layout,
           batchSize,
@@ -135,9 +137,11 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         for await (const { batch, outcomes } of prefetch(transformed, PREFETCH_DEPTH)) {
           const result: BatchResult = opts.dryRun
             ? await planBatch(hasSchema ? tgt.pool : null, mapping.site, outcomes)
-            : await inTransaction(tgt.pool, opts.targetUrl, (client) =>
-                loadBatch(client, mapping.site, runId, outcomes),
-              )
+            : await inTransaction(tgt.pool, opts.targetUrl, async (client) => {
+                const loaded = await loadBatch(client, mapping.site, runId, outcomes)
+                await writeRedirects(client, mapping.site, outcomes)
+                return loaded
+              })
           const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
           addBatch(counts, batch.length, result, stray)
           await appendRejects(reportDir, result.rejected)

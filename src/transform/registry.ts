@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { TransformError } from '../errors.js'
 import type { D7FieldItem, D7File, D7NodeBundle } from '../extract/d7-types.js'
-import type { Attachment, Body, FileRef, Image, TermRef } from '../model/article.js'
+import { asPhpRecord, readPhpSerialized } from '../extract/php-unserialize.js'
+import type { Attachment, Body, FileRef, Image, Link, TermRef } from '../model/article.js'
 
 /**
  * Named, pure transforms a mapping chains in `using:`. A pipeline starts from the list of values a
@@ -160,6 +161,29 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
       if (v === true || v === 1 || v === '1') return true
       if (v === false || v === 0 || v === '0' || v === '') return false
       throw new TransformError(`expected 0 or 1, got ${JSON.stringify(v)}`, v)
+    },
+  },
+  date: {
+    description:
+      'a date field value → ISO 8601 UTC: unix time (datestamp), "YYYY-MM-DD HH:MM:SS" (datetime) or "YYYY-MM-DDTHH:MM:SS" (date, varchar), read as UTC; empty → null',
+    mode: 'each',
+    apply: (v, arg, ctx) => TRANSFORMS.timestamp?.apply(v, arg, ctx),
+  },
+  link: {
+    description:
+      'a link field item → { url, title, attributes } (attributes: the PHP-serialized array, unserialized); no url → null',
+    mode: 'each',
+    apply: (v): Link | null => {
+      if (v === null) return null
+      const item = asItem(v)
+      const url = str(item.url)?.trim()
+      if (!url) return null
+      const title = str(item.title)
+      return {
+        url,
+        title: title === null || title.trim() === '' ? null : title,
+        attributes: asPhpRecord(readPhpSerialized(str(item.attributes))),
+      }
     },
   },
   timestamp: {

@@ -13,6 +13,10 @@ import type { TransformContext } from './registry.js'
  */
 export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): RowOutcome {
   const ref = { nid: node.nid, vid: node.vid }
+  // D7 stores tnid = 0 for untranslated nodes and tnid = nid for the source node of a set.
+  if (mapping.source.translations === 'tnid' && node.tnid !== 0 && node.tnid !== node.nid) {
+    return { kind: 'filtered', ref, reason: `translation of node ${node.tnid}: merged into its article` }
+  }
   for (const [i, filter] of mapping.filters.entries()) {
     if (!evaluateCondition(filter, node)) {
       return { kind: 'filtered', ref, reason: `does not match filters[${i}] (${describeCondition(filter)})` }
@@ -48,12 +52,46 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
   }
   if (issues.length > 0) return { kind: 'invalid', ref, issues }
 
+  const translations: Record<string, unknown>[] = []
+  const redirects = redirectsOf(node, values.slug)
+  for (const t of node.translations ?? []) {
+    const outcome = transformNode(
+      { ...t, translations: [] },
+      { ...mapping, filters: [], source: { ...mapping.source, translations: 'none' } },
+    )
+    if (outcome.kind !== 'ok') {
+      const why =
+        outcome.kind === 'invalid'
+          ? outcome.issues.map((i) => `${i.field}: ${i.reason}`).join('; ')
+          : outcome.reason
+      issues.push({
+        field: 'translations',
+        reason: `translation node ${t.nid} (${t.language}): ${why}`,
+        excerpt: null,
+      })
+      continue
+    }
+    const a = outcome.article
+    translations.push({
+      language: a.language,
+      legacyNid: t.nid,
+      title: a.title,
+      slug: a.slug,
+      body: a.body,
+      published: a.published,
+    })
+    redirects.push(...a.redirects)
+  }
+  if (issues.length > 0) return { kind: 'invalid', ref, issues }
+
   const candidate = {
     ...values,
     site: mapping.site,
     legacyNid: node.nid,
     bundle: node.type,
     isLive: evaluateCondition(mapping.live, node),
+    translations,
+    redirects,
   }
   const parsed = ArticleSchema.safeParse(candidate)
   if (!parsed.success) {
@@ -76,6 +114,24 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     strayLanguageRows: node.strayLanguageRows,
   }
 }
+
+/** Every alias of the node except the one that became its slug: old URLs that must keep working. */
+function redirectsOf(
+  node: D7NodeBundle,
+  slug: unknown,
+): { path: string; language: string; legacyNid: number }[] {
+  const seen = new Set<string>(typeof slug === 'string' ? [slug] : [])
+  const out: { path: string; language: string; legacyNid: number }[] = []
+  for (const a of node.aliases) {
+    const path = normalizeAlias(a.alias)
+    if (path === '' || seen.has(path)) continue
+    seen.add(path)
+    out.push({ path, language: a.language, legacyNid: node.nid })
+  }
+  return out
+}
+
+const normalizeAlias = (alias: string) => alias.trim().replace(/^\/+/, '')
 
 function emptyObject(parent: string): Record<string, unknown> {
   return Object.fromEntries((NESTED_ATTRIBUTES[parent] ?? []).map((k) => [k, null]))
@@ -113,8 +169,11 @@ export function resolveSourcePath(path: SourcePath, node: D7NodeBundle): unknown
     case 'publication_date':
       return node.publicationDate === null ? [] : [node.publicationDate]
     case 'alias': {
-      const aliases = node.aliases.map((a) => a.alias.replace(/^\/+/, ''))
-      return path.column === 'path' ? aliases.slice(0, 1) : aliases
+      const aliases = node.aliases.map((a) => normalizeAlias(a.alias))
+      if (path.column === 'all') return aliases
+      // The slug: the newest alias in the node's language (or language neutral), else the newest.
+      const own = node.aliases.find((a) => a.language === node.language || a.language === 'und')
+      return own ? [normalizeAlias(own.alias)] : aliases.slice(0, 1)
     }
     case 'field': {
       const items = node.fields[path.field] ?? []

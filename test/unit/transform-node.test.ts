@@ -120,6 +120,9 @@ describe('transformNode with mappings/bne.yaml', () => {
       bodyTags: null,
       createdAt: '2023-09-30T08:00:00Z',
       updatedAt: '2023-09-30T18:53:20Z',
+      links: [],
+      translations: [],
+      redirects: [{ path: 'old/us-warns', language: 'und', legacyNid: 294856 }],
     })
     expect(outcome.contentHash).toMatch(/^[0-9a-f]{64}$/)
   })

@@ -1,0 +1,38 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
+import { resolveConnections } from '../../config/connections.js'
+import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
+import { exportArticles } from '../../pipeline/run-export.js'
+import { EPILOG } from '../help.js'
+import { parseIds } from './migrate.js'
+
+interface ExportArgs {
+  mapping: string
+  target?: string
+  ids?: string
+}
+
+export const exportCommand: CommandModule<object, ExportArgs> = {
+  command: 'export',
+  describe: 'Print the migrated articles as JSON lines in the article model (from the target)',
+  builder: (y: Argv) =>
+    y
+      .option('mapping', {
+        type: 'string',
+        default: DEFAULT_MAPPING_FILE,
+        describe: 'Mapping file; its site selects the articles',
+      })
+      .option('ids', { type: 'string', describe: 'Only these legacy node ids, comma-separated' })
+      .example('dhm export --mapping mappings/drupal7-standard.yaml > articles.ndjson', 'Every article')
+      .example('dhm export --ids 1,2 | jq .title', 'Two articles')
+      .epilog(EPILOG) as unknown as Argv<ExportArgs>,
+  handler: async (args: ArgumentsCamelCase<ExportArgs>) => {
+    const ids = args.ids === undefined ? undefined : parseIds(args.ids)
+    const { targetUrl } = resolveConnections({ target: args.target })
+    const mapping = await loadMapping(args.mapping)
+    for await (const article of exportArticles({ targetUrl, site: mapping.site, ...(ids ? { ids } : {}) })) {
+      if (!process.stdout.write(`${JSON.stringify(article)}\n`)) {
+        await new Promise((resolve) => process.stdout.once('drain', resolve))
+      }
+    }
+  },
+}

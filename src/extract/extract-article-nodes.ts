@@ -1,0 +1,45 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import type { D7NodeBundle } from './d7-types.js'
+import { type ExtractOptions, extractNodes } from './extract-nodes.js'
+import { explainSourceError, type SourceConnection } from './source-db.js'
+
+/**
+ * extractNodes, plus translation sets when the mapping says `source.translations: tnid`: each
+ * source node (tnid = nid) carries the other nodes of its set, read in bulk per batch with the same
+ * field queries, so the transformer can merge them into one article with translations.
+ */
+export async function* extractArticleNodes(
+  conn: SourceConnection,
+  opts: ExtractOptions,
+): AsyncGenerator<readonly D7NodeBundle[]> {
+  const batches = extractNodes(conn, opts)
+  if (opts.mapping.source.translations !== 'tnid') {
+    yield* batches
+    return
+  }
+  for await (const batch of batches) {
+    const sources = batch.filter((n) => n.tnid === n.nid)
+    if (sources.length === 0) {
+      yield batch
+      continue
+    }
+    let rows: RowDataPacket[]
+    try {
+      ;[rows] = await conn.query<RowDataPacket[]>(
+        'SELECT nid FROM node WHERE tnid IN (?) AND nid <> tnid ORDER BY nid',
+        [sources.map((n) => n.nid)],
+      )
+    } catch (cause) {
+      throw explainSourceError(cause, opts.sourceUrl)
+    }
+    const ids = rows.map((r) => Number(r.nid))
+    const byTnid = new Map<number, D7NodeBundle[]>()
+    if (ids.length > 0) {
+      const { limit: _limit, afterNid: _after, ...rest } = opts
+      for await (const translated of extractNodes(conn, { ...rest, ids, batchSize: ids.length })) {
+        for (const t of translated) byTnid.set(t.tnid, [...(byTnid.get(t.tnid) ?? []), t])
+      }
+    }
+    yield batch.map((n) => (n.tnid === n.nid ? { ...n, translations: byTnid.get(n.nid) ?? [] } : n))
+  }
+}

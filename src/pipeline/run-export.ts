@@ -1,0 +1,32 @@
+import { openTarget } from '../load/target-db.js'
+import type { Article } from '../model/article.js'
+
+/**
+ * `dhm export`: the migrated articles of one site, read back from the target's `document` column,
+ * in legacy nid order, one at a time (a cursor-like page loop, so memory stays flat).
+ */
+export async function* exportArticles(opts: {
+  readonly targetUrl: string
+  readonly site: string
+  readonly ids?: readonly number[]
+  readonly pageSize?: number
+}): AsyncGenerator<Article> {
+  const target = await openTarget(opts.targetUrl)
+  const pageSize = opts.pageSize ?? 1000
+  try {
+    let after = 0
+    for (;;) {
+      const { rows } = await target.pool.query<{ legacy_nid: number; document: Article }>(
+        `SELECT legacy_nid, document FROM article
+         WHERE site = $1 AND deleted_at IS NULL AND legacy_nid > $2 AND ($3::int[] IS NULL OR legacy_nid = ANY($3::int[]))
+         ORDER BY legacy_nid LIMIT $4`,
+        [opts.site, after, opts.ids ? [...opts.ids] : null, pageSize],
+      )
+      for (const r of rows) yield r.document
+      if (rows.length < pageSize) return
+      after = rows[rows.length - 1]?.legacy_nid ?? after
+    }
+  } finally {
+    await target.close()
+  }
+}

@@ -1,0 +1,206 @@
+// The `standard` profile (a stock Drupal 7 article type with translations, title_field and several
+// aliases) migrated with mappings/drupal7-standard.yaml, checked against plain SQL on the source.
+// Nothing below calls src/extract or src/transform; the CLI is spawned for inspect/check/export.
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import { loadMapping } from '../../src/mapping/load-mapping.js'
+import { runMigration } from '../../src/pipeline/run-migration.js'
+import {
+  createPgDb,
+  dropMariaDb,
+  dropPgDb,
+  MARIADB_SERVER,
+  mariaQuery,
+  mariaUrl,
+  pgQuery,
+  uniqueName,
+} from '../helpers/databases.js'
+
+const MAPPING = 'mappings/drupal7-standard.yaml'
+const mariaDb = uniqueName('std_src')
+const pgDb = uniqueName('std_dst')
+const sourceUrl = mariaUrl(mariaDb)
+let targetUrl = ''
+let dir = ''
+
+const run = promisify(execFile)
+async function dhm(args: string[]) {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/dhm.js', ...args])
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+const src = <T>(sql: string, params: unknown[] = []) => mariaQuery<T>(sourceUrl, sql, params)
+
+beforeAll(async () => {
+  await generateFixture({ url: MARIADB_SERVER, database: mariaDb, articles: 48, profile: 'standard' })
+  targetUrl = await createPgDb(pgDb)
+  dir = await mkdtemp(join(tmpdir(), 'dhm-std-'))
+  await runMigration({
+    mapping: await loadMapping(MAPPING),
+    mappingFile: MAPPING,
+    sourceUrl,
+    targetUrl,
+    batchSize: 7,
+    reportsDir: dir,
+  })
+})
+
+afterAll(async () => {
+  await dropMariaDb(mariaDb)
+  await dropPgDb(pgDb)
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+interface Exported {
+  legacyNid: number
+  title: string
+  slug: string | null
+  language: string
+  subjects: { name: string }[]
+  image: { file: unknown; alt: string | null } | null
+  translations: { language: string; legacyNid: number; title: string; slug: string | null }[]
+  redirects: { path: string; language: string; legacyNid: number }[]
+  links: { url: string; attributes: Record<string, unknown> }[]
+}
+
+describe('drupal7-standard: a stock Drupal 7 article type', () => {
+  it('migrates one article per translation set, with titles, slugs, translations, redirects as SQL says', async () => {
+    const out = await dhm(['export', '--mapping', MAPPING, '--target', targetUrl])
+    expect(out.code).toBe(0)
+    const articles = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Exported)
+
+    const nodes = await src<{ nid: number; language: string; title: string }>(
+      `SELECT n.nid, n.language, COALESCE(NULLIF(TRIM(t.title_field_value), ''), n.title) AS title
+       FROM node n LEFT JOIN field_revision_title_field t
+         ON t.entity_id = n.nid AND t.revision_id = n.vid AND t.deleted = 0 AND t.language = n.language
+       WHERE n.type = 'article' AND (n.tnid = 0 OR n.tnid = n.nid) ORDER BY n.nid`,
+    )
+    expect(articles.map((a) => a.legacyNid)).toEqual(nodes.map((n) => n.nid))
+    expect(articles.map((a) => a.title)).toEqual(nodes.map((n) => n.title))
+    expect(articles.filter((a) => a.title.endsWith('title field')).length).toBeGreaterThan(3)
+
+    // Slug: the newest alias in the node's language (or und), without a leading slash.
+    const slugOf = async (nid: number, language: string) => {
+      const [row] = await src<{ alias: string }>(
+        `SELECT TRIM(LEADING '/' FROM alias) AS alias FROM url_alias
+         WHERE source = ? AND language IN (?, 'und') ORDER BY pid DESC LIMIT 1`,
+        [`node/${nid}`, language],
+      )
+      return row?.alias ?? null
+    }
+    const translations = await src<{ nid: number; tnid: number; language: string; title: string }>(
+      `SELECT n.nid, n.tnid, n.language, COALESCE(NULLIF(TRIM(t.title_field_value), ''), n.title) AS title
+       FROM node n LEFT JOIN field_revision_title_field t
+         ON t.entity_id = n.nid AND t.revision_id = n.vid AND t.deleted = 0 AND t.language = n.language
+       WHERE n.type = 'article' AND n.tnid <> 0 AND n.tnid <> n.nid ORDER BY n.nid`,
+    )
+    expect(translations.length).toBeGreaterThan(5)
+    for (const a of articles) {
+      expect(a.slug).toBe(await slugOf(a.legacyNid, a.language))
+      const own = translations.filter((t) => t.tnid === a.legacyNid)
+      expect(a.translations.map((t) => [t.legacyNid, t.language, t.title])).toEqual(
+        own.map((t) => [t.nid, t.language, t.title]),
+      )
+      for (const t of a.translations) expect(t.slug).toBe(await slugOf(t.legacyNid, t.language))
+    }
+
+    // Redirects: every alias of the set's nodes except each node's slug, in the redirect table.
+    const aliases = await src<{ nid: number; path: string; language: string }>(
+      `SELECT CAST(SUBSTRING(a.source, 6) AS UNSIGNED) AS nid, TRIM(LEADING '/' FROM a.alias) AS path, a.language
+       FROM url_alias a JOIN node n ON a.source = CONCAT('node/', n.nid) WHERE n.type = 'article' ORDER BY a.pid`,
+    )
+    const slugs = new Set<string>()
+    for (const a of articles) {
+      slugs.add(`${a.legacyNid} ${a.slug}`)
+      for (const t of a.translations) slugs.add(`${t.legacyNid} ${t.slug}`)
+    }
+    const expected = aliases
+      .filter((x) => !slugs.has(`${x.nid} ${x.path}`))
+      .map((x) => `${x.language} ${x.path} ${x.nid}`)
+      .sort()
+    const rows = await pgQuery<{ r: string }>(
+      targetUrl,
+      `SELECT r.language || ' ' || r.source_path || ' ' || r.legacy_nid AS r FROM redirect r
+       JOIN article a ON a.id = r.article_id ORDER BY 1`,
+    )
+    expect(rows.map((r) => r.r).sort()).toEqual(expected)
+    expect(expected.length).toBeGreaterThan(articles.length / 2)
+  })
+
+  it('takes tags from the current revision only (no deleted rows), keeps link attributes, never publishes temporary:// files', async () => {
+    const out = await dhm(['export', '--mapping', MAPPING, '--target', targetUrl])
+    const articles = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Exported)
+    const tags = await src<{ nid: number; name: string }>(
+      `SELECT n.nid, t.name FROM node n JOIN field_revision_field_tags f ON f.entity_id = n.nid AND f.revision_id = n.vid AND f.deleted = 0
+       JOIN taxonomy_term_data t ON t.tid = f.field_tags_tid WHERE n.type = 'article' ORDER BY n.nid, f.delta`,
+    )
+    for (const a of articles) {
+      const tidNames = tags.filter((t) => t.nid === a.legacyNid).map((t) => t.name)
+      expect([...new Set(tidNames)]).toEqual(a.subjects.map((s) => s.name))
+    }
+    const temp = await src<{ nid: number }>(
+      `SELECT f.entity_id AS nid FROM field_revision_field_image f JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id
+       JOIN file_managed m ON m.fid = f.field_image_fid WHERE m.uri LIKE 'temporary://%'`,
+    )
+    expect(temp.length).toBeGreaterThan(0)
+    for (const { nid } of temp) expect(articles.find((a) => a.legacyNid === nid)?.image?.file).toBeNull()
+    const blank = articles.find((a) => a.links.some((l) => l.attributes.target === '_blank'))
+    expect(blank?.links[0]?.attributes).toMatchObject({ target: '_blank' })
+  })
+
+  it('dhm inspect describes it; the scaffolded mapping passes dhm check; a broken mapping lists every problem', async () => {
+    const inspect = await dhm(['inspect', '--source', sourceUrl, '--json'])
+    expect(inspect.code).toBe(0)
+    const inv = JSON.parse(inspect.stdout) as { bundles: { type: string; fields: { name: string }[] }[] }
+    expect(inv.bundles.map((b) => b.type)).toEqual(['article', 'page'])
+    expect(inv.bundles[0]?.fields.map((f) => f.name)).toContain('title_field')
+
+    const scaffold = join(dir, 'scaffold.yaml')
+    expect(
+      (await dhm(['inspect', '--source', sourceUrl, '--scaffold', 'article', '--out', scaffold])).code,
+    ).toBe(0)
+    const check = await dhm(['check', '--source', sourceUrl, '--mapping', scaffold])
+    expect(check.stderr).toBe('')
+    expect(check.code).toBe(0)
+
+    const broken = join(dir, 'broken.yaml')
+    await writeFile(
+      broken,
+      `site: std
+source: { bundles: article }
+fields:
+  titel: node.title
+  subjects: { from: field_tags.tid, using: [term] }
+  tracking: { from: field_featured.value, using: [first, boolean] }
+  summary: { from: body.summary, using: [first, { truncate: many }] }
+`,
+    )
+    const bad = await dhm(['check', '--source', sourceUrl, '--mapping', broken])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain(
+      `${broken}:4:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)`,
+    )
+    expect(bad.stderr).toContain(
+      `${broken}:2:20 source.bundles: Invalid input: expected array, received string`,
+    )
+    expect(bad.stderr).toMatch(/broken\.yaml:5:\d+ fields\.subjects\.using\.0: unknown transform "term"/)
+    expect(bad.stderr).toMatch(
+      /broken\.yaml:7:\d+ fields\.summary\.using\.1\.truncate: bad argument for "truncate"/,
+    )
+  })
+})
