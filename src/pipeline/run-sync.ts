@@ -164,6 +164,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     let highWaterMark: number | null = null
     let candidates = 0
     let interrupted = false
+    let markWritten = false
     const tgt = target
     try {
       let batches: AsyncIterable<readonly D7NodeBundle[]>
@@ -202,8 +203,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       }
       emit({ kind: 'start', total: candidates })
 
+      // Test-only hook: a pause after each committed batch, so tests can kill or overlap a run.
       const delayMs = Number(process.env.DHM_TEST_BATCH_DELAY_MS ?? 0)
-      let markWritten = false
       for await (const { value: batch, isLast } of prefetch(withLast(batches))) {
         const outcomes = batch.map((node) => transformNode(node, mapping))
         const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
@@ -235,6 +236,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         await inTransaction(tgt.pool, opts.targetUrl, (client) =>
           recordProgress(client, runId, counts, { highWaterMark, checksums }),
         )
+        markWritten = true
       }
 
       if (!interrupted) {
@@ -268,7 +270,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       counts,
       runId,
       previousMark: previous?.mark ?? null,
-      highWaterMark,
+      // The mark this run committed; an interrupted run that did not reach it leaves the previous one.
+      highWaterMark: markWritten ? highWaterMark : (previous?.mark ?? null),
       candidates,
       reportDir,
     }
