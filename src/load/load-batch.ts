@@ -1,7 +1,8 @@
 import type pg from 'pg'
 import type { Article, FileRef, TermRef } from '../model/article.js'
 import type { Issue, RowOutcome } from '../transform/outcome.js'
-import { ARTICLE_COLUMNS, type ArticleRow, toArticleRow } from './article-row.js'
+import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
+import { type CopyType, copyLine, copyRows } from './copy-rows.js'
 
 export interface BatchResult {
   readonly inserted: number
@@ -22,10 +23,20 @@ const TERM_ROLES = [
 const recordset = ARTICLE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')
 const insertColumns = ARTICLE_COLUMNS.filter(([n]) => n !== 'image_fid' && n !== 'pdf_fid').map(([n]) => n)
 
+const STAGE_TABLE = 'dhm_article_stage'
+const stageColumns = ARTICLE_COLUMNS.map(([n]) => n)
+const stageTypes = ARTICLE_COLUMNS.map(([, t]) => t as CopyType)
+// A temp table lives as long as the pooled connection; ON COMMIT DELETE ROWS empties it per batch.
+const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (${recordset}) ON COMMIT DELETE ROWS`
+
+const SELECT_HASHES = `
+SELECT legacy_nid, content_hash, deleted_at IS NOT NULL AS deleted
+FROM article WHERE site = $1 AND legacy_nid = ANY($2::int[])`
+
 const UPSERT_ARTICLES = `
 INSERT INTO article (site, ${insertColumns.join(', ')}, image_file_id, pdf_file_id)
 SELECT $1, ${insertColumns.map((c) => `a.${c}`).join(', ')}, img.id, pdf.id
-FROM jsonb_to_recordset($2::jsonb) AS a(${recordset})
+FROM ${STAGE_TABLE} a
 LEFT JOIN media_file img ON img.site = $1 AND img.legacy_fid = a.image_fid
 LEFT JOIN media_file pdf ON pdf.site = $1 AND pdf.legacy_fid = a.pdf_fid
 ON CONFLICT (site, legacy_nid) DO UPDATE SET
@@ -57,7 +68,7 @@ const REPLACE_TERMS_DELETE = 'DELETE FROM article_term WHERE article_id = ANY($1
 const REPLACE_TERMS_INSERT = `
 INSERT INTO article_term (article_id, role, position, term_id)
 SELECT r.article_id, r.role::term_role, r.position, t.id
-FROM jsonb_to_recordset($2::jsonb) AS r(article_id int, role text, position int, tid int)
+FROM unnest($2::int[], $3::text[], $4::int[], $5::int[]) AS r(article_id, role, position, tid)
 JOIN term t ON t.site = $1 AND t.legacy_tid = r.tid`
 
 const INSERT_MESSAGES = `
@@ -136,9 +147,19 @@ export async function loadBatch(
 async function writeArticles(
   client: pg.ClientBase,
   site: string,
-  ok: readonly Extract<RowOutcome, { kind: 'ok' }>[],
+  all: readonly Extract<RowOutcome, { kind: 'ok' }>[],
 ): Promise<{ inserted: number; updated: number }> {
+  if (all.length === 0) return { inserted: 0, updated: 0 }
+  // Rows whose content hash the target already has are not sent at all: a re-run over unchanged
+  // data reads one hash per article instead of writing (the ON CONFLICT guard stays for races).
+  const { rows: known } = await client.query<{ legacy_nid: number; content_hash: string; deleted: boolean }>(
+    SELECT_HASHES,
+    [site, all.map((o) => o.article.legacyNid)],
+  )
+  const same = new Set(known.filter((k) => !k.deleted).map((k) => `${k.legacy_nid}:${k.content_hash}`))
+  const ok = all.filter((o) => !same.has(`${o.article.legacyNid}:${o.contentHash}`))
   if (ok.length === 0) return { inserted: 0, updated: 0 }
+
   const terms = new Map<number, TermRef>()
   const files = new Map<number, FileRef>()
   for (const { article } of ok) {
@@ -146,25 +167,51 @@ async function writeArticles(
     if (article.image?.file) files.set(article.image.file.fid, article.image.file)
     if (article.pdf?.file) files.set(article.pdf.file.fid, article.pdf.file)
   }
-  if (terms.size > 0) await client.query(UPSERT_TERMS, [site, json([...terms.values()])])
-  if (files.size > 0) await client.query(UPSERT_FILES, [site, json([...files.values()])])
+  // Sorted, so concurrent writers (migrate next to sync) lock term/file rows in the same order.
+  const byId = <T>(m: Map<number, T>) => [...m.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v)
+  if (terms.size > 0) await client.query(UPSERT_TERMS, [site, json(byId(terms))])
+  if (files.size > 0) await client.query(UPSERT_FILES, [site, json(byId(files))])
 
-  const rows: ArticleRow[] = ok.map((o) => toArticleRow(o.article, o.contentHash))
+  await client.query(CREATE_STAGE)
+  await client.query(`DELETE FROM ${STAGE_TABLE}`)
+  await copyRows(
+    client,
+    STAGE_TABLE,
+    stageColumns,
+    ok.map((o) => {
+      const row = toArticleRow(o.article, o.contentHash)
+      return copyLine(
+        stageColumns.map((c) => row[c]),
+        stageTypes,
+      )
+    }),
+  )
   const { rows: changed } = await client.query<{ id: number; legacy_nid: number; inserted: boolean }>(
     UPSERT_ARTICLES,
-    [site, json(rows)],
+    [site],
   )
   if (changed.length > 0) {
     const byNid = new Map<number, Article>(ok.map((o) => [o.article.legacyNid, o.article]))
-    const links = changed.flatMap(({ id, legacy_nid }) => {
+    const ids: number[] = []
+    const roles: string[] = []
+    const positions: number[] = []
+    const tids: number[] = []
+    for (const { id, legacy_nid } of changed) {
       const article = byNid.get(legacy_nid)
-      if (!article) return []
-      return TERM_ROLES.flatMap(([key, role]) =>
-        article[key].map((t, position) => ({ article_id: id, role, position, tid: t.tid })),
-      )
-    })
-    await client.query(REPLACE_TERMS_DELETE, [changed.map((c) => c.id)])
-    if (links.length > 0) await client.query(REPLACE_TERMS_INSERT, [site, json(links)])
+      if (!article) continue
+      for (const [key, role] of TERM_ROLES) {
+        article[key].forEach((t, position) => {
+          ids.push(id)
+          roles.push(role)
+          positions.push(position)
+          tids.push(t.tid)
+        })
+      }
+    }
+    // A freshly inserted article has no links yet: only updated ones need their old links removed.
+    const updatedIds = changed.filter((c) => !c.inserted).map((c) => c.id)
+    if (updatedIds.length > 0) await client.query(REPLACE_TERMS_DELETE, [updatedIds])
+    if (ids.length > 0) await client.query(REPLACE_TERMS_INSERT, [site, ids, roles, positions, tids])
   }
   const inserted = changed.filter((c) => c.inserted).length
   return { inserted, updated: changed.length - inserted }

@@ -130,11 +130,12 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         })
         // Transform on the producer side of the queue: while Postgres writes batch N, MariaDB reads
         // and JS transforms the next ones (bounded: PREFETCH_DEPTH batches ahead).
+        // Only the outcomes wait in the queue; the raw source rows (5× bigger) are dropped at once.
         const transformed = mapBatches(batches, (batch) => ({
-          batch,
+          read: batch.length,
           outcomes: batch.map((node) => transformNode(node, mapping)),
         }))
-        for await (const { batch, outcomes } of prefetch(transformed, PREFETCH_DEPTH)) {
+        for await (const { read, outcomes } of prefetch(transformed, PREFETCH_DEPTH)) {
           const result: BatchResult = opts.dryRun
             ? await planBatch(hasSchema ? tgt.pool : null, mapping.site, outcomes)
             : await inTransaction(tgt.pool, opts.targetUrl, async (client) => {
@@ -143,7 +144,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
                 return loaded
               })
           const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
-          addBatch(counts, batch.length, result, stray)
+          addBatch(counts, read, result, stray)
           await appendRejects(reportDir, result.rejected)
           await plan?.addBatch(outcomes)
           emit({ kind: 'progress', counts: { ...counts }, total, elapsedMs: Date.now() - started })
