@@ -60,4 +60,23 @@ export interface D7NodeBundle {
   readonly strayLanguageRows: number
   /** With `source.translations: tnid`: the other nodes of this node's translation set (source node only). */
   readonly translations?: readonly D7NodeBundle[]
+  /**
+   * Nodes and aliases that text fields link to (`/node/N`, old aliases), resolved in bulk per batch
+   * when the mapping rewrites body links. Files of media tokens are in `files`.
+   */
+  readonly links?: D7Links
+}
+
+/** A node a body links to: its slug (newest alias, as for articles) and whether it is migrated. */
+export interface D7LinkTarget {
+  readonly type: string
+  readonly slug: string | null
+  /** Its bundle is one the mapping reads. */
+  readonly migrated: boolean
+}
+
+export interface D7Links {
+  readonly byNid: Readonly<Record<number, D7LinkTarget>>
+  /** Lower-cased alias (no leading slash) → nid, for links that use an alias. */
+  readonly byAlias: Readonly<Record<string, number>>
 }

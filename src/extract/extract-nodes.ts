@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledMapping } from '../mapping/compile.js'
-import type { D7Alias, D7FieldItem, D7File, D7NodeBundle, D7Term, D7Value } from './d7-types.js'
+import { contentNeeds, resolveLinks, scanTextRefs, type TextRefs } from './content-refs.js'
+import type { D7Alias, D7FieldItem, D7File, D7Links, D7NodeBundle, D7Term, D7Value } from './d7-types.js'
 import { explainSourceError, quoteIdent, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
@@ -179,6 +180,30 @@ async function readBatch(
       terms.set(Number(r.tid), { tid: Number(r.tid), name: String(r.name), vocabulary: String(r.vocabulary) })
     }
   }
+  // Content rules (body-html): files of media tokens join the batch's file query below; linked nodes
+  // and aliases are resolved in bulk, three queries per batch.
+  const needs = contentNeeds(mapping)
+  const textRefs = new Map<number, TextRefs>()
+  let links: D7Links | undefined
+  if (needs.mediaTokens || needs.links) {
+    const linkedNids = new Set<number>()
+    const linkedAliases = new Set<string>()
+    for (const [nid, nodeFields] of fields) {
+      const refs = scanTextRefs(nodeFields, needs)
+      textRefs.set(nid, refs)
+      for (const fid of refs.fids) fids.add(fid)
+      for (const id of refs.nids) linkedNids.add(id)
+      for (const alias of refs.aliases) linkedAliases.add(alias)
+    }
+    if (needs.links) {
+      links = await resolveLinks(
+        (sql, params) => query<RowDataPacket>(conn, opts.sourceUrl, sql, params),
+        linkedNids,
+        linkedAliases,
+        mapping.source.bundles,
+      )
+    }
+  }
   const files = new Map<number, D7File>()
   if (fids.size > 0) {
     for (const r of await query<RowDataPacket>(
@@ -213,6 +238,10 @@ async function readBatch(
         if (file) nodeFiles[fid] = file
       }
     }
+    for (const fid of textRefs.get(n.nid)?.fids ?? []) {
+      const file = files.get(fid)
+      if (file) nodeFiles[fid] = file
+    }
     return {
       nid: Number(n.nid),
       vid: Number(n.vid),
@@ -233,6 +262,7 @@ async function readBatch(
       terms: nodeTerms,
       files: nodeFiles,
       strayLanguageRows: stray.get(n.nid) ?? 0,
+      ...(links ? { links } : {}),
     }
   })
 }

@@ -46,8 +46,28 @@ export const BodySchema = z.object({
   value: z.string(),
   summary: z.string().nullable(),
   format: z.string().nullable(),
+  /** The summary was derived from the value by the mapping (body-html deriveSummary), not written by an editor. */
+  summaryDerived: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
 })
 export type Body = z.infer<typeof BodySchema>
+
+/**
+ * A file the body refers to through a D7 media token. `missing`: the fid is not in file_managed or
+ * its file is never published; the body then holds a `<figure class="missing-media">` placeholder.
+ */
+export const MediaRefSchema = z.object({
+  fid: z.number().int().positive(),
+  uri: z.string().nullable(),
+  url: z.string().nullable(),
+  mime: z.string().nullable(),
+  alt: z.string().nullable(),
+  title: z.string().nullable(),
+  missing: z.boolean(),
+})
+export type MediaRef = z.infer<typeof MediaRefSchema>
 
 const isoDate = z.iso.datetime({ offset: false })
 
@@ -110,6 +130,10 @@ export const ArticleSchema = z.object({
   links: z.array(LinkSchema),
   translations: z.array(TranslationSchema),
   redirects: z.array(RedirectSchema),
+  /** The body value as the source had it, when a content rule changed it (body-html); else null. */
+  bodyOriginal: z.string().nullable().default(null),
+  /** Files the body embeds through media tokens, in order of first use. */
+  media: z.array(MediaRefSchema).default([]),
 })
 export type Article = z.infer<typeof ArticleSchema>
 
@@ -124,6 +148,8 @@ export const DERIVED_ATTRIBUTES = [
   'isLive',
   'translations',
   'redirects',
+  'bodyOriginal',
+  'media',
 ] as const
 
 /** Nested attributes a mapping may set one by one (`image.caption: …`). */

@@ -20,7 +20,7 @@ import {
   toSummary,
   writeRunReport,
 } from '../report/run-report.js'
-import { addBatch, emptyCounts, type RunCounts } from '../report/run-stats.js'
+import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { transformNode } from '../transform/transform-node.js'
 import { planMigration } from '../verify/plan-migration.js'
 import type { RunListener } from './events.js'
@@ -145,6 +145,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
               })
           const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
           addBatch(counts, read, result, stray)
+          addContentCounts(counts, outcomes)
           await appendRejects(reportDir, result.rejected)
           await plan?.addBatch(outcomes)
           emit({ kind: 'progress', counts: { ...counts }, total, elapsedMs: Date.now() - started })

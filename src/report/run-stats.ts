@@ -1,4 +1,6 @@
 import type { BatchResult } from '../load/load-batch.js'
+import { MAX_EXAMPLES } from '../transform/content/content-tally.js'
+import type { RowOutcome } from '../transform/outcome.js'
 
 /**
  * The counts every run reports. Invariant: read = inserted + updated + unchanged + rejected + filtered
@@ -15,6 +17,13 @@ export interface RunCounts {
   warnings: number
   /** Rows of non-translatable fields in a language other than `und`, ignored. */
   strayLanguageRows: number
+  /**
+   * Deliberate content changes and content problems, by rule (`media-token`, `link-node`,
+   * `encoding-double-utf8`…): occurrences over every row transformed. See mappings/README.md.
+   */
+  content: Record<string, number>
+  /** Up to 5 examples per content rule (`node <nid> <attribute>: …`). */
+  contentExamples: Record<string, string[]>
 }
 
 export function emptyCounts(): RunCounts {
@@ -27,6 +36,8 @@ export function emptyCounts(): RunCounts {
     filtered: 0,
     warnings: 0,
     strayLanguageRows: 0,
+    content: {},
+    contentExamples: {},
   }
 }
 
@@ -49,4 +60,25 @@ export function addBatch(
 /** True when every row read is accounted for. */
 export function isBalanced(c: RunCounts): boolean {
   return c.read === c.inserted + c.updated + c.unchanged + c.rejected + c.filtered
+}
+
+/** Add the content-rule counts of a batch's transformed rows (see RunCounts.content). */
+export function addContentCounts(counts: RunCounts, outcomes: readonly RowOutcome[]): void {
+  for (const o of outcomes) {
+    if (o.kind !== 'ok' || !o.content) continue
+    for (const [rule, { n, examples }] of Object.entries(o.content)) {
+      counts.content[rule] = (counts.content[rule] ?? 0) + n
+      const kept = counts.contentExamples[rule] ?? []
+      for (const e of examples) if (kept.length < MAX_EXAMPLES) kept.push(e)
+      counts.contentExamples[rule] = kept
+    }
+  }
+}
+
+/** `content: 812 link-node, 40 media-token, …` — one line, most frequent first; null when nothing. */
+export function renderContentLine(counts: RunCounts): string | null {
+  const entries = Object.entries(counts.content ?? {}).filter(([, n]) => n > 0)
+  if (entries.length === 0) return null
+  entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+  return `content: ${entries.map(([rule, n]) => `${n} ${rule}`).join(', ')}`
 }

@@ -1,4 +1,5 @@
 import type { Article } from '../model/article.js'
+import type { ContentTally } from './content/content-tally.js'
 
 /** Which source row an outcome is about. */
 export interface SourceRef {
@@ -24,6 +25,8 @@ export type RowOutcome =
       readonly warnings: readonly Issue[]
       /** Rows of non-translatable fields in another language than `und`, ignored. */
       readonly strayLanguageRows: number
+      /** Content rules that changed (or reported on) this row's values, by rule, with examples. */
+      readonly content?: Readonly<ContentTally>
     }
   | { readonly kind: 'filtered'; readonly ref: SourceRef; readonly reason: string }
   | { readonly kind: 'invalid'; readonly ref: SourceRef; readonly issues: readonly Issue[] }

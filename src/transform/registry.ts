@@ -3,6 +3,7 @@ import { TransformError } from '../errors.js'
 import type { D7FieldItem, D7File, D7NodeBundle } from '../extract/d7-types.js'
 import { asPhpRecord, readPhpSerialized } from '../extract/php-unserialize.js'
 import type { Attachment, Body, FileRef, Image, Link, TermRef } from '../model/article.js'
+import { BODY_HTML, REPAIR_ENCODING } from './content/content-transforms.js'
 
 /**
  * Named, pure transforms a mapping chains in `using:`. A pipeline starts from the list of values a
@@ -14,6 +15,10 @@ export interface TransformContext {
   readonly files: { readonly publicBaseUrl?: string; readonly privateBaseUrl?: string }
   /** Record a caveat on a row that is still loaded (e.g. a referenced file that does not exist). */
   warn(message: string): void
+  /** Count a deliberate content change (or a content problem) by rule, for the run report. */
+  count?(rule: string, example?: string): void
+  /** Set another article attribute as a by-product (body-html sets bodyOriginal and media). */
+  emit?(attribute: string, value: unknown): void
 }
 
 export interface TransformDef {
@@ -290,9 +295,16 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
     apply: (v): Body | null => {
       if (v === null) return null
       const item = asItem(v)
-      return { value: str(item.value) ?? '', summary: str(item.summary), format: str(item.format) }
+      return {
+        value: str(item.value) ?? '',
+        summary: str(item.summary),
+        format: str(item.format),
+        summaryDerived: false,
+      }
     },
   },
+  'body-html': BODY_HTML,
+  'repair-encoding': REPAIR_ENCODING,
 }
 
 /** Transform names, for error messages and `dhm mapping transforms`. */

@@ -4,6 +4,7 @@ import type { CompiledCondition, CompiledMapping, CompiledValue } from '../mappi
 import type { SourcePath } from '../mapping/source-path.js'
 import { ArticleSchema, NESTED_ATTRIBUTES } from '../model/article.js'
 import { hashArticle } from '../model/content-hash.js'
+import { type ContentTally, countRule } from './content/content-tally.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
 import type { TransformContext } from './registry.js'
 
@@ -26,12 +27,20 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
   const warnings: Issue[] = []
   const issues: Issue[] = []
   const values: Record<string, unknown> = {}
+  // Attributes set as by-products (body-html: bodyOriginal, media) and content-rule counts.
+  const extras: Record<string, unknown> = {}
+  const content: ContentTally = {}
   for (const { attribute, parent, value } of mapping.attributes) {
     const name = parent ? `${parent}.${attribute}` : attribute
     const ctx: TransformContext = {
       node,
       files: mapping.files,
       warn: (reason) => warnings.push({ field: name, reason, excerpt: null }),
+      count: (rule, example) =>
+        countRule(content, rule, example === undefined ? undefined : `node ${node.nid} ${name}: ${example}`),
+      emit: (attribute, v) => {
+        extras[attribute] = v
+      },
     }
     let result: unknown
     try {
@@ -86,6 +95,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
 
   const candidate = {
     ...values,
+    ...extras,
     site: mapping.site,
     legacyNid: node.nid,
     bundle: node.type,
@@ -112,6 +122,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     contentHash: hashArticle(parsed.data),
     warnings,
     strayLanguageRows: node.strayLanguageRows,
+    ...(Object.keys(content).length > 0 ? { content } : {}),
   }
 }
 

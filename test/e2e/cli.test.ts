@@ -92,18 +92,24 @@ describe('dhm migrate, from the command line', () => {
     expect(r.stdout).toMatch(
       /^read 150, inserted 0, updated 0, unchanged 150, rejected 0, filtered 0 in \d+\.\ds$/m,
     )
+    // Content rules (media tokens, links, encodings…) are counted on every run, in one line.
+    expect(r.stdout).toMatch(/^content: \d+ [a-z0-9-]+(, \d+ [a-z0-9-]+)*$/m)
     const dirs = (await readdir(reports)).sort()
     const last = JSON.parse(await readFile(join(reports, dirs.at(-1) ?? '', 'summary.json'), 'utf8'))
+    expect(last.counts.content['link-node']).toBeGreaterThan(0)
+    expect(last.counts.contentExamples['link-node'].length).toBeLessThanOrEqual(5)
     expect({
       ...last,
       runId: 0,
       startedAt: 'T',
       seconds: 0,
-      counts: { ...last.counts, warnings: 0, strayLanguageRows: 0 },
+      counts: { ...last.counts, warnings: 0, strayLanguageRows: 0, content: {}, contentExamples: {} },
     }).toMatchInlineSnapshot(`
         {
           "command": "migrate",
           "counts": {
+            "content": {},
+            "contentExamples": {},
             "filtered": 0,
             "inserted": 0,
             "read": 150,

@@ -53,7 +53,7 @@ fields:
       - mappings/broken.yaml:5:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)
       - mappings/broken.yaml:8:17 fields.image.colour: unknown article attribute "image.colour"
       - mappings/broken.yaml:10:11 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
-      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, zero-to-null
+      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, zero-to-null
       - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
       - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string"
     `)
@@ -62,7 +62,7 @@ fields:
       - mappings/broken.yaml:5:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)
       - mappings/broken.yaml:8:17 fields.image.colour: unknown article attribute "image.colour"
       - mappings/broken.yaml:10:11 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
-      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, zero-to-null
+      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, zero-to-null
       - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
       - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string"
     `)

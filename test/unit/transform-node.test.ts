@@ -114,7 +114,15 @@ describe('transformNode with mappings/bne.yaml', () => {
         height: 533,
       },
       pdf: null,
-      body: { value: '<p>The US warned…</p>', summary: '', format: 'full_html' },
+      // The body has no summary: bne derives one (marked), and no other content rule applies.
+      body: {
+        value: '<p>The US warned…</p>',
+        summary: 'The US warned…',
+        format: 'full_html',
+        summaryDerived: true,
+      },
+      bodyOriginal: null,
+      media: [],
       tracking: true,
       headTags: null,
       bodyTags: null,
@@ -123,6 +131,9 @@ describe('transformNode with mappings/bne.yaml', () => {
       links: [],
       translations: [],
       redirects: [{ path: 'old/us-warns', language: 'und', legacyNid: 294856 }],
+    })
+    expect(outcome.content).toEqual({
+      'summary-derived': { n: 1, examples: ['node 294856 body: The US warned…'] },
     })
     expect(outcome.contentHash).toMatch(/^[0-9a-f]{64}$/)
   })

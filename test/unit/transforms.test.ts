@@ -98,6 +98,7 @@ describe('transforms', () => {
         value: '<p>x</p>',
         summary: null,
         format: 'full_html',
+        summaryDerived: false,
       },
     },
   ])('$name($input) → $expected', ({ name, input, arg, expected }) => {

@@ -4,6 +4,7 @@ import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
 import { runMigration } from '../../pipeline/run-migration.js'
 import { renderSummaryLine } from '../../report/run-report.js'
+import { renderContentLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
 import { withProgress } from '../progress.js'
 
@@ -96,6 +97,8 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
             `${result.counts.warnings} warning(s) on loaded rows, ${result.counts.strayLanguageRows} stray-language field row(s) ignored\n`,
           )
         }
+        const contentLine = renderContentLine(result.counts)
+        if (contentLine) process.stdout.write(`${contentLine}\n`)
         if (result.reportDir) process.stdout.write(`report: ${result.reportDir}/summary.json\n`)
         if (result.reportDir && args['dry-run'])
           process.stdout.write(`plan: ${result.reportDir}/report.html\n`)

@@ -1,0 +1,89 @@
+/**
+ * Per-rule counters for deliberate content changes (media tokens rewritten, links rewritten,
+ * markup removed, encodings repaired…), with a few examples each, so a run report can say exactly
+ * what the tool changed and why.
+ */
+
+/** How many examples a tally keeps per rule. */
+export const MAX_EXAMPLES = 5
+const EXAMPLE_LENGTH = 160
+
+export interface RuleCount {
+  n: number
+  examples: string[]
+}
+
+/** Rule name → count and examples. */
+export type ContentTally = Record<string, RuleCount>
+
+/** Called by content rules for each change they make (or each problem they report). */
+export type CountFn = (rule: string, example?: string) => void
+
+/** Add one occurrence of `rule` to `tally`, keeping the first MAX_EXAMPLES examples. */
+export function countRule(tally: ContentTally, rule: string, example?: string): void {
+  const entry = tally[rule] ?? { n: 0, examples: [] }
+  entry.n++
+  if (example !== undefined && entry.examples.length < MAX_EXAMPLES) entry.examples.push(shorten(example))
+  tally[rule] = entry
+}
+
+/** Add every count of `from` into `into` (examples capped at MAX_EXAMPLES). */
+export function mergeTally(into: ContentTally, from: Readonly<ContentTally>): void {
+  for (const [rule, { n, examples }] of Object.entries(from)) {
+    const entry = into[rule] ?? { n: 0, examples: [] }
+    entry.n += n
+    for (const e of examples) if (entry.examples.length < MAX_EXAMPLES) entry.examples.push(e)
+    into[rule] = entry
+  }
+}
+
+// NUL and other control characters are shown escaped in examples.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it matches
+const CONTROL_CHARS = /[\u0000-\u001f]/g
+
+/** A single-line excerpt for reports. */
+export function shorten(text: string, max = EXAMPLE_LENGTH): string {
+  const flat = text
+    .replace(/\s+/g, ' ')
+    .replace(CONTROL_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+/** Escape a string for an HTML attribute value or text node. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+}
+
+/** Decode the entities that appear in D7 bodies (named basics and numeric). */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] === '#') {
+      const code =
+        name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1))
+      return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole
+    }
+    return NAMED[name.toLowerCase()] ?? whole
+  })
+}
+
+const NAMED: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  rsquo: '’',
+  lsquo: '‘',
+  rdquo: '”',
+  ldquo: '“',
+  euro: '€',
+}

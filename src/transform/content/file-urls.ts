@@ -1,0 +1,62 @@
+import type { CountFn } from './content-tally.js'
+
+/** Where files are served from; without a base URL a scheme's files have no public URL. */
+export interface FileBaseUrls {
+  readonly publicBaseUrl?: string
+  readonly privateBaseUrl?: string
+}
+
+/**
+ * A Drupal stream-wrapper URI → its public URL: `public://a/b c.jpg` → `<publicBaseUrl>/a/b%20c.jpg`.
+ * `temporary://` is never published (null), nor is a scheme without a configured base URL.
+ * http(s) URLs pass through.
+ */
+export function publishedFileUrl(uri: string, files: FileBaseUrls): string | null {
+  const m = /^([a-z]+):\/\/(.*)$/.exec(uri)
+  if (!m) return uri
+  const [, scheme, rest = ''] = m
+  if (scheme === 'public' && files.publicBaseUrl) return joinUrl(files.publicBaseUrl, rest)
+  if (scheme === 'private' && files.privateBaseUrl) return joinUrl(files.privateBaseUrl, rest)
+  if (scheme === 'http' || scheme === 'https') return uri
+  return null
+}
+
+function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path
+    .split('/')
+    .map((p) => encodeURIComponent(safeDecode(p)))
+    .join('/')}`
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    // Not percent-encoded (a literal % in a filename): encode it as it is.
+    return s
+  }
+}
+
+const URI_ATTRIBUTE = /(\s(?:src|href|data-src)\s*=\s*)(["'])((?:public|private|temporary):\/\/[^"']*)\2/gi
+
+/**
+ * Rewrite `src`/`href` attributes that hold `public://`, `private://` or `temporary://` URIs to
+ * public URLs. A `temporary://` file is never published: the attribute is emptied. A URI whose
+ * scheme has no base URL is left as it is and reported. Returns the input itself when nothing matched.
+ */
+export function rewriteFileUris(html: string, files: FileBaseUrls, count: CountFn): string {
+  if (!html.includes('://')) return html
+  return html.replace(URI_ATTRIBUTE, (whole, head: string, quote: string, uri: string) => {
+    if (/^temporary:/i.test(uri)) {
+      count('file-uri-temporary', uri)
+      return `${head}${quote}${quote}`
+    }
+    const url = publishedFileUrl(uri, files)
+    if (url === null) {
+      count('file-uri-unresolved', uri)
+      return whole
+    }
+    count('file-uri', `${uri} → ${url}`)
+    return `${head}${quote}${url.replace(/"/g, '%22').replace(/'/g, '%27')}${quote}`
+  })
+}
