@@ -8,8 +8,10 @@ import { demoCommand } from './commands/demo.js'
 import { exportCommand } from './commands/export.js'
 import { inspectCommand } from './commands/inspect.js'
 import { migrateCommand } from './commands/migrate.js'
+import { reportCommand } from './commands/report.js'
 import { statusCommand } from './commands/status.js'
 import { syncCommand } from './commands/sync.js'
+import { verifyCommand } from './commands/verify.js'
 import { EPILOG } from './help.js'
 
 /** The only place that exits: parse, run the command, map errors to exit codes. */
@@ -44,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
       .command(exportCommand)
       .command(syncCommand)
       .command(statusCommand)
+      .command(verifyCommand)
+      .command(reportCommand)
       .demandCommand(1, 'Name a command, e.g. "dhm migrate". See "dhm --help".')
       .strict()
       .epilog(EPILOG)
