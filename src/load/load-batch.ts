@@ -174,18 +174,8 @@ async function writeArticles(
 
   await client.query(CREATE_STAGE)
   await client.query(`DELETE FROM ${STAGE_TABLE}`)
-  await copyRows(
-    client,
-    STAGE_TABLE,
-    stageColumns,
-    ok.map((o) => {
-      const row = toArticleRow(o.article, o.contentHash)
-      return copyLine(
-        stageColumns.map((c) => row[c]),
-        stageTypes,
-      )
-    }),
-  )
+  // Lines are made lazily, one ~256 KB chunk at a time: the batch is never held twice as text.
+  await copyRows(client, STAGE_TABLE, stageColumns, stageLines(ok))
   const { rows: changed } = await client.query<{ id: number; legacy_nid: number; inserted: boolean }>(
     UPSERT_ARTICLES,
     [site],
@@ -215,6 +205,16 @@ async function writeArticles(
   }
   const inserted = changed.filter((c) => c.inserted).length
   return { inserted, updated: changed.length - inserted }
+}
+
+function* stageLines(ok: readonly Extract<RowOutcome, { kind: 'ok' }>[]): Generator<string> {
+  for (const o of ok) {
+    const row = toArticleRow(o.article, o.contentHash)
+    yield copyLine(
+      stageColumns.map((c) => row[c]),
+      stageTypes,
+    )
+  }
 }
 
 const json = (v: unknown) => JSON.stringify(v)

@@ -1,0 +1,476 @@
+/**
+ * The benchmark of issue #6: `dhm` against the naive query and against the hardware, side by side.
+ *
+ *   npm run bench -- --articles 100000 [--runs 3] [--naive-sample 2000] [--steps migrate,verify]
+ *
+ * 1. generates (or reuses) the legacy database `dhm_bench_<N>` (reused when its marker — articles,
+ *    seed, a hash of the generator's sources — matches);
+ * 2. measures each step `--runs` times as a child process (wall seconds, peak RSS via /usr/bin/time
+ *    or /proc polling, CPU seconds): naive baseline (a sample, extrapolated), read ceiling, write
+ *    ceiling, `dhm migrate` into an empty target, `dhm migrate` again (unchanged), `dhm verify`,
+ *    `dhm sync` with no changes and with 1% of articles changed (the bench plays the editors: it
+ *    edits its own fixture database, never the tool);
+ * 3. appends a section with medians, spreads and ratios to bench/RESULTS.md, raw JSON to bench/out/.
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import mysql from 'mysql2/promise'
+import pg from 'pg'
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { generateFixture } from '../src/fixture/generate-fixture.ts'
+import { exportDenormalized } from './write-ceiling.ts'
+
+const STEPS = ['naive', 'read', 'write', 'migrate', 'remigrate', 'verify', 'sync'] as const
+type Step = (typeof STEPS)[number]
+
+const argv = await yargs(hideBin(process.argv))
+  .scriptName('bench')
+  .option('articles', { type: 'number', default: 100_000, describe: 'articles in the fixture' })
+  .option('runs', { type: 'number', default: 3, describe: 'repetitions of every step' })
+  .option('seed', { type: 'number', default: 1 })
+  .option('naive-sample', { type: 'number', default: 2000, describe: 'articles the naive baseline runs' })
+  .option('changed-pct', { type: 'number', default: 1, describe: 'articles edited before the 2nd sync' })
+  .option('batch-size', { type: 'number', describe: 'passed to dhm migrate' })
+  .option('steps', { type: 'string', default: STEPS.join(','), describe: `subset of ${STEPS.join(',')}` })
+  .option('mysql', { type: 'string', default: 'mysql://root@127.0.0.1:3306' })
+  .option('postgres', { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432' })
+  .option('mapping', { type: 'string', default: 'mappings/bne.yaml' })
+  .option('append', { type: 'boolean', default: true, describe: 'append to bench/RESULTS.md (--no-append)' })
+  .strict()
+  .help()
+  .parseAsync()
+
+const N = argv.articles
+const runs = Math.max(1, argv.runs)
+const steps = new Set(argv.steps.split(',').map((s) => s.trim()) as Step[])
+const dbName = `dhm_bench_${N}`
+const sourceUrl = `${argv.mysql}/${dbName}`
+const targetUrl = `${argv.postgres}/${dbName}`
+const naiveUrl = `${argv.postgres}/${dbName}_naive`
+const outDir = path.resolve('bench/out')
+mkdirSync(outDir, { recursive: true })
+const reportsDir = path.join(outDir, 'reports')
+const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
+
+// ---------------------------------------------------------------------------------------------
+// Measuring a child process
+
+interface Sample {
+  readonly seconds: number
+  readonly wall: number
+  readonly peakRssMb: number
+  readonly cpuSeconds: number
+  readonly load: number
+  readonly output: Record<string, unknown>
+}
+
+const TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p)) ?? null
+
+/** Run a command, return its JSON stdout line and resource use; `seconds` is what it reports itself. */
+async function measure(cmd: string, args: readonly string[], secondsKey = 'seconds'): Promise<Sample> {
+  const load = os.loadavg()[0] ?? 0
+  const timeFile = path.join(outDir, `time-${process.pid}.txt`)
+  const [file, fileArgs] = TIME
+    ? [TIME, ['-f', '%e %M %U %S', '-o', timeFile, cmd, ...args]]
+    : [cmd, [...args]]
+  const started = performance.now()
+  const child = spawn(file, fileArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => {
+    stdout += d
+  })
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  // Without /usr/bin/time: poll the high-water mark of the process' resident set.
+  let polledKb = 0
+  const poll = TIME
+    ? null
+    : setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+          polledKb = Math.max(polledKb, Number(m?.[1] ?? 0))
+        } catch {
+          // the process has just exited
+        }
+      }, 50)
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)))
+  if (poll) clearInterval(poll)
+  const wall = (performance.now() - started) / 1000
+  if (code !== 0 && code !== 4) {
+    throw new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}\n${stdout.slice(-500)}`)
+  }
+  const line = stdout.trim().split('\n').filter(Boolean).pop() ?? '{}'
+  const output = JSON.parse(line) as Record<string, unknown>
+  let peakKb = polledKb
+  let cpu = Number.NaN
+  if (TIME) {
+    const [, maxKb, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()?.split(' ') ?? []
+    peakKb = Number(maxKb)
+    cpu = Number(user) + Number(sys)
+    rmSync(timeFile, { force: true })
+  }
+  const seconds = typeof output[secondsKey] === 'number' ? (output[secondsKey] as number) : wall
+  return { seconds, wall, peakRssMb: peakKb / 1024, cpuSeconds: cpu, load, output }
+}
+
+const dhm = (...args: string[]) =>
+  measure(process.execPath, [
+    'bin/dhm.js',
+    ...args,
+    '--source',
+    sourceUrl,
+    '--target',
+    targetUrl,
+    '--mapping',
+    argv.mapping,
+    '--json',
+    '--quiet',
+    '--reports-dir',
+    reportsDir,
+  ])
+const script = (file: string, ...args: string[]) =>
+  measure(process.execPath, ['--import', 'tsx', file, ...args])
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+async function pgAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: `${argv.postgres}/postgres` })
+  await c.connect()
+  try {
+    return await fn(c)
+  } finally {
+    await c.end()
+  }
+}
+const dropPg = async (name: string): Promise<void> => {
+  await pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`))
+}
+const createPg = async (name: string) => {
+  await dropPg(name)
+  await pgAdmin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`))
+}
+
+/** A hash of the generator's sources: a changed generator means a different fixture. */
+function generatorHash(): string {
+  const h = createHash('sha256')
+  for (const f of readdirSync('src/fixture').sort()) h.update(readFileSync(path.join('src/fixture', f)))
+  return h.digest('hex').slice(0, 12)
+}
+
+async function ensureFixture(): Promise<{ reused: boolean; seconds: number; marker: string }> {
+  const marker = `dhm-bench articles=${N} seed=${argv.seed} generator=${generatorHash()}`
+  const admin = await mysql.createConnection({ uri: argv.mysql })
+  try {
+    const [rows] = (await admin.query(
+      'SELECT SCHEMA_COMMENT AS c FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [dbName],
+    )) as unknown as [{ c: string }[]]
+    if (rows[0]?.c === marker) return { reused: true, seconds: 0, marker }
+    log(`generating ${N} articles into ${dbName} (marker "${rows[0]?.c ?? ''}" ≠ "${marker}")`)
+    let last = 0
+    const summary = await generateFixture({
+      url: argv.mysql,
+      database: dbName,
+      articles: N,
+      seed: argv.seed,
+      onProgress: (done, total) => {
+        if (done - last >= total / 10 || done === total) {
+          last = done
+          log(`  fixture ${done}/${total}`)
+        }
+      },
+    })
+    // Written last: an interrupted generation is never mistaken for a complete one.
+    await admin.query(`ALTER DATABASE \`${dbName}\` COMMENT = ?`, [marker])
+    return { reused: false, seconds: summary.seconds, marker }
+  } finally {
+    await admin.end()
+  }
+}
+
+/** The bench plays the editors: title + node.changed of every (100/pct)-th article, a node save. */
+async function editArticles(pct: number, round: number): Promise<number> {
+  const conn = await mysql.createConnection({ uri: sourceUrl })
+  try {
+    const [[stats]] = (await conn.query(
+      "SELECT MAX(changed) AS mark FROM node WHERE type = 'article'",
+    )) as unknown as [{ mark: number }[]]
+    const every = Math.max(1, Math.round(100 / pct))
+    const salt = round % every
+    const [res] = await conn.query(
+      `UPDATE node SET title = CONCAT(title, ' [bench]'), changed = ?
+       WHERE type = 'article' AND nid % ? = ?`,
+      [Number(stats?.mark) + 3600, every, salt],
+    )
+    await conn.query(
+      `UPDATE node_revision r JOIN node n ON n.vid = r.vid SET r.title = n.title
+       WHERE n.type = 'article' AND n.nid % ? = ?`,
+      [every, salt],
+    )
+    // The fixture no longer matches its marker: the next bench regenerates it.
+    await conn.query(`ALTER DATABASE \`${dbName}\` COMMENT = 'dhm-bench edited'`)
+    return (res as { affectedRows: number }).affectedRows
+  } finally {
+    await conn.end()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and report
+
+interface StepResult {
+  readonly label: string
+  readonly samples: readonly Sample[]
+  /** Articles the step handles per run (for articles/s). */
+  readonly articles: number
+  readonly note?: string
+  /** Seconds scaled to the whole job (naive baseline on a sample). */
+  readonly extrapolatedSeconds?: number
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2
+}
+const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a')
+const rate = (n: number, s: number) => (s > 0 ? Math.round(n / s).toLocaleString('en-US') : 'n/a')
+
+const results = new Map<string, StepResult>()
+async function repeat(
+  key: string,
+  label: string,
+  articles: number,
+  once: (i: number) => Promise<Sample>,
+  before?: (i: number) => Promise<void>,
+): Promise<StepResult> {
+  const samples: Sample[] = []
+  for (let i = 0; i < runs; i++) {
+    await before?.(i)
+    const s = await once(i)
+    samples.push(s)
+    log(
+      `${label} #${i + 1}: ${fmt(s.seconds, 2)}s, ${fmt(s.peakRssMb, 0)} MB, cpu ${fmt(s.cpuSeconds)}s, load ${fmt(s.load)} ${JSON.stringify(s.output).slice(0, 160)}`,
+    )
+  }
+  const r = { label, samples, articles }
+  results.set(key, r)
+  return r
+}
+
+function versions(): Record<string, string> {
+  const sh = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' }).trim()
+    } catch {
+      return 'n/a'
+    }
+  }
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> }
+  return {
+    node: process.version,
+    mysql2: pkg.dependencies.mysql2 ?? '',
+    pg: pkg.dependencies.pg ?? '',
+    commit: `${sh('git', ['rev-parse', '--short', 'HEAD'])}${sh('git', ['status', '--porcelain', '--untracked-files=no']) ? ' (+ uncommitted changes in the work tree)' : ''}`,
+  }
+}
+
+async function serverVersions(): Promise<{ mariadb: string; postgres: string }> {
+  const conn = await mysql.createConnection({ uri: argv.mysql })
+  const [[m]] = (await conn.query('SELECT VERSION() AS v')) as unknown as [{ v: string }[]]
+  await conn.end()
+  const p = await pgAdmin((c) => c.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+  return { mariadb: m?.v ?? '', postgres: p.rows[0]?.v ?? '' }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+const startedAt = new Date()
+const loadAtStart = os.loadavg()
+const fixture = await ensureFixture()
+log(`fixture ${dbName}: ${fixture.reused ? 'reused' : `generated in ${fixture.seconds}s`}`)
+const src = await mysql.createConnection({ uri: sourceUrl })
+const [[counts]] = (await src.query(
+  "SELECT COUNT(*) AS articles, SUM(status = 1) AS published FROM node WHERE type = 'article'",
+)) as unknown as [{ articles: number; published: string }[]]
+await src.end()
+const published = Number(counts?.published ?? 0)
+const dhmCommands = execFileSync(process.execPath, ['bin/dhm.js', '--help'], { encoding: 'utf8' })
+const hasCommand = (c: string) => new RegExp(`dhm ${c}\\s`).test(dhmCommands)
+const batchArgs = argv['batch-size'] ? ['--batch-size', String(argv['batch-size'])] : []
+
+if (steps.has('naive')) {
+  await createPg(`${dbName}_naive`)
+  const r = await repeat('naive', '1. naive: seed query + INSERT per article', 0, () =>
+    script(
+      'bench/naive.ts',
+      '--source',
+      sourceUrl,
+      '--target',
+      naiveUrl,
+      '--sample',
+      String(argv['naive-sample']),
+    ),
+  )
+  const perArticle = median(r.samples.map((s) => s.seconds / Number(s.output.sample)))
+  const sample = Number(r.samples[0]?.output.sample ?? 0)
+  results.set('naive', {
+    ...r,
+    articles: sample,
+    extrapolatedSeconds: perArticle * published,
+    note: `sample of ${sample} of ${published} published articles; extrapolated: ${fmt(perArticle * published, 0)} s for all published`,
+  })
+  await dropPg(`${dbName}_naive`)
+}
+
+if (steps.has('read')) {
+  await repeat('read', '2. read ceiling: stream every involved source table', N, () =>
+    script('bench/read-ceiling.ts', '--source', sourceUrl, '--mapping', argv.mapping),
+  )
+}
+
+if (steps.has('migrate')) {
+  await repeat(
+    'migrate',
+    '4. dhm migrate (empty target)',
+    N,
+    () => dhm('migrate', ...batchArgs),
+    () => dropPg(dbName),
+  )
+}
+if (steps.has('remigrate')) {
+  await repeat('remigrate', '5. dhm migrate again (unchanged)', N, () => dhm('migrate', ...batchArgs))
+}
+
+if (steps.has('write')) {
+  const file = path.join(outDir, `articles-${N}.copy`)
+  log('exporting the denormalized articles for the write ceiling (untimed)')
+  await exportDenormalized(targetUrl, file)
+  await repeat('write', '3. write ceiling: COPY denormalized articles into an unlogged table', N, () =>
+    script('bench/write-ceiling.ts', '--target', targetUrl, '--file', file),
+  )
+  rmSync(file, { force: true })
+}
+
+if (steps.has('verify')) {
+  if (hasCommand('verify')) {
+    await repeat('verify', '6. dhm verify (clean target)', N, () => dhm('verify'))
+  } else {
+    results.set('verify', { label: '6. dhm verify', samples: [], articles: N, note: 'not available yet' })
+  }
+}
+
+if (steps.has('sync')) {
+  if (hasCommand('sync')) {
+    log('first dhm sync after migrate (full read, sets the high-water mark; untimed)')
+    await dhm('sync')
+    await repeat('sync0', '7a. dhm sync, no changes', N, () => dhm('sync'))
+    let edited = 0
+    const changed = await repeat(
+      'sync1',
+      `7b. dhm sync, ${argv['changed-pct']}% of articles changed`,
+      0,
+      () => dhm('sync'),
+      async (i) => {
+        edited = await editArticles(argv['changed-pct'], i + 1)
+      },
+    )
+    results.set('sync1', { ...changed, articles: edited, note: `${edited} articles edited before each run` })
+  } else {
+    results.set('sync0', { label: '7. dhm sync', samples: [], articles: N, note: 'not available yet' })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const ms = (key: string) => {
+  const r = results.get(key)
+  return r && r.samples.length > 0 ? median(r.samples.map((s) => s.seconds)) : Number.NaN
+}
+const migrateS = ms('migrate')
+const naive = results.get('naive')
+const naiveRate = naive ? naive.articles / ms('naive') : Number.NaN
+const ratios = {
+  speedupVsNaive: N / migrateS / naiveRate,
+  migrateOverCeilings: migrateS / (ms('read') + ms('write')),
+}
+const server = await serverVersions()
+const v = versions()
+const cpuModel =
+  /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model
+
+const lines: string[] = []
+lines.push(
+  `## ${N.toLocaleString('en-US')} articles — ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+)
+lines.push('')
+lines.push(
+  `Machine: ${os.availableParallelism()} cores (${cpuModel}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM; ` +
+    `load average ${loadAtStart.map((x) => fmt(x)).join('/')} at start, ${os
+      .loadavg()
+      .map((x) => fmt(x))
+      .join('/')} at end (shared machine). ` +
+    `Node ${v.node}, MariaDB ${server.mariadb}, PostgreSQL ${server.postgres}, mysql2 ${v.mysql2}, pg ${v.pg}. ` +
+    `Commit ${v.commit}. Fixture \`${dbName}\` (${fixture.reused ? 'reused' : `generated in ${fixture.seconds}s`}, ` +
+    `${published.toLocaleString('en-US')} published), mapping ${argv.mapping}, ${runs} run(s) per step.`,
+)
+lines.push('')
+lines.push('| step | median s | spread (min–max) s | articles/s | peak RSS MB | CPU s (dhm/child) | notes |')
+lines.push('|---|---:|---:|---:|---:|---:|---|')
+for (const key of ['naive', 'read', 'write', 'migrate', 'remigrate', 'verify', 'sync0', 'sync1']) {
+  const r = results.get(key)
+  if (!r) continue
+  if (r.samples.length === 0) {
+    lines.push(`| ${r.label} | – | – | – | – | – | ${r.note ?? ''} |`)
+    continue
+  }
+  const secs = r.samples.map((s) => s.seconds)
+  const m = median(secs)
+  lines.push(
+    `| ${r.label} | ${fmt(m, 2)} | ${fmt(Math.min(...secs), 2)}–${fmt(Math.max(...secs), 2)} | ${rate(r.articles, m)} | ${fmt(Math.max(...r.samples.map((s) => s.peakRssMb)), 0)} | ${fmt(median(r.samples.map((s) => s.cpuSeconds)))} | ${r.note ?? ''} |`,
+  )
+}
+lines.push('')
+lines.push(
+  `Ratios (medians): **dhm migrate is ${fmt(ratios.speedupVsNaive, 1)}× the naive baseline** in articles/s ` +
+    `(naive measured on a sample, extrapolated); **dhm migrate / (read ceiling + write ceiling) = ${fmt(ratios.migrateOverCeilings, 2)}** ` +
+    `(${fmt(migrateS)} s vs ${fmt(ms('read'))} + ${fmt(ms('write'))} s).`,
+)
+lines.push('')
+const markdown = `${lines.join('\n')}\n`
+process.stdout.write(`\n${markdown}`)
+const stamp = startedAt.toISOString().replace(/[:.]/g, '-')
+writeFileSync(
+  path.join(outDir, `bench-${N}-${stamp}.json`),
+  JSON.stringify(
+    {
+      articles: N,
+      published,
+      startedAt,
+      fixture,
+      versions: { ...v, ...server },
+      ratios,
+      results: Object.fromEntries(results),
+    },
+    null,
+    2,
+  ),
+)
+if (argv.append) {
+  const file = 'bench/RESULTS.md'
+  if (!existsSync(file)) {
+    writeFileSync(file, '# Benchmark results\n\nAppended by `npm run bench` (bench/run.ts); newest last.\n\n')
+  }
+  await appendFile(file, markdown)
+  log(`appended to ${file}`)
+}
