@@ -5,6 +5,8 @@ import { LockedError } from '../errors.js'
 import { explainTargetError } from './target-db.js'
 
 export interface SyncLock {
+  /** False once the lock's connection dropped (server restart, killed session): the lock is gone. */
+  isHeld(): boolean
   release(): Promise<void>
 }
 
@@ -22,8 +24,13 @@ export function syncLockKey(site: string): bigint {
  */
 export async function acquireSyncLock(targetUrl: string, site: string): Promise<SyncLock> {
   const client = new pg.Client({ connectionString: targetUrl, application_name: `dhm sync ${site}` })
+  let held = true
   client.on('error', () => {
-    // The lock connection dropped (server restart): the lock is gone; the run's next write fails.
+    // The lock connection dropped (server restart): the lock is gone; the run stops at its next batch.
+    held = false
+  })
+  client.on('end', () => {
+    held = false
   })
   const key = syncLockKey(site).toString()
   let acquired = false
@@ -45,6 +52,7 @@ export async function acquireSyncLock(targetUrl: string, site: string): Promise<
     )
   }
   return {
+    isHeld: () => held,
     async release() {
       // Closing the session releases the lock; no explicit unlock needed.
       await client.end().catch(() => undefined)

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
 import { redactUrl } from '../config/redact.js'
@@ -5,6 +6,7 @@ import { TargetError } from '../errors.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import type { SourceConnection } from '../extract/source-db.js'
+import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
@@ -25,6 +27,7 @@ import { transformNode } from '../transform/transform-node.js'
 import { planMigration } from '../verify/plan-migration.js'
 import type { RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
+import { retryTargetBatch } from './retry.js'
 
 export interface MigrateOptions {
   readonly mapping: CompiledMapping
@@ -37,9 +40,13 @@ export interface MigrateOptions {
   readonly dryRun?: boolean
   readonly reportsDir?: string
   readonly onEvent?: RunListener
+  /** Abort = stop after the current batch commits (SIGINT/SIGTERM); the run is marked interrupted. */
+  readonly signal?: AbortSignal
 }
 
 export interface MigrateResult {
+  /** 'interrupted': `signal` aborted the run; the batches before it are committed. */
+  readonly status: 'succeeded' | 'interrupted'
   readonly summary: RunSummary
   readonly counts: RunCounts
   readonly runId: number | null
@@ -119,6 +126,9 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
             limited: opts.limit !== undefined,
           })
         : null
+      // Test-only hook: a pause after each committed batch, so tests can kill or signal a run.
+      const delayMs = Number(process.env.DHM_TEST_BATCH_DELAY_MS ?? 0)
+      let interrupted = false
       try {
         const batches = extractArticleNodes(conn, {
           mapping,
@@ -138,19 +148,31 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         for await (const { read, outcomes } of prefetch(transformed, PREFETCH_DEPTH)) {
           const result: BatchResult = opts.dryRun
             ? await planBatch(hasSchema ? tgt.pool : null, mapping.site, outcomes)
-            : await inTransaction(tgt.pool, opts.targetUrl, async (client) => {
-                const loaded = await loadBatch(client, mapping.site, runId, outcomes)
-                await writeRedirects(client, mapping.site, outcomes)
-                return loaded
-              })
+            : await retryTargetBatch(
+                () =>
+                  inTransaction(tgt.pool, opts.targetUrl, async (client) => {
+                    const loaded = await loadBatch(client, mapping.site, runId, outcomes)
+                    await writeRedirects(client, mapping.site, outcomes)
+                    return loaded
+                  }),
+                { command: 'migrate', targetUrl: opts.targetUrl, emit },
+              )
           const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
           addBatch(counts, read, result, stray)
           addContentCounts(counts, outcomes)
           await appendRejects(reportDir, result.rejected)
           await plan?.addBatch(outcomes)
           emit({ kind: 'progress', counts: { ...counts }, total, elapsedMs: Date.now() - started })
+          if (delayMs > 0) await sleep(delayMs)
+          if (opts.signal?.aborted) {
+            interrupted = true
+            break
+          }
         }
-      } catch (error) {
+      } catch (caught) {
+        const error = isSourceConnectionLost(caught)
+          ? explainSourceLoss(caught, opts.sourceUrl, 'migrate')
+          : caught
         if (runId !== null) {
           await finishRun(tgt.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
             () => undefined,
@@ -158,20 +180,21 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         }
         throw error
       }
+      const status = interrupted ? 'interrupted' : 'succeeded'
       const summary = toSummary(counts, (Date.now() - started) / 1000)
-      if (runId !== null) await finishRun(tgt.prisma, runId, 'succeeded', counts)
+      if (runId !== null) await finishRun(tgt.prisma, runId, status, counts)
       await writeRunReport(reportDir, {
         command: opts.dryRun ? 'migrate --dry-run' : 'migrate',
         site: mapping.site,
         runId,
         startedAt,
-        status: 'succeeded',
+        status,
         summary,
         counts,
         params,
       })
       await plan?.write({ startedAt, params })
-      return { summary, counts, runId, reportDir, pendingMigrations }
+      return { status, summary, counts, runId, reportDir, pendingMigrations }
     }
   } finally {
     await target?.close()
@@ -218,6 +241,13 @@ export async function inTransaction<T>(
   } catch (cause) {
     throw explainTargetError(cause, url)
   }
+  // A session killed between two statements is reported as an 'error' event (no query to fail);
+  // without a listener it would crash the process. The next statement fails, and the retry handles it.
+  let broken: Error | undefined
+  const onError = (error: Error) => {
+    broken = error
+  }
+  client.on('error', onError)
   try {
     await client.query('BEGIN')
     // Every batch is idempotent and re-runnable, so a crash losing the last commits costs a re-run,
@@ -228,9 +258,14 @@ export async function inTransaction<T>(
     return result
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined)
-    if (error instanceof TargetError) throw error
-    throw (error as { code?: string }).code ? explainTargetError(error, url) : error
+    // The session's own error (e.g. 57P01) says why; the statement's is only "not queryable".
+    const failure = broken ?? error
+    broken ??= error as Error
+    if (failure instanceof TargetError) throw failure
+    throw (failure as { code?: string }).code ? explainTargetError(failure, url) : failure
   } finally {
-    client.release()
+    client.off('error', onError)
+    // A client that failed is discarded, not pooled: its session may be gone or mid-transaction.
+    client.release(broken)
   }
 }

@@ -13,6 +13,7 @@ import {
 import type { D7NodeBundle } from '../extract/d7-types.js'
 import { DEFAULT_BATCH_SIZE, type ExtractOptions, extractNodes } from '../extract/extract-nodes.js'
 import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
+import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
 import {
   applyDeletePolicy,
@@ -23,7 +24,7 @@ import {
 import { loadBatch } from '../load/load-batch.js'
 import { finishRun, startRun } from '../load/run-log.js'
 import { applyMigrations } from '../load/schema-migrations.js'
-import { acquireSyncLock } from '../load/sync-lock.js'
+import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir } from '../report/run-report.js'
@@ -31,6 +32,7 @@ import { addBatch, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { transformNode } from '../transform/transform-node.js'
 import type { RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
+import { retryTargetBatch } from './retry.js'
 import { inTransaction } from './run-migration.js'
 
 /** Seconds subtracted from the high-water mark: edits saved (changed = T) but committed later are not missed. */
@@ -166,6 +168,17 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     let interrupted = false
     let markWritten = false
     const tgt = target
+    const held = lock
+    // A batch whose connection dropped is retried, but only while this run still holds the lock:
+    // without it another sync may have started, and two must never write at once.
+    const writeBatch = <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+      retryTargetBatch(
+        () => {
+          assertLockHeld(held, opts.targetUrl)
+          return inTransaction(tgt.pool, opts.targetUrl, fn)
+        },
+        { command: 'sync', targetUrl: opts.targetUrl, emit },
+      )
     try {
       let batches: AsyncIterable<readonly D7NodeBundle[]>
       let checksums: BucketChecksums | null
@@ -208,7 +221,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       for await (const { value: batch, isLast } of prefetch(withLast(batches))) {
         const outcomes = batch.map((node) => transformNode(node, mapping))
         const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
-        const result = await inTransaction(tgt.pool, opts.targetUrl, async (client) => {
+        const result = await writeBatch(async (client) => {
           const loaded = await loadBatch(client, site, runId, outcomes)
           const removed = await applyDeletePolicy(client, site, filteredNids, policy)
           const next = { ...counts }
@@ -233,9 +246,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         }
       }
       if (!interrupted && !markWritten) {
-        await inTransaction(tgt.pool, opts.targetUrl, (client) =>
-          recordProgress(client, runId, counts, { highWaterMark, checksums }),
-        )
+        await writeBatch((client) => recordProgress(client, runId, counts, { highWaterMark, checksums }))
         markWritten = true
       }
 
@@ -254,7 +265,10 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         counts.deleted = deletions.deleted
         interrupted = opts.signal?.aborted ?? false
       }
-    } catch (error) {
+    } catch (caught) {
+      const error = isSourceConnectionLost(caught)
+        ? explainSourceLoss(caught, opts.sourceUrl, 'sync')
+        : caught
       await finishRun(tgt.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
         () => undefined,
       )
@@ -368,6 +382,14 @@ async function* withLast<T>(source: AsyncIterable<T>): AsyncGenerator<{ value: T
     yield { value: current.value, isLast: next.done === true }
     current = next
   }
+}
+
+function assertLockHeld(lock: SyncLock, url: string): void {
+  if (lock.isHeld()) return
+  throw new TargetError(
+    `lost the sync lock on the target Postgres at ${redactUrl(url)} (its connection closed); stopping so ` +
+      'that two syncs never write at once. Rerun dhm sync to resume: committed batches are kept.',
+  )
 }
 
 function strayRows(outcomes: ReturnType<typeof transformNode>[]): number {

@@ -6,7 +6,7 @@ import { runMigration } from '../../pipeline/run-migration.js'
 import { renderSummaryLine } from '../../report/run-report.js'
 import { renderContentLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
-import { withProgress } from '../progress.js'
+import { logLine, withProgress } from '../progress.js'
 
 interface MigrateArgs {
   mapping: string
@@ -73,6 +73,16 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
     const mapping = await loadMapping(args.mapping)
     const title = args['dry-run'] ? 'Planning (dry run)' : `Migrating ${mapping.site}`
+    // First signal: finish (commit) the current batch, record the run as interrupted, exit 1.
+    // Second signal: stop at once; the open transaction rolls back when the connection closes.
+    const abort = new AbortController()
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (abort.signal.aborted) process.exit(EXIT.error)
+      if (!args.quiet) logLine(`${signal}: stopping after the current batch (send it again to stop now)`)
+      abort.abort()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     const result = await withProgress(title, { quiet: args.quiet, plain: args.json }, (onEvent) =>
       runMigration({
         mapping,
@@ -85,8 +95,12 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
         dryRun: args['dry-run'],
         reportsDir: args['reports-dir'],
         onEvent,
+        signal: abort.signal,
       }),
-    )
+    ).finally(() => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    })
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result.summary)}\n`)
     } else {
@@ -106,6 +120,12 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
           process.stdout.write(`rejected rows and reasons: ${result.reportDir}/rejects.ndjson\n`)
         }
       }
+    }
+    if (result.status === 'interrupted') {
+      throw new ExitError(
+        EXIT.error,
+        'dhm: migrate interrupted; committed batches are kept; rerun to resume.',
+      )
     }
     if (result.counts.rejected > 0) throw new ExitError(EXIT.rejected)
   },
