@@ -1,6 +1,6 @@
 /**
  * CLI for the legacy Drupal 7 fixture:
- *   npm run fixture -- --articles 2000 [--seed 1] [--database dhm_legacy_demo] [--source mysql://root@127.0.0.1:3306]
+ *   npm run fixture -- --articles 2000 [--seed 1] [--database dhm_legacy_demo] [--source mysql://root@127.0.0.1:3306] [--chaos]
  */
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
@@ -39,6 +39,11 @@ const argv = await yargs(hideBin(process.argv))
     default: 'bne' as const,
     describe: 'bne site or a stock Drupal 7 standard install with translations',
   })
+  .option('chaos', {
+    type: 'boolean',
+    default: false,
+    describe: 'also plant the malformed cases of docs/chaos-cases.md (bne profile)',
+  })
   .option('mode', {
     choices: ['load', 'insert'] as const,
     default: 'load' as const,
@@ -62,6 +67,7 @@ const summary = await generateFixture({
   seed: argv.seed,
   mode: argv.mode,
   profile: argv.profile,
+  chaos: argv.chaos,
   onProgress: (done, total) => {
     const now = performance.now()
     if (done < total && now - lastPrinted < 1000) return
@@ -80,4 +86,7 @@ console.log('')
 console.log(
   `nodes ${summary.nodes} (articles ${summary.articles}, pages ${summary.pages}, blogs ${summary.blogs}), live articles ${summary.liveArticles}`,
 )
+if (summary.chaosCases !== undefined) {
+  console.log(`chaos: ${summary.chaosCases} malformed cases planted (see docs/chaos-cases.md)`)
+}
 console.log(`done in ${summary.seconds.toFixed(2)}s`)

@@ -58,6 +58,8 @@ export interface D7NodeBundle {
   readonly files: Readonly<Record<number, D7File>>
   /** Rows of non-translatable fields in a language other than `und`: ignored, counted. */
   readonly strayLanguageRows: number
+  /** node.vid has no node_revision row (fieldTables: revision): its field values cannot be read. */
+  readonly missingRevision?: boolean
   /** With `source.translations: tnid`: the other nodes of this node's translation set (source node only). */
   readonly translations?: readonly D7NodeBundle[]
   /**

@@ -142,6 +142,19 @@ async function readBatch(
       workflow.set(Number(r.nid), { sid: Number(r.sid), stamp: Number(r.stamp) })
     }
   }
+  // With fieldTables: revision, a node whose vid has no node_revision row has no readable field
+  // values: the transformer warns about it instead of loading an empty article silently.
+  const missingRevision = new Set<number>()
+  if (mapping.source.fieldTables === 'revision') {
+    const present = new Set(
+      (
+        await query<RowDataPacket>(conn, opts.sourceUrl, 'SELECT vid FROM node_revision WHERE vid IN (?)', [
+          nodes.map((n) => n.vid),
+        ])
+      ).map((r) => Number(r.vid)),
+    )
+    for (const n of nodes) if (!present.has(Number(n.vid))) missingRevision.add(n.nid)
+  }
   const published = new Map<number, number>()
   if (layout.needsPublicationDate) {
     for (const r of await query<RowDataPacket>(
@@ -262,6 +275,7 @@ async function readBatch(
       terms: nodeTerms,
       files: nodeFiles,
       strayLanguageRows: stray.get(n.nid) ?? 0,
+      ...(missingRevision.has(n.nid) ? { missingRevision: true } : {}),
       ...(links ? { links } : {}),
     }
   })

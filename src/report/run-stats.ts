@@ -1,3 +1,4 @@
+import { InternalError } from '../errors.js'
 import type { BatchResult } from '../load/load-batch.js'
 import { MAX_EXAMPLES } from '../transform/content/content-tally.js'
 import type { RowOutcome } from '../transform/outcome.js'
@@ -60,6 +61,28 @@ export function addBatch(
 /** True when every row read is accounted for. */
 export function isBalanced(c: RunCounts): boolean {
   return c.read === c.inserted + c.updated + c.unchanged + c.rejected + c.filtered
+}
+
+/**
+ * The invariant as one summary line, e.g.
+ * `accounted: read 2137 = loaded 2100 + unchanged 0 + rejected 12 + filtered 25 ✓`
+ * (loaded = inserted + updated), or `… ✗ MISMATCH` when a row went missing from the counts.
+ */
+export function renderAccountedLine(c: RunCounts): string {
+  const ok = isBalanced(c)
+  return (
+    `accounted: read ${c.read} ${ok ? '=' : '≠'} loaded ${c.inserted + c.updated} + unchanged ${c.unchanged} + ` +
+    `rejected ${c.rejected} + filtered ${c.filtered} ${ok ? '✓' : '✗ MISMATCH'}`
+  )
+}
+
+/** Every command that reads nodes ends with this: a row that is not accounted for is a bug in dhm. */
+export function assertAccounted(c: RunCounts): void {
+  if (!isBalanced(c)) {
+    throw new InternalError(
+      `counts do not add up: read ${c.read} ≠ inserted ${c.inserted} + updated ${c.updated} + unchanged ${c.unchanged} + rejected ${c.rejected} + filtered ${c.filtered}`,
+    )
+  }
 }
 
 /** Add the content-rule counts of a batch's transformed rows (see RunCounts.content). */

@@ -61,6 +61,10 @@ function resolveFile(fidValue: unknown, ctx: TransformContext): FileRef | null {
     ctx.warn(`file ${fid} is referenced but missing from file_managed; kept as null`)
     return null
   }
+  if (file.uri.trim() === '') {
+    ctx.warn(`file ${fid} has an empty uri in file_managed; kept as null`)
+    return null
+  }
   if (file.uri.startsWith('temporary://')) {
     ctx.warn(`file ${fid} is temporary (${file.uri}) and is never published; kept as null`)
     return null
@@ -85,9 +89,26 @@ function resolveTerms(v: unknown, ctx: TransformContext): TermRef[] {
       ctx.warn(`term ${tid} is referenced but missing from taxonomy_term_data; dropped`)
       continue
     }
+    if (term.name.trim() === '') {
+      ctx.warn(`term ${tid} has an empty name in taxonomy_term_data; dropped`)
+      continue
+    }
     if (!out.some((t) => t.tid === tid)) out.push({ tid, name: term.name, vocabulary: term.vocabulary })
   }
   return out
+}
+
+/** Unix seconds or a date string → ISO 8601 UTC (date strings without an offset read as UTC). */
+function toIsoDate(v: unknown): string | null {
+  if (v === null || v === undefined || v === '' || v === 0 || v === '0') return null
+  // MySQL's zero date ('0000-00-00', '0000-00-00 00:00:00') means "no date".
+  if (typeof v === 'string' && /^0000-00-00/.test(v)) return null
+  const n = typeof v === 'number' ? v : /^-?\d+$/.test(String(v)) ? Number(v) : Number.NaN
+  const ms = Number.isFinite(n)
+    ? n * 1000
+    : Date.parse(`${String(v).replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z'}`)
+  if (!Number.isFinite(ms)) throw new TransformError(`not a date: ${JSON.stringify(v)}`, v)
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
 function asItem(v: unknown): D7FieldItem['values'] {
@@ -172,7 +193,7 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
     description:
       'a date field value → ISO 8601 UTC: unix time (datestamp), "YYYY-MM-DD HH:MM:SS" (datetime) or "YYYY-MM-DDTHH:MM:SS" (date, varchar), read as UTC; empty → null',
     mode: 'each',
-    apply: (v, arg, ctx) => TRANSFORMS.timestamp?.apply(v, arg, ctx),
+    apply: (v) => toIsoDate(v),
   },
   link: {
     description:
@@ -192,16 +213,16 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
     },
   },
   timestamp: {
-    description: 'unix seconds (or a date string) → ISO 8601 UTC; 0 and null → null',
+    description:
+      'unix seconds (or a date string) → ISO 8601 UTC; 0 and null → null; a negative unix time (-1: a D7 sentinel) → null with a warning',
     mode: 'each',
-    apply: (v) => {
-      if (v === null || v === undefined || v === '' || v === 0 || v === '0') return null
-      const n = typeof v === 'number' ? v : /^-?\d+$/.test(String(v)) ? Number(v) : Number.NaN
-      const ms = Number.isFinite(n)
-        ? n * 1000
-        : Date.parse(`${String(v).replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z'}`)
-      if (!Number.isFinite(ms)) throw new TransformError(`not a date: ${JSON.stringify(v)}`, v)
-      return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    apply: (v, _arg, ctx) => {
+      const n = typeof v === 'number' ? v : /^-\d+$/.test(String(v)) ? Number(v) : 0
+      if (n < 0) {
+        ctx.warn(`negative unix time ${n} is not a date; treated as none`)
+        return null
+      }
+      return toIsoDate(v)
     },
   },
   'static-map': {

@@ -5,6 +5,7 @@ import type { SourcePath } from '../mapping/source-path.js'
 import { ArticleSchema, NESTED_ATTRIBUTES } from '../model/article.js'
 import { hashArticle } from '../model/content-hash.js'
 import { type ContentTally, countRule } from './content/content-tally.js'
+import { normalizeDates, scrubNul } from './normalize-row.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
 import type { TransformContext } from './registry.js'
 
@@ -14,6 +15,14 @@ import type { TransformContext } from './registry.js'
  */
 export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): RowOutcome {
   const ref = { nid: node.nid, vid: node.vid }
+  // MariaDB's default collation matches `type IN ('article')` for 'Article' too; Drupal does not.
+  if (!mapping.source.bundles.includes(node.type)) {
+    return {
+      kind: 'filtered',
+      ref,
+      reason: `type ${JSON.stringify(node.type)} is not one of the mapped bundles (${mapping.source.bundles.join(', ')}); bundle names are case-sensitive`,
+    }
+  }
   // D7 stores tnid = 0 for untranslated nodes and tnid = nid for the source node of a set.
   if (mapping.source.translations === 'tnid' && node.tnid !== 0 && node.tnid !== node.nid) {
     return { kind: 'filtered', ref, reason: `translation of node ${node.tnid}: merged into its article` }
@@ -59,7 +68,23 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
       values[parent] = { ...base, [attribute]: result }
     }
   }
+  const dateIssue = normalizeDates(values, (field, reason) => warnings.push({ field, reason, excerpt: null }))
+  if (dateIssue) issues.push(dateIssue)
   if (issues.length > 0) return { kind: 'invalid', ref, issues }
+  if (node.strayLanguageRows > 0) {
+    warnings.push({
+      field: '(fields)',
+      reason: `${node.strayLanguageRows} row(s) of non-translatable fields in a language other than und ignored`,
+      excerpt: null,
+    })
+  }
+  if (node.missingRevision) {
+    warnings.push({
+      field: '(fields)',
+      reason: `node.vid ${node.vid} has no node_revision row: no current-revision field values (node columns only)`,
+      excerpt: null,
+    })
+  }
 
   const translations: Record<string, unknown>[] = []
   const redirects = redirectsOf(node, values.slug)
@@ -93,16 +118,19 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
   }
   if (issues.length > 0) return { kind: 'invalid', ref, issues }
 
-  const candidate = {
-    ...values,
-    ...extras,
-    site: mapping.site,
-    legacyNid: node.nid,
-    bundle: node.type,
-    isLive: evaluateCondition(mapping.live, node),
-    translations,
-    redirects,
-  }
+  const candidate = scrubNul(
+    {
+      ...values,
+      ...extras,
+      site: mapping.site,
+      legacyNid: node.nid,
+      bundle: node.type,
+      isLive: evaluateCondition(mapping.live, node),
+      translations,
+      redirects,
+    },
+    (field, reason) => warnings.push({ field, reason, excerpt: null }),
+  )
   const parsed = ArticleSchema.safeParse(candidate)
   if (!parsed.success) {
     return {

@@ -4,7 +4,7 @@ import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
 import { runMigration } from '../../pipeline/run-migration.js'
 import { renderSummaryLine } from '../../report/run-report.js'
-import { renderContentLine } from '../../report/run-stats.js'
+import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
 import { logLine, withProgress } from '../progress.js'
 
@@ -105,6 +105,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
       process.stdout.write(`${JSON.stringify(result.summary)}\n`)
     } else {
       process.stdout.write(`${renderSummaryLine(result.summary, { dryRun: args['dry-run'] })}\n`)
+      process.stdout.write(`${renderAccountedLine(result.counts)}\n`)
       if (!args.quiet) {
         if (result.counts.warnings > 0 || result.counts.strayLanguageRows > 0) {
           process.stdout.write(
@@ -121,6 +122,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
         }
       }
     }
+    assertAccounted(result.counts)
     if (result.status === 'interrupted') {
       throw new ExitError(
         EXIT.error,

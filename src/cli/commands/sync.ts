@@ -4,6 +4,7 @@ import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { DEFAULT_DELETE_POLICY, DELETE_POLICIES, type DeletePolicy } from '../../load/apply-deletions.js'
 import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
 import { DEFAULT_OVERLAP_SECONDS, renderSyncLine, runSync } from '../../pipeline/run-sync.js'
+import { assertAccounted, renderAccountedLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
 import { logLine, withProgress } from '../progress.js'
 
@@ -114,6 +115,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       process.stdout.write(`${JSON.stringify(result.summary)}\n`)
     } else {
       process.stdout.write(`${renderSyncLine(result.summary)}\n`)
+      process.stdout.write(`${renderAccountedLine(result.counts)}\n`)
       if (!args.quiet) {
         const mark =
           result.highWaterMark === null ? 'none' : new Date(result.highWaterMark * 1000).toISOString()
@@ -125,6 +127,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
           process.stdout.write(`rejected rows and reasons: ${result.reportDir}/rejects.ndjson\n`)
       }
     }
+    assertAccounted(result.counts)
     if (result.status === 'interrupted') {
       throw new ExitError(
         EXIT.error,
