@@ -1,9 +1,10 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { EXIT, ExitError } from '../../errors.js'
-import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
+import { loadMapping } from '../../mapping/load-mapping.js'
 import { runCheck } from '../../pipeline/run-check.js'
 import { EPILOG } from '../help.js'
+import { jsonOption, MAPPING_OPTION } from '../options.js'
 
 interface CheckArgs {
   mapping: string
@@ -16,16 +17,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   describe: 'Validate a mapping file, then check every table and column it names against the source',
   builder: (y: Argv) =>
     y
-      .option('mapping', {
-        type: 'string',
-        default: DEFAULT_MAPPING_FILE,
-        describe: 'Mapping file (mappings/<site>.yaml)',
-      })
-      .option('json', {
-        type: 'boolean',
-        default: false,
-        describe: 'Print { file, source, problems, fieldTables } as JSON on stdout',
-      })
+      .option('mapping', MAPPING_OPTION)
+      .option('json', jsonOption('Print { file, source, problems, fieldTables } as JSON on stdout'))
       .example('dhm check --mapping mappings/drupal7-standard.yaml', 'Is this mapping right for this site?')
       .example(
         'dhm check --mapping mappings/bne.yaml --source mysql://reader:***@db/drupal',

@@ -3,7 +3,7 @@ import { resolveConnections } from '../../config/connections.js'
 import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
 import { exportArticles } from '../../pipeline/run-export.js'
 import { EPILOG } from '../help.js'
-import { parseIds } from './migrate.js'
+import { parseIds } from '../options.js'
 
 interface ExportArgs {
   mapping: string

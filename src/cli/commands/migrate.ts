@@ -1,11 +1,21 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
-import { ConfigError, EXIT, ExitError } from '../../errors.js'
-import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
+import { EXIT, ExitError } from '../../errors.js'
+import { loadMapping } from '../../mapping/load-mapping.js'
 import { runMigration } from '../../pipeline/run-migration.js'
 import { renderSummaryLine } from '../../report/run-report.js'
 import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
+import {
+  BATCH_SIZE_OPTION,
+  IDS_OPTION,
+  jsonOption,
+  MAPPING_OPTION,
+  parseIds,
+  QUIET_OPTION,
+  reportsDirOption,
+  requireInteger,
+} from '../options.js'
 import { logLine, withProgress } from '../progress.js'
 
 interface MigrateArgs {
@@ -26,34 +36,18 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
   describe: 'Migrate every node the mapping selects into the target (safe to re-run)',
   builder: (y: Argv) =>
     y
-      .option('mapping', {
-        type: 'string',
-        default: DEFAULT_MAPPING_FILE,
-        describe: 'Mapping file (mappings/<site>.yaml)',
-      })
-      .option('batch-size', {
-        type: 'number',
-        default: 2000,
-        describe: 'Nodes per batch (one target transaction each)',
-      })
+      .option('mapping', MAPPING_OPTION)
+      .option('batch-size', BATCH_SIZE_OPTION)
       .option('limit', { type: 'number', describe: 'Stop after this many nodes (trial runs)' })
-      .option('ids', { type: 'string', describe: 'Only these node ids, comma-separated' })
+      .option('ids', IDS_OPTION)
       .option('dry-run', {
         type: 'boolean',
         default: false,
         describe: 'Write nothing; report what would be inserted/updated',
       })
-      .option('json', {
-        type: 'boolean',
-        default: false,
-        describe: 'Print the summary as one JSON object on stdout',
-      })
-      .option('quiet', { type: 'boolean', default: false, describe: 'No progress output (cron)' })
-      .option('reports-dir', {
-        type: 'string',
-        default: 'reports',
-        describe: 'Where run reports are written',
-      })
+      .option('json', jsonOption())
+      .option('quiet', QUIET_OPTION)
+      .option('reports-dir', reportsDirOption())
       .example('dhm migrate', 'Migrate with mappings/bne.yaml between the default local databases')
       .example('dhm migrate --dry-run', 'Show what would be inserted and updated; write nothing')
       .example(
@@ -63,12 +57,8 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
       .example('dhm migrate --limit 100 --json', 'A trial run of 100 nodes with a machine-readable summary')
       .epilog(EPILOG) as unknown as Argv<MigrateArgs>,
   handler: async (args: ArgumentsCamelCase<MigrateArgs>) => {
-    if (args['batch-size'] < 1 || !Number.isInteger(args['batch-size'])) {
-      throw new ConfigError('--batch-size must be a positive integer')
-    }
-    if (args.limit !== undefined && (args.limit < 1 || !Number.isInteger(args.limit))) {
-      throw new ConfigError('--limit must be a positive integer')
-    }
+    requireInteger('batch-size', args['batch-size'])
+    if (args.limit !== undefined) requireInteger('limit', args.limit)
     const ids = args.ids === undefined ? undefined : parseIds(args.ids)
     const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
     const mapping = await loadMapping(args.mapping)
@@ -131,19 +121,4 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     }
     if (result.counts.rejected > 0) throw new ExitError(EXIT.rejected)
   },
-}
-
-/** "1,2, 3" → [1, 2, 3]; anything else is a usage error. */
-export function parseIds(text: string): number[] {
-  const ids = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-  const bad = ids.filter((s) => !/^\d+$/.test(s) || Number(s) < 1)
-  if (ids.length === 0 || bad.length > 0) {
-    throw new ConfigError(
-      `--ids must be node ids separated by commas (e.g. --ids 12,15); not: ${bad.join(', ') || '(empty)'}`,
-    )
-  }
-  return ids.map(Number)
 }

@@ -2,10 +2,18 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { DEFAULT_DELETE_POLICY, DELETE_POLICIES, type DeletePolicy } from '../../load/apply-deletions.js'
-import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
+import { loadMapping } from '../../mapping/load-mapping.js'
 import { DEFAULT_OVERLAP_SECONDS, renderSyncLine, runSync } from '../../pipeline/run-sync.js'
 import { assertAccounted, renderAccountedLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
+import {
+  BATCH_SIZE_OPTION,
+  jsonOption,
+  MAPPING_OPTION,
+  QUIET_OPTION,
+  reportsDirOption,
+  requireInteger,
+} from '../options.js'
 import { logLine, withProgress } from '../progress.js'
 
 interface SyncArgs {
@@ -26,16 +34,8 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
   describe: 'Bring the target up to date with what changed in the source since the last sync (cron)',
   builder: (y: Argv) =>
     y
-      .option('mapping', {
-        type: 'string',
-        default: DEFAULT_MAPPING_FILE,
-        describe: 'Mapping file (mappings/<site>.yaml)',
-      })
-      .option('batch-size', {
-        type: 'number',
-        default: 2000,
-        describe: 'Nodes per batch (one target transaction each)',
-      })
+      .option('mapping', MAPPING_OPTION)
+      .option('batch-size', BATCH_SIZE_OPTION)
       .option('full', {
         type: 'boolean',
         default: false,
@@ -51,17 +51,9 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
         default: DEFAULT_OVERLAP_SECONDS,
         describe: 'Seconds re-read before the last high-water mark (edits committed late)',
       })
-      .option('json', {
-        type: 'boolean',
-        default: false,
-        describe: 'Print the summary as one JSON object on stdout',
-      })
-      .option('quiet', { type: 'boolean', default: false, describe: 'No progress output (cron)' })
-      .option('reports-dir', {
-        type: 'string',
-        default: 'reports',
-        describe: 'Where rejected rows are written (only when there are some)',
-      })
+      .option('json', jsonOption())
+      .option('quiet', QUIET_OPTION)
+      .option('reports-dir', reportsDirOption('Where rejected rows are written (only when there are some)'))
       .example('dhm sync', 'Sync what changed since the last sync (the first sync reads everything)')
       .example('dhm sync --quiet --json', 'For cron: one JSON line, exit 5 if another sync is running')
       .example(
@@ -70,9 +62,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       )
       .epilog(EPILOG) as unknown as Argv<SyncArgs>,
   handler: async (args: ArgumentsCamelCase<SyncArgs>) => {
-    if (args['batch-size'] < 1 || !Number.isInteger(args['batch-size'])) {
-      throw new ConfigError('--batch-size must be a positive integer')
-    }
+    requireInteger('batch-size', args['batch-size'])
     if (args.overlap < 0 || !Number.isInteger(args.overlap)) {
       throw new ConfigError('--overlap must be a whole number of seconds (0 or more)')
     }

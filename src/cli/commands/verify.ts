@@ -1,12 +1,21 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { ConfigError, EXIT, ExitError } from '../../errors.js'
-import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
+import { loadMapping } from '../../mapping/load-mapping.js'
 import { renderHeadline } from '../../report/verify-report.js'
 import { runVerify } from '../../verify/run-verify.js'
 import { EPILOG } from '../help.js'
+import {
+  BATCH_SIZE_OPTION,
+  IDS_OPTION,
+  jsonOption,
+  MAPPING_OPTION,
+  parseIds,
+  QUIET_OPTION,
+  reportsDirOption,
+  requireInteger,
+} from '../options.js'
 import { withProgress } from '../progress.js'
-import { parseIds } from './migrate.js'
 
 interface VerifyArgs {
   mapping: string
@@ -26,13 +35,9 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   describe: 'Compare the target with what a migration of the source would produce; write a diff report',
   builder: (y: Argv) =>
     y
-      .option('mapping', {
-        type: 'string',
-        default: DEFAULT_MAPPING_FILE,
-        describe: 'Mapping file (mappings/<site>.yaml)',
-      })
-      .option('batch-size', { type: 'number', default: 2000, describe: 'Nodes per batch' })
-      .option('ids', { type: 'string', describe: 'Only these node ids, comma-separated' })
+      .option('mapping', MAPPING_OPTION)
+      .option('batch-size', BATCH_SIZE_OPTION)
+      .option('ids', IDS_OPTION)
       .option('sample', {
         type: 'number',
         describe: 'Only a deterministic sample of N nodes (the same N every run)',
@@ -42,22 +47,16 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         default: false,
         describe: 'Compare documents even where content hashes agree (slower)',
       })
-      .option('json', {
-        type: 'boolean',
-        default: false,
-        describe: 'Print the counts as one JSON object on stdout',
-      })
-      .option('quiet', { type: 'boolean', default: false, describe: 'No progress output (cron)' })
-      .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where reports are written' })
+      .option('json', jsonOption('Print the counts as one JSON object on stdout'))
+      .option('quiet', QUIET_OPTION)
+      .option('reports-dir', reportsDirOption('Where reports are written'))
       .example('dhm verify', 'Verify the whole target; exit 4 if anything differs')
       .example('dhm verify --sample 1000', 'A quick check of 1,000 articles spread over the archive')
       .example('dhm verify --ids 12,15 --json', 'Two articles, counts as JSON')
       .example('dhm report --last', 'Where the newest report is, and its headline')
       .epilog(EPILOG) as unknown as Argv<VerifyArgs>,
   handler: async (args: ArgumentsCamelCase<VerifyArgs>) => {
-    if (args['batch-size'] < 1 || !Number.isInteger(args['batch-size'])) {
-      throw new ConfigError('--batch-size must be a positive integer')
-    }
+    requireInteger('batch-size', args['batch-size'])
     if (args.sample !== undefined && (args.sample < 1 || !Number.isInteger(args.sample))) {
       throw new ConfigError('--sample must be a positive integer')
     }

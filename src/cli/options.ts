@@ -1,0 +1,54 @@
+import { ConfigError } from '../errors.js'
+import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
+import { DEFAULT_MAPPING_FILE } from '../mapping/load-mapping.js'
+
+/** Flags several commands share, defined once so their names, defaults and help stay identical. */
+export const MAPPING_OPTION = {
+  type: 'string',
+  default: DEFAULT_MAPPING_FILE,
+  describe: 'Mapping file (mappings/<site>.yaml)',
+} as const
+
+export const BATCH_SIZE_OPTION = {
+  type: 'number',
+  default: DEFAULT_BATCH_SIZE,
+  describe: 'Nodes per batch (one target transaction each)',
+} as const
+
+export const IDS_OPTION = { type: 'string', describe: 'Only these node ids, comma-separated' } as const
+
+export const QUIET_OPTION = {
+  type: 'boolean',
+  default: false,
+  describe: 'No progress output (cron)',
+} as const
+
+export function jsonOption(describe = 'Print the summary as one JSON object on stdout') {
+  return { type: 'boolean', default: false, describe } as const
+}
+
+export function reportsDirOption(describe = 'Where run reports are written') {
+  return { type: 'string', default: 'reports', describe } as const
+}
+
+/** A usage error unless `value` is a whole number ≥ `min`. */
+export function requireInteger(flag: string, value: number, min = 1): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`--${flag} must be a whole number${min === 1 ? ' of 1 or more' : ` ≥ ${min}`}`)
+  }
+}
+
+/** "1,2, 3" → [1, 2, 3]; anything else is a usage error. */
+export function parseIds(text: string): number[] {
+  const ids = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  const bad = ids.filter((s) => !/^\d+$/.test(s) || Number(s) < 1)
+  if (ids.length === 0 || bad.length > 0) {
+    throw new ConfigError(
+      `--ids must be node ids separated by commas (e.g. --ids 12,15); not: ${bad.join(', ') || '(empty)'}`,
+    )
+  }
+  return ids.map(Number)
+}
