@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFixture, type FixtureSummary, generateFixture } from '../../src/fixture/generate-fixture.ts'
+import { legacyArticleQuery } from '../helpers/seed-query.js'
 
 function serverUrl(): string {
   const url = new URL(process.env.DRUPAL_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306')
@@ -12,33 +13,6 @@ function serverUrl(): string {
 const URL_ = serverUrl()
 const DATABASE = `dhm_test_fixture_${randomBytes(4).toString('hex')}`
 const ARTICLES = 300
-
-// The query the migration uses to read one article (see the migration brief).
-const SEED_QUERY = `
-SELECT n.nid AS id, n.title, 'bne IntelliNews' AS authors, 'bne IntelliNews' AS bylines,
- wc.field_website_callout_value AS summary, smc.field_social_media_callout_value AS social, pd.published_at AS date,
- p.field_publication__tid AS publication_id, fm.uri AS image, fspcaption.field_story_photo_caption_value AS image_credit,
- fspcredit.field_story_photo_credit_value AS image_author, ws.field_website_sections_tid AS section_id, fdfs.field_subject_tid AS subject_id,
- db.body_value AS body, fm2.uri AS pdf, et.field_enable_tracking_value AS tracking, ht.field_head_tags_value AS headTags, bt.field_body_tags_value AS bodyTags
-FROM node n
-LEFT JOIN field_data_field_website_callout wc ON wc.entity_id = n.nid
-LEFT JOIN field_data_field_social_media_callout smc ON smc.entity_id = n.nid
-LEFT JOIN publication_date pd ON pd.nid = n.nid
-LEFT JOIN field_data_field_publication_ p ON p.entity_id = n.nid
-LEFT JOIN field_data_field_story_picture sp ON sp.entity_id = n.nid
-LEFT JOIN file_managed fm ON fm.fid = sp.field_story_picture_fid
-LEFT JOIN field_data_field_story_photo_caption fspcaption ON fspcaption.entity_id = n.nid
-LEFT JOIN field_data_field_story_photo_credit fspcredit ON fspcredit.entity_id = n.nid
-LEFT JOIN workflow_node wn ON wn.nid = n.nid
-LEFT JOIN field_data_field_website_sections ws ON ws.entity_id = n.nid
-LEFT JOIN field_data_field_subject fdfs ON fdfs.entity_id = n.nid
-LEFT JOIN field_data_body db ON db.entity_id = n.nid
-LEFT JOIN field_data_field_file ff ON ff.entity_id = n.nid
-LEFT JOIN file_managed fm2 ON fm2.fid = ff.field_file_fid
-LEFT JOIN field_data_field_enable_tracking et ON et.entity_id = n.nid
-LEFT JOIN field_data_field_head_tags ht ON ht.entity_id = n.nid
-LEFT JOIN field_data_field_body_tags bt ON bt.entity_id = n.nid
-WHERE n.status = 1 AND n.type = 'article' AND n.nid = ? AND wn.sid = 3 AND p.field_publication__tid = '1004' LIMIT 1`
 
 let conn: Connection
 let summary: FixtureSummary
@@ -104,9 +78,10 @@ describe('legacy Drupal 7 fixture', () => {
        WHERE n.type = 'article' AND n.status = 1 AND wn.sid = 3 ORDER BY n.nid LIMIT 1`,
     )
     expect(candidate).toBeDefined()
-    const result = await rows<{ id: number; publication_id: number; title: string }>(SEED_QUERY, [
-      candidate?.nid,
-    ])
+    const result = await rows<{ id: number; publication_id: number; title: string }>(
+      await legacyArticleQuery(),
+      [candidate?.nid, 1004],
+    )
     expect(result).toHaveLength(1)
     expect(Number(result[0]?.publication_id)).toBe(1004)
     expect(result[0]?.title).toBeTruthy()

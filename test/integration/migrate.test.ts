@@ -21,6 +21,7 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
+import { legacyArticleQuery } from '../helpers/seed-query.js'
 
 const MAPPING_FILE = 'mappings/bne.yaml'
 const ARTICLES = 400
@@ -514,7 +515,7 @@ describe('dhm migrate (400 articles, seed 7, batches of 97)', () => {
     })
 
     it('returns what the legacy one-article query returns, for 25 live articles of publication 1004', async () => {
-      const seedSql = await legacyQuery()
+      const seedSql = await legacyArticleQuery()
       // The seed query reads field_data_* without `deleted = 0` or a language condition and joins
       // file_managed without looking at the scheme, so for nodes with deleted = 1 rows, stray-language
       // rows or a temporary:// picture it returns values (or duplicates picked by LIMIT 1) that the
@@ -860,74 +861,3 @@ const SEED_FIELD_TABLES = [
   'field_head_tags',
   'field_body_tags',
 ]
-
-/**
- * The legacy front end's one-article query, parameterised: `?` for the nid and `?` for the
- * publication (the article's delta-0 publication, so LIMIT 1 returns that row).
- */
-async function legacyQuery(): Promise<string> {
-  let text: string
-  try {
-    text = await readFile(new URL('../../../shared/seed/legacy-article-query.sql', import.meta.url), 'utf8')
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ENOENT') throw error
-    text = LEGACY_ARTICLE_QUERY
-  }
-  const sql = text
-    .replace(/^\s*--.*$/gm, '')
-    .replace(/--[^\n]*/g, '')
-    .trim()
-    .replace(/;$/, '')
-  const parameterised = sql
-    .replace('n.nid = 294856', 'n.nid = ?')
-    .replace("p.field_publication__tid = '1004'", 'p.field_publication__tid = ?')
-  expect(parameterised.match(/\?/g)).toHaveLength(2)
-  return parameterised
-}
-
-/** Inline copy of shared/seed/legacy-article-query.sql, for checkouts without ../shared. */
-const LEGACY_ARTICLE_QUERY = `
-SELECT
-  n.nid                                        AS id,
-  n.title,
-  'bne IntelliNews'                            AS authors,
-  'bne IntelliNews'                            AS bylines,
-  wc.field_website_callout_value               AS summary,
-  smc.field_social_media_callout_value         AS social,
-  pd.published_at                              AS date,
-  p.field_publication__tid                     AS publication_id,
-  fm.uri                                       AS image,
-  fspcaption.field_story_photo_caption_value   AS image_credit,
-  fspcredit.field_story_photo_credit_value     AS image_author,
-  ws.field_website_sections_tid                AS section_id,
-  fdfs.field_subject_tid                       AS subject_id,
-  db.body_value                                AS body,
-  fm2.uri                                      AS pdf,
-  et.field_enable_tracking_value               AS tracking,
-  ht.field_head_tags_value                     AS headTags,
-  bt.field_body_tags_value                     AS bodyTags
-FROM node n
-LEFT JOIN field_data_field_website_callout      wc         ON wc.entity_id = n.nid
-LEFT JOIN field_data_field_social_media_callout smc        ON smc.entity_id = n.nid
-LEFT JOIN publication_date                      pd         ON pd.nid = n.nid
-LEFT JOIN field_data_field_publication_         p          ON p.entity_id = n.nid
-LEFT JOIN field_data_field_story_picture        sp         ON sp.entity_id = n.nid
-LEFT JOIN file_managed                          fm         ON fm.fid = sp.field_story_picture_fid
-LEFT JOIN field_data_field_story_photo_caption  fspcaption ON fspcaption.entity_id = n.nid
-LEFT JOIN field_data_field_story_photo_credit   fspcredit  ON fspcredit.entity_id = n.nid
-LEFT JOIN workflow_node                         wn         ON wn.nid = n.nid
-LEFT JOIN field_data_field_website_sections     ws         ON ws.entity_id = n.nid
-LEFT JOIN field_data_field_subject              fdfs       ON fdfs.entity_id = n.nid
-LEFT JOIN field_data_body                       db         ON db.entity_id = n.nid
-LEFT JOIN field_data_field_file                 ff         ON ff.entity_id = n.nid
-LEFT JOIN file_managed                          fm2        ON fm2.fid = ff.field_file_fid
-LEFT JOIN field_data_field_enable_tracking      et         ON et.entity_id = n.nid
-LEFT JOIN field_data_field_head_tags            ht         ON ht.entity_id = n.nid
-LEFT JOIN field_data_field_body_tags            bt         ON bt.entity_id = n.nid
-WHERE n.status = 1
-  AND n.type = 'article'
-  AND n.nid = 294856
-  AND wn.sid = 3                          -- the editorial workflow state the site serves as live
-  AND p.field_publication__tid = '1004'   -- the publication (a taxonomy term) this front end serves
-LIMIT 1;
-`
