@@ -60,7 +60,10 @@ async function createDatabase(url: string): Promise<void> {
     await admin.connect()
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)
   } catch (cause) {
-    if ((cause as { code?: string }).code !== '42P04') throw explainTargetError(cause, url)
+    // 42P04: it exists. 23505: another session created it at the same moment (two runs started
+    // together, or a killed run whose CREATE DATABASE the server finished anyway).
+    const code = (cause as { code?: string }).code
+    if (code !== '42P04' && code !== '23505') throw explainTargetError(cause, url)
   } finally {
     await admin.end().catch(() => undefined)
   }

@@ -26,6 +26,7 @@ import { finishRun, startRun } from '../load/run-log.js'
 import { applyMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
+import { writeRedirects } from '../load/write-redirects.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir } from '../report/run-report.js'
 import { addBatch, emptyCounts, type RunCounts } from '../report/run-stats.js'
@@ -223,6 +224,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
         const result = await writeBatch(async (client) => {
           const loaded = await loadBatch(client, site, runId, outcomes)
+          // As in migrate: the articles' old URLs (found missing from synced targets by npm run test:chaos).
+          await writeRedirects(client, site, outcomes)
           const removed = await applyDeletePolicy(client, site, filteredNids, policy)
           const next = { ...counts }
           addBatch(next, batch.length, loaded, strayRows(outcomes))
