@@ -5,8 +5,8 @@ import { redactUrl } from '../../config/redact.js'
 import { generateFixture } from '../../fixture/generate-fixture.js'
 import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
 import { runMigration } from '../../pipeline/run-migration.js'
-import { renderSummaryLine } from '../../report/run-report.js'
 import { logLine, withProgress } from '../progress.js'
+import { renderMigrateResult } from './migrate.js'
 
 interface DemoArgs {
   articles: number
@@ -64,10 +64,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       )
     logLine('3/4 dhm migrate (schema migrations are applied first)')
     const first = await migrate('Migrating bne (first run)')
-    process.stdout.write(`first run:  ${renderSummaryLine(first.summary)}\n`)
+    process.stdout.write(`first run:\n  ${renderMigrateResult(first).join('\n  ')}\n`)
     logLine('4/4 dhm migrate again: nothing changed in the source, so nothing is written')
     const second = await migrate('Migrating bne (second run)')
-    process.stdout.write(`second run: ${renderSummaryLine(second.summary)}\n`)
+    process.stdout.write(`second run:\n  ${renderMigrateResult(second, { quiet: true }).join('\n  ')}\n`)
 
     const sample = await sampleLegacyRow(targetUrl)
     if (sample) {

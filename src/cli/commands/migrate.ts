@@ -2,6 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { EXIT, ExitError } from '../../errors.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
+import type { MigrateResult } from '../../pipeline/run-migration.js'
 import { runMigration } from '../../pipeline/run-migration.js'
 import { renderSummaryLine } from '../../report/run-report.js'
 import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
@@ -94,22 +95,8 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result.summary)}\n`)
     } else {
-      process.stdout.write(`${renderSummaryLine(result.summary, { dryRun: args['dry-run'] })}\n`)
-      process.stdout.write(`${renderAccountedLine(result.counts)}\n`)
-      if (!args.quiet) {
-        if (result.counts.warnings > 0 || result.counts.strayLanguageRows > 0) {
-          process.stdout.write(
-            `${result.counts.warnings} warning(s) on loaded rows, ${result.counts.strayLanguageRows} stray-language field row(s) ignored\n`,
-          )
-        }
-        const contentLine = renderContentLine(result.counts)
-        if (contentLine) process.stdout.write(`${contentLine}\n`)
-        if (result.reportDir) process.stdout.write(`report: ${result.reportDir}/summary.json\n`)
-        if (result.reportDir && args['dry-run'])
-          process.stdout.write(`plan: ${result.reportDir}/report.html\n`)
-        if (result.counts.rejected > 0) {
-          process.stdout.write(`rejected rows and reasons: ${result.reportDir}/rejects.ndjson\n`)
-        }
+      for (const line of renderMigrateResult(result, { dryRun: args['dry-run'], quiet: args.quiet })) {
+        process.stdout.write(`${line}\n`)
       }
     }
     assertAccounted(result.counts)
@@ -121,4 +108,28 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     }
     if (result.counts.rejected > 0) throw new ExitError(EXIT.rejected)
   },
+}
+
+/** What `dhm migrate` (and the demo) print after a run: summary, accounting, then details. */
+export function renderMigrateResult(
+  result: MigrateResult,
+  opts: { dryRun?: boolean; quiet?: boolean } = {},
+): string[] {
+  const lines = [
+    renderSummaryLine(result.summary, { dryRun: opts.dryRun ?? false }),
+    renderAccountedLine(result.counts),
+  ]
+  if (opts.quiet) return lines
+  const { counts, reportDir } = result
+  if (counts.warnings > 0 || counts.strayLanguageRows > 0) {
+    lines.push(
+      `${counts.warnings} warning(s) on loaded rows, ${counts.strayLanguageRows} stray-language field row(s) ignored`,
+    )
+  }
+  const contentLine = renderContentLine(counts)
+  if (contentLine) lines.push(contentLine)
+  if (reportDir) lines.push(`report: ${reportDir}/summary.json`)
+  if (reportDir && opts.dryRun) lines.push(`plan: ${reportDir}/report.html`)
+  if (counts.rejected > 0) lines.push(`rejected rows and reasons: ${reportDir}/rejects.ndjson`)
+  return lines
 }
