@@ -236,7 +236,8 @@ function renderFailure(migration: MigrationOnDisk, error: unknown): string {
  * run (so two concurrent deploys serialize and each migration runs once), creates `_prisma_migrations`
  * with Prisma's DDL if missing, then per pending migration in name order inserts a row (uuid v4,
  * checksum, applied_steps_count 0), runs migration.sql as one multi-statement script, and sets
- * applied_steps_count + 1 and finished_at. A failing script leaves its row with finished_at NULL and the
+ * applied_steps_count + 1 and finished_at. Unlike Prisma, these steps share one transaction (unless the
+ * script controls transactions itself), so a killed run never leaves a half-recorded migration. A failing script leaves its row with finished_at NULL and the
  * error in `logs`, then throws {@link MigrationApplyError}; later runs refuse with
  * {@link FailedMigrationPresentError} (P3009) until someone resolves it, as Prisma does.
  *
@@ -260,6 +261,11 @@ export async function applyMigrations(
 
   const client = await pool.connect()
   let connectionBroken = false
+  // A session killed between statements is reported as an 'error' event, which must not crash the process.
+  const onError = () => {
+    connectionBroken = true
+  }
+  client.on('error', onError)
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK_KEY])
     try {
@@ -272,23 +278,8 @@ export async function applyMigrations(
       const applied: string[] = []
       for (const migration of plan.pending) {
         log(`Applying migration \`${migration.name}\``)
-        const id = randomUUID()
-        await client.query(
-          'INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES ($1, $2, now(), $3)',
-          [id, migration.checksum, migration.name],
-        )
-        try {
-          await client.query(migration.sql)
-        } catch (error) {
-          const logs = renderFailure(migration, error)
-          await recordFailure(client, id, logs)
-          throw new MigrationApplyError(migration.name, logs, { cause: error })
-        }
-        await client.query(
-          'UPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1 WHERE id = $1',
-          [id],
-        )
-        await client.query('UPDATE _prisma_migrations SET finished_at = now() WHERE id = $1', [id])
+        if (canRunInTransaction(migration.sql)) await applyAtomically(client, migration)
+        else await applyLikePrisma(client, migration)
         applied.push(migration.name)
       }
       if (applied.length > 0) log(`All ${applied.length} pending migration(s) applied.`)
@@ -302,8 +293,68 @@ export async function applyMigrations(
       }
     }
   } finally {
+    client.off('error', onError)
     client.release(connectionBroken || undefined)
   }
+}
+
+const INSERT_ROW =
+  'INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES ($1, $2, now(), $3)'
+const COUNT_STEP = 'UPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1 WHERE id = $1'
+const FINISH_ROW = 'UPDATE _prisma_migrations SET finished_at = now() WHERE id = $1'
+
+/** Scripts with their own transaction control or statements Postgres refuses inside a transaction block. */
+function canRunInTransaction(sql: string): boolean {
+  return !/\b(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|CONCURRENTLY|VACUUM|ALTER\s+SYSTEM|(CREATE|DROP)\s+(DATABASE|TABLESPACE))\b/i.test(
+    sql,
+  )
+}
+
+/**
+ * The bookkeeping row, the script and finished_at in one transaction, so a run killed at any point
+ * (kill -9, a lost connection) leaves either nothing or the whole migration, never a started row that
+ * Prisma reads as failed (P3009) and that would need `prisma migrate resolve` by hand. The end states are
+ * Prisma's: a finished row, or after a failing script, a row with the error in `logs` and nothing applied.
+ */
+async function applyAtomically(client: pg.PoolClient, migration: MigrationOnDisk): Promise<void> {
+  const id = randomUUID()
+  let scriptError: { error: unknown } | null = null
+  await client.query('BEGIN')
+  try {
+    await client.query(INSERT_ROW, [id, migration.checksum, migration.name])
+    try {
+      await client.query(migration.sql)
+    } catch (error) {
+      scriptError = { error }
+      throw error
+    }
+    await client.query(COUNT_STEP, [id])
+    await client.query(FINISH_ROW, [id])
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    const failed = scriptError as { error: unknown } | null // set inside the try; TS cannot see it
+    if (failed === null) throw error
+    const logs = renderFailure(migration, failed.error)
+    await client.query(INSERT_ROW, [id, migration.checksum, migration.name])
+    await recordFailure(client, id, logs)
+    throw new MigrationApplyError(migration.name, logs, { cause: failed.error })
+  }
+}
+
+/** Prisma's own sequence, for scripts that manage transactions themselves: each step commits on its own. */
+async function applyLikePrisma(client: pg.PoolClient, migration: MigrationOnDisk): Promise<void> {
+  const id = randomUUID()
+  await client.query(INSERT_ROW, [id, migration.checksum, migration.name])
+  try {
+    await client.query(migration.sql)
+  } catch (error) {
+    const logs = renderFailure(migration, error)
+    await recordFailure(client, id, logs)
+    throw new MigrationApplyError(migration.name, logs, { cause: error })
+  }
+  await client.query(COUNT_STEP, [id])
+  await client.query(FINISH_ROW, [id])
 }
 
 /** Stores the failure in `logs`; if the script left an aborted transaction open, roll it back first. */

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { TargetError } from '../../src/errors.js'
-import { isTransientTargetError, RetriesExhaustedError, withRetry } from '../../src/pipeline/retry.js'
+import {
+  isTransientTargetError,
+  RetriesExhaustedError,
+  retryTargetBatch,
+  withRetry,
+} from '../../src/pipeline/retry.js'
 
 const pgError = (code: string, message = 'boom') => Object.assign(new Error(message), { code })
 
@@ -77,5 +82,52 @@ describe('withRetry', () => {
     expect((error as Error).message).toBe('failed 3 time(s): the database system is starting up')
     expect((error as Error).cause).toBe(last)
     expect(f.calls()).toBe(3)
+  })
+})
+
+describe('retryTargetBatch', () => {
+  const url = 'postgresql://app:secret@db.example:5432/site'
+
+  it('logs each retry as a phase event and stops with a message saying how to resume', async () => {
+    const events: string[] = []
+    const killed = () =>
+      new TargetError('the target Postgres at x: 57P01', {
+        cause: pgError('57P01', 'terminating connection due to administrator command'),
+      })
+    const error = await retryTargetBatch(
+      async () => {
+        throw killed()
+      },
+      {
+        command: 'migrate',
+        targetUrl: url,
+        emit: (e) => events.push(e.kind === 'phase' ? e.message : e.kind),
+      },
+      { baseMs: 1 },
+    ).catch((e: unknown) => e)
+    expect(events).toEqual([
+      'target connection lost during a batch (57P01 terminating connection due to administrator command); retrying in 0.0s (attempt 2 of 4)',
+      'target connection lost during a batch (57P01 terminating connection due to administrator command); retrying in 0.0s (attempt 3 of 4)',
+      'target connection lost during a batch (57P01 terminating connection due to administrator command); retrying in 0.0s (attempt 4 of 4)',
+    ])
+    expect(error).toBeInstanceOf(TargetError)
+    expect((error as Error).message).toBe(
+      'the target Postgres at postgresql://app:***@db.example:5432/site failed 4 times in a row ' +
+        '(57P01 terminating connection due to administrator command); rerun dhm migrate to resume: committed batches are kept',
+    )
+  })
+
+  it('passes other errors through untouched, on the first try', async () => {
+    const bad = pgError('23505', 'duplicate key')
+    let calls = 0
+    const error = await retryTargetBatch(
+      async () => {
+        calls++
+        throw bad
+      },
+      { command: 'sync', targetUrl: url, emit: () => undefined },
+    ).catch((e: unknown) => e)
+    expect(error).toBe(bad)
+    expect(calls).toBe(1)
   })
 })
