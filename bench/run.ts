@@ -254,8 +254,17 @@ async function repeat(
 ): Promise<StepResult> {
   const samples: Sample[] = []
   for (let i = 0; i < runs; i++) {
-    await before?.(i)
-    const s = await once(i)
+    let s: Sample
+    try {
+      await before?.(i)
+      s = await once(i)
+    } catch (error) {
+      // One broken step must not cost the others: record it and go on.
+      log(`${label} #${i + 1} failed: ${(error as Error).message.slice(0, 500)}`)
+      const r = { label, samples, articles, note: `failed: ${(error as Error).message.split('\n')[0]}` }
+      results.set(key, r)
+      return r
+    }
     samples.push(s)
     log(
       `${label} #${i + 1}: ${fmt(s.seconds, 2)}s, ${fmt(s.peakRssMb, 0)} MB, cpu ${fmt(s.cpuSeconds)}s, load ${fmt(s.load)} ${JSON.stringify(s.output).slice(0, 160)}`,
@@ -472,5 +481,11 @@ if (argv.append) {
     writeFileSync(file, '# Benchmark results\n\nAppended by `npm run bench` (bench/run.ts); newest last.\n\n')
   }
   await appendFile(file, markdown)
+  // The project's formatter checks Markdown too: keep the file as `biome check .` wants it.
+  try {
+    execFileSync('node_modules/.bin/biome', ['format', '--write', file], { stdio: 'ignore' })
+  } catch (error) {
+    log(`could not format ${file}: ${(error as Error).message}`)
+  }
   log(`appended to ${file}`)
 }
