@@ -43,3 +43,30 @@ export async function* extractArticleNodes(
     yield batch.map((n) => (n.tnid === n.nid ? { ...n, translations: byTnid.get(n.nid) ?? [] } : n))
   }
 }
+
+/**
+ * With translation sets, an edit to a translation node changes its source node's article: add the
+ * source node (tnid) of every candidate that is a translation, so incremental runs re-read it.
+ */
+export async function withTranslationSources(
+  conn: SourceConnection,
+  opts: Pick<ExtractOptions, 'mapping' | 'sourceUrl'>,
+  nids: readonly number[],
+): Promise<number[]> {
+  if (opts.mapping.source.translations !== 'tnid' || nids.length === 0) return [...nids]
+  const all = new Set(nids)
+  const CHUNK = 10_000
+  for (let i = 0; i < nids.length; i += CHUNK) {
+    let rows: RowDataPacket[]
+    try {
+      ;[rows] = await conn.query<RowDataPacket[]>(
+        'SELECT DISTINCT tnid FROM node WHERE nid IN (?) AND tnid <> 0 AND tnid <> nid',
+        [nids.slice(i, i + CHUNK)],
+      )
+    } catch (cause) {
+      throw explainSourceError(cause, opts.sourceUrl)
+    }
+    for (const r of rows) all.add(Number(r.tnid))
+  }
+  return [...all].sort((a, b) => a - b)
+}

@@ -11,7 +11,8 @@ import {
   readPublicationDateChecksums,
 } from '../extract/changed-nodes.js'
 import type { D7NodeBundle } from '../extract/d7-types.js'
-import { DEFAULT_BATCH_SIZE, type ExtractOptions, extractNodes } from '../extract/extract-nodes.js'
+import { extractArticleNodes, withTranslationSources } from '../extract/extract-article-nodes.js'
+import { DEFAULT_BATCH_SIZE, type ExtractOptions } from '../extract/extract-nodes.js'
 import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
 import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
@@ -192,7 +193,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           ? await readPublicationDateChecksums(conn, opts.sourceUrl)
           : null
         candidates = await countNodes(conn, mapping, opts.sourceUrl)
-        batches = extractNodes(conn, extractOpts)
+        batches = extractArticleNodes(conn, extractOpts)
       } else {
         const since = previous.mark - overlap
         const changes = await findChangedNodes(conn, {
@@ -204,7 +205,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         })
         highWaterMark = Math.max(previous.mark, changes.newestStamp ?? 0)
         checksums = changes.checksums
-        candidates = changes.nids.length
+        const nids = await withTranslationSources(conn, extractOpts, changes.nids)
+        candidates = nids.length
         const { signals } = changes
         emit({
           kind: 'phase',
@@ -213,7 +215,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             `(mark ${previous.mark} - ${overlap}s overlap): node.changed ${signals.changed}, ` +
             `workflow ${signals.workflow}, publication_date buckets ${signals.publicationDate}`,
         })
-        batches = extractChunks(conn, extractOpts, changes.nids, batchSize)
+        batches = extractChunks(conn, extractOpts, nids, batchSize)
       }
       emit({ kind: 'start', total: candidates })
 
@@ -372,7 +374,7 @@ async function* extractChunks(
 ): AsyncGenerator<readonly D7NodeBundle[]> {
   for (let i = 0; i < nids.length; i += batchSize) {
     const ids = nids.slice(i, i + batchSize)
-    for await (const batch of extractNodes(conn, { ...opts, ids, batchSize })) yield batch
+    for await (const batch of extractArticleNodes(conn, { ...opts, ids, batchSize })) yield batch
   }
 }
 

@@ -1,7 +1,8 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import { redactUrl } from '../config/redact.js'
 import { EXIT, type ExitCode, TargetError } from '../errors.js'
-import { DEFAULT_BATCH_SIZE, extractNodes } from '../extract/extract-nodes.js'
+import { extractArticleNodes } from '../extract/extract-article-nodes.js'
+import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
 import { openSourceSession } from '../extract/source-session.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
@@ -85,7 +86,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         ...(opts.differencesLimit !== undefined ? { differencesLimit: opts.differencesLimit } : {}),
       })
       let lastEvent = Date.now()
-      const batches = extractNodes(source.conn, {
+      const batches = extractArticleNodes(source.conn, {
         mapping,
         layout: source.layout,
         batchSize,

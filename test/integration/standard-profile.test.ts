@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
+import { runSync } from '../../src/pipeline/run-sync.js'
+import { runVerify } from '../../src/verify/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,
@@ -20,6 +22,7 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
+import { articleHashes } from '../helpers/drupal-edits.js'
 
 const MAPPING = 'mappings/drupal7-standard.yaml'
 const mariaDb = uniqueName('std_src')
@@ -202,5 +205,54 @@ fields:
     expect(bad.stderr).toMatch(
       /broken\.yaml:7:\d+ fields\.summary\.using\.1\.truncate: bad argument for "truncate"/,
     )
+  })
+
+  it('verify and sync read translation sets exactly as migrate does', async () => {
+    const mapping = await loadMapping(MAPPING)
+    const common = { mapping, mappingFile: MAPPING, sourceUrl, targetUrl, reportsDir: dir }
+    const clean = await runVerify(common)
+    expect(clean.report.counts).toMatchObject({ missing: 0, extra: 0, changed: 0 })
+    await runSync({ ...common, batchSize: 7 })
+
+    // An editor retitles a translation node only (its source node does not change).
+    const [translation] = await src<{ nid: number; tnid: number }>(
+      'SELECT nid, tnid FROM node WHERE tnid <> 0 AND tnid <> nid ORDER BY nid LIMIT 1',
+    )
+    if (!translation) throw new Error('the standard fixture has no translation node')
+    const title = 'Übersetzung geändert'
+    await src('UPDATE node SET title = ?, changed = UNIX_TIMESTAMP() WHERE nid = ?', [title, translation.nid])
+    await src('UPDATE node_revision r JOIN node n ON n.vid = r.vid SET r.title = ? WHERE n.nid = ?', [
+      title,
+      translation.nid,
+    ])
+    for (const table of ['field_data_title_field', 'field_revision_title_field']) {
+      await src(`UPDATE ${table} SET title_field_value = ? WHERE entity_type = 'node' AND entity_id = ?`, [
+        title,
+        translation.nid,
+      ])
+    }
+
+    const stale = await runVerify(common)
+    expect(stale.report.counts).toMatchObject({ missing: 0, extra: 0, changed: 1 })
+    const synced = await runSync({ ...common, batchSize: 7 })
+    expect(synced.counts).toMatchObject({ updated: 1, inserted: 0 })
+    const [article] = await pgQuery<{ translations: { legacyNid: number; title: string }[] }>(
+      targetUrl,
+      "SELECT document->'translations' AS translations FROM article WHERE site = 'drupal7-standard' AND legacy_nid = $1",
+      [translation.tnid],
+    )
+    expect(article?.translations.find((t) => t.legacyNid === translation.nid)?.title).toBe(title)
+
+    // The synced target equals a fresh migration of the edited source, article by article.
+    const freshDb = uniqueName('std_fresh')
+    const freshUrl = await createPgDb(freshDb)
+    try {
+      await runMigration({ ...common, targetUrl: freshUrl })
+      expect(await articleHashes(targetUrl, 'drupal7-standard')).toEqual(
+        await articleHashes(freshUrl, 'drupal7-standard'),
+      )
+    } finally {
+      await dropPgDb(freshDb)
+    }
   })
 })
