@@ -450,11 +450,12 @@ for (const key of ['naive', 'read', 'write', 'migrate', 'remigrate', 'verify', '
   )
 }
 lines.push('')
-lines.push(
-  `Ratios (medians): **dhm migrate is ${fmt(ratios.speedupVsNaive, 1)}× the naive baseline** in articles/s ` +
-    `(naive measured on a sample, extrapolated); **dhm migrate / (read ceiling + write ceiling) = ${fmt(ratios.migrateOverCeilings, 2)}** ` +
-    `(${fmt(migrateS)} s vs ${fmt(ms('read'))} + ${fmt(ms('write'))} s).`,
-)
+if (Number.isFinite(ratios.speedupVsNaive) || Number.isFinite(ratios.migrateOverCeilings))
+  lines.push(
+    `Ratios (medians): **dhm migrate is ${fmt(ratios.speedupVsNaive, 1)}× the naive baseline** in articles/s ` +
+      `(naive measured on a sample, extrapolated); **dhm migrate / (read ceiling + write ceiling) = ${fmt(ratios.migrateOverCeilings, 2)}** ` +
+      `(${fmt(migrateS)} s vs ${fmt(ms('read'))} + ${fmt(ms('write'))} s).`,
+  )
 lines.push('')
 const markdown = `${lines.join('\n')}\n`
 process.stdout.write(`\n${markdown}`)
@@ -480,7 +481,7 @@ if (argv.append) {
   if (!existsSync(file)) {
     writeFileSync(file, '# Benchmark results\n\nAppended by `npm run bench` (bench/run.ts); newest last.\n\n')
   }
-  await appendFile(file, markdown)
+  await appendFile(file, `\n${markdown}`)
   // The project's formatter checks Markdown too: keep the file as `biome check .` wants it.
   try {
     execFileSync('node_modules/.bin/biome', ['format', '--write', file], { stdio: 'ignore' })
