@@ -63,6 +63,12 @@ export interface D7NodeBundle {
   /** With `source.translations: tnid`: the other nodes of this node's translation set (source node only). */
   readonly translations?: readonly D7NodeBundle[]
   /**
+   * With `source.translations: entity_translation`: every language the `entity_translation` table
+   * lists for this node other than node.language, with that language's field items and aliases.
+   * `fields` and `aliases` above then hold the source language only.
+   */
+  readonly entityTranslations?: readonly D7EntityTranslation[]
+  /**
    * Nodes and aliases that text fields link to (`/node/N`, old aliases), resolved in bulk per batch
    * when the mapping rewrites body links. Files of media tokens are in `files`.
    */
@@ -81,4 +87,17 @@ export interface D7Links {
   readonly byNid: Readonly<Record<number, D7LinkTarget>>
   /** Lower-cased alias (no leading slash) → nid, for links that use an alias. */
   readonly byAlias: Readonly<Record<string, number>>
+}
+
+/** One language of a node translated in place (entity_translation module). */
+export interface D7EntityTranslation {
+  readonly language: string
+  /** The language it was translated from (entity_translation.source). */
+  readonly source: string
+  /** entity_translation.status: 1 published, 0 not. */
+  readonly status: number
+  /** Field items in this language; a field without any falls back to its `und` items. */
+  readonly fields: Readonly<Record<string, readonly D7FieldItem[]>>
+  /** Aliases of `node/<nid>` in this language, newest first. */
+  readonly aliases: readonly D7Alias[]
 }

@@ -1,7 +1,16 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { contentNeeds, resolveLinks, scanTextRefs, type TextRefs } from './content-refs.js'
-import type { D7Alias, D7FieldItem, D7File, D7Links, D7NodeBundle, D7Term, D7Value } from './d7-types.js'
+import type {
+  D7Alias,
+  D7EntityTranslation,
+  D7FieldItem,
+  D7File,
+  D7Links,
+  D7NodeBundle,
+  D7Term,
+  D7Value,
+} from './d7-types.js'
 import { explainSourceError, quoteIdent, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
@@ -89,6 +98,22 @@ async function readBatch(
   const stray = new Map<number, number>()
   const tids = new Set<number>()
   const fids = new Set<number>()
+  // entity_translation: the languages each node is translated into (its source language included).
+  const translated = new Map<number, { language: string; source: string; status: number }[]>()
+  if (mapping.source.translations === 'entity_translation') {
+    for (const r of await query<RowDataPacket>(
+      conn,
+      opts.sourceUrl,
+      `SELECT entity_id, language, source, status FROM entity_translation
+       WHERE entity_type = 'node' AND ${inBatch('entity_id').sql} ORDER BY entity_id, language`,
+      inBatch('entity_id').params,
+    )) {
+      const nid = Number(r.entity_id)
+      const list = translated.get(nid) ?? []
+      list.push({ language: String(r.language), source: String(r.source), status: Number(r.status) })
+      translated.set(nid, list)
+    }
+  }
 
   for (const field of Object.values(layout.fields)) {
     const cols = Object.entries(field.columns)
@@ -112,8 +137,11 @@ async function readBatch(
       if (!node) continue
       const language = String(row.language)
       // Non-translatable fields live in `und`; rows in other languages are leftovers: ignore, count.
+      // Translatable ones also in every language entity_translation lists for the node.
       const wantedLanguage = field.translatable
-        ? language === node.language || language === 'und'
+        ? language === node.language ||
+          language === 'und' ||
+          (translated.get(nid)?.some((t) => t.language === language) ?? false)
         : language === 'und'
       if (!wantedLanguage) {
         stray.set(nid, (stray.get(nid) ?? 0) + 1)
@@ -238,6 +266,10 @@ async function readBatch(
 
   return nodes.map((n): D7NodeBundle => {
     const nodeFields = fields.get(n.nid) ?? {}
+    const nodeAliases = aliases.get(n.nid) ?? []
+    const entityTranslations = translated.has(n.nid)
+      ? splitLanguages(n, nodeFields, nodeAliases, translated.get(n.nid) ?? [])
+      : null
     const nodeTerms: Record<number, D7Term> = {}
     const nodeFiles: Record<number, D7File> = {}
     for (const [name, items] of Object.entries(nodeFields)) {
@@ -268,17 +300,54 @@ async function readBatch(
       promote: Number(n.promote),
       sticky: Number(n.sticky),
       tnid: Number(n.tnid),
-      fields: nodeFields,
+      fields: entityTranslations ? entityTranslations.fields : nodeFields,
       workflow: workflow.get(n.nid) ?? null,
       publicationDate: published.get(n.nid) ?? null,
-      aliases: aliases.get(n.nid) ?? [],
+      aliases: entityTranslations ? entityTranslations.aliases : nodeAliases,
       terms: nodeTerms,
       files: nodeFiles,
       strayLanguageRows: stray.get(n.nid) ?? 0,
       ...(missingRevision.has(n.nid) ? { missingRevision: true } : {}),
       ...(links ? { links } : {}),
+      ...(entityTranslations ? { entityTranslations: entityTranslations.translations } : {}),
     }
   })
+}
+
+/**
+ * A node translated in place: its source language (node.language) keeps the field items in that
+ * language (a field without any: its `und` items) and the aliases in no other listed language; each
+ * other listed language gets the same from its own rows.
+ */
+function splitLanguages(
+  node: NodeRow,
+  nodeFields: Record<string, D7FieldItem[]>,
+  nodeAliases: readonly D7Alias[],
+  listed: readonly { language: string; source: string; status: number }[],
+): { fields: Record<string, D7FieldItem[]>; aliases: D7Alias[]; translations: D7EntityTranslation[] } {
+  const source = String(node.language)
+  const others = listed.filter((t) => t.language !== source && t.language !== 'und')
+  const otherLanguages = new Set(others.map((t) => t.language))
+  const fieldsIn = (language: string) => {
+    const out: Record<string, D7FieldItem[]> = {}
+    for (const [name, items] of Object.entries(nodeFields)) {
+      const own = items.filter((i) => i.language === language)
+      const chosen = own.length > 0 ? own : items.filter((i) => i.language === 'und')
+      if (chosen.length > 0) out[name] = chosen
+    }
+    return out
+  }
+  return {
+    fields: fieldsIn(source),
+    aliases: nodeAliases.filter((a) => !otherLanguages.has(a.language)),
+    translations: others.map((t) => ({
+      language: t.language,
+      source: t.source,
+      status: t.status,
+      fields: fieldsIn(t.language),
+      aliases: nodeAliases.filter((a) => a.language === t.language),
+    })),
+  }
 }
 
 function toValue(v: unknown): D7Value {

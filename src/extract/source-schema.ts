@@ -49,6 +49,8 @@ export async function describeSource(
     return false
   }
   for (const t of ['node', 'node_revision']) requireTable(t, 'Drupal 7 core')
+  if (mapping.source.translations === 'entity_translation')
+    requireTable('entity_translation', 'source.translations: entity_translation')
 
   const kinds = new Set(mapping.sourcePaths.map((p) => p.kind))
   const needsWorkflow = kinds.has('workflow') && requireTable('workflow_node', 'workflow.*')

@@ -79,9 +79,13 @@ export const SiteMappingSchema = z.strictObject({
     fieldTables: z.enum(['revision', 'data']).default('revision'),
     /**
      * `tnid`: nodes linked by tnid (content translation) become one article, the source node of the
-     * set, with the others as its `translations`. `none` (default): every node is its own article.
+     * set, with the others as its `translations`. `entity_translation`: one node holds several
+     * languages (entity_translation module): translatable fields in every language the
+     * `entity_translation` table lists for the node; the source language (node.language) is the
+     * article, each other listed language one of its `translations`. `none` (default): every node
+     * is its own article.
      */
-    translations: z.enum(['none', 'tnid']).default('none'),
+    translations: z.enum(['none', 'tnid', 'entity_translation']).default('none'),
   }),
   files: z
     .strictObject({

@@ -88,7 +88,24 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
 
   const translations: Record<string, unknown>[] = []
   const redirects = redirectsOf(node, values.slug)
-  for (const t of node.translations ?? []) {
+  // entity_translation: each other language of this node, read as a node in that language (its
+  // field items and aliases, published from entity_translation.status), then treated as tnid ones.
+  const inPlace: ReadonlySet<D7NodeBundle> = node.entityTranslations?.length
+    ? new Set(
+        node.entityTranslations.map(
+          (et): D7NodeBundle => ({
+            ...node,
+            language: et.language,
+            status: et.status,
+            fields: et.fields,
+            aliases: et.aliases,
+            entityTranslations: [],
+          }),
+        ),
+      )
+    : NO_VIEWS
+  const others = inPlace.size > 0 ? [...(node.translations ?? []), ...inPlace] : (node.translations ?? [])
+  for (const t of others) {
     const outcome = transformNode(
       { ...t, translations: [] },
       { ...mapping, filters: [], source: { ...mapping.source, translations: 'none' } },
@@ -112,7 +129,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
       title: a.title,
       slug: a.slug,
       body: a.body,
-      published: a.published,
+      published: inPlace.has(t) ? t.status === 1 : a.published,
     })
     redirects.push(...a.redirects)
   }
@@ -153,6 +170,8 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     ...(Object.keys(content).length > 0 ? { content } : {}),
   }
 }
+
+const NO_VIEWS: ReadonlySet<D7NodeBundle> = new Set()
 
 /** Every alias of the node except the one that became its slug: old URLs that must keep working. */
 function redirectsOf(

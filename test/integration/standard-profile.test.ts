@@ -2,7 +2,7 @@
 // aliases) migrated with mappings/drupal7-standard.yaml, checked against plain SQL on the source.
 // Nothing below calls src/extract or src/transform; the CLI is spawned for inspect/check/export.
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -253,6 +253,95 @@ fields:
       )
     } finally {
       await dropPgDb(freshDb)
+    }
+  })
+})
+
+describe('drupal7-standard with source.translations: entity_translation', () => {
+  it('makes one article per node in its source language, with a translation per other entity_translation language', async () => {
+    const file = join(dir, 'et.yaml')
+    const text = await readFile(MAPPING, 'utf8')
+    expect(text).toContain('translations: tnid')
+    await writeFile(file, text.replace('translations: tnid', 'translations: entity_translation'))
+    const mapping = await loadMapping(file)
+    const etDb = uniqueName('std_et')
+    const etUrl = await createPgDb(etDb)
+    try {
+      const common = { mapping, mappingFile: file, sourceUrl, targetUrl: etUrl, reportsDir: dir }
+      await runMigration({ ...common, batchSize: 7 })
+      expect((await runVerify(common)).report.counts).toMatchObject({ missing: 0, extra: 0, changed: 0 })
+
+      const nodes = await src<{ nid: number; language: string; title: string; body: string }>(
+        `SELECT n.nid, n.language, t.title_field_value AS title, b.body_value AS body FROM node n
+         JOIN field_revision_title_field t ON t.entity_id = n.nid AND t.revision_id = n.vid AND t.deleted = 0 AND t.language = n.language
+         JOIN field_revision_body b ON b.entity_id = n.nid AND b.revision_id = n.vid AND b.deleted = 0 AND b.language = n.language
+         WHERE n.nid IN (SELECT entity_id FROM entity_translation WHERE entity_type = 'node') ORDER BY n.nid`,
+      )
+      expect(nodes.length).toBe(3)
+      const expected = await src<{
+        nid: number
+        language: string
+        status: number
+        title: string
+        body: string
+        slug: string | null
+      }>(
+        `SELECT e.entity_id AS nid, e.language, e.status, t.title_field_value AS title, b.body_value AS body,
+           (SELECT TRIM(LEADING '/' FROM a.alias) FROM url_alias a WHERE a.source = CONCAT('node/', n.nid)
+             AND a.language = e.language ORDER BY a.pid DESC LIMIT 1) AS slug
+         FROM entity_translation e JOIN node n ON n.nid = e.entity_id
+         JOIN field_revision_title_field t ON t.entity_id = n.nid AND t.revision_id = n.vid AND t.deleted = 0 AND t.language = e.language
+         JOIN field_revision_body b ON b.entity_id = n.nid AND b.revision_id = n.vid AND b.deleted = 0 AND b.language = e.language
+         WHERE e.entity_type = 'node' AND e.language <> n.language ORDER BY e.entity_id, e.language`,
+      )
+      expect(expected.filter((e) => e.status === 0).length).toBe(1)
+      for (const n of nodes) {
+        const [row] = await pgQuery<{
+          document: {
+            title: string
+            language: string
+            body: { value: string } | null
+            translations: {
+              language: string
+              legacyNid: number
+              title: string
+              slug: string | null
+              body: { value: string } | null
+              published: boolean
+            }[]
+            redirects: { path: string; language: string }[]
+          }
+        }>(etUrl, "SELECT document FROM article WHERE site = 'drupal7-standard' AND legacy_nid = $1", [n.nid])
+        const doc = row?.document
+        expect(doc?.language).toBe(n.language)
+        expect(doc?.title).toBe(n.title)
+        expect(doc?.body?.value).toBe(n.body)
+        expect(
+          doc?.translations.map((t) => [
+            t.language,
+            t.legacyNid,
+            t.title,
+            t.body?.value,
+            t.published,
+            t.slug,
+          ]),
+        ).toEqual(
+          expected
+            .filter((e) => e.nid === n.nid)
+            .map((e) => [e.language, n.nid, e.title, e.body, e.status === 1, e.slug]),
+        )
+        // Old revisions and languages entity_translation does not list never show up.
+        expect(JSON.stringify(doc)).not.toMatch(/draft|Storia/)
+      }
+      // Aliases in a translation's language that are not its slug stay redirects.
+      const redirects = await pgQuery<{ r: string }>(
+        etUrl,
+        `SELECT r.language || ' ' || r.source_path AS r FROM redirect r WHERE r.legacy_nid = $1 ORDER BY 1`,
+        [nodes[0]?.nid],
+      )
+      expect(redirects.map((r) => r.r)).toEqual(['de de/alt-et-1'])
+    } finally {
+      await dropPgDb(etDb)
     }
   })
 })
