@@ -43,6 +43,7 @@ interface Finding {
  */
 export function sanitizeBody(html: string, opts: SanitizeOptions, count: CountFn): string {
   if (!html.includes('<')) return html
+  if (isPlainlyClean(html, opts)) return html
   const findings = findDisallowed(html, opts)
   if (findings.length === 0) return html
   for (const f of findings) count(f.rule, f.example)
@@ -59,40 +60,165 @@ export function findDisallowed(html: string, opts: SanitizeOptions): Finding[] {
     allowedAttributes: false,
     allowVulnerableTags: true,
     allowedSchemesAppliedToAttributes: [],
-    onOpenTag: (name, attribs) => {
-      const tag = name.toLowerCase()
-      if (NEVER_TAGS.has(tag)) {
-        findings.push({ rule: 'sanitize-script', example: `<${tag}${describe(attribs)}>` })
-        return
-      }
-      if (!tags.has(tag)) findings.push({ rule: 'sanitize-tag', example: `<${tag}>` })
-      for (const [attr, value] of Object.entries(attribs)) {
-        const a = attr.toLowerCase()
-        if (a.startsWith('on')) {
-          findings.push({ rule: 'sanitize-event-handler', example: `<${tag} ${a}="${value}">` })
-          continue
-        }
-        if (!tags.has(tag)) continue
-        if (!isAllowedAttribute(tag, a, opts)) {
-          findings.push({ rule: 'sanitize-attribute', example: `<${tag} ${a}="${value}">` })
-          continue
-        }
-        if (URL_ATTRIBUTES.has(a)) {
-          // Browsers ignore control characters and white space inside a scheme: "java\tscript:".
-          const squashed = value.replace(SCHEME_NOISE, '').toLowerCase()
-          const scheme = /^([a-z][a-z0-9+.-]*):/.exec(squashed)?.[1]
-          if (scheme === 'javascript' || scheme === 'vbscript') {
-            findings.push({ rule: 'sanitize-javascript-url', example: `<${tag} ${a}="${value}">` })
-          } else if (scheme !== undefined && !opts.allowedSchemes.includes(scheme)) {
-            findings.push({ rule: 'sanitize-url', example: `<${tag} ${a}="${value}">` })
-          } else if (tag === 'iframe' && a === 'src' && !isAllowedIframe(value, opts)) {
-            findings.push({ rule: 'sanitize-url', example: `<iframe src="${value}">` })
-          }
-        }
-      }
-    },
+    onOpenTag: (name, attribs) => checkTag(name, attribs, tags, opts, findings),
   })
   return findings
+}
+
+/** What the allowlist says about one opening tag the parser saw (pushed onto `findings`). */
+function checkTag(
+  name: string,
+  attribs: Record<string, string>,
+  tags: ReadonlySet<string>,
+  opts: SanitizeOptions,
+  findings: Finding[],
+): void {
+  const tag = name.toLowerCase()
+  if (NEVER_TAGS.has(tag)) {
+    findings.push({ rule: 'sanitize-script', example: `<${tag}${describe(attribs)}>` })
+    return
+  }
+  if (!tags.has(tag)) findings.push({ rule: 'sanitize-tag', example: `<${tag}>` })
+  for (const [attr, value] of Object.entries(attribs)) {
+    const a = attr.toLowerCase()
+    if (a.startsWith('on')) {
+      findings.push({ rule: 'sanitize-event-handler', example: `<${tag} ${a}="${value}">` })
+      continue
+    }
+    if (!tags.has(tag)) continue
+    if (!isAllowedAttribute(tag, a, opts)) {
+      findings.push({ rule: 'sanitize-attribute', example: `<${tag} ${a}="${value}">` })
+      continue
+    }
+    if (URL_ATTRIBUTES.has(a)) {
+      // Browsers ignore control characters and white space inside a scheme: "java\tscript:".
+      const squashed = value.replace(SCHEME_NOISE, '').toLowerCase()
+      const scheme = /^([a-z][a-z0-9+.-]*):/.exec(squashed)?.[1]
+      if (scheme === 'javascript' || scheme === 'vbscript') {
+        findings.push({ rule: 'sanitize-javascript-url', example: `<${tag} ${a}="${value}">` })
+      } else if (scheme !== undefined && !opts.allowedSchemes.includes(scheme)) {
+        findings.push({ rule: 'sanitize-url', example: `<${tag} ${a}="${value}">` })
+      } else if (tag === 'iframe' && a === 'src' && !isAllowedIframe(value, opts)) {
+        findings.push({ rule: 'sanitize-url', example: `<iframe src="${value}">` })
+      }
+    }
+  }
+}
+
+/*
+ * The fast path. Most bodies are a few ordinary tags with ordinary attributes; parsing each with
+ * htmlparser2 only to learn that nothing is disallowed was most of the transform's cost. The scan
+ * below reads such a body itself and answers true only when it can vouch that the parser would see
+ * exactly the tags and attributes it saw, and that `checkTag` finds nothing in them. Anything it
+ * does not fully understand — a `<` that does not begin a simple well-formed tag, comments, CDATA,
+ * `<!`, `<?`, tags outside a fixed set of inert ones (no raw-text or foreign-content elements), an
+ * entity in a URL attribute, white space other than HTML's own — answers false, and the body goes
+ * through the parser as before. It never changes a body: true only skips a parse whose answer is
+ * "return the input as it is".
+ */
+
+/** Tags htmlparser2 treats as ordinary (no raw text, no foreign content, no implied parsing modes). */
+const INERT_TAGS = new Set([
+  'p',
+  'br',
+  'a',
+  'strong',
+  'b',
+  'em',
+  'i',
+  'u',
+  's',
+  'sub',
+  'sup',
+  'span',
+  'div',
+  'ul',
+  'ol',
+  'li',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'q',
+  'cite',
+  'hr',
+  'pre',
+  'code',
+  'table',
+  'caption',
+  'thead',
+  'tbody',
+  'tfoot',
+  'tr',
+  'th',
+  'td',
+  'figure',
+  'figcaption',
+  'img',
+  'abbr',
+  'small',
+  'mark',
+  'dl',
+  'dt',
+  'dd',
+])
+// HTML's white space (not \s, which also matches U+00A0 and others a parser reads as part of a name).
+const START_TAG =
+  /<([a-zA-Z][a-zA-Z0-9]*)((?:[ \t\n\r\f]+[a-zA-Z_][-a-zA-Z0-9_]*(?:[ \t\n\r\f]*=[ \t\n\r\f]*(?:"[^"]*"|'[^']*'|[^ \t\n\r\f"'=<>`/]+))?)*)[ \t\n\r\f]*\/?>/y
+const END_TAG = /<\/([a-zA-Z][a-zA-Z0-9]*)[ \t\n\r\f]*>/y
+const ATTRIBUTE =
+  /[ \t\n\r\f]+([a-zA-Z_][-a-zA-Z0-9_]*)(?:[ \t\n\r\f]*=[ \t\n\r\f]*(?:"([^"]*)"|'([^']*)'|([^ \t\n\r\f"'=<>`/]+)))?/g
+const allowedTagsCache = new WeakMap<SanitizeOptions, ReadonlySet<string>>()
+
+function allowedTagSet(opts: SanitizeOptions): ReadonlySet<string> {
+  let tags = allowedTagsCache.get(opts)
+  if (!tags) {
+    const set = new Set(opts.allowedTags.map((t) => t.toLowerCase()))
+    for (const t of Object.keys(GENERATED)) set.add(t)
+    tags = set
+    allowedTagsCache.set(opts, tags)
+  }
+  return tags
+}
+
+/** True only when `html` certainly holds nothing `findDisallowed` would report (see above). */
+export function isPlainlyClean(html: string, opts: SanitizeOptions): boolean {
+  const tags = allowedTagSet(opts)
+  const findings: Finding[] = []
+  let at = html.indexOf('<')
+  while (at !== -1) {
+    if (html.charCodeAt(at + 1) === 47 /* / */) {
+      END_TAG.lastIndex = at
+      const m = END_TAG.exec(html)
+      if (!m) return false
+      const tag = (m[1] ?? '').toLowerCase()
+      if (!INERT_TAGS.has(tag) || !tags.has(tag)) return false
+      at = html.indexOf('<', END_TAG.lastIndex)
+      continue
+    }
+    START_TAG.lastIndex = at
+    const m = START_TAG.exec(html)
+    if (!m) return false
+    const tag = (m[1] ?? '').toLowerCase()
+    if (!INERT_TAGS.has(tag) || !tags.has(tag)) return false
+    const attribs: Record<string, string> = Object.create(null)
+    for (const a of (m[2] ?? '').matchAll(ATTRIBUTE)) {
+      const name = (a[1] ?? '').toLowerCase()
+      const value = a[2] ?? a[3] ?? a[4] ?? ''
+      // Entities would be decoded by the parser: let it read those URLs.
+      if (URL_ATTRIBUTES.has(name) && value.includes('&')) return false
+      // A repeated attribute: the parser keeps one of them; do not guess which.
+      if (Object.hasOwn(attribs, name)) return false
+      attribs[name] = value
+    }
+    checkTag(tag, attribs, tags, opts, findings)
+    if (findings.length > 0) return false
+    at = html.indexOf('<', START_TAG.lastIndex)
+  }
+  return true
 }
 
 function describe(attribs: Record<string, string>): string {
