@@ -138,6 +138,12 @@ describe('transformNode with mappings/bne.yaml', () => {
     expect(outcome.contentHash).toMatch(/^[0-9a-f]{64}$/)
   })
 
+  it('pins the content hash of the seed article (canonical JSON + sha256 must never drift)', () => {
+    const outcome = transformNode(seedNode, bne)
+    if (outcome.kind !== 'ok') throw new Error(outcome.kind)
+    expect(outcome.contentHash).toBe('1d9cab1b8138c6a83ee4a98f026aa6f0267a0d089b9cea1a125db25c394ea6ed')
+  })
+
   it.each([
     { name: 'unpublished', change: { status: 0 }, isLive: false },
     {
