@@ -73,6 +73,30 @@ export interface D7NodeBundle {
    * when the mapping rewrites body links. Files of media tokens are in `files`.
    */
   readonly links?: D7Links
+  /**
+   * Nodes that node/entity reference values point at (`node-ref`), resolved in bulk per batch:
+   * nid → the node with its slug. A referenced nid missing here does not exist.
+   */
+  readonly nodeRefs?: Readonly<Record<number, D7NodeRef>>
+  /** Users that user reference values and node.uid point at (`user-ref`), resolved in bulk per batch. */
+  readonly users?: Readonly<Record<number, D7User>>
+  /**
+   * List fields' allowed values (field_config.data, read once per run): field name → stored key →
+   * label, for `list-label`.
+   */
+  readonly listLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>
+}
+
+/** A node a reference field points at: its slug is the newest alias, chosen as for articles. */
+export interface D7NodeRef {
+  readonly nid: number
+  readonly type: string
+  readonly slug: string | null
+}
+
+export interface D7User {
+  readonly uid: number
+  readonly name: string
 }
 
 /** A node a body links to: its slug (newest alias, as for articles) and whether it is migrated. */

@@ -8,9 +8,12 @@ import type {
   D7File,
   D7Links,
   D7NodeBundle,
+  D7NodeRef,
   D7Term,
+  D7User,
   D7Value,
 } from './d7-types.js'
+import { collectRefIds, refNeeds, resolveNodeRefs, resolveUsers } from './entity-refs.js'
 import { explainSourceError, quoteIdent, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
@@ -245,6 +248,24 @@ async function readBatch(
       )
     }
   }
+  // node-ref / user-ref: referenced nodes (with slugs) and users, resolved in bulk per batch.
+  const refs = refNeeds(mapping)
+  let nodeRefs: Record<number, D7NodeRef> | undefined
+  let users: Record<number, D7User> | undefined
+  if (refs.nodePaths.length > 0 || refs.userPaths.length > 0) {
+    const refNids = new Set<number>()
+    const refUids = new Set<number>()
+    for (const n of nodes) {
+      const row = n as unknown as Record<string, unknown>
+      const nodeFields = fields.get(n.nid) ?? {}
+      collectRefIds(refs.nodePaths, row, nodeFields, refNids)
+      collectRefIds(refs.userPaths, row, nodeFields, refUids)
+    }
+    const q = (sql: string, params: unknown[]) => query<RowDataPacket>(conn, opts.sourceUrl, sql, params)
+    if (refs.nodePaths.length > 0) nodeRefs = await resolveNodeRefs(q, refNids, mapping.source.bundles)
+    if (refs.userPaths.length > 0) users = await resolveUsers(q, refUids)
+  }
+  const listLabels = layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null
   const files = new Map<number, D7File>()
   if (fids.size > 0) {
     for (const r of await query<RowDataPacket>(
@@ -310,6 +331,9 @@ async function readBatch(
       ...(missingRevision.has(n.nid) ? { missingRevision: true } : {}),
       ...(links ? { links } : {}),
       ...(entityTranslations ? { entityTranslations: entityTranslations.translations } : {}),
+      ...(nodeRefs ? { nodeRefs } : {}),
+      ...(users ? { users } : {}),
+      ...(listLabels ? { listLabels } : {}),
     }
   })
 }

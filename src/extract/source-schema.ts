@@ -2,6 +2,8 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { SourceSchemaError } from '../errors.js'
 import { type CompiledMapping, nearest } from '../mapping/compile.js'
 import { fieldColumnName } from '../mapping/source-path.js'
+import { refNeeds } from './entity-refs.js'
+import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
 import type { SourceConnection } from './source-db.js'
 
 /** How one Drupal field is stored, as read from field_config and the table itself. */
@@ -23,6 +25,11 @@ export interface SourceLayout {
   readonly needsWorkflow: boolean
   readonly needsPublicationDate: boolean
   readonly needsAliases: boolean
+  /**
+   * Allowed values of the list fields read (list_text, list_integer, list_float, list_boolean):
+   * field name → stored key → label, from the PHP-serialized field_config.data, read once per run.
+   */
+  readonly listLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>
 }
 
 const TERM_TYPES = new Set(['taxonomy_term_reference'])
@@ -74,9 +81,10 @@ export async function describeSource(
     }
   }
   const config = new Map<string, { type: string; translatable: boolean; cardinality: number }>()
+  const listLabels: Record<string, Record<string, string>> = {}
   if (wanted.length > 0 && tables.has('field_config')) {
     const [cfg] = await conn.query<RowDataPacket[]>(
-      'SELECT field_name, type, translatable, cardinality FROM field_config WHERE deleted = 0 AND field_name IN (?)',
+      'SELECT field_name, type, translatable, cardinality, data FROM field_config WHERE deleted = 0 AND field_name IN (?)',
       [wanted],
     )
     for (const r of cfg) {
@@ -85,6 +93,10 @@ export async function describeSource(
         translatable: Number(r.translatable) === 1,
         cardinality: Number(r.cardinality),
       })
+      if (String(r.type).startsWith('list_')) {
+        const labels = allowedValues(r.data)
+        if (labels) listLabels[String(r.field_name)] = labels
+      }
     }
   }
 
@@ -122,6 +134,23 @@ export async function describeSource(
     requireTable('taxonomy_vocabulary', 'term references')
   }
   if (Object.values(fields).some((f) => f.fileColumn)) requireTable('file_managed', 'file and image fields')
+  const refs = refNeeds(mapping)
+  if (refs.nodePaths.length > 0) requireTable('url_alias', 'node-ref (slugs of referenced nodes)')
+  if (refs.userPaths.length > 0) requireTable('users', 'user-ref')
   if (problems.length > 0) throw new SourceSchemaError(problems)
-  return { fields, needsWorkflow, needsPublicationDate, needsAliases }
+  return { fields, needsWorkflow, needsPublicationDate, needsAliases, listLabels }
+}
+
+/** `settings.allowed_values` of a list field's field_config.data (key → label), or null. */
+export function allowedValues(data: unknown): Record<string, string> | null {
+  const text = typeof data === 'string' || Buffer.isBuffer(data) ? data : null
+  const settings = asPhpRecord(asPhpRecord(readPhpSerialized(text)).settings)
+  const allowed = settings.allowed_values
+  if (allowed === null || typeof allowed !== 'object') return null
+  const out: Record<string, string> = {}
+  for (const [key, label] of Object.entries(asPhpRecord(allowed))) {
+    if (label === null || typeof label === 'object') continue
+    out[key] = String(label)
+  }
+  return out
 }

@@ -1,4 +1,4 @@
-import { ARTICLE_ATTRIBUTES, DERIVED_ATTRIBUTES, NESTED_ATTRIBUTES } from '../model/article.js'
+import { ARTICLE_ATTRIBUTES, DERIVED_ATTRIBUTES, EXTRA_NAME, NESTED_ATTRIBUTES } from '../model/article.js'
 import { TRANSFORM_NAMES, TRANSFORMS, type TransformDef } from '../transform/registry.js'
 import { DEFAULT_FIELDS } from './defaults.js'
 import {
@@ -174,6 +174,14 @@ export function compileMapping(
         path: ['fields', key],
         message: `"${key}" is set by the tool itself and cannot be mapped`,
       })
+    } else if (parent === 'extra' && child !== undefined) {
+      // extra.<name>: any site-specific name, one level deep.
+      if (!EXTRA_NAME.test(child) || rest.length > 0) {
+        problems.push({
+          path: ['fields', key],
+          message: `bad extra attribute "${key}": write extra.<name> with a name of letters, digits and _ starting with a letter`,
+        })
+      }
     } else if (child === undefined ? !known.has(key) : !nested?.includes(child) || rest.length > 0) {
       const candidates = [
         ...[...known].filter((a) => !(DERIVED_ATTRIBUTES as readonly string[]).includes(a)),
@@ -189,14 +197,23 @@ export function compileMapping(
   for (const attribute of ARTICLE_ATTRIBUTES) {
     if ((DERIVED_ATTRIBUTES as readonly string[]).includes(attribute)) continue
     const m = mapping.fields[attribute] ?? DEFAULT_FIELDS[attribute]
-    if (m === undefined) continue
-    const value = compileValue(m, ['fields', attribute])
+    if (m === undefined && attribute !== 'extra') continue
+    const value = m === undefined ? null : compileValue(m, ['fields', attribute])
     if (value) attributes.push({ attribute, parent: null, value })
     for (const child of NESTED_ATTRIBUTES[attribute] ?? []) {
       const nm = mapping.fields[`${attribute}.${child}`]
       if (nm === undefined) continue
       const nv = compileValue(nm, ['fields', `${attribute}.${child}`])
       if (nv) attributes.push({ attribute: child, parent: attribute, value: nv })
+    }
+    if (attribute === 'extra') {
+      // extra.<name>: in mapping order, after `extra` itself when that is mapped too.
+      for (const [key, nm] of Object.entries(mapping.fields)) {
+        const child = key.startsWith('extra.') ? key.slice('extra.'.length) : null
+        if (child === null || !EXTRA_NAME.test(child)) continue
+        const nv = compileValue(nm, ['fields', key])
+        if (nv) attributes.push({ attribute: child, parent: 'extra', value: nv })
+      }
     }
   }
 

@@ -134,6 +134,13 @@ export const ArticleSchema = z.object({
   bodyOriginal: z.string().nullable().default(null),
   /** Files the body embeds through media tokens, in order of first use. */
   media: z.array(MediaRefSchema).default([]),
+  /**
+   * Site-specific values without a dedicated attribute (`extra.<name>` in a mapping): stored in the
+   * article document only, never in a column. Read it as `article.extra ?? {}`: it is left out when
+   * the mapping maps no `extra.*` key, so articles of such mappings hash exactly as before it existed
+   * (content hashes are pinned and must never drift).
+   */
+  extra: z.record(z.string(), z.unknown()).optional(),
 })
 export type Article = z.infer<typeof ArticleSchema>
 
@@ -158,6 +165,9 @@ export const NESTED_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   pdf: Object.keys(AttachmentSchema.shape),
   body: Object.keys(BodySchema.shape),
 }
+
+/** The name part of an `extra.<name>` mapping key. */
+export const EXTRA_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/
 
 /** An article plus the hash that tells a re-run whether anything changed. */
 export interface HashedArticle {

@@ -13,6 +13,8 @@ import { BODY_HTML, REPAIR_ENCODING } from './content/content-transforms.js'
 export interface TransformContext {
   readonly node: D7NodeBundle
   readonly files: { readonly publicBaseUrl?: string; readonly privateBaseUrl?: string }
+  /** The field the current pipeline reads (`list-label` looks up its allowed values), null for node.* paths. */
+  readonly field?: string | null
   /** Record a caveat on a row that is still loaded (e.g. a referenced file that does not exist). */
   warn(message: string): void
   /** Count a deliberate content change (or a content problem) by rule, for the run report. */
@@ -122,6 +124,28 @@ function asItem(v: unknown): D7FieldItem['values'] {
 }
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+
+/** A reference value: a scalar id, or a whole field item holding it under one of `columns`. */
+function refId(v: unknown, columns: readonly string[]): number | null {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const item = v as Record<string, unknown>
+    const column = columns.find((c) => item[c] !== null && item[c] !== undefined)
+    return column === undefined ? null : toInt(item[column])
+  }
+  return toInt(v)
+}
+
+/** A node referenced by a node_reference (`nid`) or entityreference (`target_id`) field. */
+export interface NodeRefValue {
+  readonly nid: number
+  readonly slug: string | null
+}
+
+/** A user referenced by a user_reference (`uid`) field or node.uid. */
+export interface UserRefValue {
+  readonly uid: number
+  readonly name: string
+}
 
 export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
   first: {
@@ -322,6 +346,66 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
         format: str(item.format),
         summaryDerived: false,
       }
+    },
+  },
+  'list-label': {
+    description:
+      "a list field's stored key → its label (allowed_values in field_config.data); an unknown key stays as it is, with a warning",
+    mode: 'each',
+    apply: (v, _arg, ctx) => {
+      if (v === null || v === undefined || v === '') return null
+      const key = String(v)
+      const labels = ctx.field ? ctx.node.listLabels?.[ctx.field] : undefined
+      if (!labels) {
+        ctx.warn(
+          `field ${ctx.field ?? '(none)'} has no allowed_values in field_config; kept the key "${key}"`,
+        )
+        return key
+      }
+      const label = Object.hasOwn(labels, key) ? labels[key] : undefined
+      if (label === undefined) {
+        ctx.warn(`"${key}" is not one of the allowed values of ${ctx.field}; kept as it is`)
+        return key
+      }
+      return label
+    },
+  },
+  'node-ref': {
+    description:
+      "node ids (node_reference nid, entityreference target_id) → [{ nid, slug }] (slug: the node's newest alias); missing nodes are dropped with a warning",
+    mode: 'list',
+    apply: (v, _arg, ctx): NodeRefValue[] => {
+      const out: NodeRefValue[] = []
+      for (const raw of Array.isArray(v) ? v : [v]) {
+        const nid = refId(raw, ['nid', 'target_id'])
+        if (nid === null || nid === 0) continue
+        const target = ctx.node.nodeRefs?.[nid]
+        if (!target) {
+          ctx.warn(`node ${nid} is referenced but does not exist; dropped`)
+          continue
+        }
+        if (!out.some((r) => r.nid === nid)) out.push({ nid, slug: target.slug })
+      }
+      return out
+    },
+  },
+  'user-ref': {
+    description:
+      'a user id (user_reference uid, entityreference target_id, node.uid) → { uid, name } from users; 0 (anonymous) or a missing user → null with a warning',
+    mode: 'each',
+    apply: (v, _arg, ctx): UserRefValue | null => {
+      const uid = refId(v, ['uid', 'target_id'])
+      if (uid === null) return null
+      if (uid === 0) {
+        ctx.warn('user 0 (anonymous) is referenced; kept as null')
+        return null
+      }
+      const user = ctx.node.users?.[uid]
+      if (!user) {
+        ctx.warn(`user ${uid} is referenced but missing from users; kept as null`)
+        return null
+      }
+      return { uid, name: user.name }
     },
   },
   'body-html': BODY_HTML,

@@ -44,6 +44,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     const ctx: TransformContext = {
       node,
       files: mapping.files,
+      field: value.kind === 'pipeline' && value.source.kind === 'field' ? value.source.field : null,
       warn: (reason) => warnings.push({ field: name, reason, excerpt: null }),
       count: (rule, example) =>
         countRule(content, rule, example === undefined ? undefined : `node ${node.nid} ${name}: ${example}`),
@@ -61,6 +62,10 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     }
     if (parent === null) {
       values[attribute] = result
+    } else if (parent === 'extra') {
+      // extra.<name> is always present (null when the source has nothing), so consumers see one shape.
+      const base = (values.extra as Record<string, unknown> | null | undefined) ?? {}
+      values.extra = { ...base, [attribute]: result ?? null }
     } else if (result !== null && result !== undefined) {
       // A nested attribute (image.caption) fills in its parent, creating it when the parent is empty:
       // a caption without a picture is still content the editor wrote.
@@ -213,7 +218,12 @@ function evaluateValue(value: CompiledValue, node: D7NodeBundle, ctx: TransformC
         ? v.map((x) => step.def.apply(x, step.arg, ctx))
         : step.def.apply(v, step.arg, ctx)
   }
-  if (isNothing(v) && value.fallback) return evaluateValue(value.fallback, node, ctx)
+  if (isNothing(v) && value.fallback) {
+    const f = value.fallback
+    // list-label reads the allowed values of the field its pipeline reads: a fallback may read another.
+    const field = f.kind === 'pipeline' && f.source.kind === 'field' ? f.source.field : null
+    return evaluateValue(f, node, field === ctx.field ? ctx : { ...ctx, field })
+  }
   return v
 }
 

@@ -166,6 +166,80 @@ describe('drupal7-standard: a stock Drupal 7 article type', () => {
     expect(blank?.links[0]?.attributes).toMatchObject({ target: '_blank' })
   })
 
+  it('fills extra (list boolean, datetime and varchar dates, node/user references, list labels) as SQL says', async () => {
+    // Labels of field_kind as the site defines them (field_config.data); unknown keys stay keys.
+    const KIND_LABELS: Record<string, string> = {
+      news: 'News',
+      feature: 'Feature',
+      'op-ed': 'Opinion & Ideas',
+    }
+    const current = (field: string, column: string, alias: string) =>
+      `(SELECT f.${field}_${column} FROM field_revision_${field} f WHERE f.entity_id = n.nid
+         AND f.revision_id = n.vid AND f.deleted = 0 AND f.language = 'und' ORDER BY f.delta LIMIT 1) AS ${alias}`
+    const nodes = await src<{
+      nid: number
+      featured: number | null
+      eventDate: string | null
+      deadline: string | null
+      kind: string | null
+      editorUid: number | null
+      authorUid: number
+      authorName: string | null
+    }>(
+      `SELECT n.nid, ${current('field_featured', 'value', 'featured')},
+         DATE_FORMAT(${current('field_event_date', 'value', 'x').replace(/ AS x$/, '')}, '%Y-%m-%dT%H:%i:%sZ') AS eventDate,
+         DATE_FORMAT(STR_TO_DATE(${current('field_deadline', 'value', 'x').replace(/ AS x$/, '')}, '%Y-%m-%dT%H:%i:%s'), '%Y-%m-%dT%H:%i:%sZ') AS deadline,
+         ${current('field_kind', 'value', 'kind')}, ${current('field_editor', 'uid', 'editorUid')},
+         n.uid AS authorUid, u.name AS authorName
+       FROM node n LEFT JOIN users u ON u.uid = n.uid AND n.uid <> 0
+       WHERE n.type = 'article' AND (n.tnid = 0 OR n.tnid = n.nid) ORDER BY n.nid`,
+    )
+    const users = new Map(
+      (await src<{ uid: number; name: string }>('SELECT uid, name FROM users WHERE uid <> 0')).map((u) => [
+        u.uid,
+        u.name,
+      ]),
+    )
+    // Related: existing nodes only, in delta order, each with its newest alias in its language (or und).
+    const related = await src<{ nid: number; target: number; slug: string | null }>(
+      `SELECT f.entity_id AS nid, t.nid AS target,
+         (SELECT TRIM(LEADING '/' FROM a.alias) FROM url_alias a WHERE a.source = CONCAT('node/', t.nid)
+           ORDER BY a.language IN (t.language, 'und') DESC, a.pid DESC LIMIT 1) AS slug
+       FROM field_revision_field_related f JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id
+       JOIN node t ON t.nid = f.field_related_nid WHERE f.deleted = 0 ORDER BY f.entity_id, f.delta`,
+    )
+    const rows = await pgQuery<{ nid: number; extra: Record<string, unknown> }>(
+      targetUrl,
+      "SELECT legacy_nid AS nid, document->'extra' AS extra FROM article WHERE site = 'drupal7-standard' ORDER BY legacy_nid",
+    )
+    expect(rows.map((r) => r.nid)).toEqual(nodes.map((n) => n.nid))
+    const userRef = (uid: number | null) => {
+      const name = uid === null ? undefined : users.get(uid)
+      return uid === null || name === undefined ? null : { uid, name }
+    }
+    for (const n of nodes) {
+      expect(rows.find((r) => r.nid === n.nid)?.extra, `node ${n.nid}`).toEqual({
+        featured: n.featured === null ? null : n.featured === 1,
+        eventDate: n.eventDate,
+        deadline: n.deadline,
+        related: related.filter((r) => r.nid === n.nid).map((r) => ({ nid: r.target, slug: r.slug })),
+        editor: userRef(n.editorUid),
+        kind: n.kind === null ? null : (KIND_LABELS[n.kind] ?? n.kind),
+        author: n.authorName === null ? null : { uid: n.authorUid, name: n.authorName },
+      })
+    }
+    // The fixture covers every case: a missing related node, a missing editor, a key without label.
+    const [dangling] = await src<{ c: number }>(
+      `SELECT COUNT(*) AS c FROM field_revision_field_related f JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id
+       LEFT JOIN node t ON t.nid = f.field_related_nid WHERE t.nid IS NULL`,
+    )
+    expect(Number(dangling?.c)).toBeGreaterThan(0)
+    expect(related.length).toBeGreaterThan(5)
+    expect(nodes.some((n) => n.editorUid !== null && !users.has(n.editorUid))).toBe(true)
+    expect(nodes.some((n) => n.kind !== null && !(n.kind in KIND_LABELS))).toBe(true)
+    expect(nodes.filter((n) => n.eventDate !== null && n.deadline !== null).length).toBeGreaterThan(5)
+  })
+
   it('dhm inspect describes it; the scaffolded mapping passes dhm check; a broken mapping lists every problem', async () => {
     const inspect = await dhm(['inspect', '--source', sourceUrl, '--json'])
     expect(inspect.code).toBe(0)

@@ -53,7 +53,7 @@ fields:
       - mappings/broken.yaml:5:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)
       - mappings/broken.yaml:8:17 fields.image.colour: unknown article attribute "image.colour"
       - mappings/broken.yaml:10:11 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
-      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, zero-to-null
+      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, list-label, node-ref, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, user-ref, zero-to-null
       - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
       - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string"
     `)
@@ -62,10 +62,32 @@ fields:
       - mappings/broken.yaml:5:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)
       - mappings/broken.yaml:8:17 fields.image.colour: unknown article attribute "image.colour"
       - mappings/broken.yaml:10:11 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
-      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, zero-to-null
+      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, list-label, node-ref, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, user-ref, zero-to-null
       - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
       - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string"
     `)
+  })
+
+  it.each([
+    { key: 'extra.featured', ok: true },
+    { key: 'extra.event_date2', ok: true },
+    { key: 'extra.2fast', ok: false },
+    { key: 'extra.a-b', ok: false },
+    { key: 'extra.a.b', ok: false },
+    { key: 'extras.featured', ok: false },
+  ])('extra.<name> keys: $key accepted: $ok', ({ key, ok }) => {
+    const text = `site: x
+source: { bundles: [article] }
+fields:
+  ${key}: { from: field_featured.value, using: [first, boolean] }
+`
+    if (ok) {
+      const mapping = parseMapping(text, 'mappings/x.yaml')
+      expect(mapping.attributes.find((a) => a.parent === 'extra')?.attribute).toBe(key.slice(6))
+      expect(mapping.fieldNames).toEqual(['field_featured'])
+    } else {
+      expect(problems(text)).toContain(`fields.${key}:`)
+    }
   })
 
   it('reports YAML syntax errors with their position', () => {
