@@ -80,122 +80,120 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
   const { conn, layout } = source
   let target: Awaited<ReturnType<typeof openTarget>> | null = null
   try {
-    {
-      target = await openTarget(opts.targetUrl, { create: !opts.dryRun })
-      let pendingMigrations: string[] = []
-      let hasSchema = true
-      if (opts.dryRun) {
-        pendingMigrations = await listPendingMigrations(target.pool).catch((e) => {
-          throw explainTargetError(e, opts.targetUrl)
-        })
-        hasSchema = await tableExists(target.pool, 'article')
-        if (pendingMigrations.length > 0) {
-          emit({
-            kind: 'phase',
-            message: `would apply ${pendingMigrations.length} schema migration(s): ${pendingMigrations.join(', ')}`,
-          })
-        }
-      } else {
-        const result = await applyMigrations(target.pool, { log: () => undefined })
-        pendingMigrations = result.applied
-        if (result.applied.length > 0) {
-          emit({
-            kind: 'phase',
-            message: `applied ${result.applied.length} schema migration(s): ${result.applied.join(', ')}`,
-          })
-        }
-      }
-
-      const total = await countNodes(conn, mapping, opts)
-      emit({ kind: 'start', total })
-      const runId = opts.dryRun ? null : await startRun(target.prisma, mapping.site, 'migrate', params)
-      const reportDir = await createReportDir(
-        opts.reportsDir ?? 'reports',
-        opts.dryRun ? 'migrate-dry-run' : 'migrate',
-        startedAt,
-      )
-      const counts = emptyCounts()
-      const tgt = target
-      // A dry run also writes report.json/.md/.html: the plan, article by article and field by field.
-      const plan = opts.dryRun
-        ? planMigration({
-            pool: hasSchema ? tgt.pool : null,
-            site: mapping.site,
-            reportDir,
-            ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
-            limited: opts.limit !== undefined,
-          })
-        : null
-      // Test-only hook: a pause after each committed batch, so tests can kill or signal a run.
-      const delayMs = Number(process.env.DHM_TEST_BATCH_DELAY_MS ?? 0)
-      let interrupted = false
-      try {
-        const batches = extractArticleNodes(conn, {
-          mapping,
-          layout,
-          batchSize,
-          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-          ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
-          sourceUrl: opts.sourceUrl,
-        })
-        // Transform on the producer side of the queue: while Postgres writes batch N, MariaDB reads
-        // and JS transforms the next ones (bounded: PREFETCH_DEPTH batches ahead).
-        // Only the outcomes wait in the queue; the raw source rows (5× bigger) are dropped at once.
-        const transformed = mapBatches(batches, (batch) => ({
-          read: batch.length,
-          outcomes: batch.map((node) => transformNode(node, mapping)),
-        }))
-        for await (const { read, outcomes } of prefetch(transformed, PREFETCH_DEPTH)) {
-          const result: BatchResult = opts.dryRun
-            ? await planBatch(hasSchema ? tgt.pool : null, mapping.site, outcomes)
-            : await retryTargetBatch(
-                () =>
-                  inTransaction(tgt.pool, opts.targetUrl, async (client) => {
-                    const loaded = await loadBatch(client, mapping.site, runId, outcomes)
-                    await writeRedirects(client, mapping.site, outcomes)
-                    return loaded
-                  }),
-                { command: 'migrate', targetUrl: opts.targetUrl, emit },
-              )
-          const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
-          addBatch(counts, read, result, stray)
-          addContentCounts(counts, outcomes)
-          await appendRejects(reportDir, result.rejected)
-          await plan?.addBatch(outcomes)
-          emit({ kind: 'progress', counts: { ...counts }, total, elapsedMs: Date.now() - started })
-          if (delayMs > 0) await sleep(delayMs)
-          if (opts.signal?.aborted) {
-            interrupted = true
-            break
-          }
-        }
-      } catch (caught) {
-        const error = isSourceConnectionLost(caught)
-          ? explainSourceLoss(caught, opts.sourceUrl, 'migrate')
-          : caught
-        if (runId !== null) {
-          await finishRun(tgt.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
-            () => undefined,
-          )
-        }
-        throw error
-      }
-      const status = interrupted ? 'interrupted' : 'succeeded'
-      const summary = toSummary(counts, (Date.now() - started) / 1000)
-      if (runId !== null) await finishRun(tgt.prisma, runId, status, counts)
-      await writeRunReport(reportDir, {
-        command: opts.dryRun ? 'migrate --dry-run' : 'migrate',
-        site: mapping.site,
-        runId,
-        startedAt,
-        status,
-        summary,
-        counts,
-        params,
+    target = await openTarget(opts.targetUrl, { create: !opts.dryRun })
+    let pendingMigrations: string[] = []
+    let hasSchema = true
+    if (opts.dryRun) {
+      pendingMigrations = await listPendingMigrations(target.pool).catch((e) => {
+        throw explainTargetError(e, opts.targetUrl)
       })
-      await plan?.write({ startedAt, params })
-      return { status, summary, counts, runId, reportDir, pendingMigrations }
+      hasSchema = await tableExists(target.pool, 'article')
+      if (pendingMigrations.length > 0) {
+        emit({
+          kind: 'phase',
+          message: `would apply ${pendingMigrations.length} schema migration(s): ${pendingMigrations.join(', ')}`,
+        })
+      }
+    } else {
+      const result = await applyMigrations(target.pool, { log: () => undefined })
+      pendingMigrations = result.applied
+      if (result.applied.length > 0) {
+        emit({
+          kind: 'phase',
+          message: `applied ${result.applied.length} schema migration(s): ${result.applied.join(', ')}`,
+        })
+      }
     }
+
+    const total = await countNodes(conn, mapping, opts)
+    emit({ kind: 'start', total })
+    const runId = opts.dryRun ? null : await startRun(target.prisma, mapping.site, 'migrate', params)
+    const reportDir = await createReportDir(
+      opts.reportsDir ?? 'reports',
+      opts.dryRun ? 'migrate-dry-run' : 'migrate',
+      startedAt,
+    )
+    const counts = emptyCounts()
+    const tgt = target
+    // A dry run also writes report.json/.md/.html: the plan, article by article and field by field.
+    const plan = opts.dryRun
+      ? planMigration({
+          pool: hasSchema ? tgt.pool : null,
+          site: mapping.site,
+          reportDir,
+          ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
+          limited: opts.limit !== undefined,
+        })
+      : null
+    // Test-only hook: a pause after each committed batch, so tests can kill or signal a run.
+    const delayMs = Number(process.env.DHM_TEST_BATCH_DELAY_MS ?? 0)
+    let interrupted = false
+    try {
+      const batches = extractArticleNodes(conn, {
+        mapping,
+        layout,
+        batchSize,
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
+        sourceUrl: opts.sourceUrl,
+      })
+      // Transform on the producer side of the queue: while Postgres writes batch N, MariaDB reads
+      // and JS transforms the next ones (bounded: PREFETCH_DEPTH batches ahead).
+      // Only the outcomes wait in the queue; the raw source rows (5× bigger) are dropped at once.
+      const transformed = mapBatches(batches, (batch) => ({
+        read: batch.length,
+        outcomes: batch.map((node) => transformNode(node, mapping)),
+      }))
+      for await (const { read, outcomes } of prefetch(transformed, PREFETCH_DEPTH)) {
+        const result: BatchResult = opts.dryRun
+          ? await planBatch(hasSchema ? tgt.pool : null, mapping.site, outcomes)
+          : await retryTargetBatch(
+              () =>
+                inTransaction(tgt.pool, opts.targetUrl, async (client) => {
+                  const loaded = await loadBatch(client, mapping.site, runId, outcomes)
+                  await writeRedirects(client, mapping.site, outcomes)
+                  return loaded
+                }),
+              { command: 'migrate', targetUrl: opts.targetUrl, emit },
+            )
+        const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
+        addBatch(counts, read, result, stray)
+        addContentCounts(counts, outcomes)
+        await appendRejects(reportDir, result.rejected)
+        await plan?.addBatch(outcomes)
+        emit({ kind: 'progress', counts: { ...counts }, total, elapsedMs: Date.now() - started })
+        if (delayMs > 0) await sleep(delayMs)
+        if (opts.signal?.aborted) {
+          interrupted = true
+          break
+        }
+      }
+    } catch (caught) {
+      const error = isSourceConnectionLost(caught)
+        ? explainSourceLoss(caught, opts.sourceUrl, 'migrate')
+        : caught
+      if (runId !== null) {
+        await finishRun(tgt.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
+          () => undefined,
+        )
+      }
+      throw error
+    }
+    const status = interrupted ? 'interrupted' : 'succeeded'
+    const summary = toSummary(counts, (Date.now() - started) / 1000)
+    if (runId !== null) await finishRun(tgt.prisma, runId, status, counts)
+    await writeRunReport(reportDir, {
+      command: opts.dryRun ? 'migrate --dry-run' : 'migrate',
+      site: mapping.site,
+      runId,
+      startedAt,
+      status,
+      summary,
+      counts,
+      params,
+    })
+    await plan?.write({ startedAt, params })
+    return { status, summary, counts, runId, reportDir, pendingMigrations }
   } finally {
     await target?.close()
     await source.close()
