@@ -11,6 +11,7 @@ import mysql from 'mysql2/promise'
 import pg from 'pg'
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
+import { legacyArticleQuery } from '../src/fixture/legacy-query.ts'
 
 const argv = await yargs(hideBin(process.argv))
   .option('source', { type: 'string', demandOption: true })
@@ -19,37 +20,8 @@ const argv = await yargs(hideBin(process.argv))
   .strict()
   .parseAsync()
 
-// The seed query verbatim, with its literal nid replaced by a parameter.
-const SEED_QUERY = `
-SELECT
-  n.nid AS id, n.title, 'bne IntelliNews' AS authors, 'bne IntelliNews' AS bylines,
-  wc.field_website_callout_value AS summary, smc.field_social_media_callout_value AS social,
-  pd.published_at AS date, p.field_publication__tid AS publication_id, fm.uri AS image,
-  fspcaption.field_story_photo_caption_value AS image_credit, fspcredit.field_story_photo_credit_value AS image_author,
-  ws.field_website_sections_tid AS section_id, fdfs.field_subject_tid AS subject_id, db.body_value AS body,
-  fm2.uri AS pdf, et.field_enable_tracking_value AS tracking, ht.field_head_tags_value AS headTags,
-  bt.field_body_tags_value AS bodyTags
-FROM node n
-LEFT JOIN field_data_field_website_callout      wc         ON wc.entity_id = n.nid
-LEFT JOIN field_data_field_social_media_callout smc        ON smc.entity_id = n.nid
-LEFT JOIN publication_date                      pd         ON pd.nid = n.nid
-LEFT JOIN field_data_field_publication_         p          ON p.entity_id = n.nid
-LEFT JOIN field_data_field_story_picture        sp         ON sp.entity_id = n.nid
-LEFT JOIN file_managed                          fm         ON fm.fid = sp.field_story_picture_fid
-LEFT JOIN field_data_field_story_photo_caption  fspcaption ON fspcaption.entity_id = n.nid
-LEFT JOIN field_data_field_story_photo_credit   fspcredit  ON fspcredit.entity_id = n.nid
-LEFT JOIN workflow_node                         wn         ON wn.nid = n.nid
-LEFT JOIN field_data_field_website_sections     ws         ON ws.entity_id = n.nid
-LEFT JOIN field_data_field_subject              fdfs       ON fdfs.entity_id = n.nid
-LEFT JOIN field_data_body                       db         ON db.entity_id = n.nid
-LEFT JOIN field_data_field_file                 ff         ON ff.entity_id = n.nid
-LEFT JOIN file_managed                          fm2        ON fm2.fid = ff.field_file_fid
-LEFT JOIN field_data_field_enable_tracking      et         ON et.entity_id = n.nid
-LEFT JOIN field_data_field_head_tags            ht         ON ht.entity_id = n.nid
-LEFT JOIN field_data_field_body_tags            bt         ON bt.entity_id = n.nid
-WHERE n.status = 1 AND n.type = 'article' AND n.nid = ?
-  AND wn.sid = 3 AND p.field_publication__tid = '1004'
-LIMIT 1`
+// The seed query verbatim (../shared/seed), with its nid and publication as parameters.
+const SEED_QUERY = await legacyArticleQuery()
 
 const COLUMNS = [
   'id',
@@ -93,7 +65,7 @@ try {
   let rows = 0
   let failed = 0
   for (const { nid } of sample) {
-    const [found] = (await source.query(SEED_QUERY, [nid])) as unknown as [Record<string, unknown>[]]
+    const [found] = (await source.query(SEED_QUERY, [nid, 1004])) as unknown as [Record<string, unknown>[]]
     const row = found[0]
     if (!row) continue
     try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFixture, type FixtureSummary, generateFixture } from '../../src/fixture/generate-fixture.ts'
-import { legacyArticleQuery } from '../helpers/seed-query.js'
+import { legacyArticleQuery } from '../../src/fixture/legacy-query.js'
 
 function serverUrl(): string {
   const url = new URL(process.env.DRUPAL_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306')

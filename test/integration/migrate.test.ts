@@ -10,6 +10,7 @@ import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import { legacyArticleQuery } from '../../src/fixture/legacy-query.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { type MigrateResult, runMigration } from '../../src/pipeline/run-migration.js'
 import {
@@ -21,7 +22,6 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
-import { legacyArticleQuery } from '../helpers/seed-query.js'
 
 const MAPPING_FILE = 'mappings/bne.yaml'
 const ARTICLES = 400
