@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { Article, FileRef, TermRef } from '../model/article.js'
-import type { Issue, RowOutcome } from '../transform/outcome.js'
+import { type Issue, partitionOutcomes, type RowOutcome } from '../transform/outcome.js'
 import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
 import { type CopyType, copyLine, copyRows } from './copy-rows.js'
 
@@ -88,11 +88,7 @@ export async function loadBatch(
   runId: number | null,
   outcomes: readonly RowOutcome[],
 ): Promise<BatchResult> {
-  const ok = outcomes.flatMap((o) => (o.kind === 'ok' ? [o] : []))
-  const rejected = outcomes.flatMap((o) =>
-    o.kind === 'invalid' ? [{ nid: o.ref.nid, issues: o.issues }] : [],
-  )
-  const filtered = outcomes.filter((o) => o.kind === 'filtered').length
+  const { ok, rejected, filtered } = partitionOutcomes(outcomes)
 
   let written = { inserted: 0, updated: 0 }
   await client.query('SAVEPOINT batch')

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { RowOutcome } from '../transform/outcome.js'
+import { partitionOutcomes, type RowOutcome } from '../transform/outcome.js'
 import type { BatchResult } from './load-batch.js'
 
 /**
@@ -11,11 +11,7 @@ export async function planBatch(
   site: string,
   outcomes: readonly RowOutcome[],
 ): Promise<BatchResult> {
-  const ok = outcomes.flatMap((o) => (o.kind === 'ok' ? [o] : []))
-  const rejected = outcomes.flatMap((o) =>
-    o.kind === 'invalid' ? [{ nid: o.ref.nid, issues: o.issues }] : [],
-  )
-  const filtered = outcomes.filter((o) => o.kind === 'filtered').length
+  const { ok, rejected, filtered } = partitionOutcomes(outcomes)
   const existing = new Map<number, { hash: string; deleted: boolean }>()
   if (client && ok.length > 0) {
     const { rows } = await client.query<{ legacy_nid: number; content_hash: string; deleted: boolean }>(

@@ -41,3 +41,20 @@ export function excerpt(value: unknown): string | null {
   if (flat === undefined) return null
   return flat.length > EXCERPT_LENGTH ? `${flat.slice(0, EXCERPT_LENGTH)}…` : flat
 }
+
+/** A batch's outcomes split by kind: what a loader writes, rejects and only counts. */
+export function partitionOutcomes(outcomes: readonly RowOutcome[]): {
+  readonly ok: Extract<RowOutcome, { kind: 'ok' }>[]
+  readonly rejected: { readonly nid: number; readonly issues: readonly Issue[] }[]
+  readonly filtered: number
+} {
+  const ok: Extract<RowOutcome, { kind: 'ok' }>[] = []
+  const rejected: { nid: number; issues: readonly Issue[] }[] = []
+  let filtered = 0
+  for (const o of outcomes) {
+    if (o.kind === 'ok') ok.push(o)
+    else if (o.kind === 'invalid') rejected.push({ nid: o.ref.nid, issues: o.issues })
+    else filtered++
+  }
+  return { ok, rejected, filtered }
+}
