@@ -30,7 +30,7 @@ import { explainTargetError, openTarget } from '../load/target-db.js'
 import { writeRedirects } from '../load/write-redirects.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir } from '../report/run-report.js'
-import { addBatch, emptyCounts, type RunCounts } from '../report/run-stats.js'
+import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { transformNode } from '../transform/transform-node.js'
 import type { RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
@@ -237,6 +237,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           return { loaded, removed }
         })
         addBatch(counts, batch.length, result.loaded, strayRows(outcomes))
+        addContentCounts(counts, outcomes)
         counts.filteredRemoved += result.removed
         if (isLast) markWritten = true
         if (result.loaded.rejected.length > 0) {

@@ -118,6 +118,9 @@ describe('dhm sync (300 articles, seed 11, batches of 50)', () => {
     expect(r.fullReason).toBe('first sync of this site on this target')
     expect(r.summary).toMatchObject({ read: 300, inserted: 300, updated: 0, rejected: 0, deleted: 0 })
     expect(r.highWaterMark).toBe(BASE)
+    // Content rules run and are counted as in migrate (the bne fixture has media tokens and node links).
+    expect(r.counts.content['media-token']).toBeGreaterThan(0)
+    expect(r.counts.content['link-node']).toBeGreaterThan(0)
   })
 
   it('(1) 10 edits, 3 new and 2 deleted articles: one sync gives what a fresh full migration gives', async () => {

@@ -4,7 +4,7 @@ import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { DEFAULT_DELETE_POLICY, DELETE_POLICIES, type DeletePolicy } from '../../load/apply-deletions.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { DEFAULT_OVERLAP_SECONDS, renderSyncLine, runSync } from '../../pipeline/run-sync.js'
-import { assertAccounted, renderAccountedLine } from '../../report/run-stats.js'
+import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
 import {
   BATCH_SIZE_OPTION,
@@ -107,6 +107,8 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       process.stdout.write(`${renderSyncLine(result.summary)}\n`)
       process.stdout.write(`${renderAccountedLine(result.counts)}\n`)
       if (!args.quiet) {
+        const contentLine = renderContentLine(result.counts)
+        if (contentLine) process.stdout.write(`${contentLine}\n`)
         const mark =
           result.highWaterMark === null ? 'none' : new Date(result.highWaterMark * 1000).toISOString()
         process.stdout.write(
