@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import {
@@ -14,23 +12,9 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
+import { runDhm } from '../helpers/dhm-process.js'
 
-const run = promisify(execFile)
-const DHM = join(process.cwd(), 'bin', 'dhm.js')
-
-/** Run the CLI as a user would; never throws, returns exit code and output. */
-async function dhm(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run('node', [DHM, ...args], {
-      env: { ...process.env, ...env },
-      cwd: process.cwd(),
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const dhm = runDhm
 
 describe('dhm migrate, from the command line', () => {
   const sourceDb = uniqueName('e2e_src')

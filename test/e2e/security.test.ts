@@ -1,24 +1,15 @@
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { dropMariaDb, dropPgDb, MARIADB_SERVER, mariaQuery, uniqueName } from '../helpers/databases.js'
+import { runDhm } from '../helpers/dhm-process.js'
 
-const run = promisify(execFile)
-const DHM = join(process.cwd(), 'bin', 'dhm.js')
-
-async function dhm(args: string[]) {
-  try {
-    const { stdout, stderr } = await run('node', [DHM, ...args], { env: process.env })
-    return { code: 0, out: stdout + stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, out: e.stdout + e.stderr }
-  }
+const dhm = async (args: string[]) => {
+  const r = await runDhm(args)
+  return { code: r.code, out: r.stdout + r.stderr }
 }
 
 /** Every file under a folder, concatenated: reports must not leak secrets either. */

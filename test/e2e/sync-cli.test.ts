@@ -1,6 +1,5 @@
 // `dhm sync` as cron runs it: real processes, started together or killed with SIGKILL mid-run.
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,38 +15,12 @@ import {
   pgUrl,
   uniqueName,
 } from '../helpers/databases.js'
+import { startDhm } from '../helpers/dhm-process.js'
 import { articleHashes, connectMaria } from '../helpers/drupal-edits.js'
 
-const DHM = join(process.cwd(), 'bin', 'dhm.js')
 const ARTICLES = 2000
 /** The fixture's fixed clock: every generated node.changed is at or before it. */
 const BASE = 1696118400
-
-interface Outcome {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-function start(
-  args: string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; done: Promise<Outcome> } {
-  const child = spawn('node', [DHM, ...args], { env: { ...process.env, ...env }, cwd: process.cwd() })
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.on('data', (d) => {
-    stdout += d
-  })
-  child.stderr?.on('data', (d) => {
-    stderr += d
-  })
-  const done = new Promise<Outcome>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  )
-  return { child, done }
-}
 
 describe('dhm sync, from the command line', () => {
   const sourceDb = uniqueName('sync_e2e_src')
@@ -71,7 +44,7 @@ describe('dhm sync, from the command line', () => {
   beforeAll(async () => {
     reports = await mkdtemp(join(tmpdir(), 'dhm-sync-e2e-'))
     await generateFixture({ url: MARIADB_SERVER, database: sourceDb, articles: ARTICLES, seed: 21 })
-    const first = await start(sync(['--json', '--quiet'])).done
+    const first = await startDhm(sync(['--json', '--quiet'])).done
     expect(first.stderr).toBe('')
     expect(JSON.parse(first.stdout)).toMatchObject({ read: ARTICLES, inserted: ARTICLES })
   })
@@ -90,8 +63,8 @@ describe('dhm sync, from the command line', () => {
     // The test hook keeps the winner holding the lock for 2 s after its batch.
     const env = { DHM_TEST_BATCH_DELAY_MS: '2000' }
     const [a, b] = await Promise.all([
-      start(sync(['--json', '--quiet']), env).done,
-      start(sync(['--json', '--quiet']), env).done,
+      startDhm(sync(['--json', '--quiet']), env).done,
+      startDhm(sync(['--json', '--quiet']), env).done,
     ])
     const outcomes = [a, b].sort((x, y) => (x.code ?? 0) - (y.code ?? 0))
     const [winner, loser] = outcomes
@@ -127,7 +100,7 @@ describe('dhm sync, from the command line', () => {
     )
     await conn.end()
 
-    const killed = start(sync(['--quiet', '--batch-size', '100']), { DHM_TEST_BATCH_DELAY_MS: '300' })
+    const killed = startDhm(sync(['--quiet', '--batch-size', '100']), { DHM_TEST_BATCH_DELAY_MS: '300' })
     let progress: { id: number; read: number } | undefined
     for (let i = 0; i < 300 && !progress; i++) {
       await sleep(100)
@@ -156,7 +129,7 @@ describe('dhm sync, from the command line', () => {
     expect(partial?.n).toBeLessThan(ARTICLES)
 
     // The rerun needs no manual clearing: the lock died with the process.
-    const rerun = await start(sync(['--json', '--quiet'])).done
+    const rerun = await startDhm(sync(['--json', '--quiet'])).done
     expect(rerun.stderr).toBe('')
     expect(rerun.code).toBe(0)
     const summary = JSON.parse(rerun.stdout)
@@ -170,7 +143,7 @@ describe('dhm sync, from the command line', () => {
     )
     expect(marked?.status).toBe('interrupted')
 
-    const migrate = await start([
+    const migrate = await startDhm([
       'migrate',
       '--source',
       source,
@@ -187,18 +160,18 @@ describe('dhm sync, from the command line', () => {
   })
 
   it('dhm status lists the runs, the killed one as interrupted', async () => {
-    const r = await start(['status', '--target', target, '--limit', '3']).done
+    const r = await startDhm(['status', '--target', target, '--limit', '3']).done
     expect(r.code).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^run\s+site\s+command\s+status\s+started \(UTC\)\s+took\s+read\s+inserted/)
     expect(lines[1]).toMatch(/^\d+\s+bne\s+sync\s+succeeded\s/)
     expect(lines[2]).toMatch(/^\d+\s+bne\s+sync\s+interrupted\s/)
-    const json = await start(['status', '--target', target, '--json', '--limit', '1']).done
+    const json = await startDhm(['status', '--target', target, '--json', '--limit', '1']).done
     expect(JSON.parse(json.stdout)[0]).toMatchObject({ command: 'sync', status: 'succeeded' })
   })
 
   it('--help shows the cron example and exit code 5', async () => {
-    const r = await start(['sync', '--help']).done
+    const r = await startDhm(['sync', '--help']).done
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('dhm sync --quiet --json')
     expect(r.stdout).toContain('5  sync: another sync is already running against this target')

@@ -1,13 +1,11 @@
 // `dhm verify` from the command line, then its report.html opened in headless Chromium (Debian's
 // `chromium`, driven by playwright-core): what a person sees, with a screenshot kept in test/artifacts/.
 
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { promisify } from 'node:util'
 import { type Browser, chromium, type Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
@@ -22,25 +20,15 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
+import { runDhm } from '../helpers/dhm-process.js'
+
+const dhm = runDhm
 
 const CHROMIUM = '/usr/bin/chromium'
 const HAS_CHROMIUM = existsSync(CHROMIUM)
 const SKIP_NOTE = HAS_CHROMIUM ? '' : ` (SKIPPED: ${CHROMIUM} not found; apt-get install -y chromium)`
 const ARTIFACTS = join(process.cwd(), 'test', 'artifacts')
 const HOSTILE_TITLE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> | `x` [y]'
-
-const run = promisify(execFile)
-const DHM = join(process.cwd(), 'bin', 'dhm.js')
-
-async function dhm(args: string[]) {
-  try {
-    const { stdout, stderr } = await run('node', [DHM, ...args], { cwd: process.cwd() })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 /** The text as rendered (CSS applied, hidden parts left out): what a person sees. */
 // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText, not the DOM property

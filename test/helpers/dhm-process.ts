@@ -35,3 +35,12 @@ export function startDhm(args: readonly string[], env: Record<string, string> = 
   )
   return { child, done, stderr: () => stderr }
 }
+
+/** Run `node bin/dhm.js ...args` to completion: exit code and output, never throws. */
+export async function runDhm(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> {
+  const { code, stdout, stderr } = await startDhm(args, env).done
+  return { code, stdout, stderr }
+}

@@ -1,11 +1,9 @@
 // The `standard` profile (a stock Drupal 7 article type with translations, title_field and several
 // aliases) migrated with mappings/drupal7-standard.yaml, checked against plain SQL on the source.
 // Nothing below calls src/extract or src/transform; the CLI is spawned for inspect/check/export.
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
@@ -22,7 +20,10 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
+import { runDhm } from '../helpers/dhm-process.js'
 import { articleHashes } from '../helpers/drupal-edits.js'
+
+const dhm = runDhm
 
 const MAPPING = 'mappings/drupal7-standard.yaml'
 const mariaDb = uniqueName('std_src')
@@ -31,16 +32,6 @@ const sourceUrl = mariaUrl(mariaDb)
 let targetUrl = ''
 let dir = ''
 
-const run = promisify(execFile)
-async function dhm(args: string[]) {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/dhm.js', ...args])
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 const src = <T>(sql: string, params: unknown[] = []) => mariaQuery<T>(sourceUrl, sql, params)
 
 beforeAll(async () => {
