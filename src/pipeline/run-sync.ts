@@ -29,7 +29,7 @@ import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
 import { writeRedirects } from '../load/write-redirects.js'
 import type { CompiledMapping } from '../mapping/compile.js'
-import { appendRejects, createReportDir } from '../report/run-report.js'
+import { appendRejects, createReportDir, type RunSummary } from '../report/run-report.js'
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { transformNode } from '../transform/transform-node.js'
 import type { RunListener } from './events.js'
@@ -63,16 +63,9 @@ export interface SyncCounts extends RunCounts {
   filteredRemoved: number
 }
 
-/** `dhm sync --json`: the keys of `migrate --json` plus `deleted`, in this order. */
-export interface SyncSummary {
-  readonly read: number
-  readonly inserted: number
-  readonly updated: number
-  readonly unchanged: number
-  readonly rejected: number
-  readonly filtered: number
+/** `dhm sync --json`: the keys of `migrate --json` plus `deleted` (built with `deleted` before `seconds`). */
+export interface SyncSummary extends RunSummary {
   readonly deleted: number
-  readonly seconds: number
 }
 
 export interface SyncResult {
