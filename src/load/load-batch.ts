@@ -25,7 +25,8 @@ const insertColumns = ARTICLE_COLUMNS.filter(([n]) => n !== 'image_fid' && n !==
 
 const STAGE_TABLE = 'dhm_article_stage'
 const stageColumns = ARTICLE_COLUMNS.map(([n]) => n)
-const stageTypes = ARTICLE_COLUMNS.map(([, t]) => t as CopyType)
+// The row holds its jsonb column (document) as JSON text already: COPY sends it like text.
+const stageTypes = ARTICLE_COLUMNS.map(([, t]) => (t === 'jsonb' ? 'text' : t) as CopyType)
 // A temp table lives as long as the pooled connection; ON COMMIT DELETE ROWS empties it per batch.
 const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (${recordset}) ON COMMIT DELETE ROWS`
 
@@ -203,9 +204,9 @@ async function writeArticles(
   return { inserted, updated: changed.length - inserted }
 }
 
-function* stageLines(ok: readonly Extract<RowOutcome, { kind: 'ok' }>[]): Generator<string> {
+export function* stageLines(ok: readonly Extract<RowOutcome, { kind: 'ok' }>[]): Generator<string> {
   for (const o of ok) {
-    const row = toArticleRow(o.article, o.contentHash)
+    const row = toArticleRow(o.article, o.contentHash, o.document)
     yield copyLine(
       stageColumns.map((c) => row[c]),
       stageTypes,

@@ -18,11 +18,13 @@ export interface Target {
  * (so `dhm migrate` into a fresh server just works); without it, its absence is an error.
  */
 export async function openTarget(url: string, opts: { create?: boolean } = {}): Promise<Target> {
+  let lz4: boolean
   try {
-    await probe(url)
+    lz4 = await probe(url)
   } catch (cause) {
     if ((cause as { code?: string }).code === '3D000' && opts.create) {
       await createDatabase(url)
+      lz4 = await probe(url).catch(() => false)
     } else {
       throw explainTargetError(cause, url)
     }
@@ -31,6 +33,9 @@ export async function openTarget(url: string, opts: { create?: boolean } = {}): 
   pool.on('error', () => {
     // An idle client lost its connection (server restart); the next checkout reconnects.
   })
+  // Bodies and documents are TOAST-compressed on write: lz4 where the server has it, instead of the
+  // default pglz, halves what Postgres spends writing an article (bench/RESULTS.md).
+  if (lz4) pool.on('connect', (client) => void client.query(SET_LZ4).catch(() => undefined))
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   return {
     pool,
@@ -43,11 +48,17 @@ export async function openTarget(url: string, opts: { create?: boolean } = {}): 
   }
 }
 
-async function probe(url: string): Promise<void> {
+const SET_LZ4 = 'SET default_toast_compression = lz4'
+
+/** Connect once (the error says what is wrong); true when the server can compress with lz4. */
+async function probe(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url })
   try {
     await client.connect()
-    await client.query('SELECT 1')
+    const { rows } = await client.query<{ lz4: boolean | null }>(
+      `SELECT (SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression') AS lz4`,
+    )
+    return rows[0]?.lz4 === true
   } finally {
     await client.end().catch(() => undefined)
   }

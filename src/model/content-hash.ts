@@ -6,7 +6,12 @@ import type { Article } from './article.js'
  * always hashes the same regardless of how it was built. Equal hash = nothing to write.
  */
 export function hashArticle(article: Article): string {
-  return createHash('sha256').update(canonicalJson(article)).digest('hex')
+  return hashDocument(canonicalJson(article))
+}
+
+/** The content hash of an article whose canonical JSON is already made (the loader writes that text). */
+export function hashDocument(canonical: string): string {
+  return createHash('sha256').update(canonical).digest('hex')
 }
 
 /** JSON with object keys sorted recursively; arrays keep their order (delta order matters). */

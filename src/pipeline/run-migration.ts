@@ -137,10 +137,10 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
         sourceUrl: opts.sourceUrl,
       })
-      // Transform on the producer side of the queue: while Postgres writes batch N, MariaDB reads
-      // and JS transforms the next ones (bounded: PREFETCH_DEPTH batches ahead).
-      // Only the outcomes wait in the queue; the raw source rows (5× bigger) are dropped at once.
-      const transformed = mapBatches(batches, (batch) => ({
+      // MariaDB reads run ahead of the transform, the transform ahead of the writer (each bounded),
+      // so waiting on either database overlaps JS work. Only outcomes wait for the writer; the raw
+      // source rows (5× bigger) are dropped once transformed.
+      const transformed = mapBatches(prefetch(batches, 1), (batch) => ({
         read: batch.length,
         outcomes: batch.map((node) => transformNode(node, mapping)),
       }))

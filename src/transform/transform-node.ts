@@ -3,7 +3,7 @@ import type { D7NodeBundle } from '../extract/d7-types.js'
 import type { CompiledCondition, CompiledMapping, CompiledValue } from '../mapping/compile.js'
 import type { SourcePath } from '../mapping/source-path.js'
 import { ArticleSchema, NESTED_ATTRIBUTES } from '../model/article.js'
-import { hashArticle } from '../model/content-hash.js'
+import { canonicalJson, hashDocument } from '../model/content-hash.js'
 import { type ContentTally, countRule } from './content/content-tally.js'
 import { normalizeDates, scrubNul } from './normalize-row.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
@@ -39,19 +39,25 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
   // Attributes set as by-products (body-html: bodyOriginal, media) and content-rule counts.
   const extras: Record<string, unknown> = {}
   const content: ContentTally = {}
+  // One context per node (not per attribute): the attribute being evaluated is `name`, mutable.
+  let name = ''
+  const ctx: { -readonly [K in keyof TransformContext]: TransformContext[K] } = {
+    node,
+    files: mapping.files,
+    field: null,
+    warn: (reason) => {
+      warnings.push({ field: name, reason, excerpt: null })
+    },
+    count: (rule, example) => {
+      countRule(content, rule, example === undefined ? undefined : `node ${node.nid} ${name}: ${example}`)
+    },
+    emit: (attribute, v) => {
+      extras[attribute] = v
+    },
+  }
   for (const { attribute, parent, value } of mapping.attributes) {
-    const name = parent ? `${parent}.${attribute}` : attribute
-    const ctx: TransformContext = {
-      node,
-      files: mapping.files,
-      field: value.kind === 'pipeline' && value.source.kind === 'field' ? value.source.field : null,
-      warn: (reason) => warnings.push({ field: name, reason, excerpt: null }),
-      count: (rule, example) =>
-        countRule(content, rule, example === undefined ? undefined : `node ${node.nid} ${name}: ${example}`),
-      emit: (attribute, v) => {
-        extras[attribute] = v
-      },
-    }
+    name = parent ? `${parent}.${attribute}` : attribute
+    ctx.field = value.kind === 'pipeline' && value.source.kind === 'field' ? value.source.field : null
     let result: unknown
     try {
       result = evaluateValue(value, node, ctx)
@@ -140,28 +146,34 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
   }
   if (issues.length > 0) return { kind: 'invalid', ref, issues }
 
-  const candidate = scrubNul(
-    {
-      ...values,
-      ...extras,
-      site: mapping.site,
-      legacyNid: node.nid,
-      bundle: node.type,
-      isLive: evaluateCondition(mapping.live, node),
-      translations,
-      redirects,
-    },
-    (field, reason) => warnings.push({ field, reason, excerpt: null }),
-  )
-  const parsed = ArticleSchema.safeParse(candidate)
-  if (!parsed.success) {
+  const candidate = {
+    ...values,
+    ...extras,
+    site: mapping.site,
+    legacyNid: node.nid,
+    bundle: node.type,
+    isLive: evaluateCondition(mapping.live, node),
+    translations,
+    redirects,
+  }
+  let parsed = ArticleSchema.safeParse(candidate)
+  let document = parsed.success ? canonicalJson(parsed.data) : null
+  // Postgres text cannot hold NUL: scrub (and validate again) only when the article has one, which
+  // its JSON shows as \u0000; a row that fails validation is scrubbed too, as NUL may be why.
+  let scrubbed: typeof candidate = candidate
+  if (document === null || document.includes('\\u0000')) {
+    scrubbed = scrubNul(candidate, (field, reason) => warnings.push({ field, reason, excerpt: null }))
+    parsed = ArticleSchema.safeParse(scrubbed)
+    document = parsed.success ? canonicalJson(parsed.data) : null
+  }
+  if (!parsed.success || document === null) {
     return {
       kind: 'invalid',
       ref,
-      issues: parsed.error.issues.map((i) => ({
+      issues: (parsed.error?.issues ?? []).map((i) => ({
         field: i.path.join('.') || '(article)',
         reason: i.message,
-        excerpt: excerpt(valueAt(candidate, i.path)),
+        excerpt: excerpt(valueAt(scrubbed, i.path)),
       })),
     }
   }
@@ -169,7 +181,8 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     kind: 'ok',
     ref,
     article: parsed.data,
-    contentHash: hashArticle(parsed.data),
+    contentHash: hashDocument(document),
+    document,
     warnings,
     strayLanguageRows: node.strayLanguageRows,
     ...(Object.keys(content).length > 0 ? { content } : {}),

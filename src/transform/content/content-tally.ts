@@ -19,20 +19,23 @@ export type ContentTally = Record<string, RuleCount>
 /** Called by content rules for each change they make (or each problem they report). */
 export type CountFn = (rule: string, example?: string) => void
 
-/** Add one occurrence of `rule` to `tally`, keeping the first MAX_EXAMPLES examples. */
+/**
+ * Add one occurrence of `rule` to `tally`, keeping the first MAX_EXAMPLES examples as given: they
+ * are shortened only where a run keeps them (mergeTally), not for every row that counts a rule.
+ */
 export function countRule(tally: ContentTally, rule: string, example?: string): void {
   const entry = tally[rule] ?? { n: 0, examples: [] }
   entry.n++
-  if (example !== undefined && entry.examples.length < MAX_EXAMPLES) entry.examples.push(shorten(example))
+  if (example !== undefined && entry.examples.length < MAX_EXAMPLES) entry.examples.push(example)
   tally[rule] = entry
 }
 
-/** Add every count of `from` into `into` (examples capped at MAX_EXAMPLES). */
+/** Add every count of `from` into `into` (examples shortened, capped at MAX_EXAMPLES). */
 export function mergeTally(into: ContentTally, from: Readonly<ContentTally>): void {
   for (const [rule, { n, examples }] of Object.entries(from)) {
     const entry = into[rule] ?? { n: 0, examples: [] }
     entry.n += n
-    for (const e of examples) if (entry.examples.length < MAX_EXAMPLES) entry.examples.push(e)
+    for (const e of examples) if (entry.examples.length < MAX_EXAMPLES) entry.examples.push(shorten(e))
     into[rule] = entry
   }
 }
