@@ -201,7 +201,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
 }
 
 /** Batches read and transformed ahead of the writer; measured with bench/run.ts (2 cores). */
-const PREFETCH_DEPTH = 2
+const PREFETCH_DEPTH = 1
 
 async function* mapBatches<T, U>(source: AsyncIterable<T>, fn: (item: T) => U): AsyncGenerator<U> {
   for await (const item of source) yield fn(item)

@@ -19,23 +19,20 @@ export type ContentTally = Record<string, RuleCount>
 /** Called by content rules for each change they make (or each problem they report). */
 export type CountFn = (rule: string, example?: string) => void
 
-/**
- * Add one occurrence of `rule` to `tally`, keeping the first MAX_EXAMPLES examples as given: they
- * are shortened only where a run keeps them (mergeTally), not for every row that counts a rule.
- */
+/** Add one occurrence of `rule` to `tally`, keeping the first MAX_EXAMPLES examples (shortened). */
 export function countRule(tally: ContentTally, rule: string, example?: string): void {
   const entry = tally[rule] ?? { n: 0, examples: [] }
   entry.n++
-  if (example !== undefined && entry.examples.length < MAX_EXAMPLES) entry.examples.push(example)
+  if (example !== undefined && entry.examples.length < MAX_EXAMPLES) entry.examples.push(shorten(example))
   tally[rule] = entry
 }
 
-/** Add every count of `from` into `into` (examples shortened, capped at MAX_EXAMPLES). */
+/** Add every count of `from` into `into` (examples capped at MAX_EXAMPLES). */
 export function mergeTally(into: ContentTally, from: Readonly<ContentTally>): void {
   for (const [rule, { n, examples }] of Object.entries(from)) {
     const entry = into[rule] ?? { n: 0, examples: [] }
     entry.n += n
-    for (const e of examples) if (entry.examples.length < MAX_EXAMPLES) entry.examples.push(shorten(e))
+    for (const e of examples) if (entry.examples.length < MAX_EXAMPLES) entry.examples.push(e)
     into[rule] = entry
   }
 }
@@ -46,7 +43,10 @@ const CONTROL_CHARS = /[\u0000-\u001f]/g
 
 /** A single-line excerpt for reports. */
 export function shorten(text: string, max = EXAMPLE_LENGTH): string {
+  // Only the start is shown, so only the start is scanned (not a whole body per example); a text
+  // that opens with long runs of white space may show less than `max` characters.
   const flat = text
+    .slice(0, max * 4)
     .replace(/\s+/g, ' ')
     .replace(CONTROL_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
