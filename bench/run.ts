@@ -65,8 +65,50 @@ interface Sample {
   readonly wall: number
   readonly peakRssMb: number
   readonly cpuSeconds: number
+  /** CPU seconds the database servers spent during the step (whole servers: other sessions count too). */
+  readonly mariadbCpu: number
+  readonly postgresCpu: number
   readonly load: number
   readonly output: Record<string, unknown>
+}
+
+const TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/**
+ * CPU seconds used so far by the MariaDB server and by PostgreSQL (every backend, plus what exited
+ * backends left in the postmaster's children counters), from /proc. NaN where there is no /proc.
+ */
+function serverCpu(): { mariadb: number; postgres: number } {
+  let mariadb = 0
+  let postgres = 0
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e))
+  } catch {
+    return { mariadb: Number.NaN, postgres: Number.NaN }
+  }
+  for (const pid of entries) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    // Fields after the command: state is [0], utime [11], stime [12], cutime [13], cstime [14].
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const own = (Number(f[11]) + Number(f[12])) / TICKS
+    const children = (Number(f[13]) + Number(f[14])) / TICKS
+    if (comm === 'mariadbd' || comm === 'mysqld') mariadb += own
+    else if (comm === 'postgres' || comm === 'postmaster') postgres += own + children
+  }
+  return { mariadb, postgres }
 }
 
 const TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p)) ?? null
@@ -78,6 +120,7 @@ async function measure(cmd: string, args: readonly string[], secondsKey = 'secon
   const [file, fileArgs] = TIME
     ? [TIME, ['-f', '%e %M %U %S', '-o', timeFile, cmd, ...args]]
     : [cmd, [...args]]
+  const serversBefore = serverCpu()
   const started = performance.now()
   const child = spawn(file, fileArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
@@ -103,6 +146,7 @@ async function measure(cmd: string, args: readonly string[], secondsKey = 'secon
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)))
   if (poll) clearInterval(poll)
   const wall = (performance.now() - started) / 1000
+  const serversAfter = serverCpu()
   if (code !== 0 && code !== 4) {
     throw new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}\n${stdout.slice(-500)}`)
   }
@@ -117,7 +161,16 @@ async function measure(cmd: string, args: readonly string[], secondsKey = 'secon
     rmSync(timeFile, { force: true })
   }
   const seconds = typeof output[secondsKey] === 'number' ? (output[secondsKey] as number) : wall
-  return { seconds, wall, peakRssMb: peakKb / 1024, cpuSeconds: cpu, load, output }
+  return {
+    seconds,
+    wall,
+    peakRssMb: peakKb / 1024,
+    cpuSeconds: cpu,
+    mariadbCpu: serversAfter.mariadb - serversBefore.mariadb,
+    postgresCpu: serversAfter.postgres - serversBefore.postgres,
+    load,
+    output,
+  }
 }
 
 const dhm = (...args: string[]) =>
@@ -267,7 +320,7 @@ async function repeat(
     }
     samples.push(s)
     log(
-      `${label} #${i + 1}: ${fmt(s.seconds, 2)}s, ${fmt(s.peakRssMb, 0)} MB, cpu ${fmt(s.cpuSeconds)}s, load ${fmt(s.load)} ${JSON.stringify(s.output).slice(0, 160)}`,
+      `${label} #${i + 1}: ${fmt(s.seconds, 2)}s, ${fmt(s.peakRssMb, 0)} MB, cpu ${fmt(s.cpuSeconds)}s (MariaDB ${fmt(s.mariadbCpu)}s, Postgres ${fmt(s.postgresCpu)}s), load ${fmt(s.load)} ${JSON.stringify(s.output).slice(0, 160)}`,
     )
   }
   const r = { label, samples, articles }
@@ -434,19 +487,21 @@ lines.push(
     `${published.toLocaleString('en-US')} published), mapping ${argv.mapping}, ${runs} run(s) per step.`,
 )
 lines.push('')
-lines.push('| step | median s | spread (min–max) s | articles/s | peak RSS MB | CPU s (dhm/child) | notes |')
-lines.push('|---|---:|---:|---:|---:|---:|---|')
+lines.push(
+  '| step | median s | spread (min–max) s | articles/s | peak RSS MB | CPU s (dhm/child) | CPU s MariaDB / Postgres | notes |',
+)
+lines.push('|---|---:|---:|---:|---:|---:|---:|---|')
 for (const key of ['naive', 'read', 'write', 'migrate', 'remigrate', 'verify', 'sync0', 'sync1']) {
   const r = results.get(key)
   if (!r) continue
   if (r.samples.length === 0) {
-    lines.push(`| ${r.label} | – | – | – | – | – | ${r.note ?? ''} |`)
+    lines.push(`| ${r.label} | – | – | – | – | – | – | ${r.note ?? ''} |`)
     continue
   }
   const secs = r.samples.map((s) => s.seconds)
   const m = median(secs)
   lines.push(
-    `| ${r.label} | ${fmt(m, 2)} | ${fmt(Math.min(...secs), 2)}–${fmt(Math.max(...secs), 2)} | ${rate(r.articles, m)} | ${fmt(Math.max(...r.samples.map((s) => s.peakRssMb)), 0)} | ${fmt(median(r.samples.map((s) => s.cpuSeconds)))} | ${r.note ?? ''} |`,
+    `| ${r.label} | ${fmt(m, 2)} | ${fmt(Math.min(...secs), 2)}–${fmt(Math.max(...secs), 2)} | ${rate(r.articles, m)} | ${fmt(Math.max(...r.samples.map((s) => s.peakRssMb)), 0)} | ${fmt(median(r.samples.map((s) => s.cpuSeconds)))} | ${fmt(median(r.samples.map((s) => s.mariadbCpu)))} / ${fmt(median(r.samples.map((s) => s.postgresCpu)))} | ${r.note ?? ''} |`,
   )
 }
 lines.push('')
