@@ -27,6 +27,8 @@ export interface ChangedNodes {
   readonly newestStamp: number | null
   /** How many candidates each signal produced (they overlap). */
   readonly signals: { readonly changed: number; readonly workflow: number; readonly publicationDate: number }
+  /** Seconds each signal's queries took (for --verbose logs and scripts/bench-sync.ts). */
+  readonly seconds: { readonly changed: number; readonly workflow: number; readonly publicationDate: number }
   readonly checksums: BucketChecksums | null
 }
 
@@ -46,6 +48,15 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
     if (newest === null || stamp > newest) newest = stamp
   }
 
+  const seconds = { changed: 0, workflow: 0, publicationDate: 0 }
+  let clock = performance.now()
+  const lap = (): number => {
+    const now = performance.now()
+    const took = (now - clock) / 1000
+    clock = now
+    return took
+  }
+
   const changed = await select(
     conn,
     q.sourceUrl,
@@ -56,6 +67,7 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
     nids.add(Number(r.nid))
     note(Number(r.stamp))
   }
+  seconds.changed = lap()
 
   let workflow = 0
   if (q.layout.needsWorkflow) {
@@ -69,6 +81,7 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
       note(Number(r.stamp))
     }
   }
+  seconds.workflow = lap()
 
   let publicationDate = 0
   let checksums: BucketChecksums | null = null
@@ -92,11 +105,13 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
       }
     }
   }
+  seconds.publicationDate = lap()
 
   return {
     nids: [...nids].sort((a, b) => a - b),
     newestStamp: newest,
     signals: { changed: changed.length, workflow, publicationDate },
+    seconds,
     checksums,
   }
 }

@@ -21,6 +21,7 @@ import {
   applyDeletions,
   DEFAULT_DELETE_POLICY,
   type DeletePolicy,
+  type DeletionResult,
 } from '../load/apply-deletions.js'
 import { loadBatch } from '../load/load-batch.js'
 import { finishRun, startRun } from '../load/run-log.js'
@@ -80,6 +81,10 @@ export interface SyncResult {
   readonly highWaterMark: number | null
   readonly candidates: number
   readonly reportDir: string | null
+  /** Seconds per phase: finding candidates, reading + writing them, the deletion scan. */
+  readonly seconds: { readonly detect: number; readonly load: number; readonly deletions: number }
+  /** What the deletion scan compared; null when the run stopped before it. */
+  readonly deletions: DeletionResult | null
 }
 
 interface PreviousSync {
@@ -92,7 +97,8 @@ interface PreviousSync {
  * `dhm sync`: bring the target up to date with what changed in the source since the last sync,
  * then apply the delete policy to articles whose node is gone. Cost follows the amount of change:
  * candidates come from indexed timestamps (see findChangedNodes), unchanged rows are skipped by
- * content hash, and the deletion scan is an index-only anti-join.
+ * content hash, and the deletion scan compares sums of nids per range on both sides and reads the
+ * nids of differing ranges only (a full sync compares every nid; see applyDeletions).
  *
  * Safety: one sync per target and site (advisory lock, taken before the source snapshot opens so a
  * waiting run can never write older data than the run before it); the new high-water mark is
@@ -162,6 +168,15 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     let candidates = 0
     let interrupted = false
     let markWritten = false
+    const seconds = { detect: 0, load: 0, deletions: 0 }
+    let deletionScan: DeletionResult | null = null
+    let clock = performance.now()
+    const lap = (): number => {
+      const now = performance.now()
+      const took = (now - clock) / 1000
+      clock = now
+      return Math.round(took * 1000) / 1000
+    }
     const tgt = target
     const held = lock
     // A batch whose connection dropped is retried, but only while this run still holds the lock:
@@ -201,15 +216,18 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         const nids = await withTranslationSources(conn, extractOpts, changes.nids)
         candidates = nids.length
         const { signals } = changes
+        const took = changes.seconds
         emit({
           kind: 'phase',
           message:
             `${candidates} candidate node(s) since ${new Date(since * 1000).toISOString()} ` +
-            `(mark ${previous.mark} - ${overlap}s overlap): node.changed ${signals.changed}, ` +
-            `workflow ${signals.workflow}, publication_date buckets ${signals.publicationDate}`,
+            `(mark ${previous.mark} - ${overlap}s overlap): node.changed ${signals.changed} ` +
+            `(${took.changed.toFixed(2)}s), workflow ${signals.workflow} (${took.workflow.toFixed(2)}s), ` +
+            `publication_date buckets ${signals.publicationDate} (${took.publicationDate.toFixed(2)}s)`,
         })
         batches = extractChunks(conn, extractOpts, nids, batchSize)
       }
+      seconds.detect = lap()
       emit({ kind: 'start', total: candidates })
 
       // Test-only hook: a pause after each committed batch, so tests can kill or overlap a run.
@@ -249,11 +267,15 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         markWritten = true
       }
 
+      seconds.load = lap()
+
       if (!interrupted) {
         emit({ kind: 'phase', message: `looking for deleted nodes (policy ${policy})` })
         const deletions = await applyDeletions(conn, tgt.pool, {
           mapping,
           policy,
+          // A full sync compares every nid; an incremental one only the nid ranges whose sums differ.
+          exhaustive: fullReason !== null,
           sourceUrl: opts.sourceUrl,
           ...(opts.signal ? { signal: opts.signal } : {}),
         }).catch((error: unknown) => {
@@ -262,6 +284,15 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             : explainTargetError(error, opts.targetUrl)
         })
         counts.deleted = deletions.deleted
+        deletionScan = deletions
+        seconds.deletions = lap()
+        emit({
+          kind: 'phase',
+          message:
+            `deletion scan: ${deletions.differingRanges} of ${deletions.ranges} nid range(s) differ, ` +
+            `${deletions.differingLeaves} sub-range(s), ${deletions.scanned} nid(s) compared, ` +
+            `${deletions.deleted} changed (${seconds.deletions.toFixed(2)}s)`,
+        })
         interrupted = opts.signal?.aborted ?? false
       }
     } catch (caught) {
@@ -287,6 +318,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       highWaterMark: markWritten ? highWaterMark : (previous?.mark ?? null),
       candidates,
       reportDir,
+      seconds,
+      deletions: deletionScan,
     }
   } finally {
     await source?.close()

@@ -1,0 +1,144 @@
+// The deletion scan of `dhm sync` (applyDeletions) against real databases, with small ranges so that
+// one fixture has many: ranges whose sums agree are skipped, a range whose count still agrees but
+// whose nids differ is caught, and the exhaustive (full sync) scan finds the same articles.
+
+import mysql from 'mysql2/promise'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import { applyDeletions, type DeletionScan } from '../../src/load/apply-deletions.js'
+import { loadMapping } from '../../src/mapping/load-mapping.js'
+import { runSync } from '../../src/pipeline/run-sync.js'
+import {
+  createPgDb,
+  dropMariaDb,
+  dropPgDb,
+  MARIADB_SERVER,
+  mariaUrl,
+  pgQuery,
+  uniqueName,
+} from '../helpers/databases.js'
+import { articleNids, type Conn, connectMaria, deleteNode } from '../helpers/drupal-edits.js'
+
+const MAPPING_FILE = 'mappings/bne.yaml'
+const RANGE = 100
+const LEAF = 10
+
+const mariaDb = uniqueName('syncdel_src')
+const targetDb = uniqueName('syncdel_dst')
+const sourceUrl = mariaUrl(mariaDb)
+let targetUrl = ''
+let conn: Conn
+let sourcePool: mysql.Pool
+let targetPool: pg.Pool
+
+async function scan(opts: Partial<DeletionScan> = {}) {
+  const source = await sourcePool.getConnection()
+  try {
+    return await applyDeletions(source, targetPool, {
+      mapping: await loadMapping(MAPPING_FILE),
+      policy: 'unpublish',
+      rangeSize: RANGE,
+      leafSize: LEAF,
+      sourceUrl,
+      ...opts,
+    })
+  } finally {
+    source.release()
+  }
+}
+
+async function article(nid: number) {
+  const [row] = await pgQuery<{ published: boolean; is_live: boolean }>(
+    targetUrl,
+    "SELECT published, is_live FROM article WHERE site = 'bne' AND legacy_nid = $1",
+    [nid],
+  )
+  return row
+}
+
+beforeAll(async () => {
+  await generateFixture({ url: MARIADB_SERVER, database: mariaDb, articles: 300, seed: 12 })
+  conn = await connectMaria(sourceUrl)
+  sourcePool = mysql.createPool({ uri: sourceUrl, connectionLimit: 1 })
+  targetUrl = await createPgDb(targetDb)
+  targetPool = new pg.Pool({ connectionString: targetUrl, max: 2 })
+  await runSync({
+    mapping: await loadMapping(MAPPING_FILE),
+    mappingFile: MAPPING_FILE,
+    sourceUrl,
+    targetUrl,
+    batchSize: 100,
+    reportsDir: 'reports',
+  })
+})
+
+afterAll(async () => {
+  await conn?.end()
+  await sourcePool?.end()
+  await targetPool?.end()
+  await dropMariaDb(mariaDb)
+  await dropPgDb(targetDb)
+})
+
+describe('deletion scan (300 articles, seed 12, ranges of 100 nids, sub-ranges of 10)', () => {
+  let gone = 0
+  let missing = 0
+
+  it('compares sums only when nothing was deleted', async () => {
+    const [{ n } = { n: 0 }] = await pgQuery<{ n: number }>(
+      targetUrl,
+      "SELECT count(DISTINCT legacy_nid / 100)::int AS n FROM article WHERE site = 'bne'",
+    )
+    expect(await scan()).toEqual({
+      deleted: 0,
+      scanned: 0,
+      ranges: n,
+      differingRanges: 0,
+      differingLeaves: 0,
+    })
+  })
+
+  it('finds a deleted node in a range whose count still agrees (the target lacks another nid of it)', async () => {
+    // Two articles of one sub-range: one deleted from the source, the other's row removed from the target
+    // (as if it had been rejected): both sides count the same number of nids in the range.
+    // The deleted one is published, so that unpublishing it changes its row.
+    const nids = await articleNids(conn)
+    const published = new Set(await articleNids(conn, 'n.status = 1'))
+    const pair = nids.find((nid, i) => {
+      const next = nids[i + 1]
+      return next !== undefined && published.has(nid) && Math.floor(nid / LEAF) === Math.floor(next / LEAF)
+    }) as number
+    gone = pair
+    missing = nids[nids.indexOf(pair) + 1] as number
+    await deleteNode(conn, gone)
+    await pgQuery(targetUrl, "DELETE FROM article WHERE site = 'bne' AND legacy_nid = $1", [missing])
+
+    const r = await scan()
+    expect(r).toMatchObject({ deleted: 1, differingRanges: 1, differingLeaves: 1 })
+    expect(r.scanned).toBeLessThanOrEqual(LEAF)
+    expect(await article(gone)).toEqual({ published: false, is_live: false })
+    expect(await article(missing)).toBeUndefined()
+  })
+
+  it('a rerun changes nothing; the range still differs (the unpublished row stays) and costs one sub-range', async () => {
+    const r = await scan()
+    expect(r).toMatchObject({ deleted: 0, differingRanges: 1, differingLeaves: 1 })
+    expect(r.scanned).toBeLessThanOrEqual(LEAF)
+  })
+
+  it('the exhaustive scan (full sync) compares every nid and finds the same article', async () => {
+    const [{ n } = { n: 0 }] = await pgQuery<{ n: number }>(
+      targetUrl,
+      "SELECT count(*)::int AS n FROM article WHERE site = 'bne'",
+    )
+    expect(await scan({ exhaustive: true, policy: 'hard-delete' })).toMatchObject({
+      deleted: 1,
+      scanned: n,
+      differingLeaves: 0,
+    })
+    expect(await article(gone)).toBeUndefined()
+    // Without the gone row, the only difference left is the nid the target never got: no deletion.
+    expect(await scan({ policy: 'hard-delete' })).toMatchObject({ deleted: 0, differingLeaves: 1 })
+  })
+})
