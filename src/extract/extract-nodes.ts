@@ -17,7 +17,7 @@ import { collectRefIds, refNeeds, resolveNodeRefs, resolveUsers } from './entity
 import { explainSourceError, quoteIdent, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
-export const DEFAULT_BATCH_SIZE = 1000
+export const DEFAULT_BATCH_SIZE = 2000
 
 export interface ExtractOptions {
   readonly mapping: CompiledMapping

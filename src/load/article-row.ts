@@ -33,11 +33,16 @@ export interface ArticleRow {
   created_at: string
   updated_at: string
   content_hash: string
-  /** The article's canonical JSON (see RowOutcome.document): COPY sends it as is. */
+  /** The whole article as JSON text (the `document` jsonb column): COPY sends it as is. */
   document: string
 }
 
-export function toArticleRow(article: Article, contentHash: string, document: string): ArticleRow {
+/**
+ * `document` is JSON.stringify(article): jsonb keeps no key order, so the canonical form the hash is
+ * made of (content-hash.ts) is not needed here. It is made when the batch is written, not kept with
+ * each transformed article: a queued batch would otherwise hold every article twice (bench/RESULTS.md).
+ */
+export function toArticleRow(article: Article, contentHash: string): ArticleRow {
   return {
     legacy_nid: article.legacyNid,
     bundle: article.bundle,
@@ -70,7 +75,7 @@ export function toArticleRow(article: Article, contentHash: string, document: st
     created_at: article.createdAt,
     updated_at: article.updatedAt,
     content_hash: contentHash,
-    document,
+    document: JSON.stringify(article),
   }
 }
 

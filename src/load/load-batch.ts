@@ -206,7 +206,7 @@ async function writeArticles(
 
 export function* stageLines(ok: readonly Extract<RowOutcome, { kind: 'ok' }>[]): Generator<string> {
   for (const o of ok) {
-    const row = toArticleRow(o.article, o.contentHash, o.document)
+    const row = toArticleRow(o.article, o.contentHash)
     yield copyLine(
       stageColumns.map((c) => row[c]),
       stageTypes,

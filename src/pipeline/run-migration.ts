@@ -137,10 +137,11 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
         sourceUrl: opts.sourceUrl,
       })
-      // MariaDB reads run ahead of the transform, the transform ahead of the writer (each bounded),
-      // so waiting on either database overlaps JS work. Only outcomes wait for the writer; the raw
-      // source rows (5× bigger) are dropped once transformed.
-      const transformed = mapBatches(prefetch(batches, 1), (batch) => ({
+      // Transform on the producer side of the queue: while Postgres writes batch N, MariaDB reads
+      // and JS transforms the next one (bounded: PREFETCH_DEPTH batches ahead). Only the outcomes
+      // wait in the queue; the raw source rows (5× bigger) are dropped at once. (Reading MariaDB a
+      // batch ahead of the transform as well was measured: no faster, more memory.)
+      const transformed = mapBatches(batches, (batch) => ({
         read: batch.length,
         outcomes: batch.map((node) => transformNode(node, mapping)),
       }))

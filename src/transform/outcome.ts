@@ -22,8 +22,6 @@ export type RowOutcome =
       readonly ref: SourceRef
       readonly article: Article
       readonly contentHash: string
-      /** canonicalJson(article): hashed for contentHash and written as the `document` column. */
-      readonly document: string
       readonly warnings: readonly Issue[]
       /** Rows of non-translatable fields in another language than `und`, ignored. */
       readonly strayLanguageRows: number

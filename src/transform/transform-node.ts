@@ -182,7 +182,6 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     ref,
     article: parsed.data,
     contentHash: hashDocument(document),
-    document,
     warnings,
     strayLanguageRows: node.strayLanguageRows,
     ...(Object.keys(content).length > 0 ? { content } : {}),

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BatchResult, loadBatch } from '../../src/load/load-batch.js'
 import { applyMigrations } from '../../src/load/schema-migrations.js'
 import type { Article } from '../../src/model/article.js'
-import { canonicalJson } from '../../src/model/content-hash.js'
 import { inTransaction } from '../../src/pipeline/run-migration.js'
 import type { RowOutcome } from '../../src/transform/outcome.js'
 import { createPgDb, dropPgDb, uniqueName } from '../helpers/databases.js'
@@ -66,7 +65,6 @@ const ok = (a: Article, hash: string): RowOutcome =>
     ref: { nid: a.legacyNid, vid: a.legacyNid },
     article: a,
     contentHash: hash.padEnd(64, '0'),
-    document: canonicalJson(a),
     warnings: [],
     strayLanguageRows: 0,
   }) as RowOutcome
