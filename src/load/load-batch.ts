@@ -3,6 +3,7 @@ import type { Article, FileRef, TermRef } from '../model/article.js'
 import { type Issue, partitionOutcomes, type RowOutcome } from '../transform/outcome.js'
 import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
 import { type CopyType, copyLine, copyRows } from './copy-rows.js'
+import { writeRedirects } from './write-redirects.js'
 
 export interface BatchResult {
   readonly inserted: number
@@ -34,12 +35,15 @@ const SELECT_HASHES = `
 SELECT legacy_nid, content_hash, deleted_at IS NOT NULL AS deleted
 FROM article WHERE site = $1 AND legacy_nid = ANY($2::int[])`
 
+// Files are looked up row by row through their unique (site, legacy_fid) index, never joined as a
+// whole table: planned as a join, Postgres scanned all of media_file twice per batch, a cost that
+// grew with the target (bench/RESULTS.md, 1M articles). (term stays a join: it is small.)
 const UPSERT_ARTICLES = `
 INSERT INTO article (site, ${insertColumns.join(', ')}, image_file_id, pdf_file_id)
-SELECT $1, ${insertColumns.map((c) => `a.${c}`).join(', ')}, img.id, pdf.id
+SELECT $1, ${insertColumns.map((c) => `a.${c}`).join(', ')},
+  (SELECT f.id FROM media_file f WHERE f.site = $1 AND f.legacy_fid = a.image_fid),
+  (SELECT f.id FROM media_file f WHERE f.site = $1 AND f.legacy_fid = a.pdf_fid)
 FROM ${STAGE_TABLE} a
-LEFT JOIN media_file img ON img.site = $1 AND img.legacy_fid = a.image_fid
-LEFT JOIN media_file pdf ON pdf.site = $1 AND pdf.legacy_fid = a.pdf_fid
 ON CONFLICT (site, legacy_nid) DO UPDATE SET
   ${[...insertColumns, 'image_file_id', 'pdf_file_id']
     .filter((c) => c !== 'legacy_nid')
@@ -199,6 +203,14 @@ async function writeArticles(
     const updatedIds = changed.filter((c) => !c.inserted).map((c) => c.id)
     if (updatedIds.length > 0) await client.query(REPLACE_TERMS_DELETE, [updatedIds])
     if (ids.length > 0) await client.query(REPLACE_TERMS_INSERT, [site, ids, roles, positions, tids])
+    await writeRedirects(
+      client,
+      site,
+      changed.flatMap(({ id, legacy_nid, inserted }) => {
+        const article = byNid.get(legacy_nid)
+        return article ? [{ id, inserted, article }] : []
+      }),
+    )
   }
   const inserted = changed.filter((c) => c.inserted).length
   return { inserted, updated: changed.length - inserted }

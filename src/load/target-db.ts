@@ -34,8 +34,12 @@ export async function openTarget(url: string, opts: { create?: boolean } = {}): 
     // An idle client lost its connection (server restart); the next checkout reconnects.
   })
   // Bodies and documents are TOAST-compressed on write: lz4 where the server has it, instead of the
-  // default pglz, halves what Postgres spends writing an article (bench/RESULTS.md).
-  if (lz4) pool.on('connect', (client) => void client.query(SET_LZ4).catch(() => undefined))
+  // default pglz, halves what Postgres spends writing an article (bench/RESULTS.md). A batch's
+  // staging table (load-batch.ts) is ~16 MB: more local buffers than the default 8 MB keep it in
+  // memory instead of writing it to disk and reading it back (only set before a session's first
+  // temporary table, so here; allocated only by the session that uses one).
+  const settings = [SET_TEMP_BUFFERS, ...(lz4 ? [SET_LZ4] : [])].join('; ')
+  pool.on('connect', (client) => void client.query(settings).catch(() => undefined))
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   return {
     pool,
@@ -49,6 +53,7 @@ export async function openTarget(url: string, opts: { create?: boolean } = {}): 
 }
 
 const SET_LZ4 = 'SET default_toast_compression = lz4'
+const SET_TEMP_BUFFERS = `SET temp_buffers = '64MB'`
 
 /** Connect once (the error says what is wrong); true when the server can compress with lz4. */
 async function probe(url: string): Promise<boolean> {

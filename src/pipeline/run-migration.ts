@@ -13,7 +13,7 @@ import { planBatch } from '../load/plan-batch.js'
 import { finishRun, startRun } from '../load/run-log.js'
 import { applyMigrations, listPendingMigrations } from '../load/schema-migrations.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
-import { writeRedirects } from '../load/write-redirects.js'
+import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import {
   appendRejects,
@@ -105,6 +105,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       }
     }
 
+    const statistics = opts.dryRun ? null : await TargetStatistics.open(target.pool)
     const total = await countNodes(conn, mapping, opts)
     emit({ kind: 'start', total })
     const runId = opts.dryRun ? null : await startRun(target.prisma, mapping.site, 'migrate', params)
@@ -150,13 +151,12 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
           ? await planBatch(hasSchema ? tgt.pool : null, mapping.site, outcomes)
           : await retryTargetBatch(
               () =>
-                inTransaction(tgt.pool, opts.targetUrl, async (client) => {
-                  const loaded = await loadBatch(client, mapping.site, runId, outcomes)
-                  await writeRedirects(client, mapping.site, outcomes)
-                  return loaded
-                }),
+                inTransaction(tgt.pool, opts.targetUrl, (client) =>
+                  loadBatch(client, mapping.site, runId, outcomes),
+                ),
               { command: 'migrate', targetUrl: opts.targetUrl, emit },
             )
+        await statistics?.afterBatch(result.inserted + result.updated)
         const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
         addBatch(counts, read, result, stray)
         addContentCounts(counts, outcomes)
@@ -180,6 +180,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       }
       throw error
     }
+    await statistics?.finish()
     const status = interrupted ? 'interrupted' : 'succeeded'
     const summary = toSummary(counts, (Date.now() - started) / 1000)
     if (runId !== null) await finishRun(tgt.prisma, runId, status, counts)

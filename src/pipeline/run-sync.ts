@@ -28,7 +28,7 @@ import { finishRun, startRun } from '../load/run-log.js'
 import { applyMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
-import { writeRedirects } from '../load/write-redirects.js'
+import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir, type RunSummary } from '../report/run-report.js'
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
@@ -138,6 +138,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         message: `applied ${migrations.applied.length} schema migration(s): ${migrations.applied.join(', ')}`,
       })
     }
+    const statistics = await TargetStatistics.open(target.pool)
     // We hold the lock, so no other sync of this site is alive: runs still "running" were killed.
     await target.pool.query(
       `UPDATE migration_run SET status = 'interrupted'
@@ -236,9 +237,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         const outcomes = batch.map((node) => transformNode(node, mapping))
         const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
         const result = await writeBatch(async (client) => {
+          // Redirects (the articles' old URLs) are written by loadBatch with the articles they belong to.
           const loaded = await loadBatch(client, site, runId, outcomes)
-          // As in migrate: the articles' old URLs (found missing from synced targets by npm run test:chaos).
-          await writeRedirects(client, site, outcomes)
           const removed = await applyDeletePolicy(client, site, filteredNids, policy)
           const next = { ...counts }
           addBatch(next, batch.length, loaded, strayRows(outcomes))
@@ -248,6 +248,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           return { loaded, removed }
         })
         addBatch(counts, batch.length, result.loaded, strayRows(outcomes))
+        await statistics.afterBatch(result.loaded.inserted + result.loaded.updated)
         addContentCounts(counts, outcomes)
         counts.filteredRemoved += result.removed
         if (isLast) markWritten = true
@@ -304,6 +305,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       )
       throw error
     }
+    await statistics.finish()
     const status = interrupted ? 'interrupted' : 'succeeded'
     await finishRun(tgt.prisma, runId, status, counts, interrupted ? {} : { highWaterMark })
     return {

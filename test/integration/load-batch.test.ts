@@ -55,6 +55,11 @@ function article(nid: number, overrides: Partial<Article> = {}): Article {
     bodyTags: null,
     createdAt: '2023-01-01T00:00:00.000Z',
     updatedAt: '2023-01-01T00:00:00.000Z',
+    links: [],
+    translations: [],
+    redirects: [],
+    bodyOriginal: null,
+    media: [],
     ...overrides,
   } as Article
 }

@@ -1,0 +1,71 @@
+import type pg from 'pg'
+
+/** The tables a run writes in bulk. */
+const WRITTEN_TABLES = ['article', 'article_term', 'redirect', 'media_file', 'term'] as const
+
+/** Re-analyze once this many rows changed since the last ANALYZE, plus a share of the table. */
+const BASE_THRESHOLD = 1000
+const SCALE_FACTOR = 0.5
+
+/**
+ * Keeps the planner's statistics of the target tables current while a run writes them, as
+ * autovacuum's auto-analyze would (same rule: a base threshold plus a share of the table), without
+ * relying on autovacuum being on. Without statistics Postgres estimates that `legacy_nid = ANY($1)`
+ * with 2000 ids returns the whole table and scans all of it for every batch: measured at 1M articles,
+ * that made Postgres the bottleneck (bench/RESULTS.md). ANALYZE reads a sample (at most 30,000 rows
+ * per table by default), runs outside the batch transactions and blocks no writer; if the target
+ * user may not analyze, runs go on without it.
+ */
+export class TargetStatistics {
+  private pending = 0
+
+  private constructor(
+    private readonly pool: Pick<pg.Pool, 'query'>,
+    private known: number,
+  ) {}
+
+  /** Reads the article table's state; analyzes at once when its statistics are missing or stale. */
+  static async open(pool: Pick<pg.Pool, 'query'>): Promise<TargetStatistics> {
+    const { rows } = await pool
+      .query<{ reltuples: number; changed: string | null }>(
+        `SELECT c.reltuples, s.n_mod_since_analyze AS changed
+         FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+         WHERE c.oid = to_regclass('article')`,
+      )
+      .catch(() => ({ rows: [] as { reltuples: number; changed: string | null }[] }))
+    const row = rows[0]
+    const stats = new TargetStatistics(pool, Math.max(0, Number(row?.reltuples ?? 0)))
+    // reltuples is -1 for a table never analyzed.
+    if (row && (Number(row.reltuples) < 0 || stats.isStale(Number(row.changed ?? 0)))) await stats.analyze()
+    return stats
+  }
+
+  /** After a committed batch: `written` = rows inserted or updated. */
+  async afterBatch(written: number): Promise<void> {
+    this.pending += written
+    if (this.isStale(this.pending)) await this.analyze()
+  }
+
+  /** At the end of a run that wrote anything: leave statistics the front end's queries can use. */
+  async finish(): Promise<void> {
+    if (this.pending > 0) await this.analyze()
+  }
+
+  private isStale(changed: number): boolean {
+    return changed > BASE_THRESHOLD + SCALE_FACTOR * this.known
+  }
+
+  private async analyze(): Promise<void> {
+    this.known += this.pending
+    this.pending = 0
+    try {
+      await this.pool.query(`ANALYZE ${WRITTEN_TABLES.join(', ')}`)
+      const { rows } = await this.pool.query<{ reltuples: number }>(
+        `SELECT reltuples FROM pg_class WHERE oid = to_regclass('article')`,
+      )
+      this.known = Math.max(this.known, Number(rows[0]?.reltuples ?? 0))
+    } catch {
+      // Not allowed (another owner) or the connection hiccupped: the run goes on without it.
+    }
+  }
+}
