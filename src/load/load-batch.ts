@@ -36,8 +36,8 @@ SELECT legacy_nid, content_hash, deleted_at IS NOT NULL AS deleted
 FROM article WHERE site = $1 AND legacy_nid = ANY($2::int[])`
 
 // Files are looked up row by row through their unique (site, legacy_fid) index, never joined as a
-// whole table: planned as a join, Postgres scanned all of media_file twice per batch, a cost that
-// grew with the target (bench/RESULTS.md, 1M articles). (term stays a join: it is small.)
+// whole table: planned as a join, Postgres scanned all of media_file twice per batch (seen at 100k
+// articles), a cost that grows with the target. (term stays a join: it is small.)
 const UPSERT_ARTICLES = `
 INSERT INTO article (site, ${insertColumns.join(', ')}, image_file_id, pdf_file_id)
 SELECT $1, ${insertColumns.map((c) => `a.${c}`).join(', ')},

@@ -10,11 +10,10 @@ const SCALE_FACTOR = 0.5
 /**
  * Keeps the planner's statistics of the target tables current while a run writes them, as
  * autovacuum's auto-analyze would (same rule: a base threshold plus a share of the table), without
- * relying on autovacuum being on. Without statistics Postgres estimates that `legacy_nid = ANY($1)`
- * with 2000 ids returns the whole table and scans all of it for every batch: measured at 1M articles,
- * that made Postgres the bottleneck (bench/RESULTS.md). ANALYZE reads a sample (at most 30,000 rows
- * per table by default), runs outside the batch transactions and blocks no writer; if the target
- * user may not analyze, runs go on without it.
+ * relying on autovacuum being on: the plans of every batch's statements depend on them, and the first
+ * 1M-article migrate on a server with autovacuum off (bench/RESULTS.md) had none at all. ANALYZE
+ * reads a sample (at most 30,000 rows per table by default), runs outside the batch transactions and
+ * blocks no writer; if the target user may not analyze, runs go on without it.
  */
 export class TargetStatistics {
   private pending = 0
