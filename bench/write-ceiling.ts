@@ -12,6 +12,7 @@ import { createReadStream, createWriteStream, statSync } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
+import { LZ4_AVAILABLE, SET_LZ4 } from '../src/load/toast-compression.ts'
 
 export const DENORMALIZED = `
 SELECT a.*, 
@@ -49,10 +50,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     // The same TOAST compression dhm's target connections use (src/load/target-db.ts): lz4 when the
     // server has it, so the ceiling is what this server can do at best, not pglz's slower figure.
-    const { rows: lz4 } = await client.query<{ ok: boolean | null }>(
-      `SELECT (SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression') AS ok`,
-    )
-    if (lz4[0]?.ok) await client.query('SET default_toast_compression = lz4')
+    const { rows: lz4 } = await client.query<{ lz4: boolean | null }>(LZ4_AVAILABLE)
+    if (lz4[0]?.lz4) await client.query(SET_LZ4)
     await client.query('DROP TABLE IF EXISTS bench_write_ceiling')
     await client.query('CREATE UNLOGGED TABLE bench_write_ceiling (LIKE bench_article_shape)')
     const started = performance.now()

@@ -33,15 +33,9 @@ export interface ArticleRow {
   created_at: string
   updated_at: string
   content_hash: string
-  /** The whole article as JSON text (the `document` jsonb column): COPY sends it as is. */
-  document: string
+  document: Article
 }
 
-/**
- * `document` is JSON.stringify(article): jsonb keeps no key order, so the canonical form the hash is
- * made of (content-hash.ts) is not needed here. It is made when the batch is written, not kept with
- * each transformed article: a queued batch would otherwise hold every article twice (bench/RESULTS.md).
- */
 export function toArticleRow(article: Article, contentHash: string): ArticleRow {
   return {
     legacy_nid: article.legacyNid,
@@ -75,7 +69,7 @@ export function toArticleRow(article: Article, contentHash: string): ArticleRow 
     created_at: article.createdAt,
     updated_at: article.updatedAt,
     content_hash: contentHash,
-    document: JSON.stringify(article),
+    document: article,
   }
 }
 

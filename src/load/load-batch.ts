@@ -26,8 +26,7 @@ const insertColumns = ARTICLE_COLUMNS.filter(([n]) => n !== 'image_fid' && n !==
 
 const STAGE_TABLE = 'dhm_article_stage'
 const stageColumns = ARTICLE_COLUMNS.map(([n]) => n)
-// The row holds its jsonb column (document) as JSON text already: COPY sends it like text.
-const stageTypes = ARTICLE_COLUMNS.map(([, t]) => (t === 'jsonb' ? 'text' : t) as CopyType)
+const stageTypes = ARTICLE_COLUMNS.map(([, t]) => t as CopyType)
 // A temp table lives as long as the pooled connection; ON COMMIT DELETE ROWS empties it per batch.
 const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (${recordset}) ON COMMIT DELETE ROWS`
 

@@ -4,6 +4,7 @@ import { databaseName, withDatabase } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { TargetError } from '../errors.js'
 import { PrismaClient } from '../generated/prisma/client.js'
+import { LZ4_AVAILABLE, SET_LZ4 } from './toast-compression.js'
 
 export interface Target {
   /** Shared by Prisma and by the bulk path (raw SQL on a pooled client), so both see one database. */
@@ -52,7 +53,6 @@ export async function openTarget(url: string, opts: { create?: boolean } = {}): 
   }
 }
 
-const SET_LZ4 = 'SET default_toast_compression = lz4'
 const SET_TEMP_BUFFERS = `SET temp_buffers = '64MB'`
 
 /** Connect once (the error says what is wrong); true when the server can compress with lz4. */
@@ -60,9 +60,7 @@ async function probe(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url })
   try {
     await client.connect()
-    const { rows } = await client.query<{ lz4: boolean | null }>(
-      `SELECT (SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression') AS lz4`,
-    )
+    const { rows } = await client.query<{ lz4: boolean | null }>(LZ4_AVAILABLE)
     return rows[0]?.lz4 === true
   } finally {
     await client.end().catch(() => undefined)

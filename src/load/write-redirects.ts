@@ -34,10 +34,12 @@ export async function writeRedirects(
   const rows = new Map<string, { path: string; language: string; articleId: number; nid: number }>()
   for (const { id, article } of written) {
     for (const r of article.redirects) {
-      // Delete first so the newest claim of a path comes last in insertion order.
-      const key = `${r.language}\u0000${r.path}`
-      rows.delete(key)
-      rows.set(key, { path: r.path, language: r.language, articleId: id, nid: r.legacyNid })
+      rows.set(`${r.language}\u0000${r.path}`, {
+        path: r.path,
+        language: r.language,
+        articleId: id,
+        nid: r.legacyNid,
+      })
     }
   }
   if (rows.size === 0) return 0
