@@ -3,7 +3,7 @@ import type { Article, FileRef, TermRef } from '../model/article.js'
 import { type Issue, partitionOutcomes, type RowOutcome } from '../transform/outcome.js'
 import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
 import { type CopyType, copyLine, copyRows } from './copy-rows.js'
-import { writeRedirects } from './write-redirects.js'
+import { type WrittenArticle, writeRedirects } from './write-redirects.js'
 
 export interface BatchResult {
   readonly inserted: number
@@ -93,6 +93,12 @@ export async function loadBatch(
   outcomes: readonly RowOutcome[],
 ): Promise<BatchResult> {
   const { ok, rejected, filtered } = partitionOutcomes(outcomes)
+  // Every article_term row fires a foreign-key check on term, a table of a few pages, so the planner
+  // plans that check as a sequential scan, and the plan is cached for the session. By index it costs
+  // half (511,530 links: 1.35 s against 2.55 s over a no-FK insert, measured on a 100k target).
+  // Plans made in this transaction see this setting; a sequential scan that is the only way stays
+  // possible.
+  await client.query('SET LOCAL enable_seqscan = off')
 
   let written = { inserted: 0, updated: 0 }
   await client.query('SAVEPOINT batch')
@@ -172,6 +178,21 @@ async function writeArticles(
   if (terms.size > 0) await client.query(UPSERT_TERMS, [site, json(byId(terms))])
   if (files.size > 0) await client.query(UPSERT_FILES, [site, json(byId(files))])
 
+  // Nothing of this batch in the target yet (a first migration): COPY straight into the tables, no
+  // staging table and no merge. Should another writer insert one of these nids meanwhile, the unique
+  // index says so and the batch takes the merge path below instead.
+  if (known.length === 0) {
+    await client.query('SAVEPOINT fresh')
+    try {
+      const inserted = await insertFresh(client, site, ok, terms, files)
+      await client.query('RELEASE SAVEPOINT fresh')
+      return { inserted, updated: 0 }
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error
+      await client.query('ROLLBACK TO SAVEPOINT fresh')
+    }
+  }
+
   await client.query(CREATE_STAGE)
   await client.query(`DELETE FROM ${STAGE_TABLE}`)
   // Lines are made lazily, one ~256 KB chunk at a time: the batch is never held twice as text.
@@ -213,6 +234,79 @@ async function writeArticles(
   }
   const inserted = changed.filter((c) => c.inserted).length
   return { inserted, updated: changed.length - inserted }
+}
+
+const UNIQUE_VIOLATION = '23505'
+const FILE_IDS =
+  'SELECT legacy_fid AS legacy, id FROM media_file WHERE site = $1 AND legacy_fid = ANY($2::int[])'
+const TERM_IDS = 'SELECT legacy_tid AS legacy, id FROM term WHERE site = $1 AND legacy_tid = ANY($2::int[])'
+const NEW_ARTICLE_IDS = `SELECT nextval(pg_get_serial_sequence('article', 'id'))::int AS id FROM generate_series(1, $1)`
+const freshColumns = ['site', 'id', ...insertColumns, 'image_file_id', 'pdf_file_id']
+const freshTypes: CopyType[] = [
+  'text',
+  'int',
+  ...ARTICLE_COLUMNS.filter(([n]) => n !== 'image_fid' && n !== 'pdf_fid').map(([, t]) => t as CopyType),
+  'int',
+  'int',
+]
+const TERM_LINK_TYPES: CopyType[] = ['int', 'text', 'int', 'int']
+
+/**
+ * Insert articles none of which the target has: ids drawn from the article sequence up front, then
+ * COPY into article and article_term directly (what a first migration does for every batch).
+ */
+async function insertFresh(
+  client: pg.ClientBase,
+  site: string,
+  ok: readonly Extract<RowOutcome, { kind: 'ok' }>[],
+  terms: ReadonlyMap<number, TermRef>,
+  files: ReadonlyMap<number, FileRef>,
+): Promise<number> {
+  const idsOf = async (sql: string, legacy: Iterable<number>) => {
+    const list = [...legacy]
+    if (list.length === 0) return new Map<number, number>()
+    const { rows } = await client.query<{ legacy: number; id: number }>(sql, [site, list])
+    return new Map(rows.map((r) => [r.legacy, r.id]))
+  }
+  const fileIds = await idsOf(FILE_IDS, files.keys())
+  const termIds = await idsOf(TERM_IDS, terms.keys())
+  const { rows: fresh } = await client.query<{ id: number }>(NEW_ARTICLE_IDS, [ok.length])
+  const written: WrittenArticle[] = ok.map((o, i) => ({
+    id: fresh[i]?.id as number,
+    inserted: true,
+    article: o.article,
+  }))
+
+  await copyRows(client, 'article', freshColumns, freshLines(site, ok, written, fileIds))
+  const links = function* (): Generator<string> {
+    for (const { id, article } of written) {
+      for (const [key, role] of TERM_ROLES) {
+        for (const [position, t] of article[key].entries()) {
+          const termId = termIds.get(t.tid)
+          if (termId !== undefined) yield copyLine([id, role, position, termId], TERM_LINK_TYPES)
+        }
+      }
+    }
+  }
+  await copyRows(client, 'article_term', ['article_id', 'role', 'position', 'term_id'], links())
+  await writeRedirects(client, site, written)
+  return ok.length
+}
+
+function* freshLines(
+  site: string,
+  ok: readonly Extract<RowOutcome, { kind: 'ok' }>[],
+  written: readonly WrittenArticle[],
+  fileIds: ReadonlyMap<number, number>,
+): Generator<string> {
+  for (const [i, o] of ok.entries()) {
+    const row = toArticleRow(o.article, o.contentHash)
+    const fileId = (fid: number | null) => (fid === null ? null : (fileIds.get(fid) ?? null))
+    yield copyLine(
+      [site, written[i]?.id, ...insertColumns.map((c) => row[c]), fileId(row.image_fid), fileId(row.pdf_fid)],
+      freshTypes,
+    )
+  }
 }
 
 export function* stageLines(ok: readonly Extract<RowOutcome, { kind: 'ok' }>[]): Generator<string> {

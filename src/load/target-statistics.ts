@@ -1,7 +1,17 @@
 import type pg from 'pg'
 
-/** The tables a run writes in bulk. */
-const WRITTEN_TABLES = ['article', 'article_term', 'redirect', 'media_file', 'term'] as const
+/**
+ * The tables a run writes in bulk. Of `article`, only the columns queries select or join on: the
+ * sample of the big text columns (body, document) would be read and decompressed for statistics no
+ * plan uses (ANALYZE article at 100k articles: 0.66 s with every column, 0.22 s with these).
+ */
+const ANALYZED = [
+  'article (id, site, legacy_nid, bundle, language, slug, is_live, published_at, image_file_id, pdf_file_id, content_hash, updated_at, deleted_at)',
+  'article_term',
+  'redirect',
+  'media_file',
+  'term',
+] as const
 
 /** Re-analyze once this many rows changed since the last ANALYZE, plus a share of the table. */
 const BASE_THRESHOLD = 1000
@@ -58,7 +68,7 @@ export class TargetStatistics {
     this.known += this.pending
     this.pending = 0
     try {
-      await this.pool.query(`ANALYZE ${WRITTEN_TABLES.join(', ')}`)
+      await this.pool.query(`ANALYZE ${ANALYZED.join(', ')}`)
       const { rows } = await this.pool.query<{ reltuples: number }>(
         `SELECT reltuples FROM pg_class WHERE oid = to_regclass('article')`,
       )

@@ -1,6 +1,7 @@
-// loadBatch's bulk path (COPY into a staging table, one INSERT … ON CONFLICT) against a real Postgres:
-// awkward text survives the COPY encoding byte for byte, a row Postgres refuses is rejected alone
-// with Postgres' reason, and a re-run sends nothing.
+// loadBatch against a real Postgres. Two paths: a batch none of whose articles the target has is
+// COPYed straight into the tables; any other goes through a staging table and one INSERT … ON
+// CONFLICT. Both write the same rows; awkward text survives the COPY encoding byte for byte, a row
+// Postgres refuses is rejected alone with Postgres' reason, and a re-run sends nothing.
 
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -117,5 +118,96 @@ describe('loadBatch (COPY path)', () => {
     expect(changed).toMatchObject({ inserted: 0, updated: 1, unchanged: 0 })
     const { rows } = await pool.query('SELECT title FROM article WHERE legacy_nid = 3')
     expect(rows[0]?.title).toBe('New title')
+  })
+})
+
+const rich = (nid: number) =>
+  article(nid, {
+    title: 'Rich',
+    publications: [{ tid: 7, name: 'bne', vocabulary: 'publication' }],
+    sections: [
+      { tid: 8, name: 'Europe', vocabulary: 'sections' },
+      { tid: 9, name: 'Asia', vocabulary: 'sections' },
+    ],
+    subjects: [{ tid: 10, name: 'Oil', vocabulary: 'subjects' }],
+    image: {
+      file: {
+        fid: 70,
+        uri: 'public://a.jpg',
+        url: 'https://x/a.jpg',
+        filename: 'a.jpg',
+        mime: 'image/jpeg',
+        size: 5,
+      },
+      caption: 'c',
+      credit: null,
+      alt: null,
+      title: null,
+      width: 10,
+      height: 20,
+    },
+    pdf: {
+      file: {
+        fid: 71,
+        uri: 'public://a.pdf',
+        url: null,
+        filename: 'a.pdf',
+        mime: 'application/pdf',
+        size: 9,
+      },
+      description: 'd',
+    },
+    redirects: [{ path: `old/${nid}`, language: 'en', legacyNid: nid }],
+  })
+
+/** Everything the target holds for one article, ids replaced by legacy ids. */
+async function stored(nid: number) {
+  const { rows } = await pool.query(
+    `SELECT a.title, a.content_hash, a.document - 'legacyNid' - 'slug' - 'redirects' AS document,
+       (SELECT legacy_fid FROM media_file WHERE id = a.image_file_id) AS image,
+       (SELECT legacy_fid FROM media_file WHERE id = a.pdf_file_id) AS pdf,
+       ARRAY(SELECT x.role || ':' || x.position || ':' || t.legacy_tid FROM article_term x
+             JOIN term t ON t.id = x.term_id WHERE x.article_id = a.id ORDER BY 1) AS terms,
+       ARRAY(SELECT r.source_path FROM redirect r WHERE r.article_id = a.id) AS redirects
+     FROM article a WHERE a.legacy_nid = $1`,
+    [nid],
+  )
+  return rows[0]
+}
+
+describe('loadBatch (new articles COPYed straight into the tables)', () => {
+  it('writes what the merge path writes: terms in order, files, redirects', async () => {
+    await load([ok(rich(20), 'r')]) // nothing of the batch in the target: direct COPY
+    await load([ok(rich(20), 'r'), ok(rich(21), 'r')]) // 20 is known: the batch is merged
+    const [direct, merged] = [await stored(20), await stored(21)]
+    expect(direct).toMatchObject({
+      image: 70,
+      pdf: 71,
+      terms: ['publication:0:7', 'section:0:8', 'section:1:9', 'subject:0:10'],
+      redirects: ['old/20'],
+    })
+    expect({ ...merged, redirects: ['old/20'] }).toEqual(direct)
+  })
+
+  it('a concurrent writer inserting the same articles first turns the batch into a merge, not an error', async () => {
+    const first = await pool.connect()
+    try {
+      await first.query('BEGIN')
+      await loadBatch(first, 'test', null, [ok(article(30), 'c30'), ok(article(31), 'c31')])
+      // The second writer saw neither article, COPYs, waits on the unique index, then merges.
+      const second = load([ok(article(30), 'c30'), ok(article(31, { title: 'Newer' }), 'n31')])
+      await new Promise((r) => setTimeout(r, 200))
+      await first.query('COMMIT')
+      expect(await second).toMatchObject({ inserted: 0, updated: 1, unchanged: 1, rejected: [] })
+    } finally {
+      first.release()
+    }
+    const { rows } = await pool.query(
+      'SELECT legacy_nid, title FROM article WHERE legacy_nid IN (30, 31) ORDER BY 1',
+    )
+    expect(rows).toEqual([
+      { legacy_nid: 30, title: 'Article 30' },
+      { legacy_nid: 31, title: 'Newer' },
+    ])
   })
 })
