@@ -4,6 +4,7 @@ import { BodyHtmlOptionsSchema } from '../transform/content/body-html.js'
 import { findLinkTargets } from '../transform/content/body-links.js'
 import { findMediaTokenFids } from '../transform/content/media-tokens.js'
 import type { D7FieldItem, D7Links, D7LinkTarget } from './d7-types.js'
+import type { LinkTargetIndex } from './link-targets.js'
 
 /**
  * What the content rules of a mapping (`body-html`) need the extractor to look up in bulk per
@@ -76,6 +77,8 @@ export async function resolveLinks(
   nids: ReadonlySet<number>,
   aliases: ReadonlySet<string>,
   bundles: readonly string[],
+  /** Read up front by long runs: nodes and slugs without per-batch random lookups. */
+  index?: LinkTargetIndex,
 ): Promise<D7Links> {
   const byAlias: Record<string, number> = {}
   const all = new Set(nids)
@@ -91,6 +94,32 @@ export async function resolveLinks(
   }
   const byNid: Record<number, D7LinkTarget> = {}
   if (all.size === 0) return { byNid, byAlias }
+  if (index) {
+    const slugPids = new Map<number, number>()
+    const found: [number, string, number | null][] = []
+    for (const nid of all) {
+      const target = index.lookup(nid)
+      if (!target) continue
+      found.push([nid, target.type, target.slugPid])
+      if (target.slugPid !== null) slugPids.set(target.slugPid, nid)
+    }
+    const slugs = new Map<number, string>()
+    if (slugPids.size > 0) {
+      for (const r of await query('SELECT pid, alias FROM url_alias WHERE pid IN (?)', [
+        [...slugPids.keys()],
+      ])) {
+        slugs.set(Number(r.pid), String(r.alias).replace(/^\/+/, '').trim())
+      }
+    }
+    for (const [nid, type, pid] of found) {
+      byNid[nid] = {
+        type,
+        slug: (pid === null ? '' : slugs.get(pid)) || null,
+        migrated: bundles.includes(type),
+      }
+    }
+    return { byNid, byAlias }
+  }
   const ids = [...all]
   const nodes = new Map<number, { type: string; language: string }>()
   for (const r of await query('SELECT nid, type, language FROM node WHERE nid IN (?)', [ids])) {

@@ -3,6 +3,7 @@ import type { CompiledMapping, CompiledValue } from '../mapping/compile.js'
 import type { SourcePath } from '../mapping/source-path.js'
 import { resolveLinks } from './content-refs.js'
 import type { D7FieldItem, D7NodeRef, D7User, D7Value } from './d7-types.js'
+import type { LinkTargetIndex } from './link-targets.js'
 
 /**
  * What the reference transforms of a mapping need the extractor to look up in bulk per batch: the
@@ -64,10 +65,11 @@ export async function resolveNodeRefs(
   query: Query,
   nids: ReadonlySet<number>,
   bundles: readonly string[],
+  index?: LinkTargetIndex,
 ): Promise<Record<number, D7NodeRef>> {
   const out: Record<number, D7NodeRef> = {}
   if (nids.size === 0) return out
-  const { byNid } = await resolveLinks(query, nids, new Set(), bundles)
+  const { byNid } = await resolveLinks(query, nids, new Set(), bundles, index)
   for (const [nid, target] of Object.entries(byNid)) {
     out[Number(nid)] = { nid: Number(nid), type: target.type, slug: target.slug }
   }

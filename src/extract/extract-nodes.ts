@@ -14,6 +14,7 @@ import type {
   D7Value,
 } from './d7-types.js'
 import { collectRefIds, refNeeds, resolveNodeRefs, resolveUsers } from './entity-refs.js'
+import { LinkTargetIndex } from './link-targets.js'
 import { explainSourceError, quoteIdent, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
@@ -31,7 +32,19 @@ export interface ExtractOptions {
   readonly afterNid?: number
   /** For error messages only. */
   readonly sourceUrl: string
+  /**
+   * Read every node's link target up front (LinkTargetIndex) instead of per batch: 'auto' (default)
+   * does when the mapping resolves links or node references and the run reads at least
+   * LINK_INDEX_MIN_NODES nodes in nid order (not `ids`).
+   */
+  readonly linkIndex?: 'auto' | 'always' | 'never'
 }
+
+/**
+ * From this many nodes on, a run reads the link-target index first. It costs two scans of node and
+ * url_alias (about 3 s on the 1M-node bench database) and saves random lookups in every batch.
+ */
+export const LINK_INDEX_MIN_NODES = 50_000
 
 interface NodeRow {
   nid: number
@@ -61,6 +74,9 @@ export async function* extractNodes(
   let after = opts.afterNid ?? 0
   let remaining = opts.limit ?? Number.POSITIVE_INFINITY
   const ids = opts.ids ? [...new Set(opts.ids)].sort((a, b) => a - b) : null
+  const index = (await wantsLinkIndex(conn, opts))
+    ? await LinkTargetIndex.read((sql, params) => query<RowDataPacket>(conn, opts.sourceUrl, sql, params))
+    : undefined
   while (remaining > 0) {
     const size = Math.min(batchSize, remaining)
     const nodes = await query<NodeRow>(
@@ -75,15 +91,31 @@ export async function* extractNodes(
     if (nodes.length === 0) return
     after = nodes[nodes.length - 1]?.nid ?? after
     remaining -= nodes.length
-    yield await readBatch(conn, nodes, opts)
+    yield await readBatch(conn, nodes, opts, index)
     if (nodes.length < size) return
   }
+}
+
+async function wantsLinkIndex(conn: SourceConnection, opts: ExtractOptions): Promise<boolean> {
+  const mode = opts.linkIndex ?? 'auto'
+  if (mode === 'never' || opts.ids) return false
+  if (contentNeeds(opts.mapping).links === null && refNeeds(opts.mapping).nodePaths.length === 0) return false
+  if (mode === 'always') return true
+  if ((opts.limit ?? Number.POSITIVE_INFINITY) < LINK_INDEX_MIN_NODES) return false
+  const rows = await query<RowDataPacket>(
+    conn,
+    opts.sourceUrl,
+    'SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ?',
+    [opts.mapping.source.bundles, opts.afterNid ?? 0],
+  )
+  return Number(rows[0]?.n ?? 0) >= LINK_INDEX_MIN_NODES
 }
 
 async function readBatch(
   conn: SourceConnection,
   nodes: NodeRow[],
   opts: ExtractOptions,
+  index: LinkTargetIndex | undefined,
 ): Promise<D7NodeBundle[]> {
   const { layout, mapping } = opts
   const lo = nodes[0]?.nid ?? 0
@@ -245,6 +277,7 @@ async function readBatch(
         linkedNids,
         linkedAliases,
         mapping.source.bundles,
+        index,
       )
     }
   }
@@ -262,7 +295,7 @@ async function readBatch(
       collectRefIds(refs.userPaths, row, nodeFields, refUids)
     }
     const q = (sql: string, params: unknown[]) => query<RowDataPacket>(conn, opts.sourceUrl, sql, params)
-    if (refs.nodePaths.length > 0) nodeRefs = await resolveNodeRefs(q, refNids, mapping.source.bundles)
+    if (refs.nodePaths.length > 0) nodeRefs = await resolveNodeRefs(q, refNids, mapping.source.bundles, index)
     if (refs.userPaths.length > 0) users = await resolveUsers(q, refUids)
   }
   const listLabels = layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null
