@@ -13,57 +13,63 @@ const CHUNK = 100_000
  * Why: links point anywhere in the archive. Looked up per batch (`node.nid IN`, `url_alias.source
  * IN`), each batch of 2,000 articles touched ~3,400 random nodes; on a 1M-node site with MariaDB's
  * default 128 MB buffer pool, those lookups were most of what MariaDB spent (bench/RESULTS.md).
- * Held compactly (typed arrays, 16 bytes per node: 16 MB for a million nodes); the slug's text is
+ * Held compactly (typed arrays, 10 bytes per node: 10 MB for a million nodes); the slug's text is
  * still read per batch, by primary key.
  */
 export class LinkTargetIndex {
   private constructor(
     private readonly nids: Int32Array,
     private readonly types: Uint16Array,
-    private readonly languages: Uint16Array,
-    /** pid of the newest alias in the node's language or `und` (0: none). */
-    private readonly ownPid: Int32Array,
-    /** pid of the newest alias in any language (0: none). */
-    private readonly anyPid: Int32Array,
-    private readonly names: readonly string[],
+    /**
+     * The url_alias row that is the node's slug: +pid of the newest alias in its language or `und`,
+     * else -pid of its newest alias in any language, 0 when it has none.
+     */
+    private readonly slugPids: Int32Array,
+    private readonly typeNames: readonly string[],
   ) {}
 
   static async read(query: Query): Promise<LinkTargetIndex> {
-    const names: string[] = []
-    const codes = new Map<string, number>()
-    const code = (s: string) => {
+    const typeNames: string[] = []
+    const typeCodes = new Map<string, number>()
+    const languageCodes = new Map<string, number>([['und', 0]])
+    const code = (codes: Map<string, number>, names: string[] | null, s: string) => {
       let c = codes.get(s)
       if (c === undefined) {
-        c = names.length
-        names.push(s)
+        c = codes.size
         codes.set(s, c)
+        names?.push(s)
       }
       return c
     }
-    const und = code('und')
-    const nids: number[] = []
-    const types: number[] = []
-    const languages: number[] = []
+    let nids = new Int32Array(1 << 16)
+    let types = new Uint16Array(nids.length)
+    let languages = new Uint16Array(nids.length)
+    let size = 0
     for (let after = -1; ; ) {
       const rows = await query('SELECT nid, type, language FROM node WHERE nid > ? ORDER BY nid LIMIT ?', [
         after,
         CHUNK,
       ])
+      if (size + rows.length > nids.length) {
+        const capacity = Math.max(nids.length * 2, size + rows.length)
+        nids = grow(nids, new Int32Array(capacity))
+        types = grow(types, new Uint16Array(capacity))
+        languages = grow(languages, new Uint16Array(capacity))
+      }
       for (const r of rows) {
-        nids.push(Number(r.nid))
-        types.push(code(String(r.type)))
-        languages.push(code(String(r.language)))
+        nids[size] = Number(r.nid)
+        types[size] = code(typeCodes, typeNames, String(r.type))
+        languages[size] = code(languageCodes, null, String(r.language))
+        size++
       }
       if (rows.length < CHUNK) break
-      after = nids[nids.length - 1] ?? after
+      after = nids[size - 1] ?? after
     }
     const index = new LinkTargetIndex(
-      Int32Array.from(nids),
-      Uint16Array.from(types),
-      Uint16Array.from(languages),
-      new Int32Array(nids.length),
-      new Int32Array(nids.length),
-      names,
+      nids.slice(0, size),
+      types.slice(0, size),
+      new Int32Array(size),
+      typeNames,
     )
     for (let after = -1; ; ) {
       const rows = await query(
@@ -77,10 +83,9 @@ export class LinkTargetIndex {
         if (at < 0) continue
         // Ascending pid: a later row is newer and replaces the one before.
         const pid = Number(r.pid)
-        index.anyPid[at] = pid
-        const language = codes.get(String(r.language))
-        if (language !== undefined && (language === index.languages[at] || language === und))
-          index.ownPid[at] = pid
+        const language = languageCodes.get(String(r.language))
+        if (language !== undefined && (language === languages[at] || language === 0)) index.slugPids[at] = pid
+        else if ((index.slugPids[at] ?? 0) <= 0) index.slugPids[at] = -pid
       }
       if (rows.length < CHUNK) break
       after = Number(rows[rows.length - 1]?.pid ?? after)
@@ -96,8 +101,8 @@ export class LinkTargetIndex {
   lookup(nid: number): { type: string; slugPid: number | null } | undefined {
     const at = this.find(nid)
     if (at < 0) return undefined
-    const pid = this.ownPid[at] || this.anyPid[at] || 0
-    return { type: this.names[this.types[at] ?? 0] ?? '', slugPid: pid > 0 ? pid : null }
+    const pid = Math.abs(this.slugPids[at] ?? 0)
+    return { type: this.typeNames[this.types[at] ?? 0] ?? '', slugPid: pid > 0 ? pid : null }
   }
 
   private find(nid: number): number {
@@ -112,4 +117,9 @@ export class LinkTargetIndex {
     }
     return -1
   }
+}
+
+function grow<T extends Int32Array | Uint16Array>(from: T, to: T): T {
+  to.set(from)
+  return to
 }
