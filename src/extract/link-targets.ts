@@ -3,7 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 type Query = (sql: string, params: unknown[]) => Promise<RowDataPacket[]>
 
 /** Rows per keyset query while reading the index. */
-const CHUNK = 100_000
+const CHUNK = 25_000
 
 /**
  * Every node's type and language, and which url_alias row is its slug, read once at the start of a
