@@ -22,7 +22,9 @@ const TERM_ROLES = [
 ] as const
 
 const recordset = ARTICLE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')
-const insertColumns = ARTICLE_COLUMNS.filter(([n]) => n !== 'image_fid' && n !== 'pdf_fid').map(([n]) => n)
+// Written as given; image_fid/pdf_fid become image_file_id/pdf_file_id (looked up in media_file).
+const INSERTED = ARTICLE_COLUMNS.filter(([n]) => n !== 'image_fid' && n !== 'pdf_fid')
+const insertColumns = INSERTED.map(([n]) => n)
 
 const STAGE_TABLE = 'dhm_article_stage'
 const stageColumns = ARTICLE_COLUMNS.map(([n]) => n)
@@ -242,13 +244,7 @@ const FILE_IDS =
 const TERM_IDS = 'SELECT legacy_tid AS legacy, id FROM term WHERE site = $1 AND legacy_tid = ANY($2::int[])'
 const NEW_ARTICLE_IDS = `SELECT nextval(pg_get_serial_sequence('article', 'id'))::int AS id FROM generate_series(1, $1)`
 const freshColumns = ['site', 'id', ...insertColumns, 'image_file_id', 'pdf_file_id']
-const freshTypes: CopyType[] = [
-  'text',
-  'int',
-  ...ARTICLE_COLUMNS.filter(([n]) => n !== 'image_fid' && n !== 'pdf_fid').map(([, t]) => t as CopyType),
-  'int',
-  'int',
-]
+const freshTypes: CopyType[] = ['text', 'int', ...INSERTED.map(([, t]) => t as CopyType), 'int', 'int']
 const TERM_LINK_TYPES: CopyType[] = ['int', 'text', 'int', 'int']
 
 /**
