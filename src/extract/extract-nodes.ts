@@ -42,9 +42,15 @@ export interface ExtractOptions {
 
 /**
  * From this many nodes on, a run reads the link-target index first. It costs two scans of node and
- * url_alias (about 3 s on the 1M-node bench database) and saves random lookups in every batch.
+ * url_alias (about 2 s on the 1M-node bench database) and saves random lookups in every batch.
  */
 export const LINK_INDEX_MIN_NODES = 50_000
+/**
+ * Up to this many nodes in the source (all types): the index holds 10 bytes per node, 40 MB here,
+ * within the memory a run is meant to stay under (bench/RESULTS.md). Bigger sites look links up per
+ * batch, as small runs do: slower on a small MariaDB buffer pool, the same result.
+ */
+export const LINK_INDEX_MAX_NODES = 4_000_000
 
 interface NodeRow {
   nid: number
@@ -105,10 +111,11 @@ async function wantsLinkIndex(conn: SourceConnection, opts: ExtractOptions): Pro
   const rows = await query<RowDataPacket>(
     conn,
     opts.sourceUrl,
-    'SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ?',
+    'SELECT COUNT(*) AS total, COALESCE(SUM(type IN (?) AND nid > ?), 0) AS toRead FROM node',
     [opts.mapping.source.bundles, opts.afterNid ?? 0],
   )
-  return Number(rows[0]?.n ?? 0) >= LINK_INDEX_MIN_NODES
+  const total = Number(rows[0]?.total ?? 0)
+  return Number(rows[0]?.toRead ?? 0) >= LINK_INDEX_MIN_NODES && total <= LINK_INDEX_MAX_NODES
 }
 
 async function readBatch(
