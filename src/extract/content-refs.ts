@@ -69,8 +69,9 @@ type Query = (sql: string, params: unknown[]) => Promise<RowDataPacket[]>
 
 /**
  * Resolve a batch's linked nids and aliases in three queries: aliases → nids (`url_alias.alias IN`),
- * the nodes' type and language (`node.nid IN`), their aliases (`url_alias.source IN`). The slug of
- * a linked node is chosen as for articles: the newest alias in its language (or `und`), else the newest.
+ * the nodes' type and language (`node.nid IN`), their aliases (`url_alias.source IN`); with an
+ * index read up front, the last two become one lookup of the slug aliases by pid. The slug of a linked
+ * node is chosen as for articles: the newest alias in its language (or `und`), else the newest.
  */
 export async function resolveLinks(
   query: Query,
@@ -94,33 +95,20 @@ export async function resolveLinks(
   }
   const byNid: Record<number, D7LinkTarget> = {}
   if (all.size === 0) return { byNid, byAlias }
-  if (index) {
-    const slugPids = new Map<number, number>()
-    const found: [number, string, number | null][] = []
-    for (const nid of all) {
-      const target = index.lookup(nid)
-      if (!target) continue
-      found.push([nid, target.type, target.slugPid])
-      if (target.slugPid !== null) slugPids.set(target.slugPid, nid)
-    }
-    const slugs = new Map<number, string>()
-    if (slugPids.size > 0) {
-      for (const r of await query('SELECT pid, alias FROM url_alias WHERE pid IN (?)', [
-        [...slugPids.keys()],
-      ])) {
-        slugs.set(Number(r.pid), String(r.alias).replace(/^\/+/, '').trim())
-      }
-    }
-    for (const [nid, type, pid] of found) {
-      byNid[nid] = {
-        type,
-        slug: (pid === null ? '' : slugs.get(pid)) || null,
-        migrated: bundles.includes(type),
-      }
-    }
-    return { byNid, byAlias }
-  }
-  const ids = [...all]
+  const targets = index ? await targetsFromIndex(query, all, index) : await targetsFromSource(query, all)
+  for (const [nid, { type, slug }] of targets) byNid[nid] = { type, slug, migrated: bundles.includes(type) }
+  return { byNid, byAlias }
+}
+
+/** The linked nodes that exist: nid → type and slug (null: no alias). */
+type LinkedNodes = Map<number, { type: string; slug: string | null }>
+
+/** url_alias.alias as a slug: no leading slash, no surrounding white space. */
+const slugOf = (alias: unknown) => String(alias).replace(/^\/+/, '').trim()
+
+/** Per batch: the nodes by nid, then all their aliases, the slug chosen here. */
+async function targetsFromSource(query: Query, nids: ReadonlySet<number>): Promise<LinkedNodes> {
+  const ids = [...nids]
   const nodes = new Map<number, { type: string; language: string }>()
   for (const r of await query('SELECT nid, type, language FROM node WHERE nid IN (?)', [ids])) {
     nodes.set(Number(r.nid), { type: String(r.type), language: String(r.language) })
@@ -132,13 +120,40 @@ export async function resolveLinks(
   )) {
     const nid = Number(String(r.source).slice(5))
     const list = aliasRows.get(nid) ?? []
-    list.push({ alias: String(r.alias).replace(/^\/+/, '').trim(), language: String(r.language) })
+    list.push({ alias: slugOf(r.alias), language: String(r.language) })
     aliasRows.set(nid, list)
   }
+  const out: LinkedNodes = new Map()
   for (const [nid, node] of nodes) {
     const list = aliasRows.get(nid) ?? []
     const own = list.find((a) => a.language === node.language || a.language === 'und') ?? list[0]
-    byNid[nid] = { type: node.type, slug: own?.alias || null, migrated: bundles.includes(node.type) }
+    out.set(nid, { type: node.type, slug: own?.alias || null })
   }
-  return { byNid, byAlias }
+  return out
+}
+
+/** With the index read up front: only the chosen slug aliases, by primary key. */
+async function targetsFromIndex(
+  query: Query,
+  nids: ReadonlySet<number>,
+  index: LinkTargetIndex,
+): Promise<LinkedNodes> {
+  const found: [number, { type: string; slugPid: number | null }][] = []
+  for (const nid of nids) {
+    const target = index.lookup(nid)
+    if (target) found.push([nid, target])
+  }
+  const pids = found.flatMap(([, t]) => (t.slugPid === null ? [] : [t.slugPid]))
+  const aliases = new Map<number, string>()
+  if (pids.length > 0) {
+    for (const r of await query('SELECT pid, alias FROM url_alias WHERE pid IN (?)', [pids])) {
+      aliases.set(Number(r.pid), slugOf(r.alias))
+    }
+  }
+  return new Map(
+    found.map(([nid, { type, slugPid }]) => [
+      nid,
+      { type, slug: (slugPid === null ? null : aliases.get(slugPid)) || null },
+    ]),
+  )
 }

@@ -44,13 +44,13 @@ export interface ExtractOptions {
  * From this many nodes on, a run reads the link-target index first. It costs two scans of node and
  * url_alias (about 2 s on the 1M-node bench database) and saves random lookups in every batch.
  */
-export const LINK_INDEX_MIN_NODES = 50_000
+const LINK_INDEX_MIN_NODES = 50_000
 /**
  * Up to this many nodes in the source (all types): the index holds 10 bytes per node, 40 MB here,
  * within the memory a run is meant to stay under (bench/RESULTS.md). Bigger sites look links up per
  * batch, as small runs do: slower on a small MariaDB buffer pool, the same result.
  */
-export const LINK_INDEX_MAX_NODES = 4_000_000
+const LINK_INDEX_MAX_NODES = 4_000_000
 
 interface NodeRow {
   nid: number

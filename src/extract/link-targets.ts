@@ -93,10 +93,6 @@ export class LinkTargetIndex {
     return index
   }
 
-  get size(): number {
-    return this.nids.length
-  }
-
   /** The node's type and the pid of the alias that is its slug (null: no alias), or undefined: no such node. */
   lookup(nid: number): { type: string; slugPid: number | null } | undefined {
     const at = this.find(nid)

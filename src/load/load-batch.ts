@@ -295,9 +295,9 @@ function* freshLines(
   written: readonly WrittenArticle[],
   fileIds: ReadonlyMap<number, number>,
 ): Generator<string> {
+  const fileId = (fid: number | null) => (fid === null ? null : (fileIds.get(fid) ?? null))
   for (const [i, o] of ok.entries()) {
     const row = toArticleRow(o.article, o.contentHash)
-    const fileId = (fid: number | null) => (fid === null ? null : (fileIds.get(fid) ?? null))
     yield copyLine(
       [site, written[i]?.id, ...insertColumns.map((c) => row[c]), fileId(row.image_fid), fileId(row.pdf_fid)],
       freshTypes,
