@@ -16,20 +16,31 @@ export async function copyRows(
   lines: Iterable<string>,
 ): Promise<void> {
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`))
-  await pipeline(Readable.from(chunked(lines)), stream)
+  await pipeline(Readable.from(utf8Chunks(lines)), stream)
 }
 
-/** Join lines into ~256 KB chunks: one write per chunk instead of one per row. */
-function* chunked(lines: Iterable<string>): Generator<string> {
-  let buf = ''
+const CHUNK_BYTES = 1 << 20
+
+/**
+ * Encode lines as UTF-8 straight into ~1 MB buffers: one socket write per buffer instead of one
+ * per row. Each line is encoded on its own: joining lines into one long string first (`buf += line`)
+ * and encoding that made V8 flatten a rope of two-byte strings, six times the cost of encoding the
+ * lines (10,000 bench articles: 0.85–1.0 s against 0.08–0.1 s; 15% of a 100k migrate's CPU).
+ */
+export function* utf8Chunks(lines: Iterable<string>): Generator<Buffer> {
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES)
+  let used = 0
   for (const line of lines) {
-    buf += line
-    if (buf.length >= 262_144) {
-      yield buf
-      buf = ''
+    // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4 bytes).
+    const worst = line.length * 3
+    if (used + worst > chunk.length) {
+      if (used > 0) yield chunk.subarray(0, used)
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, worst))
+      used = 0
     }
+    used += chunk.write(line, used)
   }
-  if (buf.length > 0) yield buf
+  if (used > 0) yield chunk.subarray(0, used)
 }
 
 /** The Postgres type of a column, as far as the text encoding cares. */

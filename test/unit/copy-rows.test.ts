@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { arrayLiteral, type CopyType, copyField, copyLine, escapeCopy } from '../../src/load/copy-rows.js'
+import {
+  arrayLiteral,
+  type CopyType,
+  copyField,
+  copyLine,
+  escapeCopy,
+  utf8Chunks,
+} from '../../src/load/copy-rows.js'
 
 describe('COPY text format', () => {
   it.each([
@@ -37,5 +44,33 @@ describe('COPY text format', () => {
 
   it('copyLine: tab-separated, newline-terminated', () => {
     expect(copyLine([1, 'x', null, true], ['int', 'text', 'text', 'boolean'])).toBe('1\tx\t\\N\tt\n')
+  })
+
+  describe('utf8Chunks: the lines as UTF-8, in chunks of about 1 MB', () => {
+    const joined = (lines: string[]) => Buffer.concat([...utf8Chunks(lines)])
+
+    it('gives the same bytes as encoding the joined text', () => {
+      const lines = ['ascii\n', 'Türkiye «news» — €\n', 'emoji 📰 and CJK 新闻\n', 'lone surrogate \ud800 here\n']
+      expect(joined(lines).equals(Buffer.from(lines.join('')))).toBe(true)
+    })
+
+    it('never splits a line, and takes lines longer than a chunk whole', () => {
+      const long = `${'é'.repeat(700_000)}\n`
+      const lines = Array.from({ length: 5 }, (_, i) => `${i}${long}`)
+      const chunks = [...utf8Chunks(lines)]
+      expect(chunks.length).toBe(5)
+      expect(chunks.map((c) => c.toString('utf8'))).toEqual(lines)
+    })
+
+    it('packs many short lines into few chunks', () => {
+      const lines = Array.from({ length: 100_000 }, (_, i) => `${i}\tarticle ${i} — «title»\n`)
+      const chunks = [...utf8Chunks(lines)]
+      expect(chunks.length).toBeLessThanOrEqual(4)
+      expect(Buffer.concat(chunks).toString('utf8')).toBe(lines.join(''))
+    })
+
+    it('gives nothing for no lines', () => {
+      expect([...utf8Chunks([])]).toEqual([])
+    })
   })
 })

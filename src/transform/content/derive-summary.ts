@@ -8,19 +8,54 @@ import { decodeEntities } from './content-tally.js'
  * @example deriveSummary('<p>One two</p><p>three</p>', 9) // 'One two…'
  */
 export function deriveSummary(html: string, maxLength: number): string | null {
-  const text = decodeEntities(
-    html
-      .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-      .replace(/<figure\b[\s\S]*?<\/figure\s*>/gi, ' ')
-      .replace(/<[^>]*>/g, ' '),
-  )
-    .replace(/\s+/g, ' ')
-    .trim()
-  if (text === '') return null
+  // Only the start of a body can reach the summary: try a prefix first (a third of the work on a
+  // bench body), the whole body when the prefix cannot settle it.
+  if (Number.isInteger(maxLength) && maxLength >= 1) {
+    for (const size of [maxLength * 2, maxLength * 8]) {
+      if (html.length <= size) break
+      const summary = summaryOfPrefix(html, size, maxLength)
+      if (summary !== null) return summary
+    }
+  }
+  const text = plainText(html)
+  if (text === null) return null
   // At most `maxLength` characters (code points): a text no longer in UTF-16 units is short enough.
   if (text.length <= maxLength) return text
+  return cutText(text, maxLength) ?? text
+}
+
+/** Tags dropped, entities decoded, white space collapsed; null when no text is left. */
+function plainText(html: string): string | null {
+  const text = decodeEntities(stripTags(dropBlocks(html))).replace(/\s+/g, ' ').trim()
+  return text === '' ? null : text
+}
+
+const SCRIPT_OR_STYLE = /<(script|style)\b[\s\S]*?<\/\1\s*>/gi
+const FIGURE = /<figure\b[\s\S]*?<\/figure\s*>/gi
+const dropBlocks = (html: string) => html.replace(SCRIPT_OR_STYLE, ' ').replace(FIGURE, ' ')
+const stripTags = (html: string) => html.replace(/<[^>]*>/g, ' ')
+
+/**
+ * The summary from the body's first `size` characters, ended after a tag's `>` (no tag, entity or
+ * block is then cut in two, so its text is the start of the whole body's text); null unless that
+ * text alone is longer than the summary and no block was left open (script/style checked before
+ * figures go, as a figure can hold the opening of a script that closes further on).
+ */
+function summaryOfPrefix(html: string, size: number, maxLength: number): string | null {
+  const end = html.lastIndexOf('>', size)
+  if (end < 0) return null
+  const noScripts = html.slice(0, end + 1).replace(SCRIPT_OR_STYLE, ' ')
+  if (/<(script|style)\b/i.test(noScripts)) return null
+  const noBlocks = noScripts.replace(FIGURE, ' ')
+  if (/<figure\b/i.test(noBlocks)) return null
+  const text = decodeEntities(stripTags(noBlocks)).replace(/\s+/g, ' ').trim()
+  return cutText(text, maxLength)
+}
+
+/** `text` cut at a word boundary with "…", or null when it has no more than `maxLength` code points. */
+function cutText(text: string, maxLength: number): string | null {
   const cut = firstCodePoints(text, maxLength)
-  if (cut === null) return text
+  if (cut === null) return null
   const space = cut.lastIndexOf(' ')
   return `${(space > maxLength / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`
 }
