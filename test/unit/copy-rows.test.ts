@@ -50,7 +50,12 @@ describe('COPY text format', () => {
     const joined = (lines: string[]) => Buffer.concat([...utf8Chunks(lines)])
 
     it('gives the same bytes as encoding the joined text', () => {
-      const lines = ['ascii\n', 'Türkiye «news» — €\n', 'emoji 📰 and CJK 新闻\n', 'lone surrogate \ud800 here\n']
+      const lines = [
+        'ascii\n',
+        'Türkiye «news» — €\n',
+        'emoji 📰 and CJK 新闻\n',
+        'lone surrogate \ud800 here\n',
+      ]
       expect(joined(lines).equals(Buffer.from(lines.join('')))).toBe(true)
     })
 

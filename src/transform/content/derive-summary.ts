@@ -26,7 +26,9 @@ export function deriveSummary(html: string, maxLength: number): string | null {
 
 /** Tags dropped, entities decoded, white space collapsed; null when no text is left. */
 function plainText(html: string): string | null {
-  const text = decodeEntities(stripTags(dropBlocks(html))).replace(/\s+/g, ' ').trim()
+  const text = decodeEntities(stripTags(dropBlocks(html)))
+    .replace(/\s+/g, ' ')
+    .trim()
   return text === '' ? null : text
 }
 
