@@ -66,8 +66,12 @@ export function copyField(value: unknown, type: CopyType): string {
       return String(value)
     case 'text[]':
       return escapeCopy(arrayLiteral(value as readonly (string | null)[]))
-    case 'jsonb':
-      return escapeCopy(JSON.stringify(value))
+    case 'jsonb': {
+      // JSON text never holds a raw newline, CR or tab (JSON.stringify writes them as \n, \r, \t):
+      // of the four characters COPY escapes, only its backslashes need doubling.
+      const json = JSON.stringify(value)
+      return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json
+    }
     default:
       return escapeCopy(String(value))
   }

@@ -38,6 +38,12 @@ describe('COPY text format', () => {
     { name: 'int', value: 42, type: 'int', expected: '42' },
     { name: 'array with a tab', value: ['a\tb'], type: 'text[]', expected: '{"a\\tb"}' },
     { name: 'jsonb escapes its backslashes', value: { q: '"' }, type: 'jsonb', expected: '{"q":"\\\\""}' },
+    {
+      name: 'jsonb: newline, CR and tab inside strings arrive as JSON escapes',
+      value: { t: 'a\nb\r\tc\\' },
+      type: 'jsonb',
+      expected: '{"t":"a\\\\nb\\\\r\\\\tc\\\\\\\\"}',
+    },
   ])('copyField: $name', ({ value, type, expected }) => {
     expect(copyField(value, type)).toBe(expected)
   })
