@@ -12,7 +12,8 @@ import { hideBin } from 'yargs/helpers'
 import type { D7NodeBundle } from '../src/extract/d7-types.ts'
 import { extractArticleNodes } from '../src/extract/extract-article-nodes.ts'
 import { openSourceSession } from '../src/extract/source-session.ts'
-import { stageLines } from '../src/load/load-batch.ts'
+import { copyChunks } from '../src/load/copy-rows.ts'
+import { stageRows, stageTypes } from '../src/load/load-batch.ts'
 import { loadMapping } from '../src/mapping/load-mapping.ts'
 import type { RowOutcome } from '../src/transform/outcome.ts'
 import { transformNode } from '../src/transform/transform-node.ts'
@@ -51,7 +52,7 @@ for (let round = 0; round < argv.rounds; round++) {
   start = process.cpuUsage()
   const ok = outcomes.filter((o): o is Extract<RowOutcome, { kind: 'ok' }> => o.kind === 'ok')
   let bytes = 0
-  for (const line of stageLines(ok)) bytes += Buffer.byteLength(line)
+  for (const chunk of copyChunks(stageRows(ok), stageTypes)) bytes += chunk.length
   encodeMs.push(cpuMs(process.cpuUsage(start)))
   if (round === 0) process.stderr.write(`COPY text: ${(bytes / ok.length).toFixed(0)} bytes per article\n`)
 }

@@ -2,7 +2,7 @@ import type pg from 'pg'
 import type { Article, FileRef, TermRef } from '../model/article.js'
 import { type Issue, partitionOutcomes, type RowOutcome } from '../transform/outcome.js'
 import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
-import { type CopyType, copyLine, copyRows } from './copy-rows.js'
+import { type CopyType, copyRows } from './copy-rows.js'
 import { type WrittenArticle, writeRedirects } from './write-redirects.js'
 
 export interface BatchResult {
@@ -28,7 +28,7 @@ const insertColumns = INSERTED.map(([n]) => n)
 
 const STAGE_TABLE = 'dhm_article_stage'
 const stageColumns = ARTICLE_COLUMNS.map(([n]) => n)
-const stageTypes = ARTICLE_COLUMNS.map(([, t]) => t as CopyType)
+export const stageTypes = ARTICLE_COLUMNS.map(([, t]) => t as CopyType)
 // A temp table lives as long as the pooled connection; ON COMMIT DELETE ROWS empties it per batch.
 const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (${recordset}) ON COMMIT DELETE ROWS`
 
@@ -197,8 +197,7 @@ async function writeArticles(
 
   await client.query(CREATE_STAGE)
   await client.query(`DELETE FROM ${STAGE_TABLE}`)
-  // Lines are made lazily, one ~256 KB chunk at a time: the batch is never held twice as text.
-  await copyRows(client, STAGE_TABLE, stageColumns, stageLines(ok))
+  await copyRows(client, STAGE_TABLE, stageColumns, stageTypes, stageRows(ok))
   const { rows: changed } = await client.query<{ id: number; legacy_nid: number; inserted: boolean }>(
     UPSERT_ARTICLES,
     [site],
@@ -273,45 +272,51 @@ async function insertFresh(
     article: o.article,
   }))
 
-  await copyRows(client, 'article', freshColumns, freshLines(site, ok, written, fileIds))
-  const links = function* (): Generator<string> {
+  await copyRows(client, 'article', freshColumns, freshTypes, freshRows(site, ok, written, fileIds))
+  const links = function* (): Generator<unknown[]> {
     for (const { id, article } of written) {
       for (const [key, role] of TERM_ROLES) {
         for (const [position, t] of article[key].entries()) {
           const termId = termIds.get(t.tid)
-          if (termId !== undefined) yield copyLine([id, role, position, termId], TERM_LINK_TYPES)
+          if (termId !== undefined) yield [id, role, position, termId]
         }
       }
     }
   }
-  await copyRows(client, 'article_term', ['article_id', 'role', 'position', 'term_id'], links())
+  await copyRows(
+    client,
+    'article_term',
+    ['article_id', 'role', 'position', 'term_id'],
+    TERM_LINK_TYPES,
+    links(),
+  )
   await writeRedirects(client, site, written)
   return ok.length
 }
 
-function* freshLines(
+function* freshRows(
   site: string,
   ok: readonly Extract<RowOutcome, { kind: 'ok' }>[],
   written: readonly WrittenArticle[],
   fileIds: ReadonlyMap<number, number>,
-): Generator<string> {
+): Generator<unknown[]> {
   const fileId = (fid: number | null) => (fid === null ? null : (fileIds.get(fid) ?? null))
   for (const [i, o] of ok.entries()) {
     const row = toArticleRow(o.article, o.contentHash)
-    yield copyLine(
-      [site, written[i]?.id, ...insertColumns.map((c) => row[c]), fileId(row.image_fid), fileId(row.pdf_fid)],
-      freshTypes,
-    )
+    yield [
+      site,
+      written[i]?.id,
+      ...insertColumns.map((c) => row[c]),
+      fileId(row.image_fid),
+      fileId(row.pdf_fid),
+    ]
   }
 }
 
-export function* stageLines(ok: readonly Extract<RowOutcome, { kind: 'ok' }>[]): Generator<string> {
+export function* stageRows(ok: readonly Extract<RowOutcome, { kind: 'ok' }>[]): Generator<unknown[]> {
   for (const o of ok) {
     const row = toArticleRow(o.article, o.contentHash)
-    yield copyLine(
-      stageColumns.map((c) => row[c]),
-      stageTypes,
-    )
+    yield stageColumns.map((c) => row[c])
   }
 }
 

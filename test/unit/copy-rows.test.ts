@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest'
 import {
   arrayLiteral,
   type CopyType,
+  copyChunks,
   copyField,
   copyLine,
   escapeCopy,
-  utf8Chunks,
 } from '../../src/load/copy-rows.js'
 
 describe('COPY text format', () => {
@@ -52,36 +52,38 @@ describe('COPY text format', () => {
     expect(copyLine([1, 'x', null, true], ['int', 'text', 'text', 'boolean'])).toBe('1\tx\t\\N\tt\n')
   })
 
-  describe('utf8Chunks: the lines as UTF-8, in chunks of about 1 MB', () => {
-    const joined = (lines: string[]) => Buffer.concat([...utf8Chunks(lines)])
+  describe('copyChunks: rows as COPY text in UTF-8, in buffers of about 1 MB', () => {
+    const TYPES: CopyType[] = ['int', 'text', 'jsonb', 'text[]', 'boolean']
+    const bytes = (rows: unknown[][], types = TYPES) => Buffer.concat([...copyChunks(rows, types)])
+    const lines = (rows: unknown[][], types = TYPES) => rows.map((r) => copyLine(r, types)).join('')
 
-    it('gives the same bytes as encoding the joined text', () => {
-      const lines = [
-        'ascii\n',
-        'Türkiye «news» — €\n',
-        'emoji 📰 and CJK 新闻\n',
-        'lone surrogate \ud800 here\n',
+    it('writes the bytes of copyLine, whatever the characters', () => {
+      const rows = [
+        [1, 'ascii', { a: 1 }, ['x'], true],
+        [2, 'Türkiye «news» — €\ttab', { q: 'say "hi"\n' }, ['a\\b', null], false],
+        [3, 'emoji 📰 and CJK 新闻', null, [], null],
+        [4, 'lone surrogate \ud800 here', { s: '\ud800' }, ['\udc00'], true],
       ]
-      expect(joined(lines).equals(Buffer.from(lines.join('')))).toBe(true)
+      expect(bytes(rows).equals(Buffer.from(lines(rows)))).toBe(true)
     })
 
-    it('never splits a line, and takes lines longer than a chunk whole', () => {
-      const long = `${'é'.repeat(700_000)}\n`
-      const lines = Array.from({ length: 5 }, (_, i) => `${i}${long}`)
-      const chunks = [...utf8Chunks(lines)]
-      expect(chunks.length).toBe(5)
-      expect(chunks.map((c) => c.toString('utf8'))).toEqual(lines)
+    it('takes fields longer than a buffer, and rows across buffers', () => {
+      const long = 'é'.repeat(700_000)
+      const rows = Array.from({ length: 5 }, (_, i) => [i, long, { long }, [long], true])
+      const chunks = [...copyChunks(rows, TYPES)]
+      expect(chunks.length).toBeGreaterThan(5)
+      expect(Buffer.concat(chunks).toString('utf8')).toBe(lines(rows))
     })
 
-    it('packs many short lines into few chunks', () => {
-      const lines = Array.from({ length: 100_000 }, (_, i) => `${i}\tarticle ${i} — «title»\n`)
-      const chunks = [...utf8Chunks(lines)]
-      expect(chunks.length).toBeLessThanOrEqual(4)
-      expect(Buffer.concat(chunks).toString('utf8')).toBe(lines.join(''))
+    it('packs many short rows into few buffers', () => {
+      const rows = Array.from({ length: 100_000 }, (_, i) => [i, `article ${i} — «title»`, null, [], false])
+      const chunks = [...copyChunks(rows, TYPES)]
+      expect(chunks.length).toBeLessThanOrEqual(5)
+      expect(Buffer.concat(chunks).toString('utf8')).toBe(lines(rows))
     })
 
-    it('gives nothing for no lines', () => {
-      expect([...utf8Chunks([])]).toEqual([])
+    it('gives nothing for no rows', () => {
+      expect([...copyChunks([], TYPES)]).toEqual([])
     })
   })
 })
