@@ -114,8 +114,15 @@ async function wantsLinkIndex(conn: SourceConnection, opts: ExtractOptions): Pro
     'SELECT COUNT(*) AS total, COALESCE(SUM(type IN (?) AND nid > ?), 0) AS toRead FROM node',
     [opts.mapping.source.bundles, opts.afterNid ?? 0],
   )
-  const total = Number(rows[0]?.total ?? 0)
-  return Number(rows[0]?.toRead ?? 0) >= LINK_INDEX_MIN_NODES && total <= LINK_INDEX_MAX_NODES
+  return linkIndexPays(Number(rows[0]?.toRead ?? 0), Number(rows[0]?.total ?? 0))
+}
+
+/**
+ * Whether reading the link-target index up front pays for a run that will read `toRead` nodes of a
+ * source holding `total` nodes of all types: enough nodes to read, and an index small enough to hold.
+ */
+export function linkIndexPays(toRead: number, total: number): boolean {
+  return toRead >= LINK_INDEX_MIN_NODES && total <= LINK_INDEX_MAX_NODES
 }
 
 async function readBatch(
