@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url'
  * alone, V8 lets the old generation grow towards its default limit (~4 GB here) over per-batch
  * garbage, and peak RSS reaches 600–770 MB; with 256 MB of heap a 20k–100k migrate peaked at
  * 310–375 MB for a few percent more CPU, a 1M one at up to 397 MB; 224 MB took 35 MB off a 100k
- * migrate's peak at no CPU cost that could be measured (bench/RESULTS.md). The flag only works at start-up, so
- * the process runs itself again once with it, unless NODE_OPTIONS or the node command line already
- * sets a limit (that one wins). DHM_HEAP_CAP=0 turns this off.
+ * migrate's peak at no CPU cost that could be measured (bench/RESULTS.md). The flag only works at
+ * start-up, so the process runs itself again once with it, unless NODE_OPTIONS or the node command
+ * line already sets a limit (that one wins). DHM_HEAP_CAP=0 turns this off.
  */
 const HEAP_MB = 224
 const STREAMING = new Set(['migrate', 'sync', 'verify'])
