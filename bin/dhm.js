@@ -12,9 +12,11 @@ import { fileURLToPath } from 'node:url'
  * start-up, so the process runs itself again once with it, unless NODE_OPTIONS or the node command
  * line already sets a limit (that one wins). DHM_HEAP_CAP=0 turns this off.
  *
- * The re-run also caps glibc's malloc arenas at two (unless MALLOC_ARENA_MAX is set): V8's compiler
- * and GC threads each get an arena otherwise, and memory freed there stays resident. 100k migrates,
- * 6 runs each: peak RSS 346–369 MB against 364–381 MB, wall time within the machine's noise.
+ * The re-run also caps glibc's malloc arenas at two (unless MALLOC_ARENA_MAX is set and not empty):
+ * V8's compiler and GC threads each get an arena otherwise, and memory freed there stays resident.
+ * 100k migrates, 9 runs each: peak RSS median 348 MB (336–369) against 368 MB (332–381), CPU within
+ * the machine's noise; two 1M migrates peaked at 344 and 345 MB, four without it at 372–411 MB
+ * (one of them with a 192 MB heap).
  */
 const HEAP_MB = 224
 const STREAMING = new Set(['migrate', 'sync', 'verify'])
@@ -53,7 +55,7 @@ function reexec() {
     // Its own process group, so a Ctrl-C reaches it once (forwarded below), not twice.
     {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-      env: { MALLOC_ARENA_MAX: '2', ...process.env, [REEXEC]: '1' },
+      env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX || '2', [REEXEC]: '1' },
       detached: true,
     },
   )
