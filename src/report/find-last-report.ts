@@ -24,7 +24,8 @@ export async function findLastReport(root: string): Promise<LastReport> {
   const dirs = entries
     .filter((e) => e.isDirectory() && /^\d{8}T\d{6}Z-/.test(e.name))
     .map((e) => e.name)
-    .sort()
+    // numeric: a run's `-10` folder sorts after its `-9` one
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
     .reverse()
   for (const name of dirs) {
     const dir = join(root, name)

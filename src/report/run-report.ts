@@ -28,15 +28,26 @@ export function renderSummaryLine(s: RunSummary, opts: { dryRun?: boolean } = {}
   )
 }
 
-/** A folder under reports/ per run: `<timestamp>-<command>`, sortable by name. */
+/**
+ * A folder under reports/ per run: `<root>/<timestamp>-<command>`, sortable by name, and never one
+ * that exists already: a second run in the same second (two quick migrates, a cron sync next to a
+ * verify) gets `-2`, `-3`…, so it never appends its rejects to another run's file.
+ */
 export async function createReportDir(root: string, command: string, at = new Date()): Promise<string> {
+  await mkdir(root, { recursive: true })
   const stamp = at
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')
-  const dir = join(root, `${stamp}-${command}`)
-  await mkdir(dir, { recursive: true })
-  return dir
+  for (let n = 1; ; n++) {
+    const dir = join(root, `${stamp}-${command}${n > 1 ? `-${n}` : ''}`)
+    try {
+      await mkdir(dir)
+      return dir
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error
+    }
+  }
 }
 
 export interface RejectRecord {

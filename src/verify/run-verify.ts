@@ -9,7 +9,7 @@ import { explainTargetError, openTarget } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import type { RunListener } from '../pipeline/events.js'
 import { prefetch } from '../pipeline/prefetch.js'
-import { createUniqueReportDir } from '../report/unique-report-dir.js'
+import { createReportDir } from '../report/run-report.js'
 import { countDifferences, type VerifyCounts, type VerifyReport } from '../report/verify-report.js'
 import { type VerifyReportFiles, writeVerifyReport } from '../report/write-verify-report.js'
 import { transformNode } from '../transform/transform-node.js'
@@ -74,7 +74,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
       }
       const total = await countNodes(source.conn, mapping, ids, opts.sourceUrl)
       emit({ kind: 'start', total })
-      const reportDir = await createUniqueReportDir(opts.reportsDir ?? 'reports', 'verify', startedAt)
+      const reportDir = await createReportDir(opts.reportsDir ?? 'reports', 'verify', startedAt)
       const verifier = new Verifier({
         pool: target.pool,
         site: mapping.site,

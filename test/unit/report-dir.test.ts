@@ -1,0 +1,49 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { findLastReport } from '../../src/report/find-last-report.js'
+import { createReportDir, writeRunReport } from '../../src/report/run-report.js'
+import { emptyCounts } from '../../src/report/run-stats.js'
+
+let root = ''
+afterEach(async () => {
+  if (root) await rm(root, { recursive: true, force: true })
+})
+
+describe('report folders', () => {
+  it('runs started in the same second each get their own folder, in start order', async () => {
+    root = await mkdtemp(join(tmpdir(), 'dhm-report-dir-'))
+    const at = new Date('2026-11-27T20:27:30.123Z')
+    const dirs: string[] = []
+    for (let i = 0; i < 11; i++) dirs.push(await createReportDir(root, 'migrate', at))
+    expect(dirs.map((d) => basename(d)).slice(0, 3)).toEqual([
+      '20261127T202730Z-migrate',
+      '20261127T202730Z-migrate-2',
+      '20261127T202730Z-migrate-3',
+    ])
+    expect(new Set(dirs).size).toBe(11)
+    expect((await readdir(root)).length).toBe(11)
+  })
+
+  it('report --last finds the newest of them, -10 after -9', async () => {
+    root = await mkdtemp(join(tmpdir(), 'dhm-report-dir-'))
+    const at = new Date('2026-11-27T20:27:30Z')
+    for (let i = 1; i <= 10; i++) {
+      const dir = await createReportDir(root, 'migrate', at)
+      await writeRunReport(dir, {
+        command: 'migrate',
+        site: 'bne',
+        runId: i,
+        startedAt: at,
+        status: 'succeeded',
+        summary: { read: i, inserted: i, updated: 0, unchanged: 0, rejected: 0, filtered: 0, seconds: 1 },
+        counts: emptyCounts(),
+        params: {},
+      })
+    }
+    const last = await findLastReport(root)
+    expect(basename(last.dir)).toBe('20261127T202730Z-migrate-10')
+    expect(last.headline).toContain('read 10')
+  })
+})
