@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url'
  * line already sets a limit (that one wins). DHM_HEAP_CAP=0 turns this off.
  *
  * The re-run also caps glibc's malloc arenas at two (unless MALLOC_ARENA_MAX is set and not empty):
- * V8's compiler and GC threads each get an arena otherwise, and memory freed there stays resident.
+ * glibc otherwise makes up to 8 per core for the process's threads (V8's compiler and GC helpers
+ * among them), and memory freed in them tends to stay resident. Measured, not traced to a thread:
  * 100k migrates, 9 runs each: peak RSS median 348 MB (336–369) against 368 MB (332–381), CPU within
  * the machine's noise; two 1M migrates peaked at 344 and 345 MB, four without it at 372–411 MB
  * (one of them with a 192 MB heap).
