@@ -8,4 +8,5 @@ export const EPILOG = `Exit codes (shared by every command):
   5  sync: another sync is already running against this target
 
 Connections: --source / DRUPAL_DATABASE_URL (MySQL/MariaDB, read only) and --target / DATABASE_URL
-(Postgres). A .env file in the working directory is read if present.`
+(Postgres); the mapping file: --mapping / DHM_MAPPING (else mappings/bne.yaml). A .env file in the
+working directory is read if present.`

@@ -48,13 +48,16 @@ export async function main(argv: string[]): Promise<number> {
       .command(statusCommand)
       .command(verifyCommand)
       .command(reportCommand)
-      .demandCommand(1, 'Name a command, e.g. "dhm migrate". See "dhm --help".')
+      .demandCommand(1, 'Name a command, e.g. "dhm migrate".')
+      .recommendCommands()
       .strict()
       .epilog(EPILOG)
       .wrap(Math.min(110, process.stdout.columns || 110))
       .fail((message, error) => {
         if (error) throw error
-        throw new ConfigError(`${message}\nRun "dhm --help" for usage.`)
+        // recommendCommands() replaces strict mode's "Unknown argument" with its suggestion alone.
+        const said = message.startsWith('Did you mean') ? `Unknown command. ${message}` : message
+        throw new ConfigError(`${said}\nRun "dhm --help" for usage.`)
       })
       .middleware((args) => {
         verbose = Boolean(args.verbose)

@@ -1,3 +1,4 @@
+import { resolveMappingFile } from '../config/connections.js'
 import { ConfigError } from '../errors.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import { DEFAULT_MAPPING_FILE } from '../mapping/load-mapping.js'
@@ -5,9 +6,21 @@ import { DEFAULT_MAPPING_FILE } from '../mapping/load-mapping.js'
 /** Flags several commands share, defined once so their names, defaults and help stay identical. */
 export const MAPPING_OPTION = {
   type: 'string',
-  default: DEFAULT_MAPPING_FILE,
-  describe: 'Mapping file (mappings/<site>.yaml)',
+  describe: `Mapping file (mappings/<site>.yaml); default: $DHM_MAPPING, else ${DEFAULT_MAPPING_FILE}`,
 } as const
+
+/**
+ * The mapping file a command uses (--mapping, DHM_MAPPING, else the default). When neither names
+ * one, stderr says which file that is, unless --quiet: a cron job pointed at another site's
+ * databases would otherwise migrate them under the default mapping's site without a word.
+ */
+export function mappingFileOf(args: { mapping?: string | undefined; quiet?: boolean | undefined }): string {
+  const { file, implicit } = resolveMappingFile(args.mapping)
+  if (implicit && !args.quiet) {
+    process.stderr.write(`dhm: using ${file} (no --mapping given and DHM_MAPPING is not set)\n`)
+  }
+  return file
+}
 
 export const BATCH_SIZE_OPTION = {
   type: 'number',

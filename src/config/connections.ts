@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { ConfigError } from '../errors.js'
+import { DEFAULT_MAPPING_FILE } from '../mapping/load-mapping.js'
 import { registerSecret } from './redact.js'
 
 /** Where the legacy site lives when nothing says otherwise: the local MariaDB, database `drupal`. */
@@ -23,6 +24,18 @@ export function resolveConnections(flags: { source?: string; target?: string }):
   checkUrl(sourceUrl, ['mysql:', 'mariadb:'], '--source / DRUPAL_DATABASE_URL')
   checkUrl(targetUrl, ['postgres:', 'postgresql:'], '--target / DATABASE_URL')
   return { sourceUrl, targetUrl }
+}
+
+/**
+ * The mapping file: --mapping, then DHM_MAPPING (environment or `.env`), then mappings/bne.yaml.
+ * `implicit` is true when neither named one, so commands can say which file they fell back to.
+ */
+export function resolveMappingFile(flag: string | undefined): { file: string; implicit: boolean } {
+  loadDotEnv()
+  if (flag !== undefined && flag !== '') return { file: flag, implicit: false }
+  const fromEnv = process.env.DHM_MAPPING
+  if (fromEnv !== undefined && fromEnv !== '') return { file: fromEnv, implicit: false }
+  return { file: DEFAULT_MAPPING_FILE, implicit: true }
 }
 
 let dotEnvLoaded = false

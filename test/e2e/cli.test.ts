@@ -212,6 +212,32 @@ describe('dhm migrate, from the command line', () => {
     )
   })
 
+  it('takes the mapping from DHM_MAPPING, and says which file it used when nothing named one', async () => {
+    const broken = join(reports, 'from-env.yaml')
+    await writeFile(broken, 'site: x\nsource: { bundles: [article] }\nfields:\n  titel: node.title\n')
+    const fromEnv = await dhm(['check', '--source', source], { DHM_MAPPING: broken })
+    expect(fromEnv.code).toBe(2)
+    expect(fromEnv.stderr).toContain(`${broken}:4:10 fields.titel`)
+    expect(fromEnv.stderr).not.toContain('no --mapping given')
+
+    const fallback = await dhm(['check', '--source', source], { DHM_MAPPING: '' })
+    expect(fallback.code).toBe(0)
+    expect(fallback.stderr).toContain(
+      'dhm: using mappings/bne.yaml (no --mapping given and DHM_MAPPING is not set)',
+    )
+    const named = await dhm(['check', '--source', source, '--mapping', 'mappings/bne.yaml'], {
+      DHM_MAPPING: broken,
+    })
+    expect(named.code).toBe(0)
+    expect(named.stderr).toBe('')
+  })
+
+  it('a mistyped command gets a suggestion', async () => {
+    const r = await dhm(['migrat'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('Unknown command. Did you mean migrate?')
+  })
+
   it('--help shows examples and the exit codes', async () => {
     const r = await dhm(['migrate', '--help'])
     expect(r.code).toBe(0)

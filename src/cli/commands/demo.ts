@@ -78,7 +78,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       }
     }
     process.stdout.write(
-      `\nReport: ${second.reportDir}/summary.json\nNext: point DRUPAL_DATABASE_URL and DATABASE_URL at your own databases and run "npx dhm migrate --dry-run" (README: "Your own site").\n`,
+      `\nReport: ${second.reportDir}/summary.json\nNext: point DRUPAL_DATABASE_URL and DATABASE_URL at your own databases write a mapping (or set DHM_MAPPING) and run "npx dhm migrate --mapping mappings/<yours>.yaml --dry-run" (README: "Your own site").\n`,
     )
   },
 }

@@ -1,12 +1,12 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
-import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
+import { loadMapping } from '../../mapping/load-mapping.js'
 import { exportArticles } from '../../pipeline/run-export.js'
 import { EPILOG } from '../help.js'
-import { parseIds } from '../options.js'
+import { MAPPING_OPTION, mappingFileOf, parseIds } from '../options.js'
 
 interface ExportArgs {
-  mapping: string
+  mapping?: string
   target?: string
   ids?: string
 }
@@ -17,9 +17,8 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   builder: (y: Argv) =>
     y
       .option('mapping', {
-        type: 'string',
-        default: DEFAULT_MAPPING_FILE,
-        describe: 'Mapping file; its site selects the articles',
+        ...MAPPING_OPTION,
+        describe: `${MAPPING_OPTION.describe}; its site selects the articles`,
       })
       .option('ids', { type: 'string', describe: 'Only these legacy node ids, comma-separated' })
       .example('dhm export --mapping mappings/drupal7-standard.yaml > articles.ndjson', 'Every article')
@@ -28,7 +27,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   handler: async (args: ArgumentsCamelCase<ExportArgs>) => {
     const ids = args.ids === undefined ? undefined : parseIds(args.ids)
     const { targetUrl } = resolveConnections({ target: args.target })
-    const mapping = await loadMapping(args.mapping)
+    const mapping = await loadMapping(mappingFileOf(args))
     for await (const article of exportArticles({ targetUrl, site: mapping.site, ...(ids ? { ids } : {}) })) {
       if (!process.stdout.write(`${JSON.stringify(article)}\n`)) {
         await new Promise((resolve) => process.stdout.once('drain', resolve))

@@ -12,6 +12,7 @@ import {
   IDS_OPTION,
   jsonOption,
   MAPPING_OPTION,
+  mappingFileOf,
   parseIds,
   QUIET_OPTION,
   reportsDirOption,
@@ -20,7 +21,7 @@ import {
 import { logLine, withProgress } from '../progress.js'
 
 interface MigrateArgs {
-  mapping: string
+  mapping?: string
   source?: string
   target?: string
   'batch-size': number
@@ -52,7 +53,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
       .example('dhm migrate', 'Migrate with mappings/bne.yaml between the default local databases')
       .example('dhm migrate --dry-run', 'Show what would be inserted and updated; write nothing')
       .example(
-        'dhm migrate --mapping mappings/drupal7-standard.yaml --source mysql://reader:***@db/drupal --target postgresql://app@pg/site',
+        'dhm migrate --mapping mappings/drupal7-standard.yaml --source mysql://reader:PASSWORD@db/drupal --target postgresql://app@pg/site',
         'Another site, other databases',
       )
       .example('dhm migrate --limit 100 --json', 'A trial run of 100 nodes with a machine-readable summary')
@@ -62,7 +63,8 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     if (args.limit !== undefined) requireInteger('limit', args.limit)
     const ids = args.ids === undefined ? undefined : parseIds(args.ids)
     const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
-    const mapping = await loadMapping(args.mapping)
+    const mappingFile = mappingFileOf(args)
+    const mapping = await loadMapping(mappingFile)
     const title = args['dry-run'] ? 'Planning (dry run)' : `Migrating ${mapping.site}`
     // First signal: finish (commit) the current batch, record the run as interrupted, exit 1.
     // Second signal: stop at once; the open transaction rolls back when the connection closes.
@@ -77,7 +79,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     const result = await withProgress(title, { quiet: args.quiet, plain: args.json }, (onEvent) =>
       runMigration({
         mapping,
-        mappingFile: args.mapping,
+        mappingFile,
         sourceUrl,
         targetUrl,
         batchSize: args['batch-size'],

@@ -10,6 +10,7 @@ import {
   BATCH_SIZE_OPTION,
   jsonOption,
   MAPPING_OPTION,
+  mappingFileOf,
   QUIET_OPTION,
   reportsDirOption,
   requireInteger,
@@ -17,7 +18,7 @@ import {
 import { logLine, withProgress } from '../progress.js'
 
 interface SyncArgs {
-  mapping: string
+  mapping?: string
   source?: string
   target?: string
   'batch-size': number
@@ -67,7 +68,8 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       throw new ConfigError('--overlap must be a whole number of seconds (0 or more)')
     }
     const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
-    const mapping = await loadMapping(args.mapping)
+    const mappingFile = mappingFileOf(args)
+    const mapping = await loadMapping(mappingFile)
 
     // First signal: finish (commit) the current batch, record the run as interrupted, exit 1.
     // Second signal: stop at once; the open transaction rolls back when the connection closes.
@@ -85,7 +87,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       (onEvent) =>
         runSync({
           mapping,
-          mappingFile: args.mapping,
+          mappingFile,
           sourceUrl,
           targetUrl,
           batchSize: args['batch-size'],

@@ -10,6 +10,7 @@ import {
   IDS_OPTION,
   jsonOption,
   MAPPING_OPTION,
+  mappingFileOf,
   parseIds,
   QUIET_OPTION,
   reportsDirOption,
@@ -18,7 +19,7 @@ import {
 import { withProgress } from '../progress.js'
 
 interface VerifyArgs {
-  mapping: string
+  mapping?: string
   source?: string
   target?: string
   'batch-size': number
@@ -62,14 +63,15 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     }
     const ids = args.ids === undefined ? undefined : parseIds(args.ids)
     const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
-    const mapping = await loadMapping(args.mapping)
+    const mappingFile = mappingFileOf(args)
+    const mapping = await loadMapping(mappingFile)
     const result = await withProgress(
       `Verifying ${mapping.site}`,
       { quiet: args.quiet, plain: args.json },
       (onEvent) =>
         runVerify({
           mapping,
-          mappingFile: args.mapping,
+          mappingFile,
           sourceUrl,
           targetUrl,
           batchSize: args['batch-size'],
