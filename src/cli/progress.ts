@@ -5,6 +5,8 @@ export interface ProgressOptions {
   readonly quiet?: boolean
   /** Force plain lines even on a TTY (e.g. --json, whose stdout must stay clean). */
   readonly plain?: boolean
+  /** A dry run: the counts are what would be written ("would insert"), not what was. */
+  readonly dryRun?: boolean
 }
 
 /** Log lines with a timestamp, on stderr (stdout carries the summary / JSON). */
@@ -12,14 +14,15 @@ export function logLine(message: string): void {
   process.stderr.write(`${new Date().toISOString()} ${message}\n`)
 }
 
-function describe(e: Extract<RunEvent, { kind: 'progress' }>): string {
+function describe(e: Extract<RunEvent, { kind: 'progress' }>, dryRun: boolean): string {
   const { counts, total, elapsedMs } = e
   const rate = elapsedMs > 0 ? counts.read / (elapsedMs / 1000) : 0
   const left = Math.max(0, total - counts.read)
   const eta = rate > 0 ? Math.round(left / rate) : null
   const pct = total > 0 ? Math.floor((counts.read / total) * 100) : 100
   return (
-    `${counts.read}/${total} (${pct}%) · inserted ${counts.inserted} · updated ${counts.updated} · unchanged ${counts.unchanged}` +
+    `${counts.read}/${total} (${pct}%) · ${dryRun ? 'would insert' : 'inserted'} ${counts.inserted} · ` +
+    `${dryRun ? 'would update' : 'updated'} ${counts.updated} · unchanged ${counts.unchanged}` +
     ` · rejected ${counts.rejected} · filtered ${counts.filtered} · ${Math.round(rate)}/s` +
     (eta !== null && left > 0 ? ` · ETA ${eta}s` : '')
   )
@@ -42,7 +45,7 @@ export async function withProgress<T>(
       else if (e.kind === 'start') logLine(`${title}: ${e.total} node(s) to read`)
       else if (Date.now() - last > 2000 || e.counts.read >= e.total) {
         last = Date.now()
-        logLine(describe(e))
+        logLine(describe(e, opts.dryRun ?? false))
       }
     })
   }
@@ -55,7 +58,7 @@ export async function withProgress<T>(
           result = await work((e) => {
             if (e.kind === 'phase') task.output = e.message
             else if (e.kind === 'start') task.output = `${e.total} node(s) to read`
-            else task.output = describe(e)
+            else task.output = describe(e, opts.dryRun ?? false)
           })
         },
         rendererOptions: { persistentOutput: true, outputBar: 1 },

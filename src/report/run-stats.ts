@@ -68,10 +68,10 @@ export function isBalanced(c: RunCounts): boolean {
  * `accounted: read 2137 = loaded 2100 + unchanged 0 + rejected 12 + filtered 25 ✓`
  * (loaded = inserted + updated), or `… ✗ MISMATCH` when a row went missing from the counts.
  */
-export function renderAccountedLine(c: RunCounts): string {
+export function renderAccountedLine(c: RunCounts, opts: { dryRun?: boolean } = {}): string {
   const ok = isBalanced(c)
   return (
-    `accounted: read ${c.read} ${ok ? '=' : '≠'} loaded ${c.inserted + c.updated} + unchanged ${c.unchanged} + ` +
+    `accounted: read ${c.read} ${ok ? '=' : '≠'} ${opts.dryRun ? 'would load' : 'loaded'} ${c.inserted + c.updated} + unchanged ${c.unchanged} + ` +
     `rejected ${c.rejected} + filtered ${c.filtered} ${ok ? '✓' : '✗ MISMATCH'}`
   )
 }

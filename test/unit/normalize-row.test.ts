@@ -77,4 +77,11 @@ describe('renderAccountedLine', () => {
       'accounted: read 11 ≠ loaded 5 + unchanged 2 + rejected 2 + filtered 1 ✗ MISMATCH',
     )
   })
+
+  it('a dry run says what it would load, not what it loaded', () => {
+    const c = { ...emptyCounts(), read: 3, inserted: 2, unchanged: 1 }
+    expect(renderAccountedLine(c, { dryRun: true })).toBe(
+      'accounted: read 3 = would load 2 + unchanged 1 + rejected 0 + filtered 0 ✓',
+    )
+  })
 })

@@ -76,20 +76,23 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
-    const result = await withProgress(title, { quiet: args.quiet, plain: args.json }, (onEvent) =>
-      runMigration({
-        mapping,
-        mappingFile,
-        sourceUrl,
-        targetUrl,
-        batchSize: args['batch-size'],
-        ...(args.limit !== undefined ? { limit: args.limit } : {}),
-        ...(ids !== undefined ? { ids } : {}),
-        dryRun: args['dry-run'],
-        reportsDir: args['reports-dir'],
-        onEvent,
-        signal: abort.signal,
-      }),
+    const result = await withProgress(
+      title,
+      { quiet: args.quiet, plain: args.json, dryRun: args['dry-run'] },
+      (onEvent) =>
+        runMigration({
+          mapping,
+          mappingFile,
+          sourceUrl,
+          targetUrl,
+          batchSize: args['batch-size'],
+          ...(args.limit !== undefined ? { limit: args.limit } : {}),
+          ...(ids !== undefined ? { ids } : {}),
+          dryRun: args['dry-run'],
+          reportsDir: args['reports-dir'],
+          onEvent,
+          signal: abort.signal,
+        }),
     ).finally(() => {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
@@ -119,7 +122,7 @@ export function renderMigrateResult(
 ): string[] {
   const lines = [
     renderSummaryLine(result.summary, { dryRun: opts.dryRun ?? false }),
-    renderAccountedLine(result.counts),
+    renderAccountedLine(result.counts, { dryRun: opts.dryRun ?? false }),
   ]
   if (opts.quiet) return lines
   const { counts, reportDir } = result
