@@ -9,6 +9,7 @@ import {
   type SiteMapping,
   type TransformRef,
 } from './schema.js'
+import { describeSchemaIssues } from './schema-issues.js'
 import { parseSourcePath, type SourcePath } from './source-path.js'
 
 /** A mapping turned into something the transformer can run without re-checking anything. */
@@ -62,6 +63,8 @@ export type CompiledCondition =
 export interface MappingProblem {
   readonly path: readonly (string | number)[]
   readonly message: string
+  /** Point at the key the path ends in (an unknown key) rather than at its value (the default). */
+  readonly at?: 'key'
 }
 
 /**
@@ -141,10 +144,8 @@ export function compileMapping(
         const parsed = FieldMappingSchema.safeParse(d)
         if (parsed.success) fallback = compileValue(parsed.data, [...at, 'default'])
         else
-          problems.push({
-            path: [...at, 'default'],
-            message: parsed.error.issues[0]?.message ?? 'invalid default',
-          })
+          for (const p of describeSchemaIssues(FieldMappingSchema, d, parsed.error.issues))
+            problems.push({ ...p, path: [...at, 'default', ...p.path] })
       }
     }
     return source && { kind: 'pipeline', source, steps, fallback }
