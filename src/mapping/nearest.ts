@@ -9,7 +9,9 @@ export function nearest(word: string, candidates: readonly string[]): string | n
       best = c
     }
   }
-  return best !== null && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null
+  // Not when every letter would change (`eq` → `in`): that is another word, not a typo.
+  const isClose = bestDistance <= Math.max(2, Math.floor(word.length / 3)) && bestDistance < word.length
+  return best !== null && isClose ? best : null
 }
 
 function editDistance(a: string, b: string): number {
