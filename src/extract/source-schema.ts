@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import { SourceSchemaError } from '../errors.js'
-import { type CompiledMapping, nearest } from '../mapping/compile.js'
+import type { CompiledMapping } from '../mapping/compile.js'
+import { nearest } from '../mapping/nearest.js'
 import { fieldColumnName } from '../mapping/source-path.js'
 import { refNeeds } from './entity-refs.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'

@@ -1,6 +1,7 @@
 import { ARTICLE_ATTRIBUTES, DERIVED_ATTRIBUTES, EXTRA_NAME, NESTED_ATTRIBUTES } from '../model/article.js'
 import { TRANSFORM_NAMES, TRANSFORMS, type TransformDef } from '../transform/registry.js'
 import { DEFAULT_FIELDS } from './defaults.js'
+import { nearest } from './nearest.js'
 import {
   type Condition,
   type FieldMapping,
@@ -8,6 +9,7 @@ import {
   type SiteMapping,
   type TransformRef,
 } from './schema.js'
+import { describeSchemaIssues } from './schema-issues.js'
 import { parseSourcePath, type SourcePath } from './source-path.js'
 
 /** A mapping turned into something the transformer can run without re-checking anything. */
@@ -61,6 +63,8 @@ export type CompiledCondition =
 export interface MappingProblem {
   readonly path: readonly (string | number)[]
   readonly message: string
+  /** Point at the key the path ends in (an unknown key) rather than at its value (the default). */
+  readonly at?: 'key'
 }
 
 /**
@@ -140,10 +144,8 @@ export function compileMapping(
         const parsed = FieldMappingSchema.safeParse(d)
         if (parsed.success) fallback = compileValue(parsed.data, [...at, 'default'])
         else
-          problems.push({
-            path: [...at, 'default'],
-            message: parsed.error.issues[0]?.message ?? 'invalid default',
-          })
+          for (const p of describeSchemaIssues(FieldMappingSchema, d, parsed.error.issues))
+            problems.push({ ...p, path: [...at, 'default', ...p.path] })
       }
     }
     return source && { kind: 'pipeline', source, steps, fallback }
@@ -237,32 +239,4 @@ export function compileMapping(
       sourcePaths: paths,
     },
   }
-}
-
-/** The closest candidate by edit distance, when it is close enough to be a likely typo. */
-export function nearest(word: string, candidates: readonly string[]): string | null {
-  let best: string | null = null
-  let bestDistance = Number.POSITIVE_INFINITY
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase())
-    if (d < bestDistance) {
-      bestDistance = d
-      best = c
-    }
-  }
-  return best !== null && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] ?? 0
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = tmp
-    }
-  }
-  return row[b.length] ?? 0
 }

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
-import { isNode, LineCounter, type Node, parseDocument } from 'yaml'
+import { isMap, isNode, isScalar, LineCounter, type Node, parseDocument } from 'yaml'
 import { ConfigError, MappingError } from '../errors.js'
-import { type CompiledMapping, compileMapping } from './compile.js'
+import { type CompiledMapping, compileMapping, type MappingProblem } from './compile.js'
 import { SiteMappingSchema } from './schema.js'
+import { describeSchemaIssues } from './schema-issues.js'
 
 /** The mapping used when none is given. */
 export const DEFAULT_MAPPING_FILE = 'mappings/bne.yaml'
@@ -49,12 +50,20 @@ export function parseMapping(text: string, file = '<mapping>'): CompiledMapping 
     }
     return where(0)
   }
+  const locateKey = (path: readonly (string | number)[]) => {
+    const parent = doc.getIn(path.slice(0, -1), true)
+    const key = String(path.at(-1))
+    const pair = isMap(parent)
+      ? parent.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === key)
+      : undefined
+    return isNode(pair?.key) ? where(pair.key.range?.[0]) : locate(path)
+  }
+  const describe = (p: MappingProblem) =>
+    `${p.at === 'key' ? locateKey(p.path) : locate(p.path)} ${p.path.join('.') || '(root)'}: ${p.message}`
   const raw: unknown = doc.toJS()
   const parsed = SiteMappingSchema.safeParse(raw ?? {})
   if (!parsed.success) {
-    const issues = parsed.error.issues.map(
-      (i) => `${locate(i.path as (string | number)[])} ${i.path.join('.') || '(root)'}: ${i.message}`,
-    )
+    const issues = describeSchemaIssues(SiteMappingSchema, raw ?? {}, parsed.error.issues).map(describe)
     // Report rule problems in `fields` too, when that part parses: every problem at once.
     const fields = SiteMappingSchema.shape.fields.safeParse((raw as { fields?: unknown } | null)?.fields)
     if (fields.success) {
@@ -65,17 +74,13 @@ export function parseMapping(text: string, file = '<mapping>'): CompiledMapping 
         filters: [],
         fields: fields.data,
       })
-      if (!partial.ok)
-        issues.push(...partial.problems.map((p) => `${locate(p.path)} ${p.path.join('.')}: ${p.message}`))
+      if (!partial.ok) issues.push(...partial.problems.map(describe))
     }
     throw new MappingError(file, issues)
   }
   const compiled = compileMapping(parsed.data)
   if (!compiled.ok) {
-    throw new MappingError(
-      file,
-      compiled.problems.map((p) => `${locate(p.path)} ${p.path.join('.')}: ${p.message}`),
-    )
+    throw new MappingError(file, compiled.problems.map(describe))
   }
   return compiled.mapping
 }

@@ -3,7 +3,8 @@ import { redactUrl } from '../config/redact.js'
 import { SourceSchemaError } from '../errors.js'
 import { closeSnapshot, createSourcePool, openSnapshot } from '../extract/source-db.js'
 import { describeSource } from '../extract/source-schema.js'
-import { type CompiledMapping, nearest } from '../mapping/compile.js'
+import type { CompiledMapping } from '../mapping/compile.js'
+import { nearest } from '../mapping/nearest.js'
 
 export interface CheckOptions {
   readonly mapping: CompiledMapping

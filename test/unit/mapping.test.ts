@@ -90,6 +90,89 @@ fields:
     }
   })
 
+  describe('unknown keys: each at the key itself, with its path and the nearest allowed key', () => {
+    // A newcomer's mapping: every line in it is valid; each case adds or changes a line.
+    const base = [
+      '# yaml-language-server: $schema=./mapping.schema.json',
+      'site: example',
+      'description: a newcomer walkthrough',
+      '',
+      'source:',
+      '  bundles: [article]',
+      '',
+      'live: { path: node.status, equals: 1 }',
+      'filters:',
+      '  - { path: node.promote, equals: 1 }',
+      '',
+      'fields:',
+      '  title: node.title',
+      '  publishedAt: { from: node.created, using: [first, timestamp] }',
+    ]
+    const withLines = (edits: Record<number, string>) => {
+      const lines = [...base]
+      for (const [n, line] of Object.entries(edits)) lines.splice(Number(n) - 1, 0, line)
+      return `${lines.join('\n')}\n`
+    }
+    const problemLines = (text: string) => problems(text).split('\n- ').slice(1)
+    const ROOT_KEYS = 'Allowed here: site, description, source, files, live, filters, fields'
+    const SOURCE_KEYS = 'Allowed here: bundles, fieldTables, translations'
+
+    it.each([
+      {
+        name: 'a misspelled top-level key on line 15',
+        text: withLines({ 15: 'filter:', 16: '  - { path: node.sticky, equals: 0 }' }),
+        expected: [
+          `mappings/broken.yaml:15:1 filter: unknown key "filter" (did you mean "filters"?). ${ROOT_KEYS}`,
+        ],
+      },
+      {
+        name: 'a misspelled key inside source, on line 7',
+        text: withLines({ 7: '  fieldTable: data' }),
+        expected: [
+          `mappings/broken.yaml:7:3 source.fieldTable: unknown key "fieldTable" (did you mean "fieldTables"?). ${SOURCE_KEYS}`,
+        ],
+      },
+      {
+        name: 'two unknown keys in one object: two messages',
+        text: withLines({ 2: 'lvie: { path: node.status, equals: 1 }', 8: '  bundle: article' }),
+        expected: [
+          `mappings/broken.yaml:8:3 source.bundle: unknown key "bundle" (did you mean "bundles"?). ${SOURCE_KEYS}`,
+          `mappings/broken.yaml:2:1 lvie: unknown key "lvie" (did you mean "live"?). ${ROOT_KEYS}`,
+        ],
+      },
+      {
+        name: 'a key with no near neighbour: no suggestion',
+        text: withLines({ 4: 'colour: blue' }),
+        expected: [`mappings/broken.yaml:4:1 colour: unknown key "colour". ${ROOT_KEYS}`],
+      },
+      {
+        name: 'a misspelled key in a condition (one of several shapes), in a flow map',
+        text: withLines({ 11: '  - { not: { pth: node.sticky, equals: 1 } }' }),
+        expected: [
+          'mappings/broken.yaml:11:14 filters.1.not.pth: unknown key "pth" (did you mean "path"?). Allowed here: path, equals, in, present',
+        ],
+      },
+      {
+        name: 'a misspelled key in a field mapping',
+        text: withLines({ 15: '  slug: { frm: alias.path }' }),
+        expected: [
+          'mappings/broken.yaml:15:11 fields.slug.frm: unknown key "frm" (did you mean "from"?). Allowed here: constant, from, using, default',
+        ],
+      },
+      {
+        name: "a misspelled key in a field mapping's default",
+        text: withLines({
+          15: '  summary: { from: body.summary, using: [first], default: { from: body.value, usin: [first] } }',
+        }),
+        expected: [
+          'mappings/broken.yaml:15:79 fields.summary.default.usin: unknown key "usin" (did you mean "using"?). Allowed here: from, using, default',
+        ],
+      },
+    ])('$name', ({ text, expected }) => {
+      expect(problemLines(text)).toEqual(expected)
+    })
+  })
+
   it('reports YAML syntax errors with their position', () => {
     expect(problems('site: x\nsource: [unclosed\n')).toMatch(
       /^mappings\/broken.yaml: \d problem\(s\)\n- mappings\/broken.yaml:\d+:\d+ /,

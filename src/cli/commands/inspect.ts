@@ -6,7 +6,7 @@ import { inspectSource, type SourceInventory } from '../../extract/inspect-sourc
 import { closeSnapshot, createSourcePool, openSnapshot } from '../../extract/source-db.js'
 import { renderInventory } from '../../inspect/render-inventory.js'
 import { scaffoldMapping, siteFromDatabase } from '../../inspect/scaffold-mapping.js'
-import { nearest } from '../../mapping/compile.js'
+import { nearest } from '../../mapping/nearest.js'
 import { EPILOG } from '../help.js'
 
 interface InspectArgs {
