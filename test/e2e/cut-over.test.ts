@@ -1,6 +1,8 @@
 // The README's cut-over, as a user runs it: migrate, editors delete an article in Drupal, a last
 // `dhm sync --full` retires it with the default policy (unpublish), and `dhm verify` must exit 0.
+// Then a newcomer's start: `dhm inspect --scaffold` for two bundles of one database.
 
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,24 +21,28 @@ import {
 import { runDhm } from '../helpers/dhm-process.js'
 import { connectMaria, deleteNode } from '../helpers/drupal-edits.js'
 
+const sourceDb = uniqueName('e2e_cut_src')
+const source = mariaUrl(sourceDb)
+let reports = ''
+
+beforeAll(async () => {
+  reports = await mkdtemp(join(tmpdir(), 'dhm-e2e-cut-'))
+  await generateFixture({ url: MARIADB_SERVER, database: sourceDb, articles: 120, seed: 8 })
+})
+
+afterAll(async () => {
+  await dropMariaDb(sourceDb)
+  await rm(reports, { recursive: true, force: true })
+})
+
 describe('cut-over from the command line', () => {
-  const sourceDb = uniqueName('e2e_cut_src')
   const targetDb = uniqueName('e2e_cut_tgt')
-  const source = mariaUrl(sourceDb)
   const target = pgUrl(targetDb)
-  let reports = ''
   const dhm = (args: string[]) =>
     runDhm([...args, '--source', source, '--target', target, '--reports-dir', reports])
 
-  beforeAll(async () => {
-    reports = await mkdtemp(join(tmpdir(), 'dhm-e2e-cut-'))
-    await generateFixture({ url: MARIADB_SERVER, database: sourceDb, articles: 120, seed: 8 })
-  })
-
   afterAll(async () => {
-    await dropMariaDb(sourceDb)
     await dropPgDb(targetDb)
-    await rm(reports, { recursive: true, force: true })
   })
 
   it('an article deleted in Drupal: sync --full retires it, verify exits 0 and lists it as retired', async () => {
@@ -90,5 +96,56 @@ describe('cut-over from the command line', () => {
         reason: 'not in the source (deleted, or no longer of a mapped bundle)',
       },
     ])
+  })
+})
+
+describe('scaffolds of two bundles of one database', () => {
+  const targetDb = uniqueName('e2e_scaffold_tgt')
+  const target = pgUrl(targetDb)
+  const file = (name: string) => join(reports, name)
+  const dhm = (args: string[]) => runDhm([...args, '--source', source])
+  const sited = (args: string[]) => dhm([...args, '--target', target, '--reports-dir', reports])
+
+  afterAll(async () => {
+    await dropPgDb(targetDb)
+  })
+
+  it('get a site each (database and bundle), both pass dhm check, and syncing one leaves the other alone', async () => {
+    const site = sourceDb.replaceAll('_', '-')
+    const article = await dhm(['inspect', '--scaffold', 'article', '--out', file('a.yaml')])
+    const blog = await dhm(['inspect', '--scaffold', 'blog', '--out', file('b.yaml')])
+    expect(article.stdout).toContain(`wrote ${file('a.yaml')} (site ${site}-article); `)
+    expect(blog.stdout).toContain(`wrote ${file('b.yaml')} (site ${site}-blog); `)
+    expect(await readFile(file('b.yaml'), 'utf8')).toContain(`\nsite: ${site}-blog\n`)
+    for (const f of ['a.yaml', 'b.yaml']) expect((await dhm(['check', '--mapping', file(f)])).code).toBe(0)
+
+    expect((await sited(['migrate', '--mapping', file('b.yaml'), '--quiet'])).code).toBe(0)
+    const sync = await sited(['sync', '--mapping', file('a.yaml'), '--json', '--quiet'])
+    expect(sync.code).toBe(0)
+    expect(JSON.parse(sync.stdout)).toMatchObject({ deleted: 0 })
+    const [published] = await mariaQuery<{ n: number }>(
+      source,
+      "SELECT COUNT(*) AS n FROM node WHERE type = 'blog' AND status = 1",
+    )
+    expect(
+      await pgQuery(
+        target,
+        "SELECT site, count(*) FILTER (WHERE published)::int AS published FROM article WHERE bundle = 'blog' GROUP BY site",
+      ),
+    ).toEqual([{ site: `${site}-blog`, published: Number(published?.n) }])
+  })
+
+  it('--site must already be a site key: "My Site" is refused with exit 2 and a suggestion, nothing written', async () => {
+    const r = await dhm(['inspect', '--scaffold', 'article', '--site', 'My Site', '--out', file('c.yaml')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatchInlineSnapshot(`
+      "dhm: --site "My Site" is not a site key: use lowercase letters, digits and - (not at the start), e.g. --site my-site. The key is stored with every article and is what dhm status --site takes; put a display name in the mapping's description.
+      "
+    `)
+    expect(existsSync(file('c.yaml'))).toBe(false)
+
+    const ok = await dhm(['inspect', '--scaffold', 'article', '--site', 'my-site', '--out', file('c.yaml')])
+    expect(ok.stdout).toContain('(site my-site)')
+    expect((await dhm(['check', '--mapping', file('c.yaml')])).code).toBe(0)
   })
 })
