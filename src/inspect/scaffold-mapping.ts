@@ -81,11 +81,20 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
   return `${lines.join('\n')}\n`
 }
 
-/** A mapping `site` from a database name: dhm_legacy_demo → dhm-legacy-demo. */
-export function siteFromDatabase(database: string): string {
-  const s = database
+/**
+ * The `site` of a scaffolded mapping: the database and the bundle, so that scaffolds of two bundles
+ * of one database never share a site (one site per mapping keeps each sync's high-water mark, lock
+ * and deletion scan its own). `dhm_legacy_demo`, `news_item` → `dhm-legacy-demo-news-item`.
+ */
+export function scaffoldSite(database: string, bundle: string): string {
+  return toSiteKey(`${database}-${bundle}`)
+}
+
+/** Any text as a valid site key (SITE_PATTERN): lowercase, runs of anything else become one `-`. */
+export function toSiteKey(text: string): string {
+  const s = text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-  return /^[a-z0-9]/.test(s) ? s : `site-${s}`
+  return s === '' ? 'site' : s
 }

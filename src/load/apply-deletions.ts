@@ -183,13 +183,17 @@ class RangeSums {
     private readonly opts: DeletionScan,
   ) {}
 
-  /** range number -> "count:sum:sum of squares:hash sum", for the target's rows of this site. */
+  /**
+   * range number -> "count:sum:sum of squares:hash sum", for the target's rows this mapping could
+   * have written: its site and its bundles. Another mapping may share the site (two scaffolds of
+   * one database did): its articles are not this mapping's to retire.
+   */
   async ofTarget(size: number, windows: readonly Window[] | null): Promise<Map<number, string>> {
     const { rows } = await this.pool.query<{ r: number; n: string; s: string; q: string; h: string }>(
-      `SELECT legacy_nid / $2 AS r, count(*) AS n, sum(legacy_nid::bigint) AS s,
+      `SELECT legacy_nid / $3 AS r, count(*) AS n, sum(legacy_nid::bigint) AS s,
          sum(legacy_nid::bigint * legacy_nid) AS q, sum((legacy_nid::bigint * ${HASH_MULTIPLIER}) % 4294967296) AS h
-       FROM article ${windows ? targetWindows(3) : ''} WHERE site = $1 GROUP BY 1`,
-      [this.opts.mapping.site, size, ...targetWindowParams(windows)],
+       FROM article ${windows ? targetWindows(4) : ''} WHERE ${IN_SCOPE} GROUP BY 1`,
+      [...this.scope(), size, ...targetWindowParams(windows)],
     )
     return new Map(rows.map((row) => [Number(row.r), sumKey(row)]))
   }
@@ -208,11 +212,11 @@ class RangeSums {
     return new Map(rows.map((row) => [Number(row.r), sumKey(row)]))
   }
 
-  /** The target's nids in these windows, ascending. */
+  /** The target's nids in these windows that this mapping could have written, ascending. */
   async targetNids(windows: readonly Window[]): Promise<number[]> {
     const { rows } = await this.pool.query<{ legacy_nid: number }>(
-      `SELECT legacy_nid FROM article ${targetWindows(2)} WHERE site = $1 ORDER BY legacy_nid`,
-      [this.opts.mapping.site, ...targetWindowParams(windows)],
+      `SELECT legacy_nid FROM article ${targetWindows(3)} WHERE ${IN_SCOPE} ORDER BY legacy_nid`,
+      [...this.scope(), ...targetWindowParams(windows)],
     )
     return rows.map((r) => r.legacy_nid)
   }
@@ -224,6 +228,11 @@ class RangeSums {
       ...windows.flat(),
     ])
     return new Set(rows.map((r) => Number(r.nid)))
+  }
+
+  /** The parameters of IN_SCOPE ($1, $2). */
+  private scope(): [string, string[]] {
+    return [this.opts.mapping.site, [...this.opts.mapping.source.bundles]]
   }
 
   private async coveringHint(): Promise<string> {
@@ -247,6 +256,9 @@ class RangeSums {
     }
   }
 }
+
+/** The target rows a mapping owns: its site ($1) and its bundles ($2). */
+const IN_SCOPE = 'article.site = $1 AND article.bundle = ANY($2::text[])'
 
 /** Restricts `article` to disjoint windows given as two int arrays (los, his) in $<first> and the next. */
 function targetWindows(first: number): string {

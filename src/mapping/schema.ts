@@ -68,9 +68,12 @@ export const ConditionSchema: z.ZodType<Condition> = z
   )
   .meta({ id: 'Condition' })
 
+/** A site key: stored with every row, names the sync lock and `--site` filters (`dhm status`). */
+export const SITE_PATTERN = /^[a-z0-9][a-z0-9-]*$/
+
 export const SiteMappingSchema = z.strictObject({
   /** Short name of the site; stored with every row so one target can hold several sites. */
-  site: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and - (e.g. bne)'),
+  site: z.string().regex(SITE_PATTERN, 'use lowercase letters, digits and - (e.g. bne)'),
   description: z.string().optional(),
   source: z.strictObject({
     /** Node types (bundles) to read. */

@@ -121,6 +121,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       ? planMigration({
           pool: hasSchema ? tgt.pool : null,
           site: mapping.site,
+          bundles: mapping.source.bundles,
           reportDir,
           ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
           limited: opts.limit !== undefined,

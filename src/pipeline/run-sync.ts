@@ -91,6 +91,9 @@ interface PreviousSync {
   readonly mark: number
   readonly checksums: BucketChecksums | null
   readonly mappingHash: string | null
+  /** The mapping file and bundles that sync ran with (bundles: null for runs before they were recorded). */
+  readonly mappingFile: string | null
+  readonly bundles: readonly string[] | null
 }
 
 /**
@@ -124,6 +127,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     onDelete: policy,
     overlap,
     mappingHash,
+    bundles: mapping.source.bundles,
   }
 
   const target = await openTarget(opts.targetUrl, { create: true })
@@ -157,7 +161,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       : previous === null
         ? 'first sync of this site on this target'
         : previous.mappingHash !== mappingHash
-          ? 'the mapping file changed since the last sync'
+          ? describeMappingChange(previous, mapping)
           : null
     const runId = await startRun(target.prisma, site, 'sync', {
       ...params,
@@ -360,9 +364,11 @@ async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSy
     high_water_mark: number
     checksums: BucketChecksums | null
     mapping_hash: string | null
+    mapping_file: string | null
+    bundles: string[] | null
   }>(
     `SELECT high_water_mark, params->'publicationDateChecksums' AS checksums,
-       params->>'mappingHash' AS mapping_hash
+       params->>'mappingHash' AS mapping_hash, params->>'mapping' AS mapping_file, params->'bundles' AS bundles
      FROM migration_run
      WHERE site = $1 AND command = 'sync' AND high_water_mark IS NOT NULL
      ORDER BY id DESC LIMIT 1`,
@@ -370,7 +376,28 @@ async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSy
   )
   const row = rows[0]
   if (!row) return null
-  return { mark: row.high_water_mark, checksums: row.checksums, mappingHash: row.mapping_hash }
+  return {
+    mark: row.high_water_mark,
+    checksums: row.checksums,
+    mappingHash: row.mapping_hash,
+    mappingFile: row.mapping_file,
+    bundles: row.bundles,
+  }
+}
+
+/**
+ * Why a sync whose mapping hash differs from the previous one reads everything. When the previous
+ * sync of the site read other bundles, it was most likely another mapping sharing the site: then
+ * every sync of either is a full one (the mark is per site), which the user should hear about.
+ */
+function describeMappingChange(previous: PreviousSync, mapping: CompiledMapping): string {
+  const bundles = [...mapping.source.bundles].sort().join(', ')
+  const before = previous.bundles ? [...previous.bundles].sort().join(', ') : null
+  if (before === null || before === bundles) return 'the mapping file changed since the last sync'
+  return (
+    `the last sync of site ${mapping.site} read bundles ${before} (mapping ${previous.mappingFile ?? 'unknown'}), ` +
+    `this one reads ${bundles}: syncs of mappings that share a site make each other read everything (the high-water mark is per site); give each mapping its own site`
+  )
 }
 
 async function recordProgress(

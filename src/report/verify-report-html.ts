@@ -4,11 +4,12 @@ import {
   classLabel,
   countDifferences,
   type FieldCoverage,
+  RETIRED_MEANING,
   renderHeadline,
   type VerifyReport,
 } from './verify-report.js'
 
-const CLASSES = ['matched', 'missing', 'extra', 'changed', 'rejected'] as const
+const CLASSES = ['matched', 'missing', 'extra', 'changed', 'rejected', 'retired'] as const
 
 /**
  * report.html: one self-contained page (inline CSS, SVG and a few lines of script; nothing is
@@ -77,6 +78,7 @@ ${report.differences.map((d) => renderDifference(kind, d)).join('\n')}
   <p id="empty" class="empty"${report.differences.length > 0 ? ' hidden' : ''}>No differences to show.</p>
 </section>
 ${renderRejects(report)}
+${renderRetired(report)}
 <footer>
   <h2>Run</h2>
   <table class="params">
@@ -146,6 +148,26 @@ ${reasons
 </section>`
 }
 
+function renderRetired(report: VerifyReport): string {
+  if (report.retiredTotal === 0) return ''
+  return `<section>
+  <h2>${h(classLabel(report.kind, 'retired'))} <span class="count">${report.retiredTotal}</span></h2>
+  <p class="hint">${h(RETIRED_MEANING)}.${
+    report.retiredTotal > report.retired.length
+      ? ` Showing the first ${report.retired.length}; all are in <code>${h(report.retiredFile)}</code>.`
+      : ''
+  }</p>
+  <table id="retired"><thead><tr><th class="num">nid</th><th>title</th><th>target</th><th>why</th></tr></thead><tbody>
+${report.retired
+  .map(
+    (r) =>
+      `    <tr><td class="num">${r.legacyNid}</td><td class="title">${h(r.title ?? '')}</td><td>${h(r.state)}</td><td>${h(r.reason)}</td></tr>`,
+  )
+  .join('\n')}
+  </tbody></table>
+</section>`
+}
+
 const BAR_H = 9
 const ROW_H = 28
 const LABEL_W = 130
@@ -177,7 +199,7 @@ ${rows.join('\n')}
 
 const CSS = `
 :root { --fg:#1d2330; --muted:#6b7280; --line:#e5e7eb; --bg:#f7f8fa; --src:#3b6fd8; --tgt:#e08a2b;
-  --matched:#2e8b57; --missing:#c0392b; --extra:#8e44ad; --changed:#d68910; --rejected:#7f8c8d; }
+  --matched:#2e8b57; --missing:#c0392b; --extra:#8e44ad; --changed:#d68910; --rejected:#7f8c8d; --retired:#5d6d7e; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); margin: 0; padding: 24px 32px 48px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8px; }
@@ -189,6 +211,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8p
 .card .n { font-size: 26px; font-weight: 700; } .card .label { color: var(--muted); }
 .card.matched { border-top-color: var(--matched); } .card.missing { border-top-color: var(--missing); }
 .card.extra { border-top-color: var(--extra); } .card.changed { border-top-color: var(--changed); } .card.rejected { border-top-color: var(--rejected); }
+.card.retired { border-top-color: var(--retired); }
 section, footer { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 4px 16px 12px; margin-top: 16px; }
 svg text { font: 12px system-ui, sans-serif; fill: var(--fg); } svg .pct { fill: var(--muted); }
 svg .src { fill: var(--src); } svg .tgt { fill: var(--tgt); } svg .differs .label { font-weight: 700; fill: #a42b1f; }

@@ -1,6 +1,12 @@
 import type { Difference } from '../verify/compare-articles.js'
 import { escapeMarkdown as md } from './escape.js'
-import { classLabel, countDifferences, renderHeadline, type VerifyReport } from './verify-report.js'
+import {
+  classLabel,
+  countDifferences,
+  RETIRED_MEANING,
+  renderHeadline,
+  type VerifyReport,
+} from './verify-report.js'
 
 export const MD_SAMPLE_DIFFERENCES = 20
 const TOP = 10
@@ -16,7 +22,7 @@ export function renderVerifyMarkdown(report: VerifyReport): string {
     '',
     '| class | articles |',
     '| --- | ---: |',
-    ...(['matched', 'missing', 'extra', 'changed', 'rejected'] as const).map(
+    ...(['matched', 'missing', 'extra', 'changed', 'rejected', 'retired'] as const).map(
       (k) => `| ${classLabel(kind, k)} | ${counts[k]} |`,
     ),
     `| read from the source | ${counts.read} |`,
@@ -58,7 +64,23 @@ export function renderVerifyMarkdown(report: VerifyReport): string {
     }
     lines.push('')
   }
+  const retired = report.retired.slice(0, MD_SAMPLE_DIFFERENCES)
+  if (retired.length > 0) {
+    lines.push(
+      `## ${capitalize(classLabel(kind, 'retired'))}${retired.length === report.retiredTotal ? '' : ` (first ${retired.length} of ${report.retiredTotal})`}`,
+      '',
+      `${RETIRED_MEANING}.`,
+      '',
+      '| nid | title | target | why |',
+      '| ---: | --- | --- | --- |',
+    )
+    for (const r of retired) {
+      lines.push(`| ${r.legacyNid} | ${md(r.title ?? '')} | ${r.state} | ${md(r.reason)} |`)
+    }
+    lines.push('')
+  }
   if (report.differencesFile) lines.push(`All differences: \`${report.differencesFile}\`.`)
+  if (report.retiredFile) lines.push(`All retired articles: \`${report.retiredFile}\`.`)
   if (report.rejects.file) lines.push(`Rejected rows with every issue: \`${report.rejects.file}\`.`)
   return `${lines.join('\n')}\n`
 }
@@ -77,6 +99,10 @@ export function describe(d: Difference): string {
     return d.issues.map((i) => `${i.field}: ${i.reason}${i.excerpt ? ` (${i.excerpt})` : ''}`).join('; ')
   }
   return ''
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 /** Table cells stay readable: value excerpts are cut at 60 characters (report.json has 120). */

@@ -1,5 +1,5 @@
 import type { Issue } from '../transform/outcome.js'
-import type { Difference } from '../verify/compare-articles.js'
+import type { Difference, RetiredArticle } from '../verify/compare-articles.js'
 
 /**
  * The data behind report.json, report.md and report.html, for `dhm verify` (kind `verify`) and for
@@ -30,6 +30,13 @@ export interface VerifyReport {
   readonly differencesTotal: number
   readonly differencesLimit: number
   readonly differencesFile: string | null
+  /**
+   * The first `differencesLimit` retired articles in nid order (gone from the source or filtered
+   * out, already unpublished or soft-deleted in the target); every one is in `retiredFile`.
+   */
+  readonly retired: readonly RetiredArticle[]
+  readonly retiredTotal: number
+  readonly retiredFile: string | null
   readonly timings: {
     readonly totalSeconds: number
     /** Reading the source and transforming (what `migrate` spends too). */
@@ -47,8 +54,17 @@ export interface VerifyCounts {
   extra: number
   changed: number
   rejected: number
-  /** Source nodes the mapping's filters exclude (not differences; their target rows are `extra`). */
+  /**
+   * Source nodes the mapping's filters exclude (not differences; their target rows are `extra`
+   * while still published or live, `retired` once sync's delete policy has handled them).
+   */
   filtered: number
+  /**
+   * Target articles the source no longer produces (node gone, or filtered out) that are already
+   * out of sight: unpublished (not published, not live) or soft-deleted, as `dhm sync`'s delete
+   * policy leaves them. Consistent, not a difference. Absent from reports written before it existed.
+   */
+  retired: number
 }
 
 export interface FieldCoverage {
@@ -68,7 +84,7 @@ export interface RejectReason {
   readonly excerpt: string | null
 }
 
-export type { Difference, Issue }
+export type { Difference, Issue, RetiredArticle }
 
 /** Differences (missing + extra + changed), not counting rejected rows. */
 export function countDifferences(c: VerifyCounts): number {
@@ -84,6 +100,7 @@ export function classLabel(kind: VerifyReport['kind'], cls: string): string {
       changed: 'would update',
       extra: 'would delete',
       rejected: 'rejected',
+      retired: 'already retired',
     }
     return plan[cls] ?? cls
   }
@@ -93,15 +110,25 @@ export function classLabel(kind: VerifyReport['kind'], cls: string): string {
     extra: 'extra in target',
     changed: 'changed',
     rejected: 'rejected',
+    retired: 'retired in target',
   }
   return verify[cls] ?? cls
 }
 
-/** `matched 196, missing 1, extra 1, changed 2, rejected 0 (read 200, filtered 0) in 1.2s` */
+/** What `retired` means, for the reports and the CLI. */
+export const RETIRED_MEANING =
+  'Gone from the source (or filtered out by the mapping) and already unpublished or soft-deleted in the target, as dhm sync leaves them: consistent, not a difference'
+
+/**
+ * `matched 196, missing 1, extra 1, changed 2, rejected 0 (read 200, filtered 0) in 1.2s`, with
+ * `, retired in target 3` after `rejected` when there are retired articles.
+ */
 export function renderHeadline(r: Pick<VerifyReport, 'kind' | 'counts' | 'timings'>): string {
   const c = r.counts
   const parts = (['matched', 'missing', 'extra', 'changed', 'rejected'] as const).map(
     (k) => `${classLabel(r.kind, k)} ${c[k]}`,
   )
+  // `?? 0`: report.json files written before `retired` existed (dhm report --last) lack it.
+  if ((c.retired ?? 0) > 0) parts.push(`${classLabel(r.kind, 'retired')} ${c.retired}`)
   return `${parts.join(', ')} (read ${c.read}, filtered ${c.filtered}) in ${r.timings.totalSeconds.toFixed(1)}s`
 }

@@ -9,6 +9,9 @@ export interface TargetArticle {
   readonly legacyNid: number
   readonly contentHash: string
   readonly isDeleted: boolean
+  /** The row's `published` and `is_live` columns (what the front end and `legacy_article` read). */
+  readonly isPublished: boolean
+  readonly isLive: boolean
   readonly document?: unknown
 }
 
@@ -36,11 +39,30 @@ export interface Difference {
   readonly issues: readonly Issue[]
 }
 
+/**
+ * A target article whose node is gone from the source (or that the mapping's filters exclude) and
+ * that sync's `--on-delete` policy has already taken out of sight: unpublished (not published and
+ * not live, in the columns and the document, as the unpublish policy writes it) or soft-deleted.
+ * Consistent, not a difference.
+ */
+export interface RetiredArticle {
+  readonly legacyNid: number
+  /** From the target's document, when it was read. */
+  readonly title: string | null
+  readonly state: 'unpublished' | 'soft-deleted'
+  /** Why the source no longer wants it. */
+  readonly reason: string
+}
+
 export type Comparison =
   | { readonly kind: 'matched' }
-  /** Not eligible in the source and not (or only soft-deleted) in the target: nothing to say. */
+  /** Not eligible in the source and not in the target: nothing to say. */
   | { readonly kind: 'absent' }
+  | { readonly kind: 'retired'; readonly retired: RetiredArticle }
   | { readonly kind: 'difference'; readonly difference: Difference }
+
+/** Why a target row the source does not produce is there: the node is gone, or filtered out. */
+export const GONE_FROM_SOURCE = 'not in the source (deleted, or no longer of a mapped bundle)'
 
 /**
  * Compare what the source would become with what the target holds, for one nid. Pure.
@@ -49,7 +71,9 @@ export type Comparison =
  *   `deep`, which compares the documents even when the hashes agree);
  * - source `ok`, target absent or soft-deleted → missing;
  * - source `ok`, hashes differ → changed, with the top-level attributes that differ;
- * - source gone or filtered out, target live → extra (soft-deleted target rows are already gone);
+ * - source gone or filtered out, target soft-deleted or unpublished (not published and not live,
+ *   in the columns and in the document) → retired: sync's delete policy has handled it;
+ * - source gone or filtered out, target still published or live → extra;
  * - source `invalid` → rejected, with the transformer's reasons, whatever the target holds.
  */
 export function compareArticle(
@@ -69,12 +93,20 @@ export function compareArticle(
     })
   }
   if (source === null || source.kind === 'filtered') {
-    if (!live) return { kind: 'absent' }
+    if (!target) return { kind: 'absent' }
+    const state = target.isDeleted ? 'soft-deleted' : isUnpublished(target) ? 'unpublished' : null
+    if (state) {
+      const reason = source ? `filtered out by the mapping: ${source.reason}` : GONE_FROM_SOURCE
+      return {
+        kind: 'retired',
+        retired: { legacyNid: target.legacyNid, title: titleOf(target.document), state, reason },
+      }
+    }
     return difference({
-      legacyNid: live.legacyNid,
+      legacyNid: target.legacyNid,
       class: 'extra',
       fields: [],
-      title: titleOf(live.document),
+      title: titleOf(target.document),
       changes: [],
       issues: source ? [{ field: '(article)', reason: source.reason, excerpt: null }] : [],
     })
@@ -171,6 +203,17 @@ function listExcerpt(items: readonly unknown[]): string {
     isRecord(v) && typeof v.name === 'string' && 'tid' in v ? `${v.name} (${String(v.tid)})` : v,
   )
   return excerpt(names) ?? ''
+}
+
+/**
+ * What the unpublish policy leaves: published and is_live false in the columns and in the document.
+ * A row whose columns and document disagree was written by something else and stays an extra.
+ */
+function isUnpublished(target: TargetArticle): boolean {
+  const doc = target.document
+  return (
+    !target.isPublished && !target.isLive && isRecord(doc) && doc.published === false && doc.isLive === false
+  )
 }
 
 function titleOf(document: unknown): string | null {

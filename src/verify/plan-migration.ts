@@ -21,6 +21,8 @@ export interface MigrationPlan {
 export function planMigration(opts: {
   readonly pool: Pick<pg.Pool, 'query'> | null
   readonly site: string
+  /** The mapping's bundles: extra target rows of other bundles belong to another mapping. */
+  readonly bundles: readonly string[]
   readonly reportDir: string
   readonly ids?: readonly number[]
   /** With --limit the run stops early: rows beyond the last nid read are not judged. */
@@ -29,6 +31,7 @@ export function planMigration(opts: {
   const verifier = new Verifier({
     pool: opts.pool,
     site: opts.site,
+    bundles: opts.bundles,
     reportDir: opts.reportDir,
     ids: opts.ids ? [...new Set(opts.ids)].sort((a, b) => a - b) : null,
     tail: !opts.limited,

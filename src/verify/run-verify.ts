@@ -78,6 +78,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
       const verifier = new Verifier({
         pool: target.pool,
         site: mapping.site,
+        bundles: mapping.source.bundles,
         reportDir,
         ids,
         // With --ids/--sample, only the chosen nids are looked at, in the target too.

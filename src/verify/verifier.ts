@@ -5,7 +5,13 @@ import { redactSecrets } from '../config/redact.js'
 import { ARTICLE_ATTRIBUTES } from '../model/article.js'
 import type { FieldCoverage, RejectReason, VerifyCounts, VerifyReport } from '../report/verify-report.js'
 import type { RowOutcome } from '../transform/outcome.js'
-import { type Comparison, compareArticle, type Difference, type TargetArticle } from './compare-articles.js'
+import {
+  type Comparison,
+  compareArticle,
+  type Difference,
+  type RetiredArticle,
+  type TargetArticle,
+} from './compare-articles.js'
 
 export const DEFAULT_DIFFERENCES_LIMIT = 1000
 /** Distinct rejection reasons kept (a reason quoting a value could otherwise grow without bound). */
@@ -19,6 +25,11 @@ export interface VerifierOptions {
   /** null: the target has no schema yet, so every row is missing. */
   readonly pool: Pick<pg.Pool, 'query'> | null
   readonly site: string
+  /**
+   * The mapping's bundles. A target row the source does not produce is judged only if it is of one
+   * of them: another mapping may share the site, and its articles are none of this one's business.
+   */
+  readonly bundles: readonly string[]
   readonly reportDir: string
   /** Only these nids (sorted, unique), from --ids or --sample; null = all. */
   readonly ids: readonly number[] | null
@@ -33,8 +44,11 @@ export interface VerifierOptions {
 
 interface TargetRow {
   legacy_nid: number
+  bundle: string
   content_hash: string
   is_deleted: boolean
+  published: boolean
+  is_live: boolean
   document?: unknown
 }
 
@@ -53,6 +67,7 @@ export class Verifier {
     changed: 0,
     rejected: 0,
     filtered: 0,
+    retired: 0,
   }
   private readonly fieldChanges = new Map<string, number>()
   private readonly sourceCoverage = new Map<string, number>()
@@ -65,6 +80,7 @@ export class Verifier {
   >()
   private readonly kept: Difference[] = []
   private total = 0
+  private readonly keptRetired: RetiredArticle[] = []
   private prevHi = 0
   private readonly started = new Set<string>()
   targetMs = 0
@@ -76,33 +92,37 @@ export class Verifier {
     if (outcomes.length === 0) return
     const started = Date.now()
     const hi = outcomes.reduce((m, o) => Math.max(m, o.ref.nid), this.prevHi)
-    const rows = await this.readRange(this.prevHi, hi)
+    const sourceNids = new Set(outcomes.map((o) => o.ref.nid))
+    const rows = (await this.readRange(this.prevHi, hi)).filter(
+      (r) => sourceNids.has(r.legacy_nid) || this.inScope(r),
+    )
     this.prevHi = hi
     const byNid = new Map(rows.map((r) => [r.legacy_nid, r]))
-    // Documents only where the hash does not settle it.
+    // Documents only where the hash does not settle it; always for rows the source no longer
+    // produces (their title, and whether the delete policy unpublished them).
     const needDocs: number[] = []
-    const sourceNids = new Set<number>()
     for (const o of outcomes) {
-      sourceNids.add(o.ref.nid)
       const t = byNid.get(o.ref.nid)
-      if (!t || t.is_deleted || t.document !== undefined) continue
-      if (o.kind !== 'ok' || o.contentHash !== t.content_hash) needDocs.push(o.ref.nid)
+      if (!t || t.document !== undefined) continue
+      if (o.kind === 'filtered' || (!t.is_deleted && (o.kind !== 'ok' || o.contentHash !== t.content_hash)))
+        needDocs.push(o.ref.nid)
     }
-    for (const r of rows) if (!sourceNids.has(r.legacy_nid) && !r.is_deleted) needDocs.push(r.legacy_nid)
+    for (const r of rows) if (!sourceNids.has(r.legacy_nid)) needDocs.push(r.legacy_nid)
     await this.attachDocuments(byNid, needDocs)
 
     const found: Difference[] = []
+    const retired: RetiredArticle[] = []
     for (const o of outcomes) {
       this.counts.read++
       if (o.kind === 'filtered') this.counts.filtered++
       const t = byNid.get(o.ref.nid) ?? null
-      this.tally(o, t, compareArticle(o, toTarget(t), { deep: this.opts.deep ?? false }), found)
+      this.tally(o, t, compareArticle(o, toTarget(t), { deep: this.opts.deep ?? false }), found, retired)
     }
     for (const r of rows) {
       if (sourceNids.has(r.legacy_nid)) continue
-      this.tally(null, r, compareArticle(null, toTarget(r)), found)
+      this.tally(null, r, compareArticle(null, toTarget(r)), found, retired)
     }
-    await this.record(found, outcomes)
+    await this.record(found, retired, outcomes)
     this.targetMs += Date.now() - started
   }
 
@@ -111,18 +131,20 @@ export class Verifier {
     if (!this.opts.tail) return
     const started = Date.now()
     for (;;) {
-      const rows = await this.readRange(this.prevHi, null, TAIL_PAGE)
-      if (rows.length === 0) break
-      this.prevHi = rows[rows.length - 1]?.legacy_nid ?? this.prevHi
+      const page = await this.readRange(this.prevHi, null, TAIL_PAGE)
+      if (page.length === 0) break
+      this.prevHi = page[page.length - 1]?.legacy_nid ?? this.prevHi
+      const rows = page.filter((r) => this.inScope(r))
       const byNid = new Map(rows.map((r) => [r.legacy_nid, r]))
       await this.attachDocuments(
         byNid,
-        rows.filter((r) => !r.is_deleted && r.document === undefined).map((r) => r.legacy_nid),
+        rows.filter((r) => r.document === undefined).map((r) => r.legacy_nid),
       )
       const found: Difference[] = []
-      for (const r of rows) this.tally(null, r, compareArticle(null, toTarget(r)), found)
-      await this.record(found, [])
-      if (rows.length < TAIL_PAGE) break
+      const retired: RetiredArticle[] = []
+      for (const r of rows) this.tally(null, r, compareArticle(null, toTarget(r)), found, retired)
+      await this.record(found, retired, [])
+      if (page.length < TAIL_PAGE) break
     }
     this.targetMs += Date.now() - started
   }
@@ -138,6 +160,9 @@ export class Verifier {
     | 'differencesTotal'
     | 'differencesLimit'
     | 'differencesFile'
+    | 'retired'
+    | 'retiredTotal'
+    | 'retiredFile'
   > {
     const fieldChanges = Object.fromEntries([...this.fieldChanges].sort((a, b) => b[1] - a[1]))
     const coverage: FieldCoverage[] = COVERAGE_FIELDS.map((field) => ({
@@ -159,7 +184,15 @@ export class Verifier {
       differencesTotal: this.total,
       differencesLimit: this.limit,
       differencesFile: this.total > 0 ? 'differences.ndjson' : null,
+      retired: [...this.keptRetired],
+      retiredTotal: this.counts.retired,
+      retiredFile: this.counts.retired > 0 ? 'retired.ndjson' : null,
     }
+  }
+
+  /** Whether this mapping could have written the row (its site is already in every query). */
+  private inScope(row: TargetRow): boolean {
+    return this.opts.bundles.includes(row.bundle)
   }
 
   private get limit(): number {
@@ -171,11 +204,18 @@ export class Verifier {
     target: TargetRow | null,
     c: Comparison,
     found: Difference[],
+    retired: RetiredArticle[],
   ): void {
     const ok = source?.kind === 'ok' ? source : null
     if (ok) {
       this.sourceTotal++
       for (const f of COVERAGE_FIELDS) if (isNonEmpty(ok.article[f])) bump(this.sourceCoverage, f)
+    }
+    if (c.kind === 'retired') {
+      // Out of sight in the target, as the source wants: not part of the target's coverage.
+      this.counts.retired++
+      retired.push(c.retired)
+      return
     }
     if (target && !target.is_deleted) {
       this.targetTotal++
@@ -212,11 +252,18 @@ export class Verifier {
     found.push(d)
   }
 
-  private async record(found: Difference[], outcomes: readonly RowOutcome[]): Promise<void> {
+  private async record(
+    found: Difference[],
+    retired: RetiredArticle[],
+    outcomes: readonly RowOutcome[],
+  ): Promise<void> {
     found.sort((a, b) => a.legacyNid - b.legacyNid)
     this.total += found.length
     for (const d of found) if (this.kept.length < this.limit) this.kept.push(d)
     await this.appendLines('differences.ndjson', found)
+    retired.sort((a, b) => a.legacyNid - b.legacyNid)
+    for (const r of retired) if (this.keptRetired.length < this.limit) this.keptRetired.push(r)
+    await this.appendLines('retired.ndjson', retired)
     if (this.opts.writeRejects ?? true) {
       await this.appendLines(
         'rejects.ndjson',
@@ -256,7 +303,7 @@ export class Verifier {
     }
     const doc = this.opts.deep ? ', document' : ''
     const { rows } = await pool.query<TargetRow>(
-      `SELECT legacy_nid, content_hash, deleted_at IS NOT NULL AS is_deleted${doc}
+      `SELECT legacy_nid, bundle, content_hash, deleted_at IS NOT NULL AS is_deleted, published, is_live${doc}
        FROM article WHERE ${where} ORDER BY legacy_nid${limit ? ` LIMIT ${limit}` : ''}`,
       params,
     )
@@ -282,6 +329,8 @@ function toTarget(r: TargetRow | null): TargetArticle | null {
     legacyNid: r.legacy_nid,
     contentHash: r.content_hash,
     isDeleted: r.is_deleted,
+    isPublished: r.published,
+    isLive: r.is_live,
     ...(r.document !== undefined ? { document: r.document } : {}),
   }
 }

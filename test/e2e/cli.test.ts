@@ -47,7 +47,7 @@ describe('dhm migrate, from the command line', () => {
       '--reports-dir',
       reports,
     ])
-    expect(r.stderr).toMatch(/applied 3 schema migration\(s\)/)
+    expect(r.stderr).toMatch(/applied 4 schema migration\(s\)/)
     expect(r.code).toBe(0)
     const summary = JSON.parse(r.stdout)
     expect(Object.keys(summary)).toEqual([

@@ -1,7 +1,11 @@
 // The deletion scan of `dhm sync` (applyDeletions) against real databases, with small ranges so that
 // one fixture has many: ranges whose sums agree are skipped, a range whose count still agrees but
-// whose nids differ is caught, and the exhaustive (full sync) scan finds the same articles.
+// whose nids differ is caught, and the exhaustive (full sync) scan finds the same articles. A second
+// mapping that shares the site (blogs next to the articles) never has its articles retired.
 
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,7 +22,7 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
-import { articleNids, type Conn, connectMaria, deleteNode } from '../helpers/drupal-edits.js'
+import { articleNids, type Conn, connectMaria, deleteNode, rows } from '../helpers/drupal-edits.js'
 
 const MAPPING_FILE = 'mappings/bne.yaml'
 const RANGE = 100
@@ -31,6 +35,7 @@ let targetUrl = ''
 let conn: Conn
 let sourcePool: mysql.Pool
 let targetPool: pg.Pool
+let workDir = ''
 
 async function scan(opts: Partial<DeletionScan> = {}) {
   const source = await sourcePool.getConnection()
@@ -74,6 +79,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true })
   await conn?.end()
   await sourcePool?.end()
   await targetPool?.end()
@@ -140,5 +146,82 @@ describe('deletion scan (300 articles, seed 12, ranges of 100 nids, sub-ranges o
     expect(await article(gone)).toBeUndefined()
     // Without the gone row, the only difference left is the nid the target never got: no deletion.
     expect(await scan({ policy: 'hard-delete' })).toMatchObject({ deleted: 0, differingLeaves: 1 })
+  })
+})
+
+describe('two mappings that share a site (bne articles, bne blogs)', () => {
+  let blogMapping = ''
+  const blogs = () =>
+    pgQuery<{ nid: number; published: boolean; is_live: boolean }>(
+      targetUrl,
+      "SELECT legacy_nid AS nid, published, is_live FROM article WHERE site = 'bne' AND bundle = 'blog' ORDER BY 1",
+    )
+  const articles = () =>
+    pgQuery<{ nid: number; published: boolean; is_live: boolean }>(
+      targetUrl,
+      "SELECT legacy_nid AS nid, published, is_live FROM article WHERE site = 'bne' AND bundle = 'article' ORDER BY 1",
+    )
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), 'dhm-syncdel-'))
+    blogMapping = path.join(workDir, 'bne-blog.yaml')
+    const bne = await readFile(MAPPING_FILE, 'utf8')
+    await writeFile(blogMapping, bne.replace('bundles: [article]', 'bundles: [blog]'))
+  })
+
+  it("syncing the blogs (a full sync: another mapping synced last) leaves the site's articles alone", async () => {
+    const before = await articles()
+    const r = await runSync({
+      mapping: await loadMapping(blogMapping),
+      mappingFile: blogMapping,
+      sourceUrl,
+      targetUrl,
+      batchSize: 100,
+      reportsDir: workDir,
+    })
+    const [source] = await rows<{ n: number; published: number }>(
+      conn,
+      "SELECT COUNT(*) AS n, CAST(SUM(status) AS SIGNED) AS published FROM node WHERE type = 'blog'",
+    )
+    expect(r.mode).toBe('full')
+    expect(r.fullReason).toBe(
+      'the last sync of site bne read bundles article (mapping mappings/bne.yaml), this one reads blog: ' +
+        'syncs of mappings that share a site make each other read everything (the high-water mark is per site); ' +
+        'give each mapping its own site',
+    )
+    expect(r.summary).toMatchObject({ inserted: Number(source?.n), deleted: 0 })
+    expect(r.deletions).toMatchObject({ deleted: 0, scanned: Number(source?.n) })
+    expect(await articles()).toEqual(before)
+    expect((await blogs()).filter((b) => b.published)).toHaveLength(Number(source?.published))
+  })
+
+  it("the articles' scans, incremental and exhaustive, and a full sync never retire a blog", async () => {
+    const before = await blogs()
+    expect(await scan()).toMatchObject({ deleted: 0 })
+    expect(await scan({ exhaustive: true })).toMatchObject({ deleted: 0 })
+    const full = await runSync({
+      mapping: await loadMapping(MAPPING_FILE),
+      mappingFile: MAPPING_FILE,
+      sourceUrl,
+      targetUrl,
+      batchSize: 100,
+      full: true,
+      reportsDir: workDir,
+    })
+    expect(full.summary).toMatchObject({ deleted: 0 })
+    expect(await blogs()).toEqual(before)
+  })
+
+  it('a blog deleted in the source is retired by the blog mapping only', async () => {
+    const published = await blogs().then((b) => b.filter((x) => x.published).map((x) => x.nid))
+    const gone = published[0] as number
+    await deleteNode(conn, gone)
+    expect(await scan()).toMatchObject({ deleted: 0 })
+    expect(await scan({ mapping: await loadMapping(blogMapping) })).toMatchObject({ deleted: 1 })
+    expect((await blogs()).find((b) => b.nid === gone)).toEqual({
+      nid: gone,
+      published: false,
+      is_live: false,
+    })
   })
 })

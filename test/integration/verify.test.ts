@@ -1,13 +1,16 @@
 // `dhm verify` against real databases: a generated Drupal 7 fixture migrated into a fresh Postgres,
 // then changed on purpose on both sides. Expectations are literal or read with plain SQL written
-// here; the nids to tamper with are picked by SQL too.
+// here; the nids to tamper with are picked by SQL too. Nodes deleted in the source are deleted as
+// Drupal does (test/helpers/drupal-edits.ts) and retired with sync's own delete policy.
 
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import { applyDeletePolicy } from '../../src/load/apply-deletions.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
 import type { VerifyReport } from '../../src/report/verify-report.js'
@@ -22,6 +25,7 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
+import { connectMaria, deleteNode } from '../helpers/drupal-edits.js'
 
 const MAPPING_FILE = 'mappings/bne.yaml'
 const ARTICLES = 200
@@ -52,6 +56,27 @@ const brief = (r: VerifyResult) =>
   r.report.differences
     .filter((d) => d.class !== 'rejected')
     .map((d) => ({ nid: d.legacyNid, class: d.class, fields: d.fields }))
+
+/** Article nids no body links to, ascending: deleting a link target rightly changes the linking article. */
+async function unlinkedNids(): Promise<number[]> {
+  const rows = await mariaQuery<{ nid: number }>(
+    sourceUrl,
+    `SELECT n.nid FROM node n WHERE n.type = 'article' AND NOT EXISTS (
+       SELECT 1 FROM field_revision_body b WHERE b.body_value LIKE CONCAT('%node/', n.nid, '"%')) ORDER BY n.nid`,
+  )
+  return rows.map((r) => Number(r.nid))
+}
+
+/** Sync's own `--on-delete` policy, applied to these nids as `dhm sync` applies it. */
+async function applyPolicy(nids: number[], policy: 'unpublish' | 'soft-delete'): Promise<number> {
+  const client = new pg.Client({ connectionString: targetUrl })
+  await client.connect()
+  try {
+    return await applyDeletePolicy(client, 'bne', nids, policy)
+  } finally {
+    await client.end()
+  }
+}
 
 /** The article nid whose target row has at least `sections` sections, the n-th from the start. */
 async function articleNid(where: string, offset = 0): Promise<number> {
@@ -103,6 +128,7 @@ describe('dhm verify', () => {
       changed: 0,
       rejected: rejectedByMigrate,
       filtered: 0,
+      retired: 0,
     })
     expect(r.report.counts.matched).toBe(loaded)
     expect(brief(r)).toEqual([])
@@ -118,18 +144,12 @@ describe('dhm verify', () => {
       `jsonb_array_length(document->'sections') >= 2 AND legacy_nid NOT IN (${deletedInTarget}, ${retitled})`,
       5,
     )
-    // A node no other body links to: deleting a link target rightly changes the linking article's body.
-    const unlinked = await mariaQuery<{ nid: number }>(
-      sourceUrl,
-      `SELECT n.nid FROM node n WHERE n.type = 'article' AND NOT EXISTS (
-         SELECT 1 FROM field_revision_body b WHERE b.body_value LIKE CONCAT('%node/', n.nid, '"%')) ORDER BY n.nid`,
-    )
     const inTarget = new Set(
       (await pgQuery<{ nid: number }>(targetUrl, 'SELECT legacy_nid AS nid FROM article')).map((r) => r.nid),
     )
-    const deletedInSource = unlinked
-      .map((r) => Number(r.nid))
-      .find((nid) => nid > 20 && inTarget.has(nid) && ![deletedInTarget, retitled, resectioned].includes(nid))
+    const deletedInSource = (await unlinkedNids()).find(
+      (nid) => nid > 20 && inTarget.has(nid) && ![deletedInTarget, retitled, resectioned].includes(nid),
+    )
     if (deletedInSource === undefined) throw new Error('the fixture has no unlinked article')
     const [original] = await mariaQuery<{ title: string }>(
       sourceUrl,
@@ -232,9 +252,9 @@ describe('dhm verify', () => {
     expect(b.report.differences).toEqual(a.report.differences)
   })
 
-  it('soft-deleted target rows are missing when the source has the node, and not extra when it does not', async () => {
+  it('soft-deleted target rows are missing when the source has the node, and retired when it does not', async () => {
     const before = brief(await verify())
-    const gone = before.find((d) => d.class === 'extra')?.nid
+    const gone = before.find((d) => d.class === 'extra')?.nid as number
     const softDeleted = await articleNid(`legacy_nid NOT IN (${before.map((d) => d.nid).join(', ')})`, 50)
     await pgQuery(targetUrl, 'UPDATE article SET deleted_at = now() WHERE legacy_nid = ANY($1::int[])', [
       [softDeleted, gone],
@@ -246,6 +266,15 @@ describe('dhm verify', () => {
       fields: [],
     })
     expect(brief(r).filter((d) => d.class === 'extra')).toEqual([])
+    expect(r.report.counts.retired).toBe(1)
+    expect(r.report.retired).toEqual([
+      {
+        legacyNid: gone,
+        title: expect.any(String),
+        state: 'soft-deleted',
+        reason: 'not in the source (deleted, or no longer of a mapped bundle)',
+      },
+    ])
   })
 
   it('--deep also compares documents whose hash was left as it was', async () => {
@@ -284,5 +313,108 @@ describe('dhm verify', () => {
     expect(dry.summary.inserted + dry.summary.updated).toBe(plan.counts.missing + plan.counts.changed)
     expect(await readFile(path.join(dir, 'report.md'), 'utf8')).toContain('| would insert | 2 |')
     expect(existsSync(path.join(dir, 'report.html'))).toBe(true)
+  })
+
+  it("a node deleted in the source and unpublished by sync's delete policy is retired, not extra; a published one stays extra", async () => {
+    const before = await verify()
+    const taken = new Set([
+      ...brief(before).map((d) => d.nid),
+      ...before.report.retired.map((r) => r.legacyNid),
+    ])
+    const published = new Set(
+      (
+        await pgQuery<{ nid: number }>(
+          targetUrl,
+          'SELECT legacy_nid AS nid FROM article WHERE published AND is_live AND deleted_at IS NULL',
+        )
+      ).map((r) => r.nid),
+    )
+    const [unpublished, stillLive] = (await unlinkedNids()).filter(
+      (nid) => nid > 20 && published.has(nid) && !taken.has(nid),
+    )
+    if (unpublished === undefined || stillLive === undefined)
+      throw new Error('the fixture has too few unlinked articles')
+    const [{ title } = { title: '' }] = await pgQuery<{ title: string }>(
+      targetUrl,
+      'SELECT title FROM article WHERE legacy_nid = $1',
+      [unpublished],
+    )
+    const conn = await connectMaria(sourceUrl)
+    try {
+      await deleteNode(conn, unpublished)
+      await deleteNode(conn, stillLive)
+    } finally {
+      await conn.end()
+    }
+    expect(await applyPolicy([unpublished], 'unpublish')).toBe(1)
+
+    const r = await verify()
+    expect(brief(r)).toEqual(
+      [...brief(before), { nid: stillLive, class: 'extra', fields: [] }].sort((a, b) => a.nid - b.nid),
+    )
+    expect(r.report.counts).toMatchObject({
+      extra: before.report.counts.extra + 1,
+      retired: before.report.counts.retired + 1,
+    })
+    expect(r.report.retired.find((x) => x.legacyNid === unpublished)).toEqual({
+      legacyNid: unpublished,
+      title,
+      state: 'unpublished',
+      reason: 'not in the source (deleted, or no longer of a mapped bundle)',
+    })
+    const ndjson = (await readFile(path.join(r.reportDir, 'retired.ndjson'), 'utf8')).trim().split('\n')
+    expect(ndjson.map((l) => (JSON.parse(l) as { legacyNid: number }).legacyNid)).toEqual(
+      r.report.retired.map((x) => x.legacyNid),
+    )
+    expect(await readFile(r.files.markdown, 'utf8')).toContain(
+      `| retired in target | ${r.report.counts.retired} |`,
+    )
+
+    // Once sync's policy has unpublished the other one too, neither is a difference any more.
+    expect(await applyPolicy([stillLive], 'unpublish')).toBe(1)
+    const after = await verify()
+    expect(brief(after)).toEqual(brief(before))
+    expect(after.report.counts.retired).toBe(before.report.counts.retired + 2)
+  })
+
+  it('articles of another mapping that shares the site are none of its business, and vice versa', async () => {
+    const blogMapping = path.join(reportsDir, 'bne-blog.yaml')
+    const bne = await readFile(MAPPING_FILE, 'utf8')
+    await writeFile(blogMapping, bne.replace('bundles: [article]', 'bundles: [blog]'))
+    const before = await verify()
+    const blogs = await runMigration({
+      mapping: await loadMapping(blogMapping),
+      mappingFile: blogMapping,
+      sourceUrl,
+      targetUrl,
+      batchSize: BATCH_SIZE,
+      reportsDir,
+    })
+    // A blog no body links to goes from the source; its target row stays published.
+    const [gone] = await mariaQuery<{ nid: number }>(
+      sourceUrl,
+      `SELECT n.nid FROM node n WHERE n.type = 'blog' AND n.status = 1 AND NOT EXISTS (
+         SELECT 1 FROM field_revision_body b WHERE b.body_value LIKE CONCAT('%node/', n.nid, '"%')) ORDER BY n.nid LIMIT 1`,
+    )
+    const conn = await connectMaria(sourceUrl)
+    try {
+      await deleteNode(conn, Number(gone?.nid))
+    } finally {
+      await conn.end()
+    }
+
+    const r = await verify()
+    expect(r.report.counts).toEqual(before.report.counts)
+    expect(r.report.differences).toEqual(before.report.differences)
+    expect(r.report.coverage).toEqual(before.report.coverage)
+    const blogView = await verify({ mapping: await loadMapping(blogMapping), mappingFile: blogMapping })
+    expect(blogView.report.counts).toMatchObject({
+      matched: blogs.summary.inserted - 1,
+      missing: 0,
+      extra: 1,
+      changed: 0,
+      retired: 0,
+    })
+    expect(brief(blogView)).toEqual([{ nid: Number(gone?.nid), class: 'extra', fields: [] }])
   })
 })

@@ -32,13 +32,22 @@ const target = (document: object | undefined, opts: Partial<TargetArticle> = {})
   legacyNid: 7,
   contentHash: 'h2',
   isDeleted: false,
+  isPublished: true,
+  isLive: true,
   ...(document ? { document } : {}),
   ...opts,
 })
 
-/** Comparisons reduced to what a reader checks: class and fields, or the non-difference kind. */
+/** What `dhm sync --on-delete unpublish` leaves of ARTICLE: both flags false, in the columns and the document. */
+const UNPUBLISHED = { ...ARTICLE, published: false, isLive: false }
+const unpublished = { isPublished: false, isLive: false }
+const FILTERED = { kind: 'filtered', ref, reason: 'does not match filters[0]' } as RowOutcome
+
+/** Comparisons reduced to what a reader checks: class and fields, the retired state, or the kind. */
 function summarize(c: Comparison) {
-  return c.kind === 'difference' ? { class: c.difference.class, fields: c.difference.fields } : c.kind
+  if (c.kind === 'difference') return { class: c.difference.class, fields: c.difference.fields }
+  if (c.kind === 'retired') return { retired: c.retired.state }
+  return c.kind
 }
 
 describe('compareArticle', () => {
@@ -68,16 +77,76 @@ describe('compareArticle', () => {
       expected: { class: 'extra', fields: [] },
     },
     {
-      name: 'source gone, target soft-deleted → nothing',
+      name: 'source gone, target absent → nothing',
       source: null,
-      target: target(ARTICLE, { isDeleted: true }),
+      target: null,
       expected: 'absent',
     },
     {
+      name: 'source gone, target soft-deleted → retired',
+      source: null,
+      target: target(ARTICLE, { isDeleted: true }),
+      expected: { retired: 'soft-deleted' },
+    },
+    {
+      name: 'source gone, target unpublished by the delete policy (columns and document) → retired',
+      source: null,
+      target: target(UNPUBLISHED, unpublished),
+      expected: { retired: 'unpublished' },
+    },
+    {
+      name: 'source gone, target not published but still live → extra',
+      source: null,
+      target: target({ ...UNPUBLISHED, isLive: true }, { isPublished: false }),
+      expected: { class: 'extra', fields: [] },
+    },
+    {
+      name: 'source gone, target published but not live → extra',
+      source: null,
+      target: target({ ...UNPUBLISHED, published: true }, { isLive: false }),
+      expected: { class: 'extra', fields: [] },
+    },
+    {
+      name: 'source gone, columns unpublished but the document still published → extra',
+      source: null,
+      target: target(ARTICLE, unpublished),
+      expected: { class: 'extra', fields: [] },
+    },
+    {
+      name: 'source gone, document unpublished but the row still live → extra',
+      source: null,
+      target: target(UNPUBLISHED, { isPublished: false }),
+      expected: { class: 'extra', fields: [] },
+    },
+    {
+      name: 'source gone, target unpublished but its document not read → extra (cannot tell)',
+      source: null,
+      target: target(undefined, unpublished),
+      expected: { class: 'extra', fields: [] },
+    },
+    {
       name: 'source filtered, target live → extra',
-      source: { kind: 'filtered', ref, reason: 'does not match filters[0]' } as RowOutcome,
+      source: FILTERED,
       target: target(ARTICLE),
       expected: { class: 'extra', fields: [] },
+    },
+    {
+      name: 'source filtered, target unpublished by the delete policy → retired',
+      source: FILTERED,
+      target: target(UNPUBLISHED, unpublished),
+      expected: { retired: 'unpublished' },
+    },
+    {
+      name: 'source filtered, target soft-deleted → retired',
+      source: FILTERED,
+      target: target(ARTICLE, { isDeleted: true }),
+      expected: { retired: 'soft-deleted' },
+    },
+    {
+      name: 'source ok, target unpublished → compared as usual (the source still wants it)',
+      source: ok(UNPUBLISHED, 'h2'),
+      target: target(UNPUBLISHED, { ...unpublished, contentHash: 'h2' }),
+      expected: 'matched',
     },
     {
       name: 'source invalid → rejected, by top-level field',
@@ -137,6 +206,27 @@ describe('compareArticle', () => {
     expect(summarize(compareArticle(source, t, { deep: deep ?? false }))).toEqual(expected)
   })
 
+  it('says which article was retired, how, and why the source no longer wants it', () => {
+    expect(compareArticle(null, target(UNPUBLISHED, unpublished))).toEqual({
+      kind: 'retired',
+      retired: {
+        legacyNid: 7,
+        title: 'Budget passes',
+        state: 'unpublished',
+        reason: 'not in the source (deleted, or no longer of a mapped bundle)',
+      },
+    })
+    expect(compareArticle(FILTERED, target(undefined, { isDeleted: true }))).toEqual({
+      kind: 'retired',
+      retired: {
+        legacyNid: 7,
+        title: null,
+        state: 'soft-deleted',
+        reason: 'filtered out by the mapping: does not match filters[0]',
+      },
+    })
+  })
+
   it('describes what changed inside lists and objects, old → new', () => {
     const c = compareArticle(
       ok(),
@@ -173,13 +263,24 @@ describe('compareArticle', () => {
 })
 
 describe('verifyExitCode', () => {
-  const counts = { read: 10, matched: 10, missing: 0, extra: 0, changed: 0, rejected: 0, filtered: 0 }
+  const counts = {
+    read: 10,
+    matched: 10,
+    missing: 0,
+    extra: 0,
+    changed: 0,
+    rejected: 0,
+    filtered: 0,
+    retired: 0,
+  }
   it.each([
     { name: 'clean', counts, expected: EXIT.ok },
     { name: 'only rejected', counts: { ...counts, rejected: 2 }, expected: EXIT.rejected },
     { name: 'missing', counts: { ...counts, missing: 1 }, expected: EXIT.differences },
     { name: 'extra and rejected', counts: { ...counts, extra: 1, rejected: 1 }, expected: EXIT.differences },
     { name: 'changed', counts: { ...counts, changed: 1 }, expected: EXIT.differences },
+    { name: 'only retired', counts: { ...counts, retired: 3 }, expected: EXIT.ok },
+    { name: 'retired and rejected', counts: { ...counts, retired: 3, rejected: 1 }, expected: EXIT.rejected },
   ])('$name → $expected', ({ counts: c, expected }) => {
     expect(verifyExitCode(c)).toBe(expected)
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { escapeHtml, escapeMarkdown } from '../../src/report/escape.js'
-import type { VerifyReport } from '../../src/report/verify-report.js'
+import { renderHeadline, type VerifyReport } from '../../src/report/verify-report.js'
 import { renderVerifyHtml } from '../../src/report/verify-report-html.js'
 import { renderVerifyJson } from '../../src/report/verify-report-json.js'
 import { renderVerifyMarkdown } from '../../src/report/verify-report-md.js'
@@ -15,7 +15,7 @@ const REPORT: VerifyReport = {
   startedAt: '2026-01-01T00:00:00.000Z',
   finishedAt: '2026-01-01T00:00:02.000Z',
   params: { mapping: 'mappings/bne.yaml', source: 'mysql://reader:***@db/drupal' },
-  counts: { read: 5, matched: 1, missing: 1, extra: 1, changed: 1, rejected: 1, filtered: 0 },
+  counts: { read: 5, matched: 1, missing: 1, extra: 1, changed: 1, rejected: 1, filtered: 0, retired: 1 },
   fieldChanges: { title: 1 },
   coverage: [{ field: 'title', source: 4, sourceTotal: 4, target: 3, targetTotal: 4 }],
   rejects: {
@@ -45,6 +45,16 @@ const REPORT: VerifyReport = {
   differencesTotal: 4,
   differencesLimit: 1000,
   differencesFile: 'differences.ndjson',
+  retired: [
+    {
+      legacyNid: 6,
+      title: HOSTILE,
+      state: 'unpublished',
+      reason: 'not in the source (deleted, or no longer of a mapped bundle)',
+    },
+  ],
+  retiredTotal: 1,
+  retiredFile: 'retired.ndjson',
   timings: { totalSeconds: 2, sourceSeconds: 1.5, targetSeconds: 0.5 },
 }
 
@@ -75,7 +85,45 @@ describe('renderers', () => {
       'changed',
       'rejected',
       'filtered',
+      'retired',
     ])
+  })
+
+  it('the headline names retired articles only when there are some', () => {
+    expect(renderHeadline(REPORT)).toMatchInlineSnapshot(
+      `"matched 1, missing in target 1, extra in target 1, changed 1, rejected 1, retired in target 1 (read 5, filtered 0) in 2.0s"`,
+    )
+    expect(renderHeadline({ ...REPORT, counts: { ...REPORT.counts, retired: 0 } })).toMatchInlineSnapshot(
+      `"matched 1, missing in target 1, extra in target 1, changed 1, rejected 1 (read 5, filtered 0) in 2.0s"`,
+    )
+  })
+
+  it('report.md lists retired articles apart from the differences, not counted as one', () => {
+    const md = renderVerifyMarkdown(REPORT)
+    expect(md).toContain('| retired in target | 1 |')
+    expect(md).toContain('**3 difference(s).**')
+    const section = md.slice(md.indexOf('## Retired in target'))
+    expect(section.split('\n').slice(0, 7)).toMatchInlineSnapshot(`
+      [
+        "## Retired in target",
+        "",
+        "Gone from the source (or filtered out by the mapping) and already unpublished or soft-deleted in the target, as dhm sync leaves them: consistent, not a difference.",
+        "",
+        "| nid | title | target | why |",
+        "| ---: | --- | --- | --- |",
+        "| 6 | &lt;script>alert("x")&lt;/script> \\| \\[link\\](javascript:1) \\\`code\\\` & 'q' next line | unpublished | not in the source (deleted, or no longer of a mapped bundle) |",
+      ]
+    `)
+    expect(md).toContain('All retired articles: `retired.ndjson`.')
+  })
+
+  it('report.html has a retired card and table, with data as text', () => {
+    const html = renderVerifyHtml(REPORT)
+    expect(html).toContain('<div class="card retired" data-class="retired"><div class="n">1</div>')
+    const table = html.slice(html.indexOf('<table id="retired">'))
+    expect(table).toContain('<td class="num">6</td><td class="title">&lt;script&gt;')
+    expect(table).toContain('<td>unpublished</td>')
+    expect(renderVerifyHtml({ ...REPORT, retired: [], retiredTotal: 0 })).not.toContain('id="retired"')
   })
 
   it('report.md keeps every data value inside its table cell', () => {
@@ -105,5 +153,6 @@ describe('renderers', () => {
     expect(md).toContain('| would insert | 1 |')
     expect(md).toContain('| would update | 1 |')
     expect(md).toContain('| would delete | 1 |')
+    expect(md).toContain('| already retired | 1 |')
   })
 })

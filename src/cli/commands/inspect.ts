@@ -5,8 +5,9 @@ import { ConfigError } from '../../errors.js'
 import { inspectSource, type SourceInventory } from '../../extract/inspect-source.js'
 import { closeSnapshot, createSourcePool, openSnapshot } from '../../extract/source-db.js'
 import { renderInventory } from '../../inspect/render-inventory.js'
-import { scaffoldMapping, siteFromDatabase } from '../../inspect/scaffold-mapping.js'
+import { scaffoldMapping, scaffoldSite, toSiteKey } from '../../inspect/scaffold-mapping.js'
 import { nearest } from '../../mapping/nearest.js'
+import { SITE_PATTERN } from '../../mapping/schema.js'
 import { EPILOG } from '../help.js'
 
 interface InspectArgs {
@@ -42,7 +43,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       .option('out', { type: 'string', describe: 'With --scaffold: write the mapping to this file' })
       .option('site', {
         type: 'string',
-        describe: "With --scaffold: the mapping's site (default: from the database name)",
+        describe:
+          "With --scaffold: the mapping's site key: lowercase letters, digits and - (default: <database>-<bundle>)",
       })
       .example('dhm inspect', 'What does the default source hold?')
       .example('dhm inspect --json > inventory.json', 'The same, for machines')
@@ -54,6 +56,17 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   handler: async (args: ArgumentsCamelCase<InspectArgs>) => {
     if (args.out !== undefined && args.scaffold === undefined)
       throw new ConfigError('--out needs --scaffold BUNDLE')
+    if (args.site !== undefined && args.scaffold === undefined)
+      throw new ConfigError('--site needs --scaffold BUNDLE')
+    // Refused rather than rewritten: the key is stored with every article and typed again later
+    // (dhm status --site), so it must be exactly what the user chose.
+    if (args.site !== undefined && !SITE_PATTERN.test(args.site)) {
+      throw new ConfigError(
+        `--site ${JSON.stringify(args.site)} is not a site key: use lowercase letters, digits and - (not at the start), ` +
+          `e.g. --site ${toSiteKey(args.site)}. The key is stored with every article and is what dhm status --site takes; ` +
+          "put a display name in the mapping's description.",
+      )
+    }
     const { sourceUrl } = resolveConnections({ source: args.source })
     const inventory = await readInventory(sourceUrl)
     const database = databaseName(sourceUrl)
@@ -66,10 +79,13 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
           `--scaffold: no bundle ${args.scaffold} in ${database}${hint ? `; did you mean ${hint}?` : ''} (it has ${names.join(', ')})`,
         )
       }
-      const text = scaffoldMapping(inventory, bundle, args.site ?? siteFromDatabase(database))
+      const site = args.site ?? scaffoldSite(database, bundle.type)
+      const text = scaffoldMapping(inventory, bundle, site)
       if (args.out) {
         await writeFile(args.out, text)
-        process.stdout.write(`wrote ${args.out}; check it with: dhm check --mapping ${args.out}\n`)
+        process.stdout.write(
+          `wrote ${args.out} (site ${site}); check it with: dhm check --mapping ${args.out}\n`,
+        )
       } else process.stdout.write(text)
       return
     }

@@ -2,7 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
-import { renderHeadline } from '../../report/verify-report.js'
+import { classLabel, RETIRED_MEANING, renderHeadline } from '../../report/verify-report.js'
 import { runVerify } from '../../verify/run-verify.js'
 import { EPILOG } from '../help.js'
 import {
@@ -86,6 +86,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       process.stdout.write(`${JSON.stringify(result.report.counts)}\n`)
     } else {
       process.stdout.write(`${renderHeadline(result.report)}\n`)
+      if (!args.quiet && result.report.counts.retired > 0)
+        process.stdout.write(`${classLabel('verify', 'retired')}: ${RETIRED_MEANING}\n`)
       if (!args.quiet) process.stdout.write(`report: ${result.files.html} (also report.md, report.json)\n`)
     }
     if (result.exitCode !== EXIT.ok) throw new ExitError(result.exitCode)
