@@ -3,7 +3,7 @@
 // Then a newcomer's start: `dhm inspect --scaffold` for two bundles of one database.
 
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -147,5 +147,17 @@ describe('scaffolds of two bundles of one database', () => {
     const ok = await dhm(['inspect', '--scaffold', 'article', '--site', 'my-site', '--out', file('c.yaml')])
     expect(ok.stdout).toContain('(site my-site)')
     expect((await dhm(['check', '--mapping', file('c.yaml')])).code).toBe(0)
+  })
+
+  it('--out never replaces an existing mapping unless --force says so', async () => {
+    await writeFile(file('edited.yaml'), '# my edits\n')
+    const r = await dhm(['inspect', '--scaffold', 'article', '--out', file('edited.yaml')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`--out ${file('edited.yaml')} already exists`)
+    expect(await readFile(file('edited.yaml'), 'utf8')).toBe('# my edits\n')
+
+    const forced = await dhm(['inspect', '--scaffold', 'article', '--out', file('edited.yaml'), '--force'])
+    expect(forced.code).toBe(0)
+    expect(await readFile(file('edited.yaml'), 'utf8')).toContain('\nsite: ')
   })
 })

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { databaseName, resolveConnections } from '../../config/connections.js'
@@ -15,6 +16,7 @@ interface InspectArgs {
   json: boolean
   scaffold?: string
   out?: string
+  force: boolean
   site?: string
 }
 
@@ -33,6 +35,12 @@ export async function readInventory(sourceUrl: string): Promise<SourceInventory>
   }
 }
 
+function outExists(file: string): ConfigError {
+  return new ConfigError(
+    `--out ${file} already exists (an edited mapping, perhaps); choose another file, or add --force to replace it`,
+  )
+}
+
 export const inspectCommand: CommandModule<object, InspectArgs> = {
   command: 'inspect',
   describe: 'Describe a Drupal 7 source: bundles, fields, vocabularies, languages, formats, modules',
@@ -41,6 +49,11 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'Print the inventory as JSON' })
       .option('scaffold', { type: 'string', describe: 'Print a starting mapping for this bundle' })
       .option('out', { type: 'string', describe: 'With --scaffold: write the mapping to this file' })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'With --out: replace the file if it exists',
+      })
       .option('site', {
         type: 'string',
         describe:
@@ -56,6 +69,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   handler: async (args: ArgumentsCamelCase<InspectArgs>) => {
     if (args.out !== undefined && args.scaffold === undefined)
       throw new ConfigError('--out needs --scaffold BUNDLE')
+    if (args.out !== undefined && !args.force && existsSync(args.out)) throw outExists(args.out)
     if (args.site !== undefined && args.scaffold === undefined)
       throw new ConfigError('--site needs --scaffold BUNDLE')
     // Refused rather than rewritten: the key is stored with every article and typed again later
@@ -82,7 +96,10 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       const site = args.site ?? scaffoldSite(database, bundle.type)
       const text = scaffoldMapping(inventory, bundle, site)
       if (args.out) {
-        await writeFile(args.out, text)
+        // 'wx' fails if the file appeared meanwhile: an edited mapping is never overwritten unasked.
+        await writeFile(args.out, text, { flag: args.force ? 'w' : 'wx' }).catch((error) => {
+          throw (error as { code?: unknown }).code === 'EEXIST' ? outExists(args.out as string) : error
+        })
         process.stdout.write(
           `wrote ${args.out} (site ${site}); check it with: dhm check --mapping ${args.out}\n`,
         )
