@@ -190,6 +190,19 @@ describe('dhm migrate, from the command line', () => {
       message: /^dhm: --source \/ DRUPAL_DATABASE_URL is not a URL/,
     },
     {
+      name: '--ids beyond the 32-bit range of nids',
+      args: ['--ids', '12,2147483648'],
+      code: 2,
+      message:
+        /^dhm: --ids must be node ids \(whole numbers from 1 to 2147483647\) separated by commas, e\.g\. --ids 12,15; not: 2147483648\n$/,
+    },
+    {
+      name: '--ids too big for a number, echoed as given',
+      args: ['--ids', '99999999999999999999,0,x'],
+      code: 2,
+      message: /; not: 99999999999999999999, 0, x\n$/,
+    },
+    {
       name: 'an unknown flag',
       args: ['--batchsize', '10'],
       code: 2,
@@ -200,6 +213,24 @@ describe('dhm migrate, from the command line', () => {
     expect(r.code).toBe(code)
     expect(r.stderr).toMatch(message)
     expect(r.stderr + r.stdout).not.toContain('s3cr3t-pw')
+  })
+
+  it('--ids that match no node the mapping selects: a note on stderr, exit 0', async () => {
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--ids',
+      '999999,999998',
+      '--quiet',
+    ])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^read 0, inserted 0,/)
+    expect(r.stderr).toBe(
+      'note: none of the given --ids (999999, 999998) is a node the mapping selects (type article); nothing was read.\n',
+    )
   })
 
   it('a broken mapping lists its problems with locations and exits 2', async () => {

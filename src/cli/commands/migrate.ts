@@ -14,6 +14,7 @@ import {
   MAPPING_OPTION,
   parseIds,
   QUIET_OPTION,
+  renderNoIdsMatched,
   reportsDirOption,
   requireInteger,
 } from '../options.js'
@@ -98,6 +99,9 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
       for (const line of renderMigrateResult(result, { dryRun: args['dry-run'], quiet: args.quiet })) {
         process.stdout.write(`${line}\n`)
       }
+    }
+    if (ids !== undefined && result.counts.read === 0) {
+      process.stderr.write(`${renderNoIdsMatched(ids, mapping.source.bundles)}\n`)
     }
     assertAccounted(result.counts)
     if (result.status === 'interrupted') {

@@ -12,6 +12,7 @@ import {
   MAPPING_OPTION,
   parseIds,
   QUIET_OPTION,
+  renderNoIdsMatched,
   reportsDirOption,
   requireInteger,
 } from '../options.js'
@@ -85,6 +86,9 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     } else {
       process.stdout.write(`${renderHeadline(result.report)}\n`)
       if (!args.quiet) process.stdout.write(`report: ${result.files.html} (also report.md, report.json)\n`)
+    }
+    if (ids !== undefined && result.report.counts.read === 0 && result.report.counts.extra === 0) {
+      process.stderr.write(`${renderNoIdsMatched(ids, mapping.source.bundles)}\n`)
     }
     if (result.exitCode !== EXIT.ok) throw new ExitError(result.exitCode)
   },
