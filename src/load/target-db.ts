@@ -53,6 +53,21 @@ export async function openTarget(url: string, opts: { create?: boolean } = {}): 
 }
 
 /**
+ * {@link openTarget} without creating anything: null when the database does not exist yet, which
+ * `dhm migrate --dry-run` plans against as an empty one (everything would be inserted).
+ */
+export async function openTargetIfExists(url: string): Promise<Target | null> {
+  try {
+    return await openTarget(url)
+  } catch (error) {
+    if (error instanceof TargetError && (error.cause as { code?: string } | undefined)?.code === '3D000') {
+      return null
+    }
+    throw error
+  }
+}
+
+/**
  * Connection config whose sessions start with `settings` in force: they go in the startup packet
  * (libpq's `options`, `-c name=value`), so no SET runs beside the first query of a new pooled
  * client. (A SET sent from the pool's 'connect' event without awaiting it overlapped that query,

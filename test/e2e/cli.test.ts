@@ -10,6 +10,7 @@ import {
   mariaQuery,
   mariaUrl,
   pgQuery,
+  pgUrl,
   uniqueName,
 } from '../helpers/databases.js'
 import { runDhm } from '../helpers/dhm-process.js'
@@ -34,6 +35,31 @@ describe('dhm migrate, from the command line', () => {
     await dropMariaDb(sourceDb)
     await dropPgDb(targetDb)
     await rm(reports, { recursive: true, force: true })
+  })
+
+  it('--dry-run against a database that does not exist yet plans as against an empty one, and creates nothing', async () => {
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--dry-run',
+      '--reports-dir',
+      reports,
+    ])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain(
+      `the target database ${targetDb} does not exist yet: "dhm migrate" would create it and apply 3 schema migration(s)`,
+    )
+    expect(r.stdout).toMatch(
+      /^read 150, would insert 150, would update 0, unchanged 0, rejected 0, filtered 0 in /,
+    )
+    expect(r.stdout).toContain('\nwould create the target database and apply 3 schema migration(s) first\n')
+    const databases = await pgQuery(pgUrl('postgres'), 'SELECT 1 FROM pg_database WHERE datname = $1', [
+      targetDb,
+    ])
+    expect(databases).toEqual([])
   })
 
   it('migrates into a database that does not exist yet, prints the JSON summary, exits 0', async () => {

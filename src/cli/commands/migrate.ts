@@ -123,6 +123,12 @@ export function renderMigrateResult(
     renderSummaryLine(result.summary, { dryRun: opts.dryRun ?? false }),
     renderAccountedLine(result.counts),
   ]
+  const migrations = result.pendingMigrations.length
+  if (opts.dryRun && result.createsDatabase) {
+    lines.push(`would create the target database and apply ${migrations} schema migration(s) first`)
+  } else if (opts.dryRun && migrations > 0) {
+    lines.push(`would apply ${migrations} schema migration(s) first`)
+  }
   if (opts.quiet) return lines
   const { counts, reportDir } = result
   if (counts.warnings > 0 || counts.strayLanguageRows > 0) {
