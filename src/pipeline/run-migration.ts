@@ -11,7 +11,7 @@ import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-los
 import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
-import { finishRun, startRun } from '../load/run-log.js'
+import { finishRun, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
 import {
   applyMigrations,
   defaultMigrationsDir,
@@ -31,7 +31,7 @@ import {
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { transformNode } from '../transform/transform-node.js'
 import { planMigration } from '../verify/plan-migration.js'
-import type { RunListener } from './events.js'
+import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 
@@ -48,6 +48,8 @@ export interface MigrateOptions {
   readonly onEvent?: RunListener
   /** Abort = stop after the current batch commits (SIGINT/SIGTERM); the run is marked interrupted. */
   readonly signal?: AbortSignal
+  /** Told once the run is recorded in migration_run (never for a dry run). */
+  readonly onRunStarted?: (run: ActiveRun) => void
 }
 
 export interface MigrateResult {
@@ -87,6 +89,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
   const source = await openSourceSession(opts.sourceUrl, mapping)
   const { conn, layout } = source
   let target: Target | null = null
+  let run: RunHandle | null = null
   try {
     const prepared = await prepareTarget(opts, emit)
     target = prepared.target
@@ -94,13 +97,18 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     const statistics = writer ? await TargetStatistics.open(writer.pool) : null
     const total = await countNodes(conn, mapping, opts)
     emit({ kind: 'start', total })
-    const runId = writer ? await startRun(writer.prisma, mapping.site, 'migrate', params) : null
+    const counts = emptyCounts()
+    run = writer ? await startRun(opts.targetUrl, mapping.site, 'migrate', params) : null
+    const runId = run?.id ?? null
+    if (run) {
+      const active = run
+      opts.onRunStarted?.({ id: active.id, recordInterrupted: () => active.recordInterrupted(counts) })
+    }
     const reportDir = await createReportDir(
       opts.reportsDir ?? 'reports',
       opts.dryRun ? 'migrate-dry-run' : 'migrate',
       startedAt,
     )
-    const counts = emptyCounts()
     // A dry run also writes report.json/.md/.html: the plan, article by article and field by field.
     const plan = opts.dryRun
       ? planMigration({
@@ -183,6 +191,8 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     await plan?.write({ startedAt, params })
     return { status, summary, counts, runId, reportDir, pendingMigrations, createsDatabase }
   } finally {
+    // After finishRun: the run's lock says it is alive until its outcome is recorded.
+    await run?.release()
     await target?.close()
     await source.close()
   }
@@ -214,6 +224,13 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
         emit({
           kind: 'phase',
           message: `applied ${applied.length} schema migration(s): ${applied.join(', ')}`,
+        })
+      }
+      const dead = await markDeadRuns(writer.pool)
+      if (dead > 0) {
+        emit({
+          kind: 'phase',
+          message: `${dead} run(s) left running by a process that died: marked interrupted`,
         })
       }
       return { target: writer, writer, planPool: null, pendingMigrations: applied, createsDatabase: false }

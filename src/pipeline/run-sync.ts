@@ -24,7 +24,7 @@ import {
   type DeletionResult,
 } from '../load/apply-deletions.js'
 import { loadBatch } from '../load/load-batch.js'
-import { finishRun, startRun } from '../load/run-log.js'
+import { finishRun, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
 import { applyMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
@@ -33,7 +33,7 @@ import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir, type RunSummary } from '../report/run-report.js'
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { transformNode } from '../transform/transform-node.js'
-import type { RunListener } from './events.js'
+import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 import { inTransaction } from './run-migration.js'
@@ -55,6 +55,8 @@ export interface SyncOptions {
   readonly onEvent?: RunListener
   /** Abort = stop after the current batch commits (SIGINT/SIGTERM); the run is marked interrupted. */
   readonly signal?: AbortSignal
+  /** Told once the run is recorded in migration_run. */
+  readonly onRunStarted?: (run: ActiveRun) => void
 }
 
 export interface SyncCounts extends RunCounts {
@@ -129,6 +131,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const target = await openTarget(opts.targetUrl, { create: true })
   let lock: Awaited<ReturnType<typeof acquireSyncLock>> | null = null
   let source: Awaited<ReturnType<typeof openSourceSession>> | null = null
+  let run: RunHandle | null = null
   try {
     lock = await acquireSyncLock(opts.targetUrl, site)
     const migrations = await applyMigrations(target.pool, { log: () => undefined })
@@ -139,12 +142,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       })
     }
     const statistics = await TargetStatistics.open(target.pool)
-    // We hold the lock, so no other sync of this site is alive: runs still "running" were killed.
-    await target.pool.query(
-      `UPDATE migration_run SET status = 'interrupted'
-       WHERE site = $1 AND command = 'sync' AND status = 'running'`,
-      [site],
-    )
+    await markDeadRuns(target.pool)
 
     // The snapshot opens only now, under the lock.
     emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })
@@ -159,10 +157,14 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         : previous.mappingHash !== mappingHash
           ? 'the mapping file changed since the last sync'
           : null
-    const runId = await startRun(target.prisma, site, 'sync', {
+    run = await startRun(opts.targetUrl, site, 'sync', {
       ...params,
       mode: fullReason ? 'full' : 'incremental',
     })
+    const runId = run.id
+    // Its counts are committed with each batch: recording the interruption leaves them as they are.
+    const active = run
+    opts.onRunStarted?.({ id: runId, recordInterrupted: () => active.recordInterrupted() })
     const counts: SyncCounts = { ...emptyCounts(), deleted: 0, filteredRemoved: 0 }
     let reportDir: string | null = null
     let highWaterMark: number | null = null
@@ -325,6 +327,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     }
   } finally {
     await source?.close()
+    await run?.release()
     await lock?.release()
     await target.close()
   }

@@ -18,7 +18,8 @@ import {
   reportsDirOption,
   requireInteger,
 } from '../options.js'
-import { logLine, withProgress } from '../progress.js'
+import { withProgress } from '../progress.js'
+import { listenForStopSignals } from '../stop-signals.js'
 
 interface MigrateArgs {
   mapping: string
@@ -65,16 +66,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
     const mapping = await loadMapping(args.mapping)
     const title = args['dry-run'] ? 'Planning (dry run)' : `Migrating ${mapping.site}`
-    // First signal: finish (commit) the current batch, record the run as interrupted, exit 1.
-    // Second signal: stop at once; the open transaction rolls back when the connection closes.
-    const abort = new AbortController()
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (abort.signal.aborted) process.exit(EXIT.error)
-      if (!args.quiet) logLine(`${signal}: stopping after the current batch (send it again to stop now)`)
-      abort.abort()
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const stop = listenForStopSignals('migrate', { quiet: args.quiet })
     const result = await withProgress(title, { quiet: args.quiet, plain: args.json }, (onEvent) =>
       runMigration({
         mapping,
@@ -87,12 +79,10 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
         dryRun: args['dry-run'],
         reportsDir: args['reports-dir'],
         onEvent,
-        signal: abort.signal,
+        signal: stop.signal,
+        onRunStarted: stop.onRunStarted,
       }),
-    ).finally(() => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    })
+    ).finally(() => stop.dispose())
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result.summary)}\n`)
     } else {
