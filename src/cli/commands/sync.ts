@@ -111,10 +111,14 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
     }
     assertAccounted(result.counts)
     if (result.status === 'interrupted') {
-      throw new ExitError(
-        EXIT.error,
-        'dhm: sync interrupted; committed batches are kept, the next sync resumes.',
-      )
+      // A full pass is finished by the next sync, plain or not (see runSync).
+      const next =
+        result.mode === 'incremental'
+          ? 'the next sync resumes'
+          : result.fullPassAfterNid === null
+            ? 'the next sync starts the full pass again'
+            : `the next sync resumes the full pass after nid ${result.fullPassAfterNid}`
+      throw new ExitError(EXIT.error, `dhm: sync interrupted; committed batches are kept, ${next}.`)
     }
     if (result.counts.rejected > 0) throw new ExitError(EXIT.rejected)
   },
