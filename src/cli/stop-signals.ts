@@ -43,8 +43,9 @@ export function listenForStopSignals(command: 'migrate' | 'sync', opts: { quiet:
     })
   }
   const stopNow = async (signal: NodeJS.Signals): Promise<string> => {
+    // No run recorded yet (or a dry run): nothing was written.
+    if (run === null) return `dhm: ${command} stopped at once (second ${signal}), before writing any batch.`
     const head = `dhm: ${command} stopped at once (second ${signal}): the batch in progress is rolled back, committed batches are kept`
-    if (run === null) return `${head}. Rerun to resume.`
     const { id } = run
     const outcome = await Promise.race([
       run.recordInterrupted().then(
