@@ -51,17 +51,30 @@ export function requireInteger(flag: string, value: number, min = 1): void {
   }
 }
 
-/** "1,2, 3" → [1, 2, 3]; anything else is a usage error. */
+/** The largest nid there can be: node.nid is an unsigned int in Drupal 7, an int (32 bits) in the target. */
+export const MAX_NID = 2_147_483_647
+
+/** "1,2, 3" → [1, 2, 3]; anything but positive 32-bit integers is a usage error. */
 export function parseIds(text: string): number[] {
   const ids = text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-  const bad = ids.filter((s) => !/^\d+$/.test(s) || Number(s) < 1)
+  // Compared as text first: Number('99999999999999999999') rounds, and would be echoed rounded.
+  const bad = ids.filter((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > MAX_NID)
   if (ids.length === 0 || bad.length > 0) {
     throw new ConfigError(
-      `--ids must be node ids separated by commas (e.g. --ids 12,15); not: ${bad.join(', ') || '(empty)'}`,
+      `--ids must be node ids (whole numbers from 1 to ${MAX_NID}) separated by commas, e.g. --ids 12,15; ` +
+        `not: ${bad.join(', ') || '(empty)'}`,
     )
   }
   return ids.map(Number)
+}
+
+/** The note a run given --ids prints when not one of them is a node the mapping selects. */
+export function renderNoIdsMatched(ids: readonly number[], bundles: readonly string[]): string {
+  return (
+    `note: none of the given --ids (${ids.join(', ')}) is a node the mapping selects ` +
+    `(type ${bundles.join(', ')}); nothing was read.`
+  )
 }

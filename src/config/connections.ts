@@ -46,6 +46,14 @@ function loadDotEnv(): void {
 }
 
 function checkUrl(url: string, protocols: readonly string[], what: string): void {
+  // Checked before parsing, which would take the rest of such a password for a port, a path or a
+  // fragment (and say "not a URL" or "names no database"). The message never shows the URL.
+  if (hasReservedInCredentials(url)) {
+    throw new ConfigError(
+      `${what}: its user name or password holds a character that URLs reserve (#, ? or /). ` +
+        'Percent-encode it: # as %23, ? as %3F, / as %2F (encodeURIComponent does it).',
+    )
+  }
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -60,7 +68,23 @@ function checkUrl(url: string, protocols: readonly string[], what: string): void
   if (parsed.pathname.replace(/^\//, '') === '') {
     throw new ConfigError(`${what} names no database. Add it to the URL: ${protocols[0]}//host/DATABASE`)
   }
-  registerSecret(decodeURIComponent(parsed.password))
+  let password: string
+  try {
+    password = decodeURIComponent(parsed.password)
+  } catch {
+    throw new ConfigError(`${what}: its password holds a % not followed by two hex digits. Write % as %25.`)
+  }
+  registerSecret(password)
+}
+
+/**
+ * `user:pa#ss@host/db`: a password (or user name) with #, ? or / left unencoded. Only URLs of that
+ * exact shape match (user, colon, anything up to an @ followed by a host and /database), so a
+ * query string holding an @ (`?user=me@corp`) is not mistaken for one.
+ */
+export function hasReservedInCredentials(url: string): boolean {
+  const credentials = /^[a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:(.*)@[^@/?#]+\/[^@]*$/is.exec(url)?.[1]
+  return credentials !== undefined && /[/?#]/.test(credentials)
 }
 
 /** The database name in a connection URL. */

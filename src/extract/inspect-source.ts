@@ -1,4 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise'
+import { redactUrl } from '../config/redact.js'
+import { ConfigError } from '../errors.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
 import { quoteIdent, type SourceConnection } from './source-db.js'
 
@@ -71,8 +73,9 @@ export interface SourceInventory {
  * `dhm inspect`: what a Drupal 7 database holds, read from its own bookkeeping (`node_type`,
  * `field_config`, `field_config_instance`, `taxonomy_vocabulary`, `system`) and the tables
  * themselves. Identifiers used in SQL come from information_schema (never from input), quoted.
+ * A database without a `node` table is not a Drupal 7 site: a usage error (exit 2), said so.
  */
-export async function inspectSource(conn: SourceConnection): Promise<SourceInventory> {
+export async function inspectSource(conn: SourceConnection, sourceUrl: string): Promise<SourceInventory> {
   const rows = async (sql: string, params: unknown[] = []) =>
     (await conn.query<RowDataPacket[]>(sql, params))[0]
   const tables = new Set(
@@ -80,6 +83,12 @@ export async function inspectSource(conn: SourceConnection): Promise<SourceInven
       (r) => String(r.t),
     ),
   )
+  if (!tables.has('node')) {
+    throw new ConfigError(
+      `the database at ${redactUrl(sourceUrl)} does not look like a Drupal 7 database (it has no node table). ` +
+        'Check --source or DRUPAL_DATABASE_URL.',
+    )
+  }
   const columnsOf = new Map<string, string[]>()
   for (const r of await rows(
     `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS

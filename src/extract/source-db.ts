@@ -67,6 +67,9 @@ export function explainSourceError(cause: unknown, url: string): SourceQueryErro
       case 'ER_ACCESS_DENIED_ERROR':
       case 'ER_DBACCESS_DENIED_ERROR':
         return `access denied to ${where}: wrong user or password. ${hint}`
+      // No password given: the user does not exist, or it needs one.
+      case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
+        return `access denied to ${where}: wrong user or password (the URL gives no password). ${hint}`
       case 'ER_BAD_DB_ERROR':
         return `${where} does not exist. Create it (or run "npm run fixture" for a sample) or fix the database name. ${hint}`
       case 'ER_NO_SUCH_TABLE':

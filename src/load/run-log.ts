@@ -1,20 +1,121 @@
+import pg from 'pg'
+import { InternalError } from '../errors.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import type { RunCounts } from '../report/run-stats.js'
+import { explainTargetError, withSessionSettings } from './target-db.js'
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted'
 
-/** Record the start of a run in migration_run (the history `dhm status` shows). */
+/**
+ * The first key of every run's advisory lock, `pg_advisory_lock(RUN_LOCK_NAMESPACE, <run id>)`
+ * ('dhmr'). Two-int advisory locks show in pg_locks as classid = this, objid = the run id,
+ * objsubid = 2, so they never collide with the sync lock (one bigint key, objsubid = 1).
+ */
+export const RUN_LOCK_NAMESPACE = 0x64686d72
+
+/**
+ * Session settings of a run's own connection. The server probes an idle client every 10 s after
+ * 30 s of silence and drops it after 3 missed answers, so a run whose host lost power or its
+ * network frees its lock (and shows as interrupted) within about a minute, not after the kernel's
+ * two hours. Its statements are short: none waits on a lock for more than 2 s.
+ */
+export const LIVENESS_SESSION_SETTINGS = {
+  tcp_keepalives_idle: '30',
+  tcp_keepalives_interval: '10',
+  tcp_keepalives_count: '3',
+  lock_timeout: '2s',
+} as const
+
+/**
+ * SQL true when the run of migration_run row `<alias>` is alive: its process still holds the run's
+ * advisory lock. (pg_locks is readable by every role, so `dhm status` can tell.)
+ */
+export function runIsAliveSql(alias: string): string {
+  return `EXISTS (SELECT 1 FROM pg_locks l
+    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid = ${RUN_LOCK_NAMESPACE}::oid AND l.objid = ${alias}.id::oid)`
+}
+
+/** A run recorded in migration_run whose process is alive, as its advisory lock proves. */
+export interface RunHandle {
+  readonly id: number
+  /**
+   * Record the run as interrupted at once, from the run's own idle connection (a second Ctrl-C:
+   * the batch in progress is abandoned). Best effort: waits at most 2 s on a row lock; rejects with
+   * the reason when it could not. `counts`: what the committed batches counted, when the run does
+   * not record them itself as it goes. False when the run had already recorded its outcome.
+   */
+  recordInterrupted(counts?: RunCounts): Promise<boolean>
+  /** Close the run's connection, which frees its lock. Call after {@link finishRun}. */
+  release(): Promise<void>
+}
+
+/**
+ * Record the start of a run in migration_run (the history `dhm status` shows) and hold its advisory
+ * lock on a connection of its own for as long as the process lives.
+ *
+ * Why a lock, not a pid and a heartbeat: a pid means nothing on another host and may be reused, and
+ * a heartbeat needs a threshold that a slow batch can cross. A session lock is held exactly as long
+ * as the run's connection: when the process dies (kill -9, OOM, power loss: see the keepalives
+ * above) Postgres frees it, so "running without its lock" proves the run is dead. The row is
+ * inserted and the lock taken in one transaction: no one ever sees the row without its lock.
+ */
 export async function startRun(
-  prisma: PrismaClient,
+  targetUrl: string,
   site: string,
   command: string,
   params: Record<string, unknown>,
-): Promise<number> {
-  const run = await prisma.migrationRun.create({
-    data: { site, command, status: 'running', params: params as object },
-    select: { id: true },
+): Promise<RunHandle> {
+  const client = new pg.Client({
+    ...withSessionSettings(targetUrl, LIVENESS_SESSION_SETTINGS),
+    application_name: `dhm ${command} ${site}`,
   })
-  return run.id
+  // Without a listener a dropped connection (server restart) would crash the process. The run goes
+  // on (its batches reconnect); until it ends it shows as interrupted, then finishRun corrects it.
+  client.on('error', () => undefined)
+  let id: number
+  try {
+    await client.connect()
+    await client.query('BEGIN')
+    const { rows } = await client.query<{ id: number }>(
+      `INSERT INTO migration_run (site, command, status, params) VALUES ($1, $2, 'running', $3::jsonb)
+       RETURNING id`,
+      [site, command, JSON.stringify(params)],
+    )
+    const row = rows[0]
+    if (!row) throw new InternalError('INSERT INTO migration_run … RETURNING id returned no row')
+    id = row.id
+    // Session-level: it outlives the COMMIT, and goes with the connection.
+    await client.query('SELECT pg_advisory_lock($1, $2)', [RUN_LOCK_NAMESPACE, id])
+    await client.query('COMMIT')
+  } catch (cause) {
+    await client.end().catch(() => undefined)
+    throw cause instanceof InternalError ? cause : explainTargetError(cause, targetUrl)
+  }
+  let released = false
+  let recording: Promise<boolean> | null = null
+  return {
+    id,
+    recordInterrupted(counts) {
+      if (released) return Promise.resolve(false)
+      recording ??= client
+        .query(
+          `UPDATE migration_run SET status = 'interrupted', finished_at = now(),
+             counts = COALESCE($2::jsonb, counts)
+           WHERE id = $1 AND status = 'running'`,
+          [id, counts ? JSON.stringify(counts) : null],
+        )
+        .then((result) => result.rowCount === 1)
+      return recording
+    },
+    async release() {
+      released = true
+      // A recording in flight finishes first (it shares the connection).
+      await recording?.catch(() => undefined)
+      await client.end().catch(() => undefined)
+    },
+  }
 }
 
 export async function finishRun(
@@ -33,4 +134,17 @@ export async function finishRun(
       ...(extra.highWaterMark !== undefined ? { highWaterMark: extra.highWaterMark } : {}),
     },
   })
+}
+
+/**
+ * Runs still `running` whose process is gone (no one holds their lock: killed, crashed, or a host
+ * that went down) become `interrupted`. Called by migrate and sync before they start; safe beside
+ * live runs of any command and site, whose locks are held.
+ */
+export async function markDeadRuns(pool: pg.Pool): Promise<number> {
+  const { rowCount } = await pool.query(
+    `UPDATE migration_run r SET status = 'interrupted'
+     WHERE r.status = 'running' AND NOT ${runIsAliveSql('r')}`,
+  )
+  return rowCount ?? 0
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { redactUrl } from '../config/redact.js'
 import { LockedError } from '../errors.js'
-import { explainTargetError } from './target-db.js'
+import { LIVENESS_SESSION_SETTINGS } from './run-log.js'
+import { explainTargetError, withSessionSettings } from './target-db.js'
 
 export interface SyncLock {
   /** False once the lock's connection dropped (server restart, killed session): the lock is gone. */
@@ -23,7 +24,11 @@ export function syncLockKey(site: string): bigint {
  * lock never needs clearing by hand. Advisory locks are per database, hence "per target".
  */
 export async function acquireSyncLock(targetUrl: string, site: string): Promise<SyncLock> {
-  const client = new pg.Client({ connectionString: targetUrl, application_name: `dhm sync ${site}` })
+  // The keepalives free the lock within about a minute when the sync's host goes down (see run-log.ts).
+  const client = new pg.Client({
+    ...withSessionSettings(targetUrl, LIVENESS_SESSION_SETTINGS),
+    application_name: `dhm sync ${site}`,
+  })
   let held = true
   client.on('error', () => {
     // The lock connection dropped (server restart): the lock is gone; the run stops at its next batch.

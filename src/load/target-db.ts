@@ -4,7 +4,7 @@ import { databaseName, withDatabase } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { TargetError } from '../errors.js'
 import { PrismaClient } from '../generated/prisma/client.js'
-import { LZ4_AVAILABLE, SET_LZ4 } from './toast-compression.js'
+import { LZ4_AVAILABLE } from './toast-compression.js'
 
 export interface Target {
   /** Shared by Prisma and by the bulk path (raw SQL on a pooled client), so both see one database. */
@@ -30,17 +30,16 @@ export async function openTarget(url: string, opts: { create?: boolean } = {}): 
       throw explainTargetError(cause, url)
     }
   }
-  const pool = new pg.Pool({ connectionString: url, max: 4 })
-  pool.on('error', () => {
-    // An idle client lost its connection (server restart); the next checkout reconnects.
-  })
   // Bodies and documents are TOAST-compressed on write: lz4 where the server has it, instead of the
   // default pglz, halves what Postgres spends writing an article (bench/RESULTS.md). A batch's
   // staging table (load-batch.ts) is ~16 MB: more local buffers than the default 8 MB keep it in
-  // memory instead of writing it to disk and reading it back (only set before a session's first
-  // temporary table, so here; allocated only by the session that uses one).
-  const settings = [SET_TEMP_BUFFERS, ...(lz4 ? [SET_LZ4] : [])].join('; ')
-  pool.on('connect', (client) => void client.query(settings).catch(() => undefined))
+  // memory instead of writing it to disk and reading it back (only settable before a session's
+  // first temporary table; allocated only by the session that uses one).
+  const settings = { temp_buffers: '64MB', ...(lz4 ? { default_toast_compression: 'lz4' } : {}) }
+  const pool = new pg.Pool({ ...withSessionSettings(url, settings), max: 4 })
+  pool.on('error', () => {
+    // An idle client lost its connection (server restart); the next checkout reconnects.
+  })
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   return {
     pool,
@@ -53,7 +52,42 @@ export async function openTarget(url: string, opts: { create?: boolean } = {}): 
   }
 }
 
-const SET_TEMP_BUFFERS = `SET temp_buffers = '64MB'`
+/**
+ * {@link openTarget} without creating anything: null when the database does not exist yet, which
+ * `dhm migrate --dry-run` plans against as an empty one (everything would be inserted).
+ */
+export async function openTargetIfExists(url: string): Promise<Target | null> {
+  try {
+    return await openTarget(url)
+  } catch (error) {
+    if (error instanceof TargetError && (error.cause as { code?: string } | undefined)?.code === '3D000') {
+      return null
+    }
+    throw error
+  }
+}
+
+/**
+ * Connection config whose sessions start with `settings` in force: they go in the startup packet
+ * (libpq's `options`, `-c name=value`), so no SET runs beside the first query of a new pooled
+ * client. (A SET sent from the pool's 'connect' event without awaiting it overlapped that query,
+ * which pg 8 warns about on every run and pg 9 rejects.) Options already in the URL
+ * (`?options=-c%20search_path%3Dapp`) are kept and come last, so they win over ours.
+ *
+ * @example withSessionSettings('postgresql://app@db/site', { temp_buffers: '64MB' })
+ * // → { connectionString: 'postgresql://app@db/site', options: '-c temp_buffers=64MB' }
+ */
+export function withSessionSettings(
+  url: string,
+  settings: Readonly<Record<string, string>>,
+): { connectionString: string; options: string } {
+  const parsed = new URL(url)
+  const own = parsed.searchParams.get('options')
+  // pg lets a connection string's parameters override the config's, so ours must leave the URL.
+  parsed.searchParams.delete('options')
+  const ours = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`)
+  return { connectionString: parsed.toString(), options: [...ours, ...(own ? [own] : [])].join(' ') }
+}
 
 /** Connect once (the error says what is wrong); true when the server can compress with lz4. */
 async function probe(url: string): Promise<boolean> {

@@ -12,3 +12,16 @@ export type RunEvent =
     }
 
 export type RunListener = (event: RunEvent) => void
+
+/**
+ * A run recorded in migration_run, as its caller sees it: what a second Ctrl-C needs to stop it at
+ * once and still leave an honest record.
+ */
+export interface ActiveRun {
+  readonly id: number
+  /**
+   * Record the run as interrupted now (bounded; best effort): rejects with the reason if it could
+   * not; false when the run had already recorded its outcome.
+   */
+  recordInterrupted(): Promise<boolean>
+}

@@ -1,4 +1,4 @@
-import { openTarget } from '../load/target-db.js'
+import { explainTargetError, openTarget } from '../load/target-db.js'
 import type { Article } from '../model/article.js'
 
 /**
@@ -16,12 +16,17 @@ export async function* exportArticles(opts: {
   try {
     let after = 0
     for (;;) {
-      const { rows } = await target.pool.query<{ legacy_nid: number; document: Article }>(
-        `SELECT legacy_nid, document FROM article
-         WHERE site = $1 AND deleted_at IS NULL AND legacy_nid > $2 AND ($3::int[] IS NULL OR legacy_nid = ANY($3::int[]))
-         ORDER BY legacy_nid LIMIT $4`,
-        [opts.site, after, opts.ids ? [...opts.ids] : null, pageSize],
-      )
+      const { rows } = await target.pool
+        .query<{ legacy_nid: number; document: Article }>(
+          `SELECT legacy_nid, document FROM article
+           WHERE site = $1 AND deleted_at IS NULL AND legacy_nid > $2 AND ($3::int[] IS NULL OR legacy_nid = ANY($3::int[]))
+           ORDER BY legacy_nid LIMIT $4`,
+          [opts.site, after, opts.ids ? [...opts.ids] : null, pageSize],
+        )
+        .catch((error: unknown) => {
+          // e.g. 42P01: a target dhm never migrated into; said as status and verify say it.
+          throw explainTargetError(error, opts.targetUrl)
+        })
       for (const r of rows) yield r.document
       if (rows.length < pageSize) return
       after = rows[rows.length - 1]?.legacy_nid ?? after

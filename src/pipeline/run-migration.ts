@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
+import { databaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { TargetError } from '../errors.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
@@ -10,9 +11,14 @@ import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-los
 import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
-import { finishRun, startRun } from '../load/run-log.js'
-import { applyMigrations, listPendingMigrations } from '../load/schema-migrations.js'
-import { explainTargetError, openTarget } from '../load/target-db.js'
+import { finishRun, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
+import {
+  applyMigrations,
+  defaultMigrationsDir,
+  listPendingMigrations,
+  readMigrationsDirectory,
+} from '../load/schema-migrations.js'
+import { explainTargetError, openTarget, openTargetIfExists, type Target } from '../load/target-db.js'
 import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import {
@@ -25,7 +31,7 @@ import {
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { transformNode } from '../transform/transform-node.js'
 import { planMigration } from '../verify/plan-migration.js'
-import type { RunListener } from './events.js'
+import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 
@@ -42,6 +48,8 @@ export interface MigrateOptions {
   readonly onEvent?: RunListener
   /** Abort = stop after the current batch commits (SIGINT/SIGTERM); the run is marked interrupted. */
   readonly signal?: AbortSignal
+  /** Told once the run is recorded in migration_run (never for a dry run). */
+  readonly onRunStarted?: (run: ActiveRun) => void
 }
 
 export interface MigrateResult {
@@ -52,6 +60,8 @@ export interface MigrateResult {
   readonly runId: number | null
   readonly reportDir: string | null
   readonly pendingMigrations: readonly string[]
+  /** A dry run against a database that does not exist yet: a real run would create it. */
+  readonly createsDatabase: boolean
 }
 
 /**
@@ -78,48 +88,31 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
   emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })
   const source = await openSourceSession(opts.sourceUrl, mapping)
   const { conn, layout } = source
-  let target: Awaited<ReturnType<typeof openTarget>> | null = null
+  let target: Target | null = null
+  let run: RunHandle | null = null
   try {
-    target = await openTarget(opts.targetUrl, { create: !opts.dryRun })
-    let pendingMigrations: string[] = []
-    let hasSchema = true
-    if (opts.dryRun) {
-      pendingMigrations = await listPendingMigrations(target.pool).catch((e) => {
-        throw explainTargetError(e, opts.targetUrl)
-      })
-      hasSchema = await tableExists(target.pool, 'article')
-      if (pendingMigrations.length > 0) {
-        emit({
-          kind: 'phase',
-          message: `would apply ${pendingMigrations.length} schema migration(s): ${pendingMigrations.join(', ')}`,
-        })
-      }
-    } else {
-      const result = await applyMigrations(target.pool, { log: () => undefined })
-      pendingMigrations = result.applied
-      if (result.applied.length > 0) {
-        emit({
-          kind: 'phase',
-          message: `applied ${result.applied.length} schema migration(s): ${result.applied.join(', ')}`,
-        })
-      }
-    }
-
-    const statistics = opts.dryRun ? null : await TargetStatistics.open(target.pool)
+    const prepared = await prepareTarget(opts, emit)
+    target = prepared.target
+    const { writer, planPool, pendingMigrations, createsDatabase } = prepared
+    const statistics = writer ? await TargetStatistics.open(writer.pool) : null
     const total = await countNodes(conn, mapping, opts)
     emit({ kind: 'start', total })
-    const runId = opts.dryRun ? null : await startRun(target.prisma, mapping.site, 'migrate', params)
+    const counts = emptyCounts()
+    run = writer ? await startRun(opts.targetUrl, mapping.site, 'migrate', params) : null
+    const runId = run?.id ?? null
+    if (run) {
+      const active = run
+      opts.onRunStarted?.({ id: active.id, recordInterrupted: () => active.recordInterrupted(counts) })
+    }
     const reportDir = await createReportDir(
       opts.reportsDir ?? 'reports',
       opts.dryRun ? 'migrate-dry-run' : 'migrate',
       startedAt,
     )
-    const counts = emptyCounts()
-    const tgt = target
     // A dry run also writes report.json/.md/.html: the plan, article by article and field by field.
     const plan = opts.dryRun
       ? planMigration({
-          pool: hasSchema ? tgt.pool : null,
+          pool: planPool,
           site: mapping.site,
           bundles: mapping.source.bundles,
           reportDir,
@@ -148,15 +141,16 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         outcomes: batch.map((node) => transformNode(node, mapping)),
       }))
       for await (const { read, outcomes } of prefetch(transformed, PREFETCH_DEPTH)) {
-        const result: BatchResult = opts.dryRun
-          ? await planBatch(hasSchema ? tgt.pool : null, mapping.site, outcomes)
-          : await retryTargetBatch(
-              () =>
-                inTransaction(tgt.pool, opts.targetUrl, (client) =>
-                  loadBatch(client, mapping.site, runId, outcomes),
-                ),
-              { command: 'migrate', targetUrl: opts.targetUrl, emit },
-            )
+        const result: BatchResult =
+          writer === null
+            ? await planBatch(planPool, mapping.site, outcomes)
+            : await retryTargetBatch(
+                () =>
+                  inTransaction(writer.pool, opts.targetUrl, (client) =>
+                    loadBatch(client, mapping.site, runId, outcomes),
+                  ),
+                { command: 'migrate', targetUrl: opts.targetUrl, emit },
+              )
         await statistics?.afterBatch(result.inserted + result.updated)
         const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
         addBatch(counts, read, result, stray)
@@ -174,8 +168,8 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       const error = isSourceConnectionLost(caught)
         ? explainSourceLoss(caught, opts.sourceUrl, 'migrate')
         : caught
-      if (runId !== null) {
-        await finishRun(tgt.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
+      if (writer && runId !== null) {
+        await finishRun(writer.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
           () => undefined,
         )
       }
@@ -184,7 +178,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     await statistics?.finish()
     const status = interrupted ? 'interrupted' : 'succeeded'
     const summary = toSummary(counts, (Date.now() - started) / 1000)
-    if (runId !== null) await finishRun(tgt.prisma, runId, status, counts)
+    if (writer && runId !== null) await finishRun(writer.prisma, runId, status, counts)
     await writeRunReport(reportDir, {
       command: opts.dryRun ? 'migrate --dry-run' : 'migrate',
       site: mapping.site,
@@ -196,10 +190,88 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       params,
     })
     await plan?.write({ startedAt, params })
-    return { status, summary, counts, runId, reportDir, pendingMigrations }
+    return { status, summary, counts, runId, reportDir, pendingMigrations, createsDatabase }
   } finally {
+    // After finishRun: the run's lock says it is alive until its outcome is recorded.
+    await run?.release()
     await target?.close()
     await source.close()
+  }
+}
+
+/** The target as a run uses it. */
+interface PreparedTarget {
+  /** What to close at the end (null: a dry run found no database). */
+  readonly target: Target | null
+  /** A real run's target, schema migrations applied; null for a dry run. */
+  readonly writer: Target | null
+  /** A dry run's target to compare with; null when it has no schema (or no database) yet. */
+  readonly planPool: pg.Pool | null
+  /** Applied (real run) or that would be applied (dry run). */
+  readonly pendingMigrations: string[]
+  readonly createsDatabase: boolean
+}
+
+/**
+ * Open the target for a run: a real run creates a missing database and applies pending schema
+ * migrations; a dry run only looks, and plans against a missing database or schema as an empty one.
+ */
+async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<PreparedTarget> {
+  if (!opts.dryRun) {
+    const writer = await openTarget(opts.targetUrl, { create: true })
+    try {
+      const { applied } = await applyMigrations(writer.pool, { log: () => undefined })
+      if (applied.length > 0) {
+        emit({
+          kind: 'phase',
+          message: `applied ${applied.length} schema migration(s): ${applied.join(', ')}`,
+        })
+      }
+      const dead = await markDeadRuns(writer.pool)
+      if (dead > 0) {
+        emit({
+          kind: 'phase',
+          message: `${dead} run(s) left running by a process that died: marked interrupted`,
+        })
+      }
+      return { target: writer, writer, planPool: null, pendingMigrations: applied, createsDatabase: false }
+    } catch (error) {
+      await writer.close()
+      throw error
+    }
+  }
+  const target = await openTargetIfExists(opts.targetUrl)
+  if (target === null) {
+    const pending = (await readMigrationsDirectory(defaultMigrationsDir())).map((m) => m.name)
+    emit({
+      kind: 'phase',
+      message:
+        `the target database ${databaseName(opts.targetUrl)} does not exist yet: "dhm migrate" would ` +
+        `create it and apply ${pending.length} schema migration(s)`,
+    })
+    return { target: null, writer: null, planPool: null, pendingMigrations: pending, createsDatabase: true }
+  }
+  try {
+    const pending = await listPendingMigrations(target.pool).catch((e) => {
+      throw explainTargetError(e, opts.targetUrl)
+    })
+    if (pending.length > 0) {
+      emit({
+        kind: 'phase',
+        message: `would apply ${pending.length} schema migration(s): ${pending.join(', ')}`,
+      })
+    }
+    const hasSchema = await tableExists(target.pool, 'article')
+    return {
+      target,
+      writer: null,
+      planPool: hasSchema ? target.pool : null,
+      pendingMigrations: pending,
+      createsDatabase: false,
+    }
+  } catch (error) {
+    await target.close()
+    throw error
   }
 }
 

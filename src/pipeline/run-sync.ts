@@ -24,7 +24,7 @@ import {
   type DeletionResult,
 } from '../load/apply-deletions.js'
 import { loadBatch } from '../load/load-batch.js'
-import { finishRun, startRun } from '../load/run-log.js'
+import { finishRun, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
 import { applyMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
@@ -33,7 +33,7 @@ import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir, type RunSummary } from '../report/run-report.js'
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { transformNode } from '../transform/transform-node.js'
-import type { RunListener } from './events.js'
+import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 import { inTransaction } from './run-migration.js'
@@ -55,6 +55,8 @@ export interface SyncOptions {
   readonly onEvent?: RunListener
   /** Abort = stop after the current batch commits (SIGINT/SIGTERM); the run is marked interrupted. */
   readonly signal?: AbortSignal
+  /** Told once the run is recorded in migration_run. */
+  readonly onRunStarted?: (run: ActiveRun) => void
 }
 
 export interface SyncCounts extends RunCounts {
@@ -85,6 +87,28 @@ export interface SyncResult {
   readonly seconds: { readonly detect: number; readonly load: number; readonly deletions: number }
   /** What the deletion scan compared; null when the run stopped before it. */
   readonly deletions: DeletionResult | null
+  /**
+   * An interrupted full sync: the nid up to which its pass is committed (the next sync resumes after
+   * it); null when it committed none of the pass (the next sync starts it again) or was not full.
+   */
+  readonly fullPassAfterNid: number | null
+}
+
+/**
+ * A full pass's progress, committed with each of its batches (migration_run.params.fullPass):
+ * every node up to `afterNid` is synced as of source stamp `mark`, with these publication_date
+ * checksums. An interrupted pass is resumed from it by the next sync.
+ */
+interface FullPassState {
+  readonly afterNid: number
+  readonly mark: number
+  readonly checksums: BucketChecksums | null
+}
+
+/** A batch of a sync, and the full pass's progress once it commits (null: not part of a pass). */
+interface SyncBatch {
+  readonly nodes: readonly D7NodeBundle[]
+  readonly fullPass: FullPassState | null
 }
 
 interface PreviousSync {
@@ -133,6 +157,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const target = await openTarget(opts.targetUrl, { create: true })
   let lock: Awaited<ReturnType<typeof acquireSyncLock>> | null = null
   let source: Awaited<ReturnType<typeof openSourceSession>> | null = null
+  let run: RunHandle | null = null
   try {
     lock = await acquireSyncLock(opts.targetUrl, site)
     const migrations = await applyMigrations(target.pool, { log: () => undefined })
@@ -143,12 +168,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       })
     }
     const statistics = await TargetStatistics.open(target.pool)
-    // We hold the lock, so no other sync of this site is alive: runs still "running" were killed.
-    await target.pool.query(
-      `UPDATE migration_run SET status = 'interrupted'
-       WHERE site = $1 AND command = 'sync' AND status = 'running'`,
-      [site],
-    )
+    await markDeadRuns(target.pool)
 
     // The snapshot opens only now, under the lock.
     emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })
@@ -156,23 +176,38 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     const { conn, layout } = source
 
     const previous = await readPreviousSync(target.pool, site)
+    // A full pass that did not finish is finished first: after the nodes it covered (re-read where
+    // they changed since), from where it stopped. With another mapping it starts over.
+    const unfinished = opts.full ? null : await readUnfinishedFullPass(target.pool, site)
+    const resume = unfinished?.mappingHash === mappingHash ? unfinished.state : null
     const fullReason = opts.full
       ? '--full'
-      : previous === null
-        ? 'first sync of this site on this target'
-        : previous.mappingHash !== mappingHash
-          ? describeMappingChange(previous, mapping)
-          : null
-    const runId = await startRun(target.prisma, site, 'sync', {
+      : unfinished && resume
+        ? `resuming the full sync of run ${unfinished.runId} after nid ${resume.afterNid}`
+        : unfinished
+          ? `the full sync of run ${unfinished.runId} did not finish`
+          : previous === null
+            ? 'first sync of this site on this target'
+            : previous.mappingHash !== mappingHash
+              ? describeMappingChange(previous, mapping)
+              : null
+    run = await startRun(opts.targetUrl, site, 'sync', {
       ...params,
       mode: fullReason ? 'full' : 'incremental',
+      // Until its first batch commits, this run stands where the pass it resumes stopped.
+      ...(resume ? { fullPass: resume } : {}),
     })
+    const runId = run.id
+    // Its counts are committed with each batch: recording the interruption leaves them as they are.
+    const active = run
+    opts.onRunStarted?.({ id: runId, recordInterrupted: () => active.recordInterrupted() })
     const counts: SyncCounts = { ...emptyCounts(), deleted: 0, filteredRemoved: 0 }
     let reportDir: string | null = null
     let highWaterMark: number | null = null
     let candidates = 0
     let interrupted = false
     let markWritten = false
+    let fullPass: FullPassState | null = resume
     const seconds = { detect: 0, load: 0, deletions: 0 }
     let deletionScan: DeletionResult | null = null
     let clock = performance.now()
@@ -195,18 +230,54 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         { command: 'sync', targetUrl: opts.targetUrl, emit },
       )
     try {
-      let batches: AsyncIterable<readonly D7NodeBundle[]>
+      let batches: AsyncIterable<SyncBatch>
       let checksums: BucketChecksums | null
       const extractOpts: ExtractOptions = { mapping, layout, batchSize, sourceUrl: opts.sourceUrl }
-      if (fullReason || previous === null) {
+      if (resume) {
+        // Nodes up to resume.afterNid were synced as of resume.mark: re-read those changed since
+        // (as an incremental sync would), then every node after it (as a full sync does).
+        const since = resume.mark - overlap
+        const changes = await findChangedNodes(conn, {
+          mapping,
+          layout,
+          since,
+          previousChecksums: resume.checksums,
+          sourceUrl: opts.sourceUrl,
+        })
+        const mark = Math.max(previous?.mark ?? 0, resume.mark, changes.newestStamp ?? 0)
+        highWaterMark = mark
+        checksums = changes.checksums
+        const passChecksums = checksums
+        const redo = (await withTranslationSources(conn, extractOpts, changes.nids)).filter(
+          (nid) => nid <= resume.afterNid,
+        )
+        const rest = await countNodes(conn, mapping, opts.sourceUrl, resume.afterNid)
+        candidates = redo.length + rest
+        emit({
+          kind: 'phase',
+          message:
+            `full sync (${fullReason}): ${redo.length} node(s) up to nid ${resume.afterNid} changed since ` +
+            `${new Date(since * 1000).toISOString()}, then ${rest} node(s) after it`,
+        })
+        batches = concatBatches(
+          tagBatches(extractChunks(conn, extractOpts, redo, batchSize), () => null),
+          tagBatches(extractArticleNodes(conn, { ...extractOpts, afterNid: resume.afterNid }), (nodes) =>
+            fullPassAfter(nodes, mark, passChecksums),
+          ),
+        )
+      } else if (fullReason || previous === null) {
         emit({ kind: 'phase', message: `full sync (${fullReason}): reading every node` })
         const newest = await readNewestStamp(conn, mapping, layout, opts.sourceUrl)
-        highWaterMark = Math.max(previous?.mark ?? 0, newest ?? 0)
+        const mark = Math.max(previous?.mark ?? 0, newest ?? 0)
+        highWaterMark = mark
         checksums = layout.needsPublicationDate
           ? await readPublicationDateChecksums(conn, opts.sourceUrl)
           : null
+        const passChecksums = checksums
         candidates = await countNodes(conn, mapping, opts.sourceUrl)
-        batches = extractArticleNodes(conn, extractOpts)
+        batches = tagBatches(extractArticleNodes(conn, extractOpts), (nodes) =>
+          fullPassAfter(nodes, mark, passChecksums),
+        )
       } else {
         const since = previous.mark - overlap
         const changes = await findChangedNodes(conn, {
@@ -230,14 +301,15 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             `(${took.changed.toFixed(2)}s), workflow ${signals.workflow} (${took.workflow.toFixed(2)}s), ` +
             `publication_date buckets ${signals.publicationDate} (${took.publicationDate.toFixed(2)}s)`,
         })
-        batches = extractChunks(conn, extractOpts, nids, batchSize)
+        batches = tagBatches(extractChunks(conn, extractOpts, nids, batchSize), () => null)
       }
       seconds.detect = lap()
       emit({ kind: 'start', total: candidates })
 
       // Test-only hook: a pause after each committed batch, so tests can kill or overlap a run.
       const delayMs = Number(process.env.DHM_TEST_BATCH_DELAY_MS ?? 0)
-      for await (const { value: batch, isLast } of prefetch(withLast(batches))) {
+      for await (const { value, isLast } of prefetch(withLast(batches))) {
+        const { nodes: batch, fullPass: passAfter } = value
         const outcomes = batch.map((node) => transformNode(node, mapping))
         const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
         const result = await writeBatch(async (client) => {
@@ -247,8 +319,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           const next = { ...counts }
           addBatch(next, batch.length, loaded, strayRows(outcomes))
           next.filteredRemoved += removed
-          // The mark (and the checksums it goes with) commit with the last batch they cover.
-          await recordProgress(client, runId, next, isLast ? { highWaterMark, checksums } : null)
+          // The mark (and the checksums it goes with) commit with the last batch they cover; a full
+          // pass's progress with each batch.
+          await recordProgress(client, runId, next, isLast ? { highWaterMark, checksums } : null, passAfter)
           return { loaded, removed }
         })
         addBatch(counts, batch.length, result.loaded, strayRows(outcomes))
@@ -256,6 +329,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         addContentCounts(counts, outcomes)
         counts.filteredRemoved += result.removed
         if (isLast) markWritten = true
+        if (passAfter) fullPass = passAfter
         if (result.loaded.rejected.length > 0) {
           reportDir ??= await createReportDir(opts.reportsDir ?? 'reports', 'sync', new Date(started))
           await appendRejects(reportDir, result.loaded.rejected)
@@ -268,7 +342,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         }
       }
       if (!interrupted && !markWritten) {
-        await writeBatch((client) => recordProgress(client, runId, counts, { highWaterMark, checksums }))
+        await writeBatch((client) =>
+          recordProgress(client, runId, counts, { highWaterMark, checksums }, null),
+        )
         markWritten = true
       }
 
@@ -326,9 +402,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       reportDir,
       seconds,
       deletions: deletionScan,
+      fullPassAfterNid: fullReason && status === 'interrupted' ? (fullPass?.afterNid ?? null) : null,
     }
   } finally {
     await source?.close()
+    await run?.release()
     await lock?.release()
     await target.close()
   }
@@ -405,20 +483,70 @@ async function recordProgress(
   runId: number,
   counts: SyncCounts,
   mark: { highWaterMark: number | null; checksums: BucketChecksums | null } | null,
+  fullPass: FullPassState | null,
 ): Promise<void> {
-  if (mark === null) {
-    await client.query('UPDATE migration_run SET counts = $2::jsonb WHERE id = $1', [
+  await client.query(
+    `UPDATE migration_run SET counts = $2::jsonb,
+       high_water_mark = CASE WHEN $3::boolean THEN $4::int ELSE high_water_mark END,
+       params = params
+         || CASE WHEN $3::boolean THEN jsonb_build_object('publicationDateChecksums', $5::jsonb) ELSE '{}' END
+         || CASE WHEN $6::jsonb IS NULL THEN '{}' ELSE jsonb_build_object('fullPass', $6::jsonb) END
+     WHERE id = $1`,
+    [
       runId,
       JSON.stringify(counts),
-    ])
-    return
-  }
-  await client.query(
-    `UPDATE migration_run SET counts = $2::jsonb, high_water_mark = $3,
-       params = params || jsonb_build_object('publicationDateChecksums', $4::jsonb)
-     WHERE id = $1`,
-    [runId, JSON.stringify(counts), mark.highWaterMark, JSON.stringify(mark.checksums)],
+      mark !== null,
+      mark?.highWaterMark ?? null,
+      JSON.stringify(mark?.checksums ?? null),
+      fullPass ? JSON.stringify(fullPass) : null,
+    ],
   )
+}
+
+/**
+ * The newest full sync of the site, when it did not succeed (interrupted, killed, failed): the next
+ * sync finishes its pass. `state` is null when it committed no batch of it.
+ */
+async function readUnfinishedFullPass(
+  pool: pg.Pool,
+  site: string,
+): Promise<{ runId: number; mappingHash: string | null; state: FullPassState | null } | null> {
+  const { rows } = await pool.query<{
+    id: number
+    status: string
+    mapping_hash: string | null
+    full_pass: FullPassState | null
+  }>(
+    `SELECT id, status, params->>'mappingHash' AS mapping_hash, params->'fullPass' AS full_pass
+     FROM migration_run
+     WHERE site = $1 AND command = 'sync' AND params->>'mode' = 'full'
+     ORDER BY id DESC LIMIT 1`,
+    [site],
+  )
+  const row = rows[0]
+  if (!row || row.status === 'succeeded') return null
+  return { runId: row.id, mappingHash: row.mapping_hash, state: row.full_pass }
+}
+
+/** A full pass's progress once `nodes` (a batch in nid order) commits. */
+function fullPassAfter(
+  nodes: readonly D7NodeBundle[],
+  mark: number,
+  checksums: BucketChecksums | null,
+): FullPassState | null {
+  const last = nodes.at(-1)
+  return last ? { afterNid: last.nid, mark, checksums } : null
+}
+
+async function* tagBatches(
+  source: AsyncIterable<readonly D7NodeBundle[]>,
+  progress: (nodes: readonly D7NodeBundle[]) => FullPassState | null,
+): AsyncGenerator<SyncBatch> {
+  for await (const nodes of source) yield { nodes, fullPass: progress(nodes) }
+}
+
+async function* concatBatches<T>(...sources: AsyncIterable<T>[]): AsyncGenerator<T> {
+  for (const source of sources) yield* source
 }
 
 /** Extract the candidate nids a batch at a time (each batch one `nid IN (...)` read). */
@@ -457,10 +585,16 @@ function strayRows(outcomes: ReturnType<typeof transformNode>[]): number {
   return outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
 }
 
-async function countNodes(conn: SourceConnection, mapping: CompiledMapping, url: string): Promise<number> {
+async function countNodes(
+  conn: SourceConnection,
+  mapping: CompiledMapping,
+  url: string,
+  afterNid = 0,
+): Promise<number> {
   try {
-    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM node WHERE type IN (?)', [
+    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ?', [
       mapping.source.bundles,
+      afterNid,
     ])
     return Number((rows as { n: number }[])[0]?.n ?? 0)
   } catch (cause) {

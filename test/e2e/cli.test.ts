@@ -10,6 +10,7 @@ import {
   mariaQuery,
   mariaUrl,
   pgQuery,
+  pgUrl,
   uniqueName,
 } from '../helpers/databases.js'
 import { runDhm } from '../helpers/dhm-process.js'
@@ -34,6 +35,31 @@ describe('dhm migrate, from the command line', () => {
     await dropMariaDb(sourceDb)
     await dropPgDb(targetDb)
     await rm(reports, { recursive: true, force: true })
+  })
+
+  it('--dry-run against a database that does not exist yet plans as against an empty one, and creates nothing', async () => {
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--dry-run',
+      '--reports-dir',
+      reports,
+    ])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain(
+      `the target database ${targetDb} does not exist yet: "dhm migrate" would create it and apply 3 schema migration(s)`,
+    )
+    expect(r.stdout).toMatch(
+      /^read 150, would insert 150, would update 0, unchanged 0, rejected 0, filtered 0 in /,
+    )
+    expect(r.stdout).toContain('\nwould create the target database and apply 3 schema migration(s) first\n')
+    const databases = await pgQuery(pgUrl('postgres'), 'SELECT 1 FROM pg_database WHERE datname = $1', [
+      targetDb,
+    ])
+    expect(databases).toEqual([])
   })
 
   it('migrates into a database that does not exist yet, prints the JSON summary, exits 0', async () => {
@@ -190,6 +216,19 @@ describe('dhm migrate, from the command line', () => {
       message: /^dhm: --source \/ DRUPAL_DATABASE_URL is not a URL/,
     },
     {
+      name: '--ids beyond the 32-bit range of nids',
+      args: ['--ids', '12,2147483648'],
+      code: 2,
+      message:
+        /^dhm: --ids must be node ids \(whole numbers from 1 to 2147483647\) separated by commas, e\.g\. --ids 12,15; not: 2147483648\n$/,
+    },
+    {
+      name: '--ids too big for a number, echoed as given',
+      args: ['--ids', '99999999999999999999,0,x'],
+      code: 2,
+      message: /; not: 99999999999999999999, 0, x\n$/,
+    },
+    {
       name: 'an unknown flag',
       args: ['--batchsize', '10'],
       code: 2,
@@ -200,6 +239,24 @@ describe('dhm migrate, from the command line', () => {
     expect(r.code).toBe(code)
     expect(r.stderr).toMatch(message)
     expect(r.stderr + r.stdout).not.toContain('s3cr3t-pw')
+  })
+
+  it('--ids that match no node the mapping selects: a note on stderr, exit 0', async () => {
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--ids',
+      '999999,999998',
+      '--quiet',
+    ])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^read 0, inserted 0,/)
+    expect(r.stderr).toBe(
+      'note: none of the given --ids (999999, 999998) is a node the mapping selects (type article); nothing was read.\n',
+    )
   })
 
   it('a broken mapping lists its problems with locations and exits 2', async () => {

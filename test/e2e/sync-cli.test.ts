@@ -170,6 +170,29 @@ describe('dhm sync, from the command line', () => {
     expect(JSON.parse(json.stdout)[0]).toMatchObject({ command: 'sync', status: 'succeeded' })
   })
 
+  it('sync --full stopped by Ctrl-C says the next sync resumes its pass, and the next plain sync does', async () => {
+    const run = startDhm(sync(['--full', '--batch-size', '200']), { DHM_TEST_BATCH_DELAY_MS: '300' })
+    // A progress line is printed once a batch has committed.
+    await expect.poll(run.stderr, { timeout: 30_000 }).toMatch(/ \d+\/2000 \(/)
+    run.child.kill('SIGINT')
+    const stopped = await run.done
+    expect(stopped.code).toBe(1)
+    const last = stopped.stderr.trim().split('\n').at(-1) ?? ''
+    expect(last).toMatch(
+      /^dhm: sync interrupted; committed batches are kept, the next sync resumes the full pass after nid \d+\.$/,
+    )
+    const nid = /after nid (\d+)/.exec(last)?.[1]
+
+    const next = await startDhm(sync()).done
+    expect(next.code, next.stderr).toBe(0)
+    expect(next.stdout).toMatch(
+      new RegExp(
+        `^full \\(resuming the full sync of run \\d+ after nid ${nid}\\): \\d+ candidate node\\(s\\)`,
+        'm',
+      ),
+    )
+  })
+
   it('--help shows the cron example and exit code 5', async () => {
     const r = await startDhm(['sync', '--help']).done
     expect(r.code).toBe(0)

@@ -369,7 +369,7 @@ async function inspect() {
   try {
     const conn = await openSnapshot(pool, sourceUrl)
     try {
-      return await inspectSource(conn)
+      return await inspectSource(conn, sourceUrl)
     } finally {
       await closeSnapshot(conn)
     }

@@ -184,4 +184,60 @@ describe('faults during dhm migrate', () => {
     const statuses = await pgQuery<{ status: string }>(url, 'SELECT status FROM migration_run ORDER BY id')
     expect(statuses.map((s) => s.status)).toEqual(['interrupted', 'succeeded'])
   })
+
+  it('(d) a second SIGINT stops at once, still records the run as interrupted and says so; rerun completes', async () => {
+    const { url } = newTarget('sigint2')
+    const run = startDhm(migrate(url), SLOW)
+    await firstBatch(url)
+    run.child.kill('SIGINT')
+    // Two signals sent at once may arrive as one; a person presses Ctrl-C again after the first.
+    await expect.poll(run.stderr, { timeout: 5000 }).toContain('SIGINT: stopping after the current batch')
+    run.child.kill('SIGINT')
+    const stopped = await run.done
+    expect(stopped.code).toBe(1)
+    const [runRow] = await pgQuery<{ id: number; status: string; read: number; finished: boolean }>(
+      url,
+      "SELECT id, status, (counts->>'read')::int AS read, finished_at IS NOT NULL AS finished FROM migration_run",
+    )
+    expect(stopped.stderr.trim().split('\n').at(-1)).toBe(
+      'dhm: migrate stopped at once (second SIGINT): the batch in progress is rolled back, committed batches ' +
+        `are kept; run ${runRow?.id} recorded as interrupted. Rerun to resume.`,
+    )
+    expect(runRow).toMatchObject({ status: 'interrupted', finished: true })
+    // The counts are those of the batches the run saw commit (a batch whose COMMIT was already on its
+    // way when the process exited may land too).
+    const partial = await articleCount(url)
+    expect(partial).toBeGreaterThanOrEqual(runRow?.read ?? -1)
+    expect(partial).toBeLessThanOrEqual((runRow?.read ?? 0) + BATCH)
+
+    const rerun = await startDhm(migrate(url, ['--json', '--quiet'])).done
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(diffSnapshots(await snapshotTarget(url), clean)).toEqual([])
+    const statuses = await pgQuery<{ status: string }>(url, 'SELECT status FROM migration_run ORDER BY id')
+    expect(statuses.map((s) => s.status)).toEqual(['interrupted', 'succeeded'])
+  })
+
+  it('(e) a run whose process died (SIGKILL) shows as interrupted, not running, and the next run records it so', async () => {
+    const { url } = newTarget('sigkill')
+    const status = async () => {
+      const r = await startDhm(['status', '--target', url, '--json']).done
+      expect(r.stderr).toBe('')
+      return (JSON.parse(r.stdout) as { status: string }[]).map((row) => row.status)
+    }
+    const run = startDhm(migrate(url), SLOW)
+    await firstBatch(url)
+    expect(await status()).toEqual(['running'])
+    run.child.kill('SIGKILL')
+    await run.done
+    // The row still says running; its lock went with the process's connection.
+    await expect.poll(status, { timeout: 5000 }).toEqual(['interrupted'])
+    expect(await pgQuery(url, 'SELECT status FROM migration_run')).toEqual([{ status: 'running' }])
+
+    const rerun = await startDhm(migrate(url)).done
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(rerun.stderr).toContain('1 run(s) left running by a process that died: marked interrupted')
+    const statuses = await pgQuery<{ status: string }>(url, 'SELECT status FROM migration_run ORDER BY id')
+    expect(statuses.map((s) => s.status)).toEqual(['interrupted', 'succeeded'])
+    expect(await status()).toEqual(['succeeded', 'interrupted'])
+  })
 })

@@ -4,6 +4,7 @@ import { loadMapping } from '../../mapping/load-mapping.js'
 import { exportArticles } from '../../pipeline/run-export.js'
 import { EPILOG } from '../help.js'
 import { MAPPING_OPTION, mappingFileOf, parseIds } from '../options.js'
+import { openStdoutLines } from '../stdout-lines.js'
 
 interface ExportArgs {
   mapping?: string
@@ -28,10 +29,25 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const ids = args.ids === undefined ? undefined : parseIds(args.ids)
     const { targetUrl } = resolveConnections({ target: args.target })
     const mapping = await loadMapping(mappingFileOf(args))
-    for await (const article of exportArticles({ targetUrl, site: mapping.site, ...(ids ? { ids } : {}) })) {
-      if (!process.stdout.write(`${JSON.stringify(article)}\n`)) {
-        await new Promise((resolve) => process.stdout.once('drain', resolve))
+    const out = openStdoutLines()
+    let written = 0
+    try {
+      for await (const article of exportArticles({
+        targetUrl,
+        site: mapping.site,
+        ...(ids ? { ids } : {}),
+      })) {
+        // The reader closed the pipe (`| head -1`): stop reading, exit 0.
+        if (!(await out.write(`${JSON.stringify(article)}\n`))) return
+        written++
       }
+    } finally {
+      out.close()
+    }
+    if (ids !== undefined && written === 0) {
+      process.stderr.write(
+        `note: the target has no article of site ${mapping.site} with any of the given --ids (${ids.join(', ')}).\n`,
+      )
     }
   },
 }

@@ -26,7 +26,7 @@ export async function readInventory(sourceUrl: string): Promise<SourceInventory>
   try {
     const conn = await openSnapshot(pool, sourceUrl)
     try {
-      return await inspectSource(conn)
+      return await inspectSource(conn, sourceUrl)
     } finally {
       await closeSnapshot(conn).catch(() => undefined)
     }

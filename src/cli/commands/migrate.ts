@@ -15,10 +15,12 @@ import {
   mappingFileOf,
   parseIds,
   QUIET_OPTION,
+  renderNoIdsMatched,
   reportsDirOption,
   requireInteger,
 } from '../options.js'
-import { logLine, withProgress } from '../progress.js'
+import { withProgress } from '../progress.js'
+import { listenForStopSignals } from '../stop-signals.js'
 
 interface MigrateArgs {
   mapping?: string
@@ -66,16 +68,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     const mappingFile = mappingFileOf(args)
     const mapping = await loadMapping(mappingFile)
     const title = args['dry-run'] ? 'Planning (dry run)' : `Migrating ${mapping.site}`
-    // First signal: finish (commit) the current batch, record the run as interrupted, exit 1.
-    // Second signal: stop at once; the open transaction rolls back when the connection closes.
-    const abort = new AbortController()
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (abort.signal.aborted) process.exit(EXIT.error)
-      if (!args.quiet) logLine(`${signal}: stopping after the current batch (send it again to stop now)`)
-      abort.abort()
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const stop = listenForStopSignals('migrate', { quiet: args.quiet })
     const result = await withProgress(
       title,
       { quiet: args.quiet, plain: args.json, dryRun: args['dry-run'] },
@@ -91,18 +84,19 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
           dryRun: args['dry-run'],
           reportsDir: args['reports-dir'],
           onEvent,
-          signal: abort.signal,
+          signal: stop.signal,
+          onRunStarted: stop.onRunStarted,
         }),
-    ).finally(() => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    })
+    ).finally(() => stop.dispose())
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result.summary)}\n`)
     } else {
       for (const line of renderMigrateResult(result, { dryRun: args['dry-run'], quiet: args.quiet })) {
         process.stdout.write(`${line}\n`)
       }
+    }
+    if (ids !== undefined && result.counts.read === 0) {
+      process.stderr.write(`${renderNoIdsMatched(ids, mapping.source.bundles)}\n`)
     }
     assertAccounted(result.counts)
     if (result.status === 'interrupted') {
@@ -124,6 +118,12 @@ export function renderMigrateResult(
     renderSummaryLine(result.summary, { dryRun: opts.dryRun ?? false }),
     renderAccountedLine(result.counts, { dryRun: opts.dryRun ?? false }),
   ]
+  const migrations = result.pendingMigrations.length
+  if (opts.dryRun && result.createsDatabase) {
+    lines.push(`would create the target database and apply ${migrations} schema migration(s) first`)
+  } else if (opts.dryRun && migrations > 0) {
+    lines.push(`would apply ${migrations} schema migration(s) first`)
+  }
   if (opts.quiet) return lines
   const { counts, reportDir } = result
   if (counts.warnings > 0 || counts.strayLanguageRows > 0) {

@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { ConfigError } from '../../errors.js'
+import { runIsAliveSql } from '../../load/run-log.js'
 import { explainTargetError, openTarget } from '../../load/target-db.js'
 import { EPILOG } from '../help.js'
 
@@ -23,7 +24,7 @@ export interface RunStatusRow {
   readonly highWaterMark: number | null
 }
 
-/** The last runs recorded in migration_run, newest first. */
+/** The last runs recorded in migration_run, newest first; a run whose process died shows as interrupted. */
 export async function readRunHistory(
   targetUrl: string,
   opts: { site?: string; limit: number },
@@ -41,9 +42,12 @@ export async function readRunHistory(
         counts: Record<string, unknown>
         high_water_mark: number | null
       }>(
-        `SELECT id, site, command, status, started_at,
-           extract(epoch FROM finished_at - started_at)::float8 AS seconds, counts, high_water_mark
-         FROM migration_run WHERE ($1::text IS NULL OR site = $1)
+        // A run left 'running' by a process that died (its lock is gone) is shown as interrupted,
+        // as the next migrate or sync records it.
+        `SELECT id, site, command,
+           CASE WHEN status = 'running' AND NOT ${runIsAliveSql('r')} THEN 'interrupted' ELSE status END AS status,
+           started_at, extract(epoch FROM finished_at - started_at)::float8 AS seconds, counts, high_water_mark
+         FROM migration_run r WHERE ($1::text IS NULL OR site = $1)
          ORDER BY id DESC LIMIT $2`,
         [opts.site ?? null, opts.limit],
       )

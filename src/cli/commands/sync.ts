@@ -15,7 +15,8 @@ import {
   reportsDirOption,
   requireInteger,
 } from '../options.js'
-import { logLine, withProgress } from '../progress.js'
+import { withProgress } from '../progress.js'
+import { listenForStopSignals } from '../stop-signals.js'
 
 interface SyncArgs {
   mapping?: string
@@ -71,16 +72,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
     const mappingFile = mappingFileOf(args)
     const mapping = await loadMapping(mappingFile)
 
-    // First signal: finish (commit) the current batch, record the run as interrupted, exit 1.
-    // Second signal: stop at once; the open transaction rolls back when the connection closes.
-    const abort = new AbortController()
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (abort.signal.aborted) process.exit(EXIT.error)
-      if (!args.quiet) logLine(`${signal}: stopping after the current batch (send it again to stop now)`)
-      abort.abort()
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const stop = listenForStopSignals('sync', { quiet: args.quiet })
     const result = await withProgress(
       `Syncing ${mapping.site}`,
       { quiet: args.quiet, plain: args.json },
@@ -96,12 +88,10 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
           overlapSeconds: args.overlap,
           reportsDir: args['reports-dir'],
           onEvent,
-          signal: abort.signal,
+          signal: stop.signal,
+          onRunStarted: stop.onRunStarted,
         }),
-    ).finally(() => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    })
+    ).finally(() => stop.dispose())
 
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result.summary)}\n`)
@@ -123,10 +113,14 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
     }
     assertAccounted(result.counts)
     if (result.status === 'interrupted') {
-      throw new ExitError(
-        EXIT.error,
-        'dhm: sync interrupted; committed batches are kept, the next sync resumes.',
-      )
+      // A full pass is finished by the next sync, plain or not (see runSync).
+      const next =
+        result.mode === 'incremental'
+          ? 'the next sync resumes'
+          : result.fullPassAfterNid === null
+            ? 'the next sync starts the full pass again'
+            : `the next sync resumes the full pass after nid ${result.fullPassAfterNid}`
+      throw new ExitError(EXIT.error, `dhm: sync interrupted; committed batches are kept, ${next}.`)
     }
     if (result.counts.rejected > 0) throw new ExitError(EXIT.rejected)
   },

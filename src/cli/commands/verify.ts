@@ -13,6 +13,7 @@ import {
   mappingFileOf,
   parseIds,
   QUIET_OPTION,
+  renderNoIdsMatched,
   reportsDirOption,
   requireInteger,
 } from '../options.js'
@@ -89,6 +90,9 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       if (!args.quiet && result.report.counts.retired > 0)
         process.stdout.write(`${classLabel('verify', 'retired')}: ${RETIRED_MEANING}\n`)
       if (!args.quiet) process.stdout.write(`report: ${result.files.html} (also report.md, report.json)\n`)
+    }
+    if (ids !== undefined && result.report.counts.read === 0 && result.report.counts.extra === 0) {
+      process.stderr.write(`${renderNoIdsMatched(ids, mapping.source.bundles)}\n`)
     }
     if (result.exitCode !== EXIT.ok) throw new ExitError(result.exitCode)
   },

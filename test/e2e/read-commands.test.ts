@@ -1,0 +1,115 @@
+// The commands that only read the target (status, verify, export), as a user runs them.
+
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import {
+  createPgDb,
+  dropMariaDb,
+  dropPgDb,
+  MARIADB_SERVER,
+  mariaUrl,
+  pgUrl,
+  uniqueName,
+} from '../helpers/databases.js'
+import { runDhm, startDhm } from '../helpers/dhm-process.js'
+
+const ARTICLES = 60
+
+describe('status, verify and export, from the command line', () => {
+  const sourceDb = uniqueName('read_src')
+  const targetDb = uniqueName('read_tgt')
+  const emptyDb = uniqueName('read_empty')
+  const source = mariaUrl(sourceDb)
+  const target = pgUrl(targetDb)
+  let reports = ''
+
+  beforeAll(async () => {
+    reports = await mkdtemp(join(tmpdir(), 'dhm-read-'))
+    await createPgDb(emptyDb)
+    await generateFixture({ url: MARIADB_SERVER, database: sourceDb, articles: ARTICLES, seed: 5 })
+    const r = await runDhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--quiet',
+      '--reports-dir',
+      reports,
+    ])
+    expect(r.code, r.stderr).toBe(0)
+  })
+
+  afterAll(async () => {
+    await dropMariaDb(sourceDb)
+    await dropPgDb(targetDb)
+    await dropPgDb(emptyDb)
+    await rm(reports, { recursive: true, force: true })
+  })
+
+  it.each([
+    { name: 'status', args: () => ['status'] },
+    { name: 'verify --quiet', args: () => ['verify', '--quiet', '--reports-dir', reports] },
+    { name: 'export', args: () => ['export'] },
+  ])('$name prints nothing on stderr (no pg warning)', async ({ args }) => {
+    const r = await runDhm([...args(), '--source', source, '--target', target])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe('')
+  })
+
+  it.each([
+    { command: 'export', relation: 'article' },
+    { command: 'status', relation: 'migration_run' },
+  ])(
+    '$command on a database dhm never migrated into says so in one line, exit 1',
+    async ({ command, relation }) => {
+      const empty = pgUrl(emptyDb)
+      const r = await runDhm([command, '--target', empty])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toBe(
+        `dhm: the target Postgres at ${empty} has no migrated schema (relation "${relation}" does not exist). ` +
+          'Run "dhm migrate" first, which creates it.\n',
+      )
+    },
+  )
+
+  it('export whose reader stops early (| head -1) ends quietly with exit 0', async () => {
+    const run = startDhm(['export', '--target', target])
+    let firstChunk = ''
+    run.child.stdout?.once('data', (chunk) => {
+      firstChunk = String(chunk)
+      run.child.stdout?.destroy()
+    })
+    const r = await run.done
+    expect(firstChunk).toMatch(/^\{"/)
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+  })
+
+  it('export --ids: only those articles; a note when none of them is in the target', async () => {
+    const all = await runDhm(['export', '--target', target])
+    const nids = all.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).legacyNid as number)
+    expect(nids).toHaveLength(ARTICLES)
+    const two = await runDhm(['export', '--target', target, '--ids', `${nids[3]},${nids[1]},999999`])
+    expect(two.code).toBe(0)
+    expect(
+      two.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).legacyNid),
+    ).toEqual([nids[1], nids[3]])
+    expect(two.stderr).toBe('')
+    const none = await runDhm(['export', '--target', target, '--ids', '999999'])
+    expect(none).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'note: the target has no article of site bne with any of the given --ids (999999).\n',
+    })
+  })
+})
