@@ -53,7 +53,7 @@ describe('status, verify and export, from the command line', () => {
   it.each([
     { name: 'status', args: () => ['status'] },
     { name: 'verify --quiet', args: () => ['verify', '--quiet', '--reports-dir', reports] },
-    { name: 'export', args: () => ['export'] },
+    { name: 'export', args: () => ['export', '--mapping', 'mappings/bne.yaml'] },
   ])('$name prints nothing on stderr (no pg warning)', async ({ args }) => {
     const r = await runDhm([...args(), '--source', source, '--target', target])
     expect(r.code).toBe(0)
@@ -67,7 +67,8 @@ describe('status, verify and export, from the command line', () => {
     '$command on a database dhm never migrated into says so in one line, exit 1',
     async ({ command, relation }) => {
       const empty = pgUrl(emptyDb)
-      const r = await runDhm([command, '--target', empty])
+      // The mapping named, so stderr holds only the explanation (export would say which file it used).
+      const r = await runDhm([command, '--target', empty], { DHM_MAPPING: 'mappings/bne.yaml' })
       expect(r.code).toBe(1)
       expect(r.stderr).toBe(
         `dhm: the target Postgres at ${empty} has no migrated schema (relation "${relation}" does not exist). ` +
@@ -77,7 +78,7 @@ describe('status, verify and export, from the command line', () => {
   )
 
   it('export whose reader stops early (| head -1) ends quietly with exit 0', async () => {
-    const run = startDhm(['export', '--target', target])
+    const run = startDhm(['export', '--mapping', 'mappings/bne.yaml', '--target', target])
     let firstChunk = ''
     run.child.stdout?.once('data', (chunk) => {
       firstChunk = String(chunk)
@@ -90,13 +91,21 @@ describe('status, verify and export, from the command line', () => {
   })
 
   it('export --ids: only those articles; a note when none of them is in the target', async () => {
-    const all = await runDhm(['export', '--target', target])
+    const all = await runDhm(['export', '--mapping', 'mappings/bne.yaml', '--target', target])
     const nids = all.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line).legacyNid as number)
     expect(nids).toHaveLength(ARTICLES)
-    const two = await runDhm(['export', '--target', target, '--ids', `${nids[3]},${nids[1]},999999`])
+    const two = await runDhm([
+      'export',
+      '--mapping',
+      'mappings/bne.yaml',
+      '--target',
+      target,
+      '--ids',
+      `${nids[3]},${nids[1]},999999`,
+    ])
     expect(two.code).toBe(0)
     expect(
       two.stdout
@@ -105,7 +114,15 @@ describe('status, verify and export, from the command line', () => {
         .map((line) => JSON.parse(line).legacyNid),
     ).toEqual([nids[1], nids[3]])
     expect(two.stderr).toBe('')
-    const none = await runDhm(['export', '--target', target, '--ids', '999999'])
+    const none = await runDhm([
+      'export',
+      '--mapping',
+      'mappings/bne.yaml',
+      '--target',
+      target,
+      '--ids',
+      '999999',
+    ])
     expect(none).toEqual({
       code: 0,
       stdout: '',
