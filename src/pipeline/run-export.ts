@@ -1,9 +1,10 @@
 import { explainTargetError, openTarget } from '../load/target-db.js'
-import type { Article } from '../model/article.js'
+import { type Article, ArticleSchema } from '../model/article.js'
 
 /**
  * `dhm export`: the migrated articles of one site, read back from the target's `document` column,
- * in legacy nid order, one at a time (a cursor-like page loop, so memory stays flat).
+ * in legacy nid order, one at a time (a cursor-like page loop, so memory stays flat). Keys come in
+ * the model's order (jsonb keeps its own: by key length), as the schema's parse gives them.
  */
 export async function* exportArticles(opts: {
   readonly targetUrl: string
@@ -27,7 +28,10 @@ export async function* exportArticles(opts: {
           // e.g. 42P01: a target dhm never migrated into; said as status and verify say it.
           throw explainTargetError(error, opts.targetUrl)
         })
-      for (const r of rows) yield r.document
+      for (const r of rows) {
+        const inModelOrder = ArticleSchema.safeParse(r.document)
+        yield inModelOrder.success ? inModelOrder.data : r.document
+      }
       if (rows.length < pageSize) return
       after = rows[rows.length - 1]?.legacy_nid ?? after
     }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import { ARTICLE_ATTRIBUTES } from '../../src/model/article.js'
 import {
   createPgDb,
   dropMariaDb,
@@ -97,6 +98,10 @@ describe('status, verify and export, from the command line', () => {
       .split('\n')
       .map((line) => JSON.parse(line).legacyNid as number)
     expect(nids).toHaveLength(ARTICLES)
+    // In the model's key order (not jsonb's, which sorts keys by length).
+    const first = JSON.parse(all.stdout.split('\n')[0] ?? '{}')
+    expect(Object.keys(first)).toEqual(ARTICLE_ATTRIBUTES.filter((k) => k in first))
+    expect(Object.keys(first).slice(0, 4)).toEqual(['site', 'legacyNid', 'bundle', 'language'])
     const two = await runDhm([
       'export',
       '--mapping',

@@ -168,6 +168,8 @@ describe('dhm sync, from the command line', () => {
     expect(lines[2]).toMatch(/^\d+\s+bne\s+sync\s+interrupted\s/)
     const json = await startDhm(['status', '--target', target, '--json', '--limit', '1']).done
     expect(JSON.parse(json.stdout)[0]).toMatchObject({ command: 'sync', status: 'succeeded' })
+    const other = await startDhm(['status', '--target', target, '--site', 'nosuch']).done
+    expect(other.stdout).toBe('no runs of site nosuch; this target has runs of: bne\n')
   })
 
   it('sync --full stopped by Ctrl-C says the next sync resumes its pass, and the next plain sync does', async () => {

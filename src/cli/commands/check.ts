@@ -24,6 +24,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         'dhm check --mapping mappings/bne.yaml --source mysql://reader:PASSWORD@db/drupal',
         'Against another source database',
       )
+      .hide('target')
       .epilog(EPILOG) as unknown as Argv<CheckArgs>,
   handler: async (args: ArgumentsCamelCase<CheckArgs>) => {
     const { sourceUrl } = resolveConnections({ source: args.source })

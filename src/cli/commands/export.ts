@@ -24,6 +24,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('ids', { type: 'string', describe: 'Only these legacy node ids, comma-separated' })
       .example('dhm export --mapping mappings/drupal7-standard.yaml > articles.ndjson', 'Every article')
       .example('dhm export --ids 1,2 | jq .title', 'Two articles')
+      .hide('source')
       .epilog(EPILOG) as unknown as Argv<ExportArgs>,
   handler: async (args: ArgumentsCamelCase<ExportArgs>) => {
     const ids = args.ids === undefined ? undefined : parseIds(args.ids)

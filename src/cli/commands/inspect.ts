@@ -65,6 +65,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
         'dhm inspect --scaffold article --out mappings/mysite.yaml',
         'Write a starting mapping for the article bundle (then: dhm check --mapping mappings/mysite.yaml)',
       )
+      .hide('target')
       .epilog(EPILOG) as unknown as Argv<InspectArgs>,
   handler: async (args: ArgumentsCamelCase<InspectArgs>) => {
     if (args.out !== undefined && args.scaffold === undefined)

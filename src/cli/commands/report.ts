@@ -16,6 +16,8 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('last', { type: 'boolean', default: false, describe: 'The newest report (required for now)' })
       .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where reports are written' })
       .example('dhm report --last', 'e.g. reports/20261127T090000Z-verify/report.html and its counts')
+      .hide('source')
+      .hide('target')
       .epilog(EPILOG) as unknown as Argv<ReportArgs>,
   handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
     if (!args.last) throw new ConfigError('say which report: "dhm report --last" (the only one for now)')

@@ -69,6 +69,21 @@ export async function readRunHistory(
   }
 }
 
+/** The sites that have runs in this target, for saying which exist when --site names none of them. */
+export async function readRunSites(targetUrl: string): Promise<string[]> {
+  const target = await openTarget(targetUrl)
+  try {
+    const { rows } = await target.pool
+      .query<{ site: string }>('SELECT DISTINCT site FROM migration_run ORDER BY site')
+      .catch((error: unknown) => {
+        throw explainTargetError(error, targetUrl)
+      })
+    return rows.map((r) => r.site)
+  } finally {
+    await target.close()
+  }
+}
+
 const COUNT_KEYS = ['read', 'inserted', 'updated', 'unchanged', 'rejected', 'filtered', 'deleted'] as const
 
 /** A fixed-width table, one run per line. */
@@ -113,6 +128,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'One JSON array on stdout' })
       .example('dhm status', 'The last 10 runs against the target')
       .example('dhm status --site bne --limit 3 --json', 'For monitoring')
+      .hide('source')
       .epilog(EPILOG) as unknown as Argv<StatusArgs>,
   handler: async (args: ArgumentsCamelCase<StatusArgs>) => {
     if (args.limit < 1 || !Number.isInteger(args.limit))
@@ -122,6 +138,15 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       limit: args.limit,
       ...(args.site !== undefined ? { site: args.site } : {}),
     })
+    if (rows.length === 0 && args.site !== undefined && !args.json) {
+      const sites = await readRunSites(targetUrl)
+      process.stdout.write(
+        sites.length === 0
+          ? 'no runs recorded yet\n'
+          : `no runs of site ${args.site}; this target has runs of: ${sites.join(', ')}\n`,
+      )
+      return
+    }
     process.stdout.write(args.json ? `${JSON.stringify(rows)}\n` : `${renderRunHistory(rows)}\n`)
   },
 }
