@@ -233,24 +233,28 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       let batches: AsyncIterable<SyncBatch>
       let checksums: BucketChecksums | null
       const extractOpts: ExtractOptions = { mapping, layout, batchSize, sourceUrl: opts.sourceUrl }
-      if (resume) {
-        // Nodes up to resume.afterNid were synced as of resume.mark: re-read those changed since
-        // (as an incremental sync would), then every node after it (as a full sync does).
-        const since = resume.mark - overlap
+      // What changed since `since` (publication_date by checksums against `previousChecksums`), with
+      // the translation sources of changed translations: what an incremental sync reads.
+      const changedSince = async (since: number, previousChecksums: BucketChecksums | null) => {
         const changes = await findChangedNodes(conn, {
           mapping,
           layout,
           since,
-          previousChecksums: resume.checksums,
+          previousChecksums,
           sourceUrl: opts.sourceUrl,
         })
+        return { changes, nids: await withTranslationSources(conn, extractOpts, changes.nids) }
+      }
+      if (resume) {
+        // Nodes up to resume.afterNid were synced as of resume.mark: re-read those changed since
+        // (as an incremental sync would), then every node after it (as a full sync does).
+        const since = resume.mark - overlap
+        const { changes, nids } = await changedSince(since, resume.checksums)
         const mark = Math.max(previous?.mark ?? 0, resume.mark, changes.newestStamp ?? 0)
         highWaterMark = mark
         checksums = changes.checksums
         const passChecksums = checksums
-        const redo = (await withTranslationSources(conn, extractOpts, changes.nids)).filter(
-          (nid) => nid <= resume.afterNid,
-        )
+        const redo = nids.filter((nid) => nid <= resume.afterNid)
         const rest = await countNodes(conn, mapping, opts.sourceUrl, resume.afterNid)
         candidates = redo.length + rest
         emit({
@@ -280,16 +284,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         )
       } else {
         const since = previous.mark - overlap
-        const changes = await findChangedNodes(conn, {
-          mapping,
-          layout,
-          since,
-          previousChecksums: previous.checksums,
-          sourceUrl: opts.sourceUrl,
-        })
+        const { changes, nids } = await changedSince(since, previous.checksums)
         highWaterMark = Math.max(previous.mark, changes.newestStamp ?? 0)
         checksums = changes.checksums
-        const nids = await withTranslationSources(conn, extractOpts, changes.nids)
         candidates = nids.length
         const { signals } = changes
         const took = changes.seconds
