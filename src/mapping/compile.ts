@@ -168,12 +168,15 @@ export function compileMapping(
 
   const attributes: CompiledAttribute[] = []
   const known = new Set<string>(ARTICLE_ATTRIBUTES)
+  // What is wrong here is the attribute name: each problem points at the key (`titel:`), not at
+  // the value after it.
   for (const key of Object.keys(mapping.fields)) {
     const [parent, child, ...rest] = key.split('.')
     const nested = child === undefined ? null : NESTED_ATTRIBUTES[parent ?? '']
     if ((DERIVED_ATTRIBUTES as readonly string[]).includes(key)) {
       problems.push({
         path: ['fields', key],
+        at: 'key',
         message: `"${key}" is set by the tool itself and cannot be mapped`,
       })
     } else if (parent === 'extra' && child !== undefined) {
@@ -181,6 +184,7 @@ export function compileMapping(
       if (!EXTRA_NAME.test(child) || rest.length > 0) {
         problems.push({
           path: ['fields', key],
+          at: 'key',
           message: `bad extra attribute "${key}": write extra.<name> with a name of letters, digits and _ starting with a letter`,
         })
       }
@@ -192,6 +196,7 @@ export function compileMapping(
       const hint = nearest(key, candidates)
       problems.push({
         path: ['fields', key],
+        at: 'key',
         message: `unknown article attribute "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
       })
     }

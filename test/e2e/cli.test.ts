@@ -265,7 +265,7 @@ describe('dhm migrate, from the command line', () => {
     const r = await dhm(['migrate', '--mapping', file, '--source', source, '--target', target])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(
-      `${file}:4:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)`,
+      `${file}:4:3 fields.titel: unknown article attribute "titel" (did you mean "title"?)`,
     )
   })
 
@@ -274,7 +274,7 @@ describe('dhm migrate, from the command line', () => {
     await writeFile(broken, 'site: x\nsource: { bundles: [article] }\nfields:\n  titel: node.title\n')
     const fromEnv = await dhm(['check', '--source', source], { DHM_MAPPING: broken })
     expect(fromEnv.code).toBe(2)
-    expect(fromEnv.stderr).toContain(`${broken}:4:10 fields.titel`)
+    expect(fromEnv.stderr).toContain(`${broken}:4:3 fields.titel`)
     expect(fromEnv.stderr).not.toContain('no --mapping given')
 
     const fallback = await dhm(['check', '--source', source], { DHM_MAPPING: '' })

@@ -261,7 +261,7 @@ fields:
     const bad = await dhm(['check', '--source', sourceUrl, '--mapping', broken])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain(
-      `${broken}:4:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)`,
+      `${broken}:4:3 fields.titel: unknown article attribute "titel" (did you mean "title"?)`,
     )
     expect(bad.stderr).toContain(
       `${broken}:2:20 source.bundles: Invalid input: expected array, received string`,

@@ -50,18 +50,18 @@ fields:
     expect(problems(text)).toMatchInlineSnapshot(`
       "mappings/broken.yaml: 7 problem(s)
       - mappings/broken.yaml:1:7 site: use lowercase letters, digits and - (e.g. bne)
-      - mappings/broken.yaml:5:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)
-      - mappings/broken.yaml:8:17 fields.image.colour: unknown article attribute "image.colour"
-      - mappings/broken.yaml:10:11 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
+      - mappings/broken.yaml:5:3 fields.titel: unknown article attribute "titel" (did you mean "title"?)
+      - mappings/broken.yaml:8:3 fields.image.colour: unknown article attribute "image.colour"
+      - mappings/broken.yaml:10:3 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
       - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, list-label, node-ref, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, user-ref, zero-to-null
       - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
       - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string"
     `)
     expect(problems(text.replace('Example News', 'example'))).toMatchInlineSnapshot(`
       "mappings/broken.yaml: 6 problem(s)
-      - mappings/broken.yaml:5:10 fields.titel: unknown article attribute "titel" (did you mean "title"?)
-      - mappings/broken.yaml:8:17 fields.image.colour: unknown article attribute "image.colour"
-      - mappings/broken.yaml:10:11 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
+      - mappings/broken.yaml:5:3 fields.titel: unknown article attribute "titel" (did you mean "title"?)
+      - mappings/broken.yaml:8:3 fields.image.colour: unknown article attribute "image.colour"
+      - mappings/broken.yaml:10:3 fields.isLive: "isLive" is set by the tool itself and cannot be mapped
       - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, list-label, node-ref, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, user-ref, zero-to-null
       - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
       - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string"
@@ -90,30 +90,32 @@ fields:
     }
   })
 
+  // A newcomer's mapping: every line in it is valid; each case adds or changes a line.
+  const base = [
+    '# yaml-language-server: $schema=./mapping.schema.json',
+    'site: example',
+    'description: a newcomer walkthrough',
+    '',
+    'source:',
+    '  bundles: [article]',
+    '',
+    'live: { path: node.status, equals: 1 }',
+    'filters:',
+    '  - { path: node.promote, equals: 1 }',
+    '',
+    'fields:',
+    '  title: node.title',
+    '  publishedAt: { from: node.created, using: [first, timestamp] }',
+  ]
+  /** `base` with each line inserted so that it ends up on the line number it is given. */
+  const withLines = (edits: Record<number, string>) => {
+    const lines = [...base]
+    for (const [n, line] of Object.entries(edits)) lines.splice(Number(n) - 1, 0, line)
+    return `${lines.join('\n')}\n`
+  }
+  const problemLines = (text: string) => problems(text).split('\n- ').slice(1)
+
   describe('unknown keys: each at the key itself, with its path and the nearest allowed key', () => {
-    // A newcomer's mapping: every line in it is valid; each case adds or changes a line.
-    const base = [
-      '# yaml-language-server: $schema=./mapping.schema.json',
-      'site: example',
-      'description: a newcomer walkthrough',
-      '',
-      'source:',
-      '  bundles: [article]',
-      '',
-      'live: { path: node.status, equals: 1 }',
-      'filters:',
-      '  - { path: node.promote, equals: 1 }',
-      '',
-      'fields:',
-      '  title: node.title',
-      '  publishedAt: { from: node.created, using: [first, timestamp] }',
-    ]
-    const withLines = (edits: Record<number, string>) => {
-      const lines = [...base]
-      for (const [n, line] of Object.entries(edits)) lines.splice(Number(n) - 1, 0, line)
-      return `${lines.join('\n')}\n`
-    }
-    const problemLines = (text: string) => problems(text).split('\n- ').slice(1)
     const ROOT_KEYS = 'Allowed here: site, description, source, files, live, filters, fields'
     const SOURCE_KEYS = 'Allowed here: bundles, fieldTables, translations'
 
@@ -157,6 +159,27 @@ fields:
         text: withLines({ 15: '  slug: { frm: alias.path }' }),
         expected: [
           'mappings/broken.yaml:15:11 fields.slug.frm: unknown key "frm" (did you mean "from"?). Allowed here: constant, from, using, default',
+        ],
+      },
+      {
+        name: 'a misspelled attribute name under fields: at the name, not at its value',
+        text: withLines({ 15: '  summry: { from: body.summary, using: [first] }' }),
+        expected: [
+          'mappings/broken.yaml:15:3 fields.summry: unknown article attribute "summry" (did you mean "summary"?)',
+        ],
+      },
+      {
+        name: "a misspelled attribute name whose value starts on the next line: the name's line",
+        text: withLines({ 15: '  titel:', 16: '    from: node.title', 17: '    using: [first, trim]' }),
+        expected: [
+          'mappings/broken.yaml:15:3 fields.titel: unknown article attribute "titel" (did you mean "title"?)',
+        ],
+      },
+      {
+        name: 'an attribute the tool sets itself: at the name',
+        text: withLines({ 15: '  isLive: { constant: true }' }),
+        expected: [
+          'mappings/broken.yaml:15:3 fields.isLive: "isLive" is set by the tool itself and cannot be mapped',
         ],
       },
       {
