@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { MappingProblem } from './compile.js'
 import { nearest } from './nearest.js'
+import { FieldMappingSchema } from './schema.js'
 
 type Path = readonly (string | number)[]
 
@@ -10,6 +11,8 @@ type Path = readonly (string | number)[]
  * only as "Invalid input"; here each unknown key becomes its own problem, pointing at the key, with
  * the keys allowed there and the nearest one suggested:
  * `lvie: unknown key "lvie" (did you mean "live"?). Allowed here: site, description, …`.
+ * A field mapping that fits none of its shapes (both `from` and `constant`, neither, a number…)
+ * gets one message saying which shapes a field takes, at the field's key.
  */
 export function describeSchemaIssues(
   schema: z.ZodType,
@@ -29,7 +32,11 @@ function describeIssuesAt(
   return issues.flatMap((issue): MappingProblem[] => {
     const path = [...base, ...(issue.path as (string | number)[])]
     if (issue.code === 'unrecognized_keys') return describeUnknownKeys(schema, value, path, issue.keys)
-    if (issue.code === 'invalid_union' && isPlainObject(valueAt(value, path))) {
+    const entry = valueAt(value, path)
+    const isFieldMapping = issue.code === 'invalid_union' && schemaAt(schema, path) === FieldMappingSchema
+    if (isFieldMapping && !isPlainObject(entry))
+      return [{ path, at: 'key', message: describeFieldShape(entry) }]
+    if (issue.code === 'invalid_union' && isPlainObject(entry)) {
       // The options that take an object at all (not the `z.string()` of a field mapping), and which
       // of the object's keys each of them does not know.
       const options = issue.errors.filter(
@@ -42,9 +49,15 @@ function describeIssuesAt(
         unknownPerOption.every((keys) => keys.includes(key)),
       )
       if (unknownToAll.length > 0) return describeUnknownKeys(schema, value, path, unknownToAll)
+      // A field mapping with both `from` and `constant`, or neither: no single option's problems say so.
+      const hasFrom = 'from' in entry
+      const hasConstant = 'constant' in entry
+      if (isFieldMapping && hasFrom === hasConstant)
+        return [{ path, at: 'key', message: describeFieldShape(entry) }]
       // Exactly one option knows every key: its problems are the ones to report (a nested condition).
       const fitting = options.filter((_, i) => unknownPerOption[i]?.length === 0)
       if (fitting.length === 1 && fitting[0]) return describeIssuesAt(schema, value, fitting[0], path)
+      if (isFieldMapping) return [{ path, at: 'key', message: describeFieldShape(entry) }]
     }
     return [{ path, message: issue.message }]
   })
@@ -74,8 +87,30 @@ function describeUnknownKeys(
   })
 }
 
-/** Every object schema that can stand at `path` (several under a union). */
-function objectSchemasAt(schema: z.core.$ZodType, path: Path): z.ZodObject[] {
+const FIELD_SHAPES =
+  'a field takes either "from" (a source path such as node.title) or "constant" (a fixed value)'
+
+/**
+ * What a field mapping that is none of its shapes should be: a source path (`title: node.title`),
+ * `{ from, using?, default? }` or `{ constant }`. Unknown keys are reported before this is asked.
+ */
+function describeFieldShape(entry: unknown): string {
+  if (isPlainObject(entry)) {
+    if ('from' in entry && 'constant' in entry) return `${FIELD_SHAPES}, not both: remove one of them`
+    if (!('from' in entry) && !('constant' in entry))
+      return `${FIELD_SHAPES}, and this one has neither: add one`
+    return FIELD_SHAPES
+  }
+  const got =
+    entry === null || entry === undefined
+      ? 'nothing (an empty value)'
+      : Array.isArray(entry)
+        ? 'a list'
+        : `${typeof entry} ${JSON.stringify(entry)}`
+  return `a field is a source path (e.g. node.title) or an object with "from" or "constant" (e.g. { from: node.title, using: [first] }); got ${got}`
+}
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let s = schema
   while (
     s instanceof z.ZodOptional ||
@@ -85,6 +120,26 @@ function objectSchemasAt(schema: z.core.$ZodType, path: Path): z.ZodObject[] {
   ) {
     s = s.unwrap()
   }
+  return s
+}
+
+/** The schema that stands at `path` (not looking inside unions), if any. */
+function schemaAt(schema: z.core.$ZodType, path: Path): z.core.$ZodType | undefined {
+  let s: z.core.$ZodType | undefined = unwrap(schema)
+  for (const key of path) {
+    if (s instanceof z.ZodObject) s = s.shape[String(key)]
+    else if (s instanceof z.ZodArray) s = s.element
+    else if (s instanceof z.ZodRecord) s = s.valueType
+    else return undefined
+    if (s === undefined) return undefined
+    s = unwrap(s)
+  }
+  return s
+}
+
+/** Every object schema that can stand at `path` (several under a union). */
+function objectSchemasAt(schema: z.core.$ZodType, path: Path): z.ZodObject[] {
+  const s = unwrap(schema)
   if (s instanceof z.ZodUnion) return s.options.flatMap((o) => objectSchemasAt(o, path))
   const [head, ...rest] = path
   if (head === undefined) return s instanceof z.ZodObject ? [s] : []

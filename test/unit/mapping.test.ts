@@ -196,6 +196,81 @@ fields:
     })
   })
 
+  describe('a field takes either from (a source path) or constant: each other shape says so, at the field', () => {
+    const BOTH =
+      'a field takes either "from" (a source path such as node.title) or "constant" (a fixed value), not both: remove one of them'
+    const NEITHER =
+      'a field takes either "from" (a source path such as node.title) or "constant" (a fixed value), and this one has neither: add one'
+    const NOT_A_FIELD =
+      'a field is a source path (e.g. node.title) or an object with "from" or "constant" (e.g. { from: node.title, using: [first] }); got'
+
+    it.each([
+      {
+        name: 'both from and constant',
+        text: withLines({ 15: '  authors: { constant: [Example News], from: node.uid }' }),
+        expected: [`mappings/broken.yaml:15:3 fields.authors: ${BOTH}`],
+      },
+      {
+        name: 'both, written one key a line: at the field, not at its first key',
+        text: withLines({
+          15: '  authors:',
+          16: '    from: node.uid',
+          17: '    using: [user-ref]',
+          18: '    constant: [x]',
+        }),
+        expected: [`mappings/broken.yaml:15:3 fields.authors: ${BOTH}`],
+      },
+      {
+        name: "both in a field's default: at default",
+        text: withLines({
+          15: '  summary: { from: body.summary, using: [first], default: { from: body.value, constant: "" } }',
+        }),
+        expected: [`mappings/broken.yaml:15:50 fields.summary.default: ${BOTH}`],
+      },
+      {
+        name: 'neither: only using',
+        text: withLines({ 15: '  summary: { using: [first, trim] }' }),
+        expected: [`mappings/broken.yaml:15:3 fields.summary: ${NEITHER}`],
+      },
+      {
+        name: 'neither: an empty object',
+        text: withLines({ 15: '  summary: {}' }),
+        expected: [`mappings/broken.yaml:15:3 fields.summary: ${NEITHER}`],
+      },
+      {
+        name: 'a number',
+        text: withLines({ 15: '  summary: 42' }),
+        expected: [`mappings/broken.yaml:15:3 fields.summary: ${NOT_A_FIELD} number 42`],
+      },
+      {
+        name: 'a list of source paths',
+        text: withLines({ 15: '  summary: [body.summary, body.value]' }),
+        expected: [`mappings/broken.yaml:15:3 fields.summary: ${NOT_A_FIELD} a list`],
+      },
+      {
+        name: 'nothing after the colon',
+        text: withLines({ 15: '  summary:' }),
+        expected: [`mappings/broken.yaml:15:3 fields.summary: ${NOT_A_FIELD} nothing (an empty value)`],
+      },
+      {
+        name: 'a "from" that is not a source path keeps its own message, at the value',
+        text: withLines({ 15: '  summary: { from: 42, using: [first] }' }),
+        expected: [
+          'mappings/broken.yaml:15:20 fields.summary.from: Invalid input: expected string, received number',
+        ],
+      },
+      {
+        name: 'a misspelled key keeps its did-you-mean rather than "neither"',
+        text: withLines({ 15: '  summary: { frm: body.summary }' }),
+        expected: [
+          'mappings/broken.yaml:15:14 fields.summary.frm: unknown key "frm" (did you mean "from"?). Allowed here: constant, from, using, default',
+        ],
+      },
+    ])('$name', ({ text, expected }) => {
+      expect(problemLines(text)).toEqual(expected)
+    })
+  })
+
   it('reports YAML syntax errors with their position', () => {
     expect(problems('site: x\nsource: [unclosed\n')).toMatch(
       /^mappings\/broken.yaml: \d problem\(s\)\n- mappings\/broken.yaml:\d+:\d+ /,
