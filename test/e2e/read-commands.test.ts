@@ -11,7 +11,9 @@ import {
   dropMariaDb,
   dropPgDb,
   MARIADB_SERVER,
+  mariaQuery,
   mariaUrl,
+  pgQuery,
   pgUrl,
   uniqueName,
 } from '../helpers/databases.js'
@@ -133,5 +135,48 @@ describe('status, verify and export, from the command line', () => {
       stdout: '',
       stderr: 'note: the target has no article of site bne with any of the given --ids (999999).\n',
     })
+  })
+
+  it('verify --ids: a note when none of them is a node the mapping selects; none when one is', async () => {
+    const [page] = await mariaQuery<{ nid: number }>(
+      source,
+      "SELECT nid FROM node WHERE type <> 'article' ORDER BY nid LIMIT 1",
+    )
+    const [article] = await pgQuery<{ nid: number }>(
+      target,
+      'SELECT legacy_nid AS nid FROM article ORDER BY legacy_nid LIMIT 1',
+    )
+    expect(page, 'the fixture has a node of another type').toBeDefined()
+    expect(article).toBeDefined()
+    const verify = (ids: string) =>
+      runDhm([
+        'verify',
+        '--mapping',
+        'mappings/bne.yaml',
+        '--source',
+        source,
+        '--target',
+        target,
+        '--ids',
+        ids,
+        '--quiet',
+        '--reports-dir',
+        reports,
+      ])
+
+    // An id no node has, and a page (a node, but not of a type the mapping reads).
+    const none = await verify(`999999,${page?.nid}`)
+    expect(none.code).toBe(0)
+    expect(none.stdout).toMatch(
+      /^matched 0, missing in target 0, extra in target 0, changed 0, rejected 0 \(read 0, filtered 0\) in /,
+    )
+    expect(none.stderr).toBe(
+      `note: none of the given --ids (999999, ${page?.nid}) is a node the mapping selects (type article); nothing was read.\n`,
+    )
+
+    const one = await verify(`999999,${article?.nid}`)
+    expect(one.code).toBe(0)
+    expect(one.stdout).toMatch(/^matched 1, missing in target 0, extra in target 0, changed 0, rejected 0 /)
+    expect(one.stderr).toBe('')
   })
 })
