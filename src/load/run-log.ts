@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import pg from 'pg'
 import { InternalError } from '../errors.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
@@ -147,4 +150,100 @@ export async function markDeadRuns(pool: pg.Pool): Promise<number> {
      WHERE r.status = 'running' AND NOT ${runIsAliveSql('r')}`,
   )
   return rowCount ?? 0
+}
+
+/**
+ * The mapping a run ran with, as migration_run.params records it: the file as it was given, the
+ * sha256 of its bytes (its fingerprint) and the bundles it read. Null where a run did not record
+ * it (migrate runs recorded only the file before the fingerprint and bundles were added).
+ */
+export interface RunMapping {
+  readonly file: string | null
+  readonly hash: string | null
+  readonly bundles: readonly string[] | null
+}
+
+/** What a migrate or sync records about its mapping in migration_run.params (see {@link RunMapping}). */
+export async function mappingParams(
+  file: string,
+  bundles: readonly string[],
+): Promise<{ mapping: string; mappingHash: string; bundles: readonly string[] }> {
+  const mappingHash = createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex')
+  return { mapping: file, mappingHash, bundles }
+}
+
+/** The columns of a migration_run row that {@link runMappingOf} reads. */
+export const RUN_MAPPING_COLUMNS =
+  "params->>'mapping' AS mapping_file, params->>'mappingHash' AS mapping_hash, params->'bundles' AS bundles"
+
+export interface RunMappingColumns {
+  mapping_file: string | null
+  mapping_hash: string | null
+  bundles: string[] | null
+}
+
+export function runMappingOf(row: RunMappingColumns): RunMapping {
+  return { file: row.mapping_file, hash: row.mapping_hash, bundles: row.bundles }
+}
+
+/**
+ * Whether `run` ran another mapping file than `current`: another path (both resolved against the
+ * working directory, as the files were given) with other bytes. The same file edited is the same
+ * mapping changed, not another one; an identical copy writes identical rows. A run that recorded
+ * no file cannot be told apart: not another mapping.
+ */
+export function isAnotherMapping(run: RunMapping, current: RunMapping): boolean {
+  if (run.file === null || current.file === null) return false
+  if (run.hash !== null && run.hash === current.hash) return false
+  return resolve(run.file) !== resolve(current.file)
+}
+
+/** The newest run of a site by another mapping (see {@link findRunOfAnotherMapping}). */
+export interface OtherMappingRun {
+  readonly id: number
+  readonly command: string
+  readonly status: RunStatus
+  readonly startedAt: Date
+  readonly mapping: RunMapping
+}
+
+/**
+ * The newest migrate or sync of `site` on this target that ran another mapping than `current`
+ * (see {@link isAnotherMapping}); null when there is none, or no run log yet (a target without the
+ * schema). Read only. A run left running by a process that died shows as interrupted.
+ */
+export async function findRunOfAnotherMapping(
+  db: pg.Pool | pg.ClientBase,
+  site: string,
+  current: RunMapping,
+): Promise<OtherMappingRun | null> {
+  const { rows: table } = await db.query<{ exists: boolean }>(
+    "SELECT to_regclass('migration_run') IS NOT NULL AS exists",
+  )
+  if (!table[0]?.exists) return null
+  // The newest run of each (file, fingerprint) recorded for the site: a handful of rows.
+  const { rows } = await db.query<
+    RunMappingColumns & { id: number; command: string; status: RunStatus; started_at: Date }
+  >(
+    `SELECT DISTINCT ON (params->>'mapping', params->>'mappingHash') id, command,
+       CASE WHEN status = 'running' AND NOT ${runIsAliveSql('r')} THEN 'interrupted' ELSE status END AS status,
+       started_at, ${RUN_MAPPING_COLUMNS}
+     FROM migration_run r
+     WHERE site = $1 AND command IN ('migrate', 'sync')
+     ORDER BY params->>'mapping', params->>'mappingHash', id DESC`,
+    [site],
+  )
+  const other = rows
+    .filter((row) => isAnotherMapping(runMappingOf(row), current))
+    .sort((a, b) => b.id - a.id)[0]
+  if (!other) return null
+  return {
+    id: other.id,
+    command: other.command,
+    status: other.status,
+    startedAt: other.started_at,
+    mapping: runMappingOf(other),
+  }
 }

@@ -11,7 +11,7 @@ import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-los
 import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
-import { finishRun, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
+import { finishRun, mappingParams, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
 import {
   applyMigrations,
   defaultMigrationsDir,
@@ -75,13 +75,17 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
   const emit = opts.onEvent ?? (() => undefined)
   const { mapping } = opts
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
+  const recorded = await mappingParams(opts.mappingFile, mapping.source.bundles)
   const params = {
-    mapping: opts.mappingFile,
+    mapping: recorded.mapping,
     source: redactUrl(opts.sourceUrl),
     target: redactUrl(opts.targetUrl),
     batchSize,
     limit: opts.limit ?? null,
     dryRun: opts.dryRun ?? false,
+    // Which mapping wrote the site: dhm migrate and check warn when another one did (shared-site.ts).
+    mappingHash: recorded.mappingHash,
+    bundles: recorded.bundles,
   }
 
   // Everything that can be wrong with the configuration fails here, before the first batch.

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type pg from 'pg'
 import { redactUrl } from '../config/redact.js'
@@ -24,7 +22,17 @@ import {
   type DeletionResult,
 } from '../load/apply-deletions.js'
 import { loadBatch } from '../load/load-batch.js'
-import { finishRun, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
+import {
+  finishRun,
+  mappingParams,
+  markDeadRuns,
+  RUN_MAPPING_COLUMNS,
+  type RunHandle,
+  type RunMapping,
+  type RunMappingColumns,
+  runMappingOf,
+  startRun,
+} from '../load/run-log.js'
 import { applyMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
@@ -114,10 +122,8 @@ interface SyncBatch {
 interface PreviousSync {
   readonly mark: number
   readonly checksums: BucketChecksums | null
-  readonly mappingHash: string | null
-  /** The mapping file and bundles that sync ran with (bundles: null for runs before they were recorded). */
-  readonly mappingFile: string | null
-  readonly bundles: readonly string[] | null
+  /** The mapping that sync ran with (bundles: null for runs before they were recorded). */
+  readonly mapping: RunMapping
 }
 
 /**
@@ -141,9 +147,10 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
   const policy = opts.onDelete ?? DEFAULT_DELETE_POLICY
   const overlap = opts.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS
-  const mappingHash = await hashFile(opts.mappingFile)
+  const recorded = await mappingParams(opts.mappingFile, mapping.source.bundles)
+  const { mappingHash } = recorded
   const params = {
-    mapping: opts.mappingFile,
+    mapping: recorded.mapping,
     source: redactUrl(opts.sourceUrl),
     target: redactUrl(opts.targetUrl),
     batchSize,
@@ -151,7 +158,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     onDelete: policy,
     overlap,
     mappingHash,
-    bundles: mapping.source.bundles,
+    bundles: recorded.bundles,
   }
 
   const target = await openTarget(opts.targetUrl, { create: true })
@@ -188,7 +195,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           ? `the full sync of run ${unfinished.runId} did not finish`
           : previous === null
             ? 'first sync of this site on this target'
-            : previous.mappingHash !== mappingHash
+            : previous.mapping.hash !== mappingHash
               ? describeMappingChange(previous, mapping)
               : null
     run = await startRun(opts.targetUrl, site, 'sync', {
@@ -435,15 +442,10 @@ export function renderSyncLine(s: SyncSummary): string {
  * after that commit, still "running" or "interrupted") covered everything below it.
  */
 async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSync | null> {
-  const { rows } = await pool.query<{
-    high_water_mark: number
-    checksums: BucketChecksums | null
-    mapping_hash: string | null
-    mapping_file: string | null
-    bundles: string[] | null
-  }>(
-    `SELECT high_water_mark, params->'publicationDateChecksums' AS checksums,
-       params->>'mappingHash' AS mapping_hash, params->>'mapping' AS mapping_file, params->'bundles' AS bundles
+  const { rows } = await pool.query<
+    RunMappingColumns & { high_water_mark: number; checksums: BucketChecksums | null }
+  >(
+    `SELECT high_water_mark, params->'publicationDateChecksums' AS checksums, ${RUN_MAPPING_COLUMNS}
      FROM migration_run
      WHERE site = $1 AND command = 'sync' AND high_water_mark IS NOT NULL
      ORDER BY id DESC LIMIT 1`,
@@ -454,9 +456,7 @@ async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSy
   return {
     mark: row.high_water_mark,
     checksums: row.checksums,
-    mappingHash: row.mapping_hash,
-    mappingFile: row.mapping_file,
-    bundles: row.bundles,
+    mapping: runMappingOf(row),
   }
 }
 
@@ -467,10 +467,10 @@ async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSy
  */
 function describeMappingChange(previous: PreviousSync, mapping: CompiledMapping): string {
   const bundles = [...mapping.source.bundles].sort().join(', ')
-  const before = previous.bundles ? [...previous.bundles].sort().join(', ') : null
+  const before = previous.mapping.bundles ? [...previous.mapping.bundles].sort().join(', ') : null
   if (before === null || before === bundles) return 'the mapping file changed since the last sync'
   return (
-    `the last sync of site ${mapping.site} read bundles ${before} (mapping ${previous.mappingFile ?? 'unknown'}), ` +
+    `the last sync of site ${mapping.site} read bundles ${before} (mapping ${previous.mapping.file ?? 'unknown'}), ` +
     `this one reads ${bundles}: syncs of mappings that share a site make each other read everything (the high-water mark is per site); give each mapping its own site`
   )
 }
@@ -597,11 +597,4 @@ async function countNodes(
   } catch (cause) {
     throw explainSourceError(cause, url)
   }
-}
-
-/** Which mapping a sync ran with: a different one means every article may map differently. */
-async function hashFile(file: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex')
 }

@@ -108,8 +108,11 @@ describe('dhm migrate, from the command line', () => {
     const last = JSON.parse(await readFile(join(reports, dirs.at(-1) ?? '', 'summary.json'), 'utf8'))
     expect(last.counts.content['link-node']).toBeGreaterThan(0)
     expect(last.counts.contentExamples['link-node'].length).toBeLessThanOrEqual(5)
+    // The mapping's fingerprint (sha256 of the file): what tells another mapping of the same site apart.
+    expect(last.params.mappingHash).toMatch(/^[0-9a-f]{64}$/)
     expect({
       ...last,
+      params: { ...last.params, mappingHash: 'H' },
       runId: 0,
       startedAt: 'T',
       seconds: 0,
@@ -133,9 +136,13 @@ describe('dhm migrate, from the command line', () => {
           "inserted": 0,
           "params": {
             "batchSize": 2000,
+            "bundles": [
+              "article",
+            ],
             "dryRun": false,
             "limit": null,
             "mapping": "mappings/bne.yaml",
+            "mappingHash": "H",
             "source": "${source}",
             "target": "${target}",
           },

@@ -1,0 +1,100 @@
+import pg from 'pg'
+import { databaseName } from '../config/connections.js'
+import {
+  findRunOfAnotherMapping,
+  mappingParams,
+  type OtherMappingRun,
+  type RunMapping,
+} from '../load/run-log.js'
+import { explainTargetError, withSessionSettings } from '../load/target-db.js'
+import type { CompiledMapping } from '../mapping/compile.js'
+
+/** Another mapping file has written this mapping's site on the target (see {@link findSharedSite}). */
+export interface SharedSite {
+  readonly site: string
+  /** The target database's name (never its URL: no credentials in a warning). */
+  readonly database: string
+  readonly current: RunMapping
+  readonly other: OtherMappingRun
+}
+
+/** How long the look-up may wait for the target: `dhm check` must not hang on an unreachable one. */
+const LOOKUP_TIMEOUT_MS = 5000
+
+/**
+ * Before `dhm migrate` (real or dry) and `dhm check`: has another mapping file written this
+ * mapping's site on the target, as migration_run records it? Articles are keyed by site and nid, so
+ * two mappings of one site write into each other's articles (same bundles) or mix theirs under one
+ * site. Read only; null when no other mapping ran, or the target database does not exist yet.
+ * Throws a TargetError when the target cannot be read.
+ */
+export async function findSharedSite(
+  targetUrl: string,
+  mapping: CompiledMapping,
+  mappingFile: string,
+): Promise<SharedSite | null> {
+  const recorded = await mappingParams(mappingFile, mapping.source.bundles)
+  const current: RunMapping = {
+    file: recorded.mapping,
+    hash: recorded.mappingHash,
+    bundles: recorded.bundles,
+  }
+  const client = new pg.Client({
+    ...withSessionSettings(targetUrl, { statement_timeout: String(LOOKUP_TIMEOUT_MS) }),
+    connectionTimeoutMillis: LOOKUP_TIMEOUT_MS,
+  })
+  client.on('error', () => undefined)
+  try {
+    await client.connect()
+    const other = await findRunOfAnotherMapping(client, mapping.site, current)
+    return other ? { site: mapping.site, database: databaseName(targetUrl), current, other } : null
+  } catch (cause) {
+    // No database yet: no run can have written to it (a real migrate creates it).
+    if ((cause as { code?: string }).code === '3D000') return null
+    throw explainTargetError(cause, targetUrl)
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+/** The warning `dhm migrate` and `dhm check` print on stderr (exit code unchanged). */
+export function renderSharedSiteWarning(shared: SharedSite): string {
+  const { site, other, current } = shared
+  const when = other.startedAt
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+  return [
+    `dhm: warning: another mapping writes site ${site} on the target ${shared.database}: ` +
+      `${describeMapping(other.mapping)} last ran there on ${when} (${other.command} run ${other.id}, ${other.status}).`,
+    `  This mapping is ${describeMapping(current)}. ${consequence(site, current.bundles, other.mapping.bundles)}`,
+    `  Give each mapping its own site (the site: key of one of the two files), or, if sharing site ${site} is ` +
+      'intended (one file replaced the other, or both are meant to fill one site), carry on: this is only a warning.',
+    '',
+  ].join('\n')
+}
+
+function describeMapping(m: RunMapping): string {
+  const facts = [
+    ...(m.hash ? [`fingerprint sha256:${m.hash.slice(0, 12)}`] : []),
+    ...(m.bundles ? [`bundles ${m.bundles.join(', ')}`] : []),
+  ]
+  return `${m.file ?? 'an unrecorded file'}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}`
+}
+
+function consequence(site: string, mine: readonly string[] | null, theirs: readonly string[] | null): string {
+  const overwrite =
+    'each run overwrites the articles the other one wrote (articles are keyed by site and nid)'
+  const mix =
+    `their articles mix under site ${site}: dhm export and status show both, and a sync of one ` +
+    'makes the next sync of the other read everything (the high-water mark is per site)'
+  if (mine === null || theirs === null)
+    return `If both read the same bundles, ${overwrite}; otherwise ${mix}.`
+  const common = mine.filter((b) => theirs.includes(b))
+  if (common.length === 0) return `${capitalize(mix)}.`
+  return `Both read bundle${common.length > 1 ? 's' : ''} ${common.join(', ')}: ${overwrite}.`
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
