@@ -57,7 +57,30 @@ export async function findSharedSite(
   }
 }
 
-/** The warning `dhm migrate` and `dhm check` print on stderr (exit code unchanged). */
+/**
+ * Before `dhm migrate`, `dhm sync` and `dhm check`: print the shared-site warning on stderr when
+ * another mapping file has written this mapping's site (exit code unchanged). A target whose run log
+ * cannot be read: `check` says so in one note (it is about the mapping and the source); migrate and
+ * sync say nothing here, as the run itself explains a target it cannot reach.
+ */
+export async function warnIfSiteShared(
+  targetUrl: string,
+  mapping: CompiledMapping,
+  mappingFile: string,
+  unreadable: 'note' | 'ignore',
+): Promise<void> {
+  try {
+    const shared = await findSharedSite(targetUrl, mapping, mappingFile)
+    if (shared) process.stderr.write(renderSharedSiteWarning(shared))
+  } catch (error) {
+    if (unreadable === 'ignore') return
+    process.stderr.write(
+      `dhm: note: not checked whether another mapping writes site ${mapping.site}: ${(error as Error).message}\n`,
+    )
+  }
+}
+
+/** The warning `dhm migrate`, `dhm sync` and `dhm check` print on stderr (exit code unchanged). */
 export function renderSharedSiteWarning(shared: SharedSite): string {
   const { site, other, current } = shared
   const when = other.startedAt

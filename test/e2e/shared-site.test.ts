@@ -172,6 +172,30 @@ describe('two mapping files with the same site on one target', () => {
     expect(r.stderr).toBe('')
   })
 
+  it('a sync of bne.yaml warns on every run (cron mails stderr) and still syncs', async () => {
+    const sync = () =>
+      runDhm([
+        'sync',
+        '--mapping',
+        BNE,
+        '--quiet',
+        '--source',
+        source,
+        '--target',
+        target,
+        '--reports-dir',
+        work,
+      ])
+    const first = await sync()
+    expect(first.code).toBe(0)
+    expect(first.stderr).toContain(
+      `dhm: warning: another mapping writes site bne on the target ${targetDb}: ${copy} `,
+    )
+    const again = await sync()
+    expect(again.code).toBe(0)
+    expect(again.stderr).toContain(`another mapping writes site bne on the target ${targetDb}: ${copy} `)
+  })
+
   it('check without a readable target still checks the source, and says what it could not check', async () => {
     const r = await runDhm([
       'check',

@@ -1,10 +1,9 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { EXIT, ExitError } from '../../errors.js'
-import type { CompiledMapping } from '../../mapping/compile.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { runCheck } from '../../pipeline/run-check.js'
-import { findSharedSite, renderSharedSiteWarning } from '../../pipeline/shared-site.js'
+import { warnIfSiteShared } from '../../pipeline/shared-site.js'
 import { EPILOG } from '../help.js'
 import { jsonOption, MAPPING_OPTION, mappingFileOf } from '../options.js'
 
@@ -38,7 +37,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     const mappingFile = mappingFileOf(args)
     const mapping = await loadMapping(mappingFile)
     const result = await runCheck({ mapping, mappingFile, sourceUrl })
-    await warnIfSiteShared(targetUrl, mapping, mappingFile)
+    await warnIfSiteShared(targetUrl, mapping, mappingFile, 'note')
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`)
     if (result.problems.length > 0) {
       if (!args.json) {
@@ -54,24 +53,4 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       )
     }
   },
-}
-
-/**
- * The target's run log says whether another mapping file writes this mapping's site (a warning on
- * stderr; the exit code stays the source check's). No target database yet: nothing to say. One it
- * cannot read gets a note, not a failure: check is about the mapping and the source.
- */
-async function warnIfSiteShared(
-  targetUrl: string,
-  mapping: CompiledMapping,
-  mappingFile: string,
-): Promise<void> {
-  try {
-    const shared = await findSharedSite(targetUrl, mapping, mappingFile)
-    if (shared) process.stderr.write(renderSharedSiteWarning(shared))
-  } catch (error) {
-    process.stderr.write(
-      `dhm: note: not checked whether another mapping writes site ${mapping.site}: ${(error as Error).message}\n`,
-    )
-  }
 }

@@ -4,7 +4,7 @@ import { EXIT, ExitError } from '../../errors.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import type { MigrateResult } from '../../pipeline/run-migration.js'
 import { runMigration } from '../../pipeline/run-migration.js'
-import { findSharedSite, renderSharedSiteWarning } from '../../pipeline/shared-site.js'
+import { warnIfSiteShared } from '../../pipeline/shared-site.js'
 import { renderSummaryLine } from '../../report/run-report.js'
 import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
@@ -69,8 +69,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     const mappingFile = mappingFileOf(args)
     const mapping = await loadMapping(mappingFile)
     // Before anything is written. A target it cannot read is the run's own error to explain.
-    const shared = await findSharedSite(targetUrl, mapping, mappingFile).catch(() => null)
-    if (shared) process.stderr.write(renderSharedSiteWarning(shared))
+    await warnIfSiteShared(targetUrl, mapping, mappingFile, 'ignore')
     const title = args['dry-run'] ? 'Planning (dry run)' : `Migrating ${mapping.site}`
     const stop = listenForStopSignals('migrate', { quiet: args.quiet })
     const result = await withProgress(

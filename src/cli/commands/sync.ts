@@ -4,6 +4,7 @@ import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { DEFAULT_DELETE_POLICY, DELETE_POLICIES, type DeletePolicy } from '../../load/apply-deletions.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { DEFAULT_OVERLAP_SECONDS, renderSyncLine, runSync } from '../../pipeline/run-sync.js'
+import { warnIfSiteShared } from '../../pipeline/shared-site.js'
 import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
 import {
@@ -71,6 +72,9 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
     const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
     const mappingFile = mappingFileOf(args)
     const mapping = await loadMapping(mappingFile)
+    // Every run says it (cron mails stderr): two mapping files of one site is a mistake until a person
+    // says otherwise by giving one of them its own site.
+    await warnIfSiteShared(targetUrl, mapping, mappingFile, 'ignore')
 
     const stop = listenForStopSignals('sync', { quiet: args.quiet })
     const result = await withProgress(
