@@ -9,10 +9,12 @@ import { z } from 'zod'
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()])
 
 /** `node.title`, `field_subject.tid`, `field_story_picture` … (checked by parseSourcePath). */
-export const SourcePathSchema = z.string().min(1)
+export const SourcePathSchema = z
+  .string()
+  .min(1, 'the source path is empty: give one such as node.title, field_subject.tid or alias.path')
 
 /** A transform name; checked against the registry by compileMapping (with a "did you mean"). */
-export const TransformNameSchema = z.string().min(1)
+export const TransformNameSchema = z.string().min(1, 'the transform name is empty: give one such as trim')
 
 /** A named transform (`trim`) or a transform with an argument (`{ truncate: 280 }`). */
 export const TransformRefSchema = z.union([

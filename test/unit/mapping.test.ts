@@ -228,6 +228,13 @@ fields:
         expected: [`mappings/broken.yaml:15:50 fields.summary.default: ${BOTH}`],
       },
       {
+        name: 'an empty source path says what one looks like, at the value',
+        text: withLines({ 15: '  summary: ""' }),
+        expected: [
+          'mappings/broken.yaml:15:12 fields.summary: the source path is empty: give one such as node.title, field_subject.tid or alias.path',
+        ],
+      },
+      {
         name: 'neither: only using',
         text: withLines({ 15: '  summary: { using: [first, trim] }' }),
         expected: [`mappings/broken.yaml:15:3 fields.summary: ${NEITHER}`],
