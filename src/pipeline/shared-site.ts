@@ -8,9 +8,10 @@ import {
 } from '../load/run-log.js'
 import { explainTargetError, withSessionSettings } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
+import { formatUtc } from '../report/run-report.js'
 
 /** Another mapping file has written this mapping's site on the target (see {@link findSharedSite}). */
-export interface SharedSite {
+interface SharedSite {
   readonly site: string
   /** The target database's name (never its URL: no credentials in a warning). */
   readonly database: string
@@ -28,7 +29,7 @@ const LOOKUP_TIMEOUT_MS = 5000
  * site. Read only; null when no other mapping ran, or the target database does not exist yet.
  * Throws a TargetError when the target cannot be read.
  */
-export async function findSharedSite(
+async function findSharedSite(
   targetUrl: string,
   mapping: CompiledMapping,
   mappingFile: string,
@@ -81,12 +82,9 @@ export async function warnIfSiteShared(
 }
 
 /** The warning `dhm migrate`, `dhm sync` and `dhm check` print on stderr (exit code unchanged). */
-export function renderSharedSiteWarning(shared: SharedSite): string {
+function renderSharedSiteWarning(shared: SharedSite): string {
   const { site, other, current } = shared
-  const when = other.startedAt
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC')
+  const when = `${formatUtc(other.startedAt)} UTC`
   return [
     `dhm: warning: another mapping writes site ${site} on the target ${shared.database}: ` +
       `${describeMapping(other.mapping)} last ran there on ${when} (${other.command} run ${other.id}, ${other.status}).`,

@@ -28,6 +28,14 @@ export function renderSummaryLine(s: RunSummary, opts: { dryRun?: boolean } = {}
   )
 }
 
+/** A moment as people read it in tables and messages: `2026-11-27 23:48:25` (UTC, whole seconds). */
+export function formatUtc(at: Date): string {
+  return at
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '')
+}
+
 /**
  * A folder under reports/ per run: `<root>/<timestamp>-<command>`, sortable by name, and never one
  * that exists already: a second run in the same second (two quick migrates, a cron sync next to a

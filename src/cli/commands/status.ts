@@ -3,6 +3,7 @@ import { resolveConnections } from '../../config/connections.js'
 import { ConfigError } from '../../errors.js'
 import { runIsAliveSql } from '../../load/run-log.js'
 import { explainTargetError, openTarget } from '../../load/target-db.js'
+import { formatUtc } from '../../report/run-report.js'
 import { EPILOG } from '../help.js'
 
 interface StatusArgs {
@@ -96,15 +97,10 @@ export function renderRunHistory(rows: readonly RunStatusRow[]): string {
       r.site,
       r.command,
       r.status,
-      r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ''),
+      formatUtc(new Date(r.startedAt)),
       r.seconds === null ? '-' : `${r.seconds.toFixed(1)}s`,
       ...COUNT_KEYS.map((k) => (typeof r.counts[k] === 'number' ? String(r.counts[k]) : '-')),
-      r.highWaterMark === null
-        ? '-'
-        : new Date(r.highWaterMark * 1000)
-            .toISOString()
-            .replace('T', ' ')
-            .replace(/\.\d+Z$/, ''),
+      r.highWaterMark === null ? '-' : formatUtc(new Date(r.highWaterMark * 1000)),
     ]),
   ]
   const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => row[i]?.length ?? 0))) ?? []
