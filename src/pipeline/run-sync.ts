@@ -24,6 +24,7 @@ import {
 import { loadBatch } from '../load/load-batch.js'
 import {
   finishRun,
+  isAnotherMapping,
   mappingParams,
   markDeadRuns,
   RUN_MAPPING_COLUMNS,
@@ -149,6 +150,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const overlap = opts.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS
   const recorded = await mappingParams(opts.mappingFile, mapping.source.bundles)
   const { mappingHash } = recorded
+  const current: RunMapping = { file: recorded.mapping, hash: mappingHash, bundles: recorded.bundles }
   const params = {
     mapping: recorded.mapping,
     source: redactUrl(opts.sourceUrl),
@@ -196,7 +198,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           : previous === null
             ? 'first sync of this site on this target'
             : previous.mapping.hash !== mappingHash
-              ? describeMappingChange(previous, mapping)
+              ? describeMappingChange(previous, current, site)
               : null
     run = await startRun(opts.targetUrl, site, 'sync', {
       ...params,
@@ -461,17 +463,25 @@ async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSy
 }
 
 /**
- * Why a sync whose mapping hash differs from the previous one reads everything. When the previous
- * sync of the site read other bundles, it was most likely another mapping sharing the site: then
- * every sync of either is a full one (the mark is per site), which the user should hear about.
+ * Why a sync whose mapping hash differs from the previous one reads everything. The same file
+ * edited is a changed mapping. Another file (isAnotherMapping) may be a deliberate switch, or a
+ * second mapping sharing the site: then every sync of either is a full one (the mark is per
+ * site), which the user should hear about.
  */
-function describeMappingChange(previous: PreviousSync, mapping: CompiledMapping): string {
-  const bundles = [...mapping.source.bundles].sort().join(', ')
-  const before = previous.mapping.bundles ? [...previous.mapping.bundles].sort().join(', ') : null
-  if (before === null || before === bundles) return 'the mapping file changed since the last sync'
+function describeMappingChange(previous: PreviousSync, current: RunMapping, site: string): string {
+  const list = (b: readonly string[]) => [...b].sort().join(', ')
+  const before = previous.mapping.bundles ? list(previous.mapping.bundles) : null
+  const now = list(current.bundles ?? [])
+  if (!isAnotherMapping(previous.mapping, current)) {
+    return before === null || before === now
+      ? 'the mapping file changed since the last sync'
+      : `the mapping file changed since the last sync (it read bundles ${before}, now ${now})`
+  }
+  const read = (bundles: string | null) => (bundles === null ? '' : `, bundles ${bundles}`)
   return (
-    `the last sync of site ${mapping.site} read bundles ${before} (mapping ${previous.mapping.file ?? 'unknown'}), ` +
-    `this one reads ${bundles}: syncs of mappings that share a site make each other read everything (the high-water mark is per site); give each mapping its own site`
+    `the last sync of site ${site} ran another mapping file (${previous.mapping.file}${read(before)}) ` +
+    `than this one (${current.file}${read(now)}); if both stay in use, syncs of mappings that share a site ` +
+    `make each other read everything (the high-water mark is per site): give each mapping its own site`
   )
 }
 

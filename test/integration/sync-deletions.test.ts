@@ -187,9 +187,9 @@ describe('two mappings that share a site (bne articles, bne blogs)', () => {
     )
     expect(r.mode).toBe('full')
     expect(r.fullReason).toBe(
-      'the last sync of site bne read bundles article (mapping mappings/bne.yaml), this one reads blog: ' +
-        'syncs of mappings that share a site make each other read everything (the high-water mark is per site); ' +
-        'give each mapping its own site',
+      'the last sync of site bne ran another mapping file (mappings/bne.yaml, bundles article) than this one ' +
+        `(${blogMapping}, bundles blog); if both stay in use, syncs of mappings that share a site make each ` +
+        'other read everything (the high-water mark is per site): give each mapping its own site',
     )
     expect(r.summary).toMatchObject({ inserted: Number(source?.n), deleted: 0 })
     expect(r.deletions).toMatchObject({ deleted: 0, scanned: Number(source?.n) })

@@ -257,14 +257,26 @@ describe('dhm sync (300 articles, seed 11, batches of 50)', () => {
     expect(await article(filteredUrl, nid as number)).toMatchObject({ deleted: false, published: true })
   })
 
-  it('records each run with its mark; a changed mapping file makes the next sync full', async () => {
+  it('records each run with its mark; an edited mapping file makes the next sync full', async () => {
     const runs = await pgQuery<{ status: string; mark: number | null }>(
       filteredUrl,
       "SELECT status, high_water_mark AS mark FROM migration_run WHERE command = 'sync' ORDER BY id",
     )
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
     expect(runs.map((r) => r.mark)).toEqual([LATER + 60, LATER + 120, LATER + 180])
-    const r = await sync(filteredUrl, { onDelete: 'soft-delete' })
+    await writeFile(filteredMapping, `${await readFile(filteredMapping, 'utf8')}\n# edited\n`)
+    const r = await sync(filteredUrl, { mappingFile: filteredMapping, onDelete: 'soft-delete' })
     expect(r.fullReason).toBe('the mapping file changed since the last sync')
+    const again = await sync(filteredUrl, { mappingFile: filteredMapping, onDelete: 'soft-delete' })
+    expect(again.fullReason).toBeNull()
+  })
+
+  it('another mapping file of the same bundles makes the next sync full, and the reason names both files', async () => {
+    const r = await sync(filteredUrl, { onDelete: 'soft-delete' })
+    expect(r.fullReason).toBe(
+      `the last sync of site bne ran another mapping file (${filteredMapping}, bundles article) than this one ` +
+        `(${MAPPING_FILE}, bundles article); if both stay in use, syncs of mappings that share a site make ` +
+        'each other read everything (the high-water mark is per site): give each mapping its own site',
+    )
   })
 })
