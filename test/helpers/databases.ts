@@ -6,9 +6,12 @@ import pg from 'pg'
 export const MARIADB_SERVER = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306'
 export const POSTGRES_SERVER = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432'
 
+/** Prefix of every database the tests create; TEST_DB_PREFIX on a server shared with other work. */
+export const TEST_DB_PREFIX = process.env.TEST_DB_PREFIX ?? 'dhm_test_'
+
 /** A database name no other test run will use: dhm_test_<what>_<random>. */
 export function uniqueName(what: string): string {
-  return `dhm_test_${what}_${randomBytes(4).toString('hex')}`
+  return `${TEST_DB_PREFIX}${what}_${randomBytes(4).toString('hex')}`
 }
 
 export function mariaUrl(database: string): string {
