@@ -2,6 +2,7 @@ import pg from 'pg'
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { DEFAULT_SOURCE_URL, DEFAULT_TARGET_URL, withDatabase } from '../../config/connections.js'
 import { redactUrl } from '../../config/redact.js'
+import { ConfigError } from '../../errors.js'
 import { generateFixture } from '../../fixture/generate-fixture.js'
 import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
 import { runMigration } from '../../pipeline/run-migration.js'
@@ -11,12 +12,16 @@ import { renderMigrateResult } from './migrate.js'
 interface DemoArgs {
   articles: number
   seed: number
+  legacyDatabase: string
+  database: string
   source?: string
   target?: string
 }
 
 const DEMO_SOURCE_DB = 'dhm_demo_legacy'
 const DEMO_TARGET_DB = 'dhm_demo'
+/** Both demo databases are dropped and re-created, so their names are plain identifiers. */
+const DEMO_DB_NAME = /^[A-Za-z0-9_]{1,63}$/
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
@@ -34,21 +39,47 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         default: 1,
         describe: 'Seed of the generator (same seed, same data)',
       })
+      .option('legacy-database', {
+        type: 'string',
+        default: DEMO_SOURCE_DB,
+        describe: 'MariaDB database the sample site is written to (dropped and re-created)',
+      })
+      .option('database', {
+        type: 'string',
+        default: DEMO_TARGET_DB,
+        describe: 'Postgres database the demo migrates into (dropped and re-created)',
+      })
+      .check((a) => {
+        for (const [flag, name] of [
+          ['--legacy-database', a['legacy-database']],
+          ['--database', a.database],
+        ] as const) {
+          if (typeof name !== 'string' || !DEMO_DB_NAME.test(name))
+            throw new ConfigError(
+              `${flag} "${String(name)}": the demo drops and re-creates this database, so give a plain name (letters, digits and _), e.g. ${flag} my_demo`,
+            )
+        }
+        return true
+      })
       .example(
         'npm run demo',
         `Sample site into MariaDB "${DEMO_SOURCE_DB}", migrated into Postgres "${DEMO_TARGET_DB}"`,
+      )
+      .example(
+        'npm run demo -- --legacy-database my_demo_legacy --database my_demo',
+        'The same with databases of your choosing (on a shared server)',
       ) as unknown as Argv<DemoArgs>,
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     // The demo uses its own databases on the given (or local) servers, never the configured ones.
-    const sourceUrl = withDatabase(args.source ?? DEFAULT_SOURCE_URL, DEMO_SOURCE_DB)
-    const targetUrl = withDatabase(args.target ?? DEFAULT_TARGET_URL, DEMO_TARGET_DB)
+    const sourceUrl = withDatabase(args.source ?? DEFAULT_SOURCE_URL, args.legacyDatabase)
+    const targetUrl = withDatabase(args.target ?? DEFAULT_TARGET_URL, args.database)
     const serverUrl = new URL(sourceUrl)
     serverUrl.pathname = '/'
 
     logLine(`1/4 generating a sample Drupal 7 site with ${args.articles} articles in ${redactUrl(sourceUrl)}`)
     const fixture = await generateFixture({
       url: serverUrl.toString(),
-      database: DEMO_SOURCE_DB,
+      database: args.legacyDatabase,
       articles: args.articles,
       seed: args.seed,
     })
@@ -78,7 +109,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       }
     }
     process.stdout.write(
-      `\nReport: ${second.reportDir}/summary.json\nNext: point DRUPAL_DATABASE_URL and DATABASE_URL at your own databases write a mapping (or set DHM_MAPPING) and run "npx dhm migrate --mapping mappings/<yours>.yaml --dry-run" (README: "Your own site").\n`,
+      `\nReport: ${second.reportDir}/summary.json\nNext: point DRUPAL_DATABASE_URL and DATABASE_URL at your own databases, write a mapping (or set DHM_MAPPING), and run "npx dhm migrate --mapping mappings/<yours>.yaml --dry-run" (README: "Your own site").\n`,
     )
   },
 }
