@@ -67,7 +67,17 @@ export async function describeSource(
   const needsAliases = kinds.has('alias') && requireTable('url_alias', 'alias.*')
 
   const prefix = mapping.source.fieldTables === 'revision' ? 'field_revision_' : 'field_data_'
-  const wanted = mapping.fieldNames.filter((f) => requireTable(`${prefix}${f}`, `field ${f}`))
+  // A missing field table is a misspelled field in the mapping: suggest the field name to write there.
+  const fieldsInSource = [...tables].filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length))
+  const wanted = mapping.fieldNames.filter((f) => {
+    if (tables.has(`${prefix}${f}`)) return true
+    const hint = nearest(f, fieldsInSource)
+    problems.push(
+      `field ${f}: no table ${prefix}${f} in the source` +
+        (hint ? `; did you mean ${hint}?` : `; "dhm inspect" lists the fields of each bundle`),
+    )
+    return false
+  })
   const columnsByTable = new Map<string, string[]>()
   if (wanted.length > 0) {
     const [colRows] = await conn.query<RowDataPacket[]>(

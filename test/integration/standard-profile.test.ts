@@ -270,6 +270,30 @@ fields:
     expect(bad.stderr).toMatch(
       /broken\.yaml:7:\d+ fields\.summary\.using\.1\.truncate: bad argument for "truncate"/,
     )
+
+    // A file that validates but names fields and columns the source does not have: each problem
+    // suggests what to write in the mapping (a field name, not a table name).
+    const misspelled = join(dir, 'misspelled.yaml')
+    await writeFile(
+      misspelled,
+      `site: std
+source: { bundles: [article] }
+fields:
+  title: node.title
+  subjects: { from: field_tag.tid, using: [terms] }
+  summary: { from: body.summry, using: [first] }
+  social: { from: field_nothing_like_it.value, using: [first] }
+`,
+    )
+    const wrong = await dhm(['check', '--source', sourceUrl, '--mapping', misspelled])
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain(
+      '- field field_tag: no table field_revision_field_tag in the source; did you mean field_tags?',
+    )
+    expect(wrong.stderr).toContain(
+      '- field field_nothing_like_it: no table field_revision_field_nothing_like_it in the source; "dhm inspect" lists the fields of each bundle',
+    )
+    expect(wrong.stderr).toContain('(for body.summry); did you mean body.summary?')
   })
 
   it('verify and sync read translation sets exactly as migrate does', async () => {
