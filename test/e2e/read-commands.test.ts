@@ -135,6 +135,20 @@ describe('status, verify and export, from the command line', () => {
       stdout: '',
       stderr: 'note: the target has no article of site bne with any of the given --ids (999999).\n',
     })
+    // No article at all of the mapping's site: most often the wrong mapping; say which sites there are.
+    const otherSite = await runDhm([
+      'export',
+      '--mapping',
+      'mappings/drupal7-standard.yaml',
+      '--target',
+      target,
+    ])
+    expect(otherSite).toEqual({
+      code: 0,
+      stdout: '',
+      stderr:
+        'note: the target has no article of site drupal7-standard; it has runs of site(s) bne: pass the --mapping that names that site.\n',
+    })
   })
 
   it('verify --ids: a note when none of them is a node the mapping selects; none when one is', async () => {

@@ -5,6 +5,7 @@ import { exportArticles } from '../../pipeline/run-export.js'
 import { EPILOG } from '../help.js'
 import { MAPPING_OPTION, mappingFileOf, parseIds } from '../options.js'
 import { openStdoutLines } from '../stdout-lines.js'
+import { readRunSites } from './status.js'
 
 interface ExportArgs {
   mapping?: string
@@ -48,6 +49,14 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     if (ids !== undefined && written === 0) {
       process.stderr.write(
         `note: the target has no article of site ${mapping.site} with any of the given --ids (${ids.join(', ')}).\n`,
+      )
+    } else if (written === 0) {
+      // Nothing at all: most often the wrong (or no) --mapping, whose site selects the articles.
+      const sites = (await readRunSites(targetUrl)).filter((s) => s !== mapping.site)
+      process.stderr.write(
+        sites.length === 0
+          ? `note: the target has no article of site ${mapping.site}; run "dhm migrate" first.\n`
+          : `note: the target has no article of site ${mapping.site}; it has runs of site(s) ${sites.join(', ')}: pass the --mapping that names that site.\n`,
       )
     }
   },
