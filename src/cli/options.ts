@@ -15,6 +15,10 @@ export const MAPPING_OPTION = {
  * databases would otherwise migrate them under the default mapping's site without a word.
  */
 export function mappingFileOf(args: { mapping?: string | undefined; quiet?: boolean | undefined }): string {
+  // `--mapping` with nothing after it (or `--mapping "$UNSET_VAR"`) parses as ''; falling back to
+  // the default mapping then would read the site with another site's mapping.
+  if (args.mapping === '')
+    throw new ConfigError('--mapping needs a file, e.g. --mapping mappings/mysite.yaml')
   const { file, implicit } = resolveMappingFile(args.mapping)
   if (implicit && !args.quiet) {
     process.stderr.write(`dhm: using ${file} (no --mapping given and DHM_MAPPING is not set)\n`)

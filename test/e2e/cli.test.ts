@@ -296,6 +296,15 @@ describe('dhm migrate, from the command line', () => {
     expect(named.stderr).toBe('')
   })
 
+  it.each([
+    ['check', '--mapping'],
+    ['migrate', '--dry-run', '--mapping', ''],
+  ])('--mapping without a file is a usage error, not the default mapping: dhm %s', async (...args) => {
+    const r = await dhm([...args, '--source', source, '--target', target])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe('dhm: --mapping needs a file, e.g. --mapping mappings/mysite.yaml\n')
+  })
+
   it('a mistyped command gets a suggestion', async () => {
     const r = await dhm(['migrat'])
     expect(r.code).toBe(2)
