@@ -39,6 +39,12 @@ export class TargetError extends Error {
   override readonly name = 'TargetError'
 }
 
+/**
+ * The target database holds objects dhm did not create and no migration history (Prisma's P3005):
+ * a wrong --target, not a failure a rerun would cure. Exit 2.
+ */
+export class TargetNotDhmError extends ConfigError {}
+
 /** The source lacks a table or column the mapping needs (schema drift). Exit 2. */
 export class SourceSchemaError extends ConfigError {
   constructor(readonly problems: readonly string[]) {

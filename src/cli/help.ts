@@ -2,7 +2,7 @@
 export const EPILOG = `Exit codes (shared by every command):
   0  clean run
   1  error (database unreachable, query failed, interrupted)
-  2  bad usage or configuration (flags, mapping file, source schema)
+  2  bad usage or configuration (flags, mapping file, source schema, a target that is not dhm's)
   3  finished, but some rows were rejected (see reports/<run>/rejects.ndjson)
   4  verify: differences found between source and target
   5  sync: another sync is already running against this target

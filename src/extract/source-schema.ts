@@ -49,6 +49,13 @@ export async function describeSource(
     'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()',
   )
   const tables = new Set(tableRows.map((r) => String(r.name)))
+  // Without a node table this is not a Drupal database at all (or Drupal's tables have a prefix):
+  // one line saying so, not one per table the mapping names.
+  if (!tables.has('node')) {
+    throw new SourceSchemaError([
+      `no node table among its ${tables.size} table(s): this is not a Drupal 7 database`,
+    ])
+  }
   const problems: string[] = []
   const requireTable = (table: string, why: string) => {
     if (tables.has(table)) return true

@@ -2,8 +2,9 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { databaseName, withDatabase } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
-import { TargetError } from '../errors.js'
+import { TargetError, TargetNotDhmError } from '../errors.js'
 import { PrismaClient } from '../generated/prisma/client.js'
+import { SchemaNotEmptyError } from './schema-migration-errors.js'
 import { LZ4_AVAILABLE } from './toast-compression.js'
 
 export interface Target {
@@ -118,10 +119,22 @@ async function createDatabase(url: string): Promise<void> {
 }
 
 /** One line that says what failed and what to do, without the password. */
-export function explainTargetError(cause: unknown, url: string): TargetError {
+export function explainTargetError(cause: unknown, url: string): TargetError | TargetNotDhmError {
   const e = cause as { code?: string; message?: string }
   const where = `the target Postgres at ${redactUrl(url)}`
   const hint = 'Check --target or DATABASE_URL.'
+  if (cause instanceof SchemaNotEmptyError) {
+    const shown =
+      cause.objects.slice(0, 10).join(', ') +
+      (cause.objects.length > 10 ? `, … (${cause.objects.length} in all)` : '')
+    return new TargetNotDhmError(
+      `${where} is not a dhm database: it already holds ${shown} and no migration history ` +
+        '(_prisma_migrations), so dhm changed nothing. Point --target or DATABASE_URL at an empty database ' +
+        'or at one that does not exist yet (dhm creates it). (Prisma P3005; to adopt an existing schema: ' +
+        'https://pris.ly/d/migrate-baseline)',
+      { cause },
+    )
+  }
   const msg = (() => {
     switch (e.code) {
       case 'ECONNREFUSED':

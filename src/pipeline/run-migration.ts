@@ -12,6 +12,7 @@ import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
 import { finishRun, mappingParams, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
+import { SchemaNotEmptyError } from '../load/schema-migration-errors.js'
 import {
   applyMigrations,
   defaultMigrationsDir,
@@ -224,7 +225,11 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
   if (!opts.dryRun) {
     const writer = await openTarget(opts.targetUrl, { create: true })
     try {
-      const { applied } = await applyMigrations(writer.pool, { log: () => undefined })
+      const { applied } = await applyMigrations(writer.pool, { log: () => undefined }).catch(
+        (error: unknown) => {
+          throw error instanceof SchemaNotEmptyError ? explainTargetError(error, opts.targetUrl) : error
+        },
+      )
       if (applied.length > 0) {
         emit({
           kind: 'phase',

@@ -34,6 +34,7 @@ import {
   runMappingOf,
   startRun,
 } from '../load/run-log.js'
+import { SchemaNotEmptyError } from '../load/schema-migration-errors.js'
 import { applyMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
@@ -169,7 +170,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   let run: RunHandle | null = null
   try {
     lock = await acquireSyncLock(opts.targetUrl, site)
-    const migrations = await applyMigrations(target.pool, { log: () => undefined })
+    const migrations = await applyMigrations(target.pool, { log: () => undefined }).catch(
+      (error: unknown) => {
+        throw error instanceof SchemaNotEmptyError ? explainTargetError(error, opts.targetUrl) : error
+      },
+    )
     if (migrations.applied.length > 0) {
       emit({
         kind: 'phase',

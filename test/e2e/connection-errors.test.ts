@@ -2,21 +2,39 @@
 // saying what is wrong and what to do, the right exit code, and never the password.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropMariaDb, MARIADB_SERVER, mariaQuery, mariaUrl, uniqueName } from '../helpers/databases.js'
+import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import {
+  createPgDb,
+  dropMariaDb,
+  dropPgDb,
+  MARIADB_SERVER,
+  mariaQuery,
+  mariaUrl,
+  pgQuery,
+  uniqueName,
+} from '../helpers/databases.js'
 import { runDhm } from '../helpers/dhm-process.js'
 
 const SECRET = 's3cr3t'
 
 describe('connection problems, from the command line', () => {
   const notDrupalDb = uniqueName('not_drupal')
+  const notDhmDb = uniqueName('not_dhm')
+  const drupalDb = uniqueName('drupal')
+  let notDhm = ''
 
   beforeAll(async () => {
     await mariaQuery(MARIADB_SERVER, `CREATE DATABASE \`${notDrupalDb}\``)
     await mariaQuery(mariaUrl(notDrupalDb), 'CREATE TABLE users (id INT PRIMARY KEY)')
+    await generateFixture({ url: MARIADB_SERVER, database: drupalDb, articles: 20, seed: 5 })
+    notDhm = await createPgDb(notDhmDb)
+    await pgQuery(notDhm, 'CREATE TABLE customers (id int PRIMARY KEY)')
   })
 
   afterAll(async () => {
     await dropMariaDb(notDrupalDb)
+    await dropPgDb(notDhmDb)
+    await dropMariaDb(drupalDb)
   })
 
   it.each([
@@ -52,6 +70,15 @@ describe('connection problems, from the command line', () => {
         'dhm: --target / DATABASE_URL: its password holds a % not followed by two hex digits. Write % as %25.\n',
     },
     {
+      name: 'migrate from a database that is not Drupal 7: one problem, not one per table',
+      args: () => ['migrate', '--mapping', 'mappings/bne.yaml', '--quiet', '--source', mariaUrl(notDrupalDb)],
+      code: 2,
+      stderr:
+        'dhm: the source database does not have what the mapping needs:\n' +
+        '- no node table among its 1 table(s): this is not a Drupal 7 database\n' +
+        'Fix the mapping (run "dhm check --mapping FILE") or point --source at the right database.\n',
+    },
+    {
       name: 'inspect on a database that is not Drupal 7',
       args: () => ['inspect', '--source', mariaUrl(notDrupalDb)],
       code: 2,
@@ -64,4 +91,25 @@ describe('connection problems, from the command line', () => {
     expect(r.code).toBe(code)
     expect(r.stdout).toBe('')
   })
+
+  it.each([['migrate'], ['migrate', '--dry-run'], ['sync']])(
+    'a target that holds tables dhm did not create: dhm %s says so, changes nothing, exit 2',
+    async (...command) => {
+      const r = await runDhm([
+        ...command,
+        '--mapping',
+        'mappings/bne.yaml',
+        '--source',
+        mariaUrl(drupalDb),
+        '--target',
+        notDhm,
+      ])
+      expect(r.stderr).toContain(
+        `dhm: the target Postgres at ${notDhm} is not a dhm database: it already holds customers and no migration history (_prisma_migrations), so dhm changed nothing. Point --target or DATABASE_URL at an empty database`,
+      )
+      expect(r.code).toBe(2)
+      const tables = await pgQuery(notDhm, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+      expect(tables).toEqual([{ tablename: 'customers' }])
+    },
+  )
 })
