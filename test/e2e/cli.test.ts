@@ -305,6 +305,15 @@ describe('dhm migrate, from the command line', () => {
     expect(r.stderr).toBe('dhm: --mapping needs a file, e.g. --mapping mappings/mysite.yaml\n')
   })
 
+  it('verify --ids with --sample: a usage error, not one silently ignored', async () => {
+    const r = await dhm(['verify', '--source', source, '--target', target, '--ids', '1', '--sample', '3'])
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'dhm: --ids and --sample exclude each other: give one of them\n',
+    })
+  })
+
   it('a mistyped command gets a suggestion', async () => {
     const r = await dhm(['migrat'])
     expect(r.code).toBe(2)

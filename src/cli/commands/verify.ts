@@ -59,6 +59,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .epilog(EPILOG) as unknown as Argv<VerifyArgs>,
   handler: async (args: ArgumentsCamelCase<VerifyArgs>) => {
     requireInteger('batch-size', args['batch-size'])
+    if (args.sample !== undefined && args.ids !== undefined) {
+      // One would silently win over the other.
+      throw new ConfigError('--ids and --sample exclude each other: give one of them')
+    }
     if (args.sample !== undefined && (args.sample < 1 || !Number.isInteger(args.sample))) {
       throw new ConfigError('--sample must be a positive integer')
     }
