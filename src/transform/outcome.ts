@@ -31,7 +31,7 @@ export type RowOutcome =
   | { readonly kind: 'filtered'; readonly ref: SourceRef; readonly reason: string }
   | { readonly kind: 'invalid'; readonly ref: SourceRef; readonly issues: readonly Issue[] }
 
-const EXCERPT_LENGTH = 120
+export const EXCERPT_LENGTH = 120
 
 /** A short, single-line rendering of any value for messages and reports (JSON, cut at 120 chars). */
 export function excerpt(value: unknown): string | null {

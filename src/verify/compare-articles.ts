@@ -1,5 +1,5 @@
 import { canonicalJson } from '../model/content-hash.js'
-import { excerpt, type Issue, type RowOutcome } from '../transform/outcome.js'
+import { EXCERPT_LENGTH, excerpt, type Issue, type RowOutcome } from '../transform/outcome.js'
 
 /**
  * One article as the target holds it. `document` is only read when the hash does not settle the
@@ -173,8 +173,7 @@ function describeChange(field: string, target: unknown, source: unknown): FieldC
     )
     return {
       field,
-      target: excerpt(pick(target, keys)),
-      source: excerpt(pick(source, keys)),
+      ...excerptPair(pick(target, keys), pick(source, keys)),
       detail: keys.join(', '),
     }
   }
@@ -189,12 +188,35 @@ function describeChange(field: string, target: unknown, source: unknown): FieldC
     ].filter(Boolean)
     return {
       field,
-      target: excerpt(target),
-      source: excerpt(source),
+      ...excerptPair(target, source),
       detail: parts.length > 0 ? parts.join('; ') : 'same items, different order',
     }
   }
-  return { field, target: excerpt(target ?? null), source: excerpt(source ?? null), detail: null }
+  return { field, ...excerptPair(target ?? null, source ?? null), detail: null }
+}
+
+/** How many leading characters of a long value an excerpt keeps before the first difference. */
+const CONTEXT_BEFORE_DIFFERENCE = 20
+
+/**
+ * Both sides' excerpts. A long value that differs only past the start (a sentence added at the end
+ * of a body) is excerpted from just before its first differing character, `…` marking the cut, so
+ * that the two excerpts show the change rather than the same opening twice.
+ */
+function excerptPair(target: unknown, source: unknown): { target: string | null; source: string | null } {
+  const a = target === undefined ? undefined : JSON.stringify(target)
+  const b = source === undefined ? undefined : JSON.stringify(source)
+  if (a === undefined || b === undefined || (a.length <= EXCERPT_LENGTH && b.length <= EXCERPT_LENGTH)) {
+    return { target: excerpt(target), source: excerpt(source) }
+  }
+  let same = 0
+  while (same < a.length && same < b.length && a[same] === b[same]) same++
+  const start = Math.max(0, same - CONTEXT_BEFORE_DIFFERENCE)
+  const from = (flat: string) => {
+    const rest = flat.slice(start)
+    return `${start > 0 ? '…' : ''}${rest.length > EXCERPT_LENGTH ? `${rest.slice(0, EXCERPT_LENGTH)}…` : rest}`
+  }
+  return { target: from(a), source: from(b) }
 }
 
 /** Terms and files are shown by name ("Energy (12)"), anything else as JSON. */

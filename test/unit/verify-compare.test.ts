@@ -262,6 +262,33 @@ describe('compareArticle', () => {
   })
 })
 
+describe('long values that differ past their start', () => {
+  it('are excerpted from just before the first difference, so old and new do not read the same', () => {
+    const opening = `<p>${'The energy memorandum is worth an estimated €250mn. '.repeat(6)}</p>`
+    const body = (value: string) => ({ value, summary: null, format: 'full_html' })
+    const c = compareArticle(
+      ok({ ...ARTICLE, body: body(`${opening}<p>Edited.</p>`) }),
+      target({ ...ARTICLE, body: body(opening) }),
+    )
+    const changes = c.kind === 'difference' ? c.difference.changes : []
+    expect(changes.map((ch) => [ch.field, ch.detail])).toEqual([['body', 'value']])
+    const [change] = changes
+    expect(change?.target).toBe('…timated €250mn. </p>"}')
+    expect(change?.source).toBe('…timated €250mn. </p><p>Edited.</p>"}')
+  })
+
+  it('a difference near the start keeps the excerpt from the beginning', () => {
+    const long = 'x'.repeat(300)
+    const c = compareArticle(
+      ok({ ...ARTICLE, summary: `New ${long}` }),
+      target({ ...ARTICLE, summary: `Old ${long}` }),
+    )
+    const [change] = c.kind === 'difference' ? c.difference.changes : []
+    expect(change?.target).toBe(`"Old ${'x'.repeat(115)}…`)
+    expect(change?.source).toBe(`"New ${'x'.repeat(115)}…`)
+  })
+})
+
 describe('verifyExitCode', () => {
   const counts = {
     read: 10,
