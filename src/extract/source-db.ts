@@ -65,13 +65,15 @@ export function explainSourceError(cause: unknown, url: string): SourceQueryErro
       case 'EAI_AGAIN':
         return `cannot resolve the host of ${where}. ${hint}`
       case 'ER_ACCESS_DENIED_ERROR':
-      case 'ER_DBACCESS_DENIED_ERROR':
         return `access denied to ${where}: wrong user or password. ${hint}`
+      // The password was accepted; the user has no privilege on this database.
+      case 'ER_DBACCESS_DENIED_ERROR':
+        return `access denied to ${where}: the user logged in but may not read this database. Grant it SELECT (${grantFor(url)}) or ${hint.charAt(0).toLowerCase()}${hint.slice(1)}`
       // No password given: the user does not exist, or it needs one.
       case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
         return `access denied to ${where}: wrong user or password (the URL gives no password). ${hint}`
       case 'ER_BAD_DB_ERROR':
-        return `${where} does not exist. Create it (or run "npm run fixture" for a sample) or fix the database name. ${hint}`
+        return `${where} does not exist. Create it (or run "npm run fixture -- --database ${fixtureName(url)}" for a sample) or fix the database name. ${hint}`
       case 'ER_NO_SUCH_TABLE':
         return `${where} lacks a table the mapping needs: ${e.message}. Is this a Drupal 7 database? Run "dhm check".`
       default:
@@ -84,4 +86,26 @@ export function explainSourceError(cause: unknown, url: string): SourceQueryErro
 /** Quote a MySQL identifier that was already checked against the live schema. */
 export function quoteIdent(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``
+}
+
+/** The GRANT the README's first step gives, for the user and database of `url`. */
+function grantFor(url: string): string {
+  try {
+    const u = new URL(url)
+    const user = decodeURIComponent(u.username) || 'USER'
+    const db = decodeURIComponent(u.pathname.slice(1)) || 'drupal'
+    return `GRANT SELECT ON \`${db}\`.* TO '${user}'@'%';`
+  } catch {
+    return "GRANT SELECT ON drupal.* TO 'USER'@'%';"
+  }
+}
+
+/** The URL's database name when the fixture generator accepts it, else a placeholder. */
+function fixtureName(url: string): string {
+  try {
+    const db = decodeURIComponent(new URL(url).pathname.slice(1))
+    return /^[A-Za-z0-9_]{1,64}$/.test(db) ? db : 'NAME'
+  } catch {
+    return 'NAME'
+  }
 }

@@ -35,6 +35,17 @@ describe('explainSourceError: what the Drupal database refused, in words', () =>
       expected:
         'access denied to the Drupal database at mysql://reader:***@db:3306/drupal: wrong user or password (the URL gives no password). Check --source or DRUPAL_DATABASE_URL.',
     },
+    {
+      // The password was right; the user has no grant on this database.
+      code: 'ER_DBACCESS_DENIED_ERROR',
+      expected:
+        "access denied to the Drupal database at mysql://reader:***@db:3306/drupal: the user logged in but may not read this database. Grant it SELECT (GRANT SELECT ON `drupal`.* TO 'reader'@'%';) or check --source or DRUPAL_DATABASE_URL.",
+    },
+    {
+      code: 'ER_BAD_DB_ERROR',
+      expected:
+        'the Drupal database at mysql://reader:***@db:3306/drupal does not exist. Create it (or run "npm run fixture -- --database drupal" for a sample) or fix the database name. Check --source or DRUPAL_DATABASE_URL.',
+    },
   ])('$code', ({ code, expected }) => {
     expect(explainSourceError(Object.assign(new Error('Access denied'), { code }), url).message).toBe(
       expected,
