@@ -147,6 +147,13 @@ export function explainTargetError(cause: unknown, url: string): TargetError | T
         return `authentication failed for ${where}: wrong user or password. ${hint}`
       case '3D000':
         return `${where} does not exist. Run "dhm migrate" (it creates it) or fix the database name. ${hint}`
+      // Insufficient privilege: creating the database, or tables in its schema (the first run).
+      case '42501':
+        return (
+          `${where}: ${e.message}. dhm's target user must own the database (or be allowed to create it: ` +
+          'CREATEDB) and create tables in its schema, e.g. CREATE DATABASE site OWNER app, run as a superuser. ' +
+          hint
+        )
       case '42P01':
         return `${where} has no migrated schema (${e.message}). Run "dhm migrate" first, which creates it.`
       default:
@@ -154,4 +161,9 @@ export function explainTargetError(cause: unknown, url: string): TargetError | T
     }
   })()
   return new TargetError(msg, { cause })
+}
+
+/** An error Postgres itself returned (it carries a SQLSTATE), as opposed to one of dhm's own. */
+export function isPostgresError(error: unknown): error is pg.DatabaseError {
+  return error instanceof pg.DatabaseError
 }

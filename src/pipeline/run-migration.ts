@@ -19,7 +19,13 @@ import {
   listPendingMigrations,
   readMigrationsDirectory,
 } from '../load/schema-migrations.js'
-import { explainTargetError, openTarget, openTargetIfExists, type Target } from '../load/target-db.js'
+import {
+  explainTargetError,
+  isPostgresError,
+  openTarget,
+  openTargetIfExists,
+  type Target,
+} from '../load/target-db.js'
 import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import {
@@ -227,7 +233,10 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
     try {
       const { applied } = await applyMigrations(writer.pool, { log: () => undefined }).catch(
         (error: unknown) => {
-          throw error instanceof SchemaNotEmptyError ? explainTargetError(error, opts.targetUrl) : error
+          // P3005, or a Postgres error (no privilege to create the tables): one line, no stack.
+          throw error instanceof SchemaNotEmptyError || isPostgresError(error)
+            ? explainTargetError(error, opts.targetUrl)
+            : error
         },
       )
       if (applied.length > 0) {

@@ -37,7 +37,7 @@ import {
 import { SchemaNotEmptyError } from '../load/schema-migration-errors.js'
 import { applyMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
-import { explainTargetError, openTarget } from '../load/target-db.js'
+import { explainTargetError, isPostgresError, openTarget } from '../load/target-db.js'
 import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir, type RunSummary } from '../report/run-report.js'
@@ -172,7 +172,10 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     lock = await acquireSyncLock(opts.targetUrl, site)
     const migrations = await applyMigrations(target.pool, { log: () => undefined }).catch(
       (error: unknown) => {
-        throw error instanceof SchemaNotEmptyError ? explainTargetError(error, opts.targetUrl) : error
+        // P3005, or a Postgres error (no privilege to create the tables): one line, no stack.
+        throw error instanceof SchemaNotEmptyError || isPostgresError(error)
+          ? explainTargetError(error, opts.targetUrl)
+          : error
       },
     )
     if (migrations.applied.length > 0) {

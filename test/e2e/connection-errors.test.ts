@@ -11,6 +11,7 @@ import {
   mariaQuery,
   mariaUrl,
   pgQuery,
+  pgUrl,
   uniqueName,
 } from '../helpers/databases.js'
 import { runDhm } from '../helpers/dhm-process.js'
@@ -21,6 +22,8 @@ describe('connection problems, from the command line', () => {
   const notDrupalDb = uniqueName('not_drupal')
   const notDhmDb = uniqueName('not_dhm')
   const drupalDb = uniqueName('drupal')
+  const lockedDb = uniqueName('locked')
+  const role = uniqueName('role')
   let notDhm = ''
 
   beforeAll(async () => {
@@ -28,6 +31,10 @@ describe('connection problems, from the command line', () => {
     await mariaQuery(mariaUrl(notDrupalDb), 'CREATE TABLE users (id INT PRIMARY KEY)')
     await generateFixture({ url: MARIADB_SERVER, database: drupalDb, articles: 20, seed: 5 })
     notDhm = await createPgDb(notDhmDb)
+    // A role that may connect but neither create a database nor tables in the one it is given.
+    await pgQuery(pgUrl('postgres'), `CREATE ROLE ${role} LOGIN`)
+    const locked = await createPgDb(lockedDb)
+    await pgQuery(locked, 'REVOKE CREATE ON SCHEMA public FROM PUBLIC')
     await pgQuery(notDhm, 'CREATE TABLE customers (id int PRIMARY KEY)')
   })
 
@@ -35,6 +42,8 @@ describe('connection problems, from the command line', () => {
     await dropMariaDb(notDrupalDb)
     await dropPgDb(notDhmDb)
     await dropMariaDb(drupalDb)
+    await dropPgDb(lockedDb)
+    await pgQuery(pgUrl('postgres'), `DROP ROLE IF EXISTS ${role}`)
   })
 
   it.each([
@@ -110,6 +119,38 @@ describe('connection problems, from the command line', () => {
       expect(r.code).toBe(2)
       const tables = await pgQuery(notDhm, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
       expect(tables).toEqual([{ tablename: 'customers' }])
+    },
+  )
+
+  it.each([
+    {
+      name: 'may not create the database',
+      db: () => uniqueName('never'),
+      denied: 'permission denied to create database',
+    },
+    {
+      name: 'may not create tables in it',
+      db: () => lockedDb,
+      denied: 'permission denied for schema public',
+    },
+  ])(
+    'a target user that $name: one line saying which privilege, no stack, exit 1',
+    async ({ db, denied }) => {
+      const url = `postgresql://${role}@127.0.0.1:5432/${db()}`
+      const r = await runDhm([
+        'migrate',
+        '--quiet',
+        '--mapping',
+        'mappings/bne.yaml',
+        '--source',
+        mariaUrl(drupalDb),
+        '--target',
+        url,
+      ])
+      expect(r.stderr).toBe(
+        `dhm: the target Postgres at ${url}: ${denied}. dhm's target user must own the database (or be allowed to create it: CREATEDB) and create tables in its schema, e.g. CREATE DATABASE site OWNER app, run as a superuser. Check --target or DATABASE_URL.\n`,
+      )
+      expect(r.code).toBe(1)
     },
   )
 })
