@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFixture, type FixtureSummary, generateFixture } from '../../src/fixture/generate-fixture.ts'
 import { legacyArticleQuery } from '../../src/fixture/legacy-query.js'
+import { uniqueName } from '../helpers/databases.js'
 
 function serverUrl(): string {
   const url = new URL(process.env.DRUPAL_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306')
@@ -11,7 +11,7 @@ function serverUrl(): string {
 }
 
 const URL_ = serverUrl()
-const DATABASE = `dhm_test_fixture_${randomBytes(4).toString('hex')}`
+const DATABASE = uniqueName('fixture')
 const ARTICLES = 300
 
 let conn: Connection

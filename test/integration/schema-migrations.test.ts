@@ -20,6 +20,7 @@ import {
   listPendingMigrations,
   readMigrationsDirectory,
 } from '../../src/load/schema-migrations.js'
+import { uniqueName } from '../helpers/databases.js'
 
 const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 
@@ -36,7 +37,7 @@ let tmp = ''
 
 /** A fresh, uniquely named database and a pool on it; dropped in afterAll. */
 async function freshDatabase(): Promise<pg.Pool> {
-  const name = `dhm_test_schema_${randomBytes(6).toString('hex')}`
+  const name = uniqueName('schema')
   await admin.query(`CREATE DATABASE "${name}"`)
   databases.push(name)
   const pool = new pg.Pool({ connectionString: urlFor(name), max: 4 })
