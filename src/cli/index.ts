@@ -1,4 +1,4 @@
-import yargs from 'yargs'
+import yargs, { type CommandModule } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { redactSecrets } from '../config/redact.js'
 import { ConfigError, EXIT, ExitError, InternalError, LockedError } from '../errors.js'
@@ -12,7 +12,19 @@ import { reportCommand } from './commands/report.js'
 import { statusCommand } from './commands/status.js'
 import { syncCommand } from './commands/sync.js'
 import { verifyCommand } from './commands/verify.js'
-import { EPILOG } from './help.js'
+import { EPILOG, withoutCamelCaseTwins } from './help.js'
+
+const COMMANDS = [
+  migrateCommand,
+  demoCommand,
+  checkCommand,
+  inspectCommand,
+  exportCommand,
+  syncCommand,
+  statusCommand,
+  verifyCommand,
+  reportCommand,
+]
 
 /** The only place that exits: parse, run the command, map errors to exit codes. */
 export async function main(argv: string[]): Promise<number> {
@@ -39,15 +51,7 @@ export async function main(argv: string[]): Promise<number> {
         describe: 'Print stack traces on errors',
         global: true,
       })
-      .command(migrateCommand)
-      .command(demoCommand)
-      .command(checkCommand)
-      .command(inspectCommand)
-      .command(exportCommand)
-      .command(syncCommand)
-      .command(statusCommand)
-      .command(verifyCommand)
-      .command(reportCommand)
+      .command(COMMANDS as CommandModule[])
       .demandCommand(1, 'Name a command, e.g. "dhm migrate".')
       .recommendCommands()
       .strict()
@@ -56,8 +60,11 @@ export async function main(argv: string[]): Promise<number> {
       .fail((message, error) => {
         if (error) throw error
         // recommendCommands() replaces strict mode's "Unknown argument" with its suggestion alone.
-        const said = message.startsWith('Did you mean') ? `Unknown command. ${message}` : message
-        throw new ConfigError(`${said}\nRun "dhm --help" for usage.`)
+        const said = message.startsWith('Did you mean')
+          ? `Unknown command. ${message}`
+          : withoutCamelCaseTwins(message)
+        const command = argv.find((a) => COMMANDS.some((c) => c.command === a))
+        throw new ConfigError(`${said}\nRun "dhm ${command ? `${command} ` : ''}--help" for usage.`)
       })
       .middleware((args) => {
         verbose = Boolean(args.verbose)

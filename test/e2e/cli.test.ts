@@ -241,6 +241,12 @@ describe('dhm migrate, from the command line', () => {
       code: 2,
       message: /Unknown argument: batchsize/,
     },
+    {
+      name: 'unknown dashed flags, named once each, with the command whose help to read',
+      args: ['--dry-runn', '--on-delete', 'unpublish'],
+      code: 2,
+      message: /^dhm: Unknown arguments: dry-runn, on-delete\nRun "dhm migrate --help" for usage\.\n$/,
+    },
   ])('$name gives one clear line, exit $code, and never the password', async ({ args, code, message }) => {
     const r = await dhm(['migrate', '--target', target, ...args])
     expect(r.code).toBe(code)

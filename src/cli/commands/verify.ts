@@ -38,7 +38,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   builder: (y: Argv) =>
     y
       .option('mapping', MAPPING_OPTION)
-      .option('batch-size', BATCH_SIZE_OPTION)
+      .option('batch-size', {
+        ...BATCH_SIZE_OPTION,
+        describe: 'Nodes per batch (read and compared together; verify writes nothing)',
+      })
       .option('ids', IDS_OPTION)
       .option('sample', {
         type: 'number',
