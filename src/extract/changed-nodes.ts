@@ -137,6 +137,16 @@ export async function readNewestStamp(
   return newest
 }
 
+/**
+ * The source server's clock (UNIX_TIMESTAMP()). A sync's high-water mark never passes it: a node
+ * whose `changed` lies in the future (a wrong server clock, an import) would otherwise carry the mark
+ * there, and every incremental sync until then would miss the edits of today.
+ */
+export async function readSourceClock(conn: SourceConnection, sourceUrl: string): Promise<number> {
+  const [row] = await select(conn, sourceUrl, 'SELECT UNIX_TIMESTAMP() AS now', [])
+  return Math.floor(Number(row?.now))
+}
+
 /** One grouped scan of publication_date: a checksum per bucket of nids. */
 export async function readPublicationDateChecksums(
   conn: SourceConnection,

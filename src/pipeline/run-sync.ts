@@ -7,6 +7,7 @@ import {
   findChangedNodes,
   readNewestStamp,
   readPublicationDateChecksums,
+  readSourceClock,
 } from '../extract/changed-nodes.js'
 import type { D7NodeBundle } from '../extract/d7-types.js'
 import { extractArticleNodes, withTranslationSources } from '../extract/extract-article-nodes.js'
@@ -262,12 +263,28 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         })
         return { changes, nids: await withTranslationSources(conn, extractOpts, changes.nids) }
       }
+      // Marks are capped at the source's clock (see readSourceClock), also one a run stored before.
+      const sourceNow = await readSourceClock(conn, opts.sourceUrl)
+      let futureNoted = false
+      const capped = (stamp: number) => {
+        if (stamp > sourceNow && !futureNoted) {
+          futureNoted = true
+          emit({
+            kind: 'phase',
+            message:
+              `a node.changed or workflow stamp is in the future (${new Date(stamp * 1000).toISOString()}, ` +
+              `the source's clock says ${new Date(sourceNow * 1000).toISOString()}): the high-water mark stays ` +
+              'at the clock, so such nodes are re-read by every sync and no edit made meanwhile is missed',
+          })
+        }
+        return Math.min(stamp, sourceNow)
+      }
       if (resume) {
         // Nodes up to resume.afterNid were synced as of resume.mark: re-read those changed since
         // (as an incremental sync would), then every node after it (as a full sync does).
-        const since = resume.mark - overlap
+        const since = capped(resume.mark) - overlap
         const { changes, nids } = await changedSince(since, resume.checksums)
-        const mark = Math.max(previous?.mark ?? 0, resume.mark, changes.newestStamp ?? 0)
+        const mark = capped(Math.max(previous?.mark ?? 0, resume.mark, changes.newestStamp ?? 0))
         highWaterMark = mark
         checksums = changes.checksums
         const passChecksums = checksums
@@ -289,7 +306,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       } else if (fullReason || previous === null) {
         emit({ kind: 'phase', message: `full sync (${fullReason}): reading every node` })
         const newest = await readNewestStamp(conn, mapping, layout, opts.sourceUrl)
-        const mark = Math.max(previous?.mark ?? 0, newest ?? 0)
+        const mark = capped(Math.max(previous?.mark ?? 0, newest ?? 0))
         highWaterMark = mark
         checksums = layout.needsPublicationDate
           ? await readPublicationDateChecksums(conn, opts.sourceUrl)
@@ -300,9 +317,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           fullPassAfter(nodes, mark, passChecksums),
         )
       } else {
-        const since = previous.mark - overlap
+        const since = capped(previous.mark) - overlap
         const { changes, nids } = await changedSince(since, previous.checksums)
-        highWaterMark = Math.max(previous.mark, changes.newestStamp ?? 0)
+        highWaterMark = capped(Math.max(previous.mark, changes.newestStamp ?? 0))
         checksums = changes.checksums
         candidates = nids.length
         const { signals } = changes
@@ -311,7 +328,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           kind: 'phase',
           message:
             `${candidates} candidate node(s) since ${new Date(since * 1000).toISOString()} ` +
-            `(mark ${previous.mark} - ${overlap}s overlap): node.changed ${signals.changed} ` +
+            `(mark ${Math.min(previous.mark, sourceNow)} - ${overlap}s overlap): node.changed ${signals.changed} ` +
             `(${took.changed.toFixed(2)}s), workflow ${signals.workflow} (${took.workflow.toFixed(2)}s), ` +
             `publication_date buckets ${signals.publicationDate} (${took.publicationDate.toFixed(2)}s)`,
         })

@@ -280,3 +280,68 @@ describe('dhm sync (300 articles, seed 11, batches of 50)', () => {
     )
   })
 })
+
+describe('dhm sync with a node.changed in the future', () => {
+  const futureSrc = uniqueName('sync_future_src')
+  const futureDst = uniqueName('sync_future_dst')
+  const futureSource = mariaUrl(futureSrc)
+  let futureTarget = ''
+  let editor: Conn
+
+  beforeAll(async () => {
+    await generateFixture({ url: MARIADB_SERVER, database: futureSrc, articles: 30, seed: 4 })
+    editor = await connectMaria(futureSource)
+    futureTarget = await createPgDb(futureDst)
+  })
+
+  afterAll(async () => {
+    await editor?.end()
+    await dropMariaDb(futureSrc)
+    await dropPgDb(futureDst)
+  })
+
+  const syncFuture = async () =>
+    runSync({
+      mapping: await loadMapping(MAPPING_FILE),
+      mappingFile: MAPPING_FILE,
+      sourceUrl: futureSource,
+      targetUrl: futureTarget,
+      batchSize: 50,
+      reportsDir: workDir,
+    })
+
+  it('keeps the mark at the source clock, so an edit made today is still picked up', async () => {
+    const [ahead, edited] = await articleNids(editor)
+    // 2037-01-01: a wrong clock or an import; the mark must not follow it.
+    await editor.query('UPDATE node SET changed = 2114380800 WHERE nid = ?', [ahead])
+    const events: string[] = []
+    const first = await runSync({
+      mapping: await loadMapping(MAPPING_FILE),
+      mappingFile: MAPPING_FILE,
+      sourceUrl: futureSource,
+      targetUrl: futureTarget,
+      batchSize: 50,
+      reportsDir: workDir,
+      onEvent: (e) => {
+        if (e.kind === 'phase') events.push(e.message)
+      },
+    })
+    const [clock] = await rows<{ now: number }>(editor, 'SELECT UNIX_TIMESTAMP() AS now')
+    const now = Math.floor(Number(clock?.now))
+    expect(first.highWaterMark).toBeLessThanOrEqual(now)
+    expect(first.highWaterMark).toBeGreaterThan(now - 60)
+    expect(events.join('\n')).toContain(
+      'a node.changed or workflow stamp is in the future (2037-01-01T00:00:00.000Z',
+    )
+
+    await editTitle(editor, edited as number, now)
+    const second = await syncFuture()
+    expect(changes(second)).toEqual({ inserted: 0, updated: 1, rejected: 0, deleted: 0 })
+    const [row] = await pgQuery<{ title: string }>(
+      futureTarget,
+      "SELECT title FROM article WHERE site = 'bne' AND legacy_nid = $1",
+      [edited],
+    )
+    expect(row?.title).toMatch(/ \(updated\)$/)
+  })
+})
