@@ -27,7 +27,9 @@ const args = process.argv.slice(2)
 const hasLimit = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) =>
   /^--max[-_]old[-_]space[-_]size/.test(a),
 )
-const command = args.find((a) => !a.startsWith('-'))
+// The first argument that names a command: options may come before it (`dhm --mapping m.yaml migrate`).
+const COMMANDS = new Set([...STREAMING, 'demo', 'check', 'inspect', 'export', 'status', 'report'])
+const command = args.find((a) => COMMANDS.has(a))
 
 if (process.env[REEXEC] === '1') {
   // The re-run child: when the parent dies without forwarding a signal (SIGKILL), go with it.

@@ -60,6 +60,11 @@ describe('memory settings of the dhm process', () => {
     expect(worker.heapLimitMb).toBeLessThan(300)
   })
 
+  it('options before the command do not hide it: the heap is capped all the same', async () => {
+    const seen = await settingsOf(['--mapping', 'mappings/bne.yaml', 'sync', '--help'])
+    expect(seen.map((s) => s.rerun)).toEqual([false, true])
+  })
+
   it('a MALLOC_ARENA_MAX of the user wins', async () => {
     const seen = await settingsOf(['sync', '--help'], { MALLOC_ARENA_MAX: '4' })
     expect(seen.map((s) => s.arenas)).toEqual(['4', '4'])
