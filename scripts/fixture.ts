@@ -4,6 +4,7 @@
  */
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
+import { explainSourceError } from '../src/extract/source-db.ts'
 import { generateFixture } from '../src/fixture/generate-fixture.ts'
 
 const DEFAULT_SOURCE = 'mysql://root@127.0.0.1:3306'
@@ -49,8 +50,22 @@ const argv = await yargs(hideBin(process.argv))
     default: 'load' as const,
     describe: 'bulk write method',
   })
+  .check((a) => {
+    // Checked here, before anything is dropped, with the flag to fix (the generator only throws).
+    if (!Number.isInteger(a.articles) || a.articles < 1)
+      throw new Error(`--articles must be a whole number of 1 or more, e.g. --articles 3000`)
+    if (!/^[A-Za-z0-9_]{1,64}$/.test(a.database))
+      throw new Error(
+        `--database "${a.database}": a plain name (letters, digits and _), e.g. --database my_legacy`,
+      )
+    return true
+  })
   .strict()
   .help()
+  .fail((message, error) => {
+    console.error(`fixture: ${message || error?.message}\nRun "npm run fixture -- --help" for the options.`)
+    process.exit(2)
+  })
   .parseAsync()
 
 const source = serverUrl(argv.source)
@@ -60,7 +75,7 @@ console.log(
 
 const started = performance.now()
 let lastPrinted = 0
-const summary = await generateFixture({
+const summary = await tryGenerate({
   url: source,
   database: argv.database,
   articles: argv.articles,
@@ -90,3 +105,16 @@ if (summary.chaosCases !== undefined) {
   console.log(`chaos: ${summary.chaosCases} malformed cases planted (see docs/chaos-cases.md)`)
 }
 console.log(`done in ${summary.seconds.toFixed(2)}s`)
+
+/** generateFixture, with a server that cannot be reached (or refuses) told in one line, exit 1. */
+async function tryGenerate(
+  opts: Parameters<typeof generateFixture>[0],
+): Promise<Awaited<ReturnType<typeof generateFixture>>> {
+  try {
+    return await generateFixture(opts)
+  } catch (error) {
+    if (!(error as { code?: unknown }).code) throw error
+    console.error(`fixture: ${explainSourceError(error, `${opts.url}/${opts.database}`).message}`)
+    process.exit(1)
+  }
+}
