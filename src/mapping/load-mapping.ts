@@ -76,11 +76,23 @@ export function parseMapping(text: string, file = '<mapping>'): CompiledMapping 
       })
       if (!partial.ok) issues.push(...partial.problems.map(describe))
     }
-    throw new MappingError(file, issues)
+    throw new MappingError(file, inFileOrder(file, issues))
   }
   const compiled = compileMapping(parsed.data)
   if (!compiled.ok) {
-    throw new MappingError(file, compiled.problems.map(describe))
+    throw new MappingError(file, inFileOrder(file, compiled.problems.map(describe)))
   }
   return compiled.mapping
+}
+
+/** Problems sorted by their `file:line:col`, so they read top to bottom like the file (stable otherwise). */
+function inFileOrder(file: string, issues: string[]): string[] {
+  const position = (issue: string): [number, number] => {
+    const m = /^:(\d+):(\d+) /.exec(issue.startsWith(file) ? issue.slice(file.length) : '')
+    return m ? [Number(m[1]), Number(m[2])] : [Number.POSITIVE_INFINITY, 0]
+  }
+  return issues
+    .map((issue, i) => ({ issue, i, at: position(issue) }))
+    .sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1] || a.i - b.i)
+    .map((x) => x.issue)
 }
