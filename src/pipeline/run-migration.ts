@@ -109,17 +109,18 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     const total = await countNodes(conn, mapping, opts)
     emit({ kind: 'start', total })
     const counts = emptyCounts()
+    // Before the run is recorded: a reports folder that cannot be made must not leave a run behind.
+    const reportDir = await createReportDir(
+      opts.reportsDir ?? 'reports',
+      opts.dryRun ? 'migrate-dry-run' : 'migrate',
+      startedAt,
+    )
     run = writer ? await startRun(opts.targetUrl, mapping.site, 'migrate', params) : null
     const runId = run?.id ?? null
     if (run) {
       const active = run
       opts.onRunStarted?.({ id: active.id, recordInterrupted: () => active.recordInterrupted(counts) })
     }
-    const reportDir = await createReportDir(
-      opts.reportsDir ?? 'reports',
-      opts.dryRun ? 'migrate-dry-run' : 'migrate',
-      startedAt,
-    )
     // A dry run also writes report.json/.md/.html: the plan, article by article and field by field.
     const plan = opts.dryRun
       ? planMigration({

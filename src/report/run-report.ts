@@ -1,6 +1,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { redactSecrets } from '../config/redact.js'
+import { ConfigError } from '../errors.js'
 import type { Issue } from '../transform/outcome.js'
 import type { RunCounts } from './run-stats.js'
 
@@ -42,7 +43,11 @@ export function formatUtc(at: Date): string {
  * verify) gets `-2`, `-3`…, so it never appends its rejects to another run's file.
  */
 export async function createReportDir(root: string, command: string, at = new Date()): Promise<string> {
-  await mkdir(root, { recursive: true })
+  try {
+    await mkdir(root, { recursive: true })
+  } catch (error) {
+    throw cannotCreate(root, error)
+  }
   const stamp = at
     .toISOString()
     .replace(/[-:]/g, '')
@@ -53,9 +58,19 @@ export async function createReportDir(root: string, command: string, at = new Da
       await mkdir(dir)
       return dir
     } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST') throw error
+      if ((error as { code?: string }).code !== 'EEXIST') throw cannotCreate(root, error)
     }
   }
+}
+
+/** A reports folder dhm cannot write: a usage error naming the flag, not a bare ENOTDIR. */
+function cannotCreate(root: string, error: unknown): ConfigError {
+  const e = error as { code?: string; message?: string }
+  return new ConfigError(
+    `cannot create a run report in ${root} (${e.code ?? e.message ?? String(error)}): ` +
+      'pass --reports-dir a folder dhm can create and write (default: reports)',
+    { cause: error },
+  )
 }
 
 export interface RejectRecord {

@@ -311,6 +311,27 @@ describe('dhm migrate, from the command line', () => {
     expect(r.stderr).toBe('dhm: --mapping needs a file, e.g. --mapping mappings/mysite.yaml\n')
   })
 
+  it('a --reports-dir that cannot be created: exit 2 before the run is recorded', async () => {
+    const before = await pgQuery(target, 'SELECT count(*)::int AS runs FROM migration_run')
+    const file = join(reports, 'not-a-folder')
+    await writeFile(file, '')
+    const r = await dhm([
+      'migrate',
+      '--quiet',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--reports-dir',
+      join(file, 'x'),
+    ])
+    expect(r.stderr).toBe(
+      `dhm: cannot create a run report in ${join(file, 'x')} (ENOTDIR): pass --reports-dir a folder dhm can create and write (default: reports)\n`,
+    )
+    expect(r.code).toBe(2)
+    expect(await pgQuery(target, 'SELECT count(*)::int AS runs FROM migration_run')).toEqual(before)
+  })
+
   it('verify --ids with --sample: a usage error, not one silently ignored', async () => {
     const r = await dhm(['verify', '--source', source, '--target', target, '--ids', '1', '--sample', '3'])
     expect(r).toEqual({

@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { ConfigError } from '../../src/errors.js'
 import { findLastReport } from '../../src/report/find-last-report.js'
 import { createReportDir, writeRunReport } from '../../src/report/run-report.js'
 import { emptyCounts } from '../../src/report/run-stats.js'
@@ -24,6 +25,17 @@ describe('report folders', () => {
     ])
     expect(new Set(dirs).size).toBe(11)
     expect((await readdir(root)).length).toBe(11)
+  })
+
+  it('a reports folder that cannot be created is a usage error naming the folder and the flag', async () => {
+    root = await mkdtemp(join(tmpdir(), 'dhm-report-dir-'))
+    const file = join(root, 'a-file')
+    await writeFile(file, '')
+    const attempt = createReportDir(join(file, 'reports'), 'migrate')
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError)
+    await expect(attempt).rejects.toThrow(
+      `cannot create a run report in ${join(file, 'reports')} (ENOTDIR): pass --reports-dir a folder dhm can create and write (default: reports)`,
+    )
   })
 
   it('report --last finds the newest of them, -10 after -9', async () => {
