@@ -19,6 +19,8 @@ export interface LastReport {
 export async function findLastReport(root: string): Promise<LastReport> {
   const entries = await readdir(root, { withFileTypes: true }).catch((cause: { code?: string }) => {
     if (cause.code === 'ENOENT') return []
+    if (cause.code === 'ENOTDIR')
+      throw new ConfigError(`--reports-dir ${root} is a file, not a folder of run reports (default: reports)`)
     throw cause
   })
   const dirs = entries

@@ -242,6 +242,12 @@ describe('drupal7-standard: a stock Drupal 7 article type', () => {
     expect(
       (await dhm(['inspect', '--source', sourceUrl, '--scaffold', 'article', '--out', scaffold])).code,
     ).toBe(0)
+    const nowhere = join(dir, 'no-such-folder', 'x.yaml')
+    expect(await dhm(['inspect', '--source', sourceUrl, '--scaffold', 'article', '--out', nowhere])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `dhm: --out ${nowhere}: cannot write it (ENOENT); give a path in a folder that exists\n`,
+    })
     const check = await dhm(['check', '--source', sourceUrl, '--mapping', scaffold])
     expect(check.stderr).toBe('')
     expect(check.code).toBe(0)

@@ -38,6 +38,15 @@ describe('report folders', () => {
     )
   })
 
+  it('report --last on a file instead of a folder: a usage error naming the flag', async () => {
+    root = await mkdtemp(join(tmpdir(), 'dhm-report-dir-'))
+    const file = join(root, 'a-file')
+    await writeFile(file, '')
+    const attempt = findLastReport(file)
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError)
+    await expect(attempt).rejects.toThrow(`--reports-dir ${file} is a file, not a folder of run reports`)
+  })
+
   it('report --last finds the newest of them, -10 after -9', async () => {
     root = await mkdtemp(join(tmpdir(), 'dhm-report-dir-'))
     const at = new Date('2026-11-27T20:27:30Z')

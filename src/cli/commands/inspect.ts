@@ -99,7 +99,14 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       if (args.out) {
         // 'wx' fails if the file appeared meanwhile: an edited mapping is never overwritten unasked.
         await writeFile(args.out, text, { flag: args.force ? 'w' : 'wx' }).catch((error) => {
-          throw (error as { code?: unknown }).code === 'EEXIST' ? outExists(args.out as string) : error
+          const code = (error as { code?: string }).code
+          if (code === 'EEXIST') throw outExists(args.out as string)
+          // No such folder, a file in the way, no permission: the flag's value is what to change.
+          throw code
+            ? new ConfigError(
+                `--out ${args.out}: cannot write it (${code}); give a path in a folder that exists`,
+              )
+            : error
         })
         process.stdout.write(
           `wrote ${args.out} (site ${site}); check it with: dhm check --mapping ${args.out}\n`,
