@@ -2,7 +2,7 @@
 // into a fresh Postgres. Every expectation is read from the source with plain SQL written here (or is a
 // literal): nothing below calls src/extract or src/transform.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
@@ -514,6 +514,46 @@ describe('dhm migrate (400 articles, seed 7, batches of 97)', () => {
       expect(Number(live?.n)).toBeGreaterThan(0)
       expect(view?.n).toBe(Number(live?.n))
       expect(viewMain?.n).toBe(Number(liveMain?.n))
+    })
+
+    it("names each row's site, so two sites in one target keep their node ids apart", async () => {
+      expect(await dst<{ site: string }>('SELECT DISTINCT site FROM legacy_article')).toEqual([
+        { site: 'bne' },
+      ])
+      const sitesDb = uniqueName('migrate_sites')
+      const sitesUrl = await createPgDb(sitesDb)
+      try {
+        const archive = path.join(reportsDir, 'bne-archive.yaml')
+        await writeFile(
+          archive,
+          (await readFile(MAPPING_FILE, 'utf8')).replace('site: bne', 'site: bne-archive'),
+        )
+        for (const file of [MAPPING_FILE, archive]) {
+          await runMigration({
+            mapping: await loadMapping(file),
+            mappingFile: file,
+            sourceUrl,
+            targetUrl: sitesUrl,
+            limit: 40,
+            reportsDir,
+          })
+        }
+        const [view] = await pgQuery<{ rows: number; ids: number; pairs: number; bne: number }>(
+          sitesUrl,
+          `SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids, count(DISTINCT (site, id))::int AS pairs,
+             count(*) FILTER (WHERE site = 'bne')::int AS bne
+           FROM legacy_article`,
+        )
+        expect(view?.bne).toBeGreaterThan(0)
+        expect(view).toEqual({
+          rows: 2 * (view?.bne ?? 0),
+          ids: view?.bne,
+          pairs: view?.rows,
+          bne: view?.bne,
+        })
+      } finally {
+        await dropPgDb(sitesDb)
+      }
     })
 
     it('returns what the legacy one-article query returns, for 25 live articles of publication 1004', async () => {
