@@ -155,7 +155,10 @@ export function explainTargetError(cause: unknown, url: string): TargetError | T
           hint
         )
       case '42P01':
-        return `${where} has no migrated schema (${e.message}). Run "dhm migrate" first, which creates it.`
+        return (
+          `${where} has no migrated schema (${e.message}). If dhm is to write there, run "dhm migrate" first, ` +
+          'which creates it in an empty database; otherwise check --target or DATABASE_URL.'
+        )
       default:
         return `${where}: ${e.code ?? ''} ${e.message ?? String(cause)}`.trim()
     }

@@ -75,7 +75,8 @@ describe('status, verify and export, from the command line', () => {
       expect(r.code).toBe(1)
       expect(r.stderr).toBe(
         `dhm: the target Postgres at ${empty} has no migrated schema (relation "${relation}" does not exist). ` +
-          'Run "dhm migrate" first, which creates it.\n',
+          'If dhm is to write there, run "dhm migrate" first, which creates it in an empty database; ' +
+          'otherwise check --target or DATABASE_URL.\n',
       )
     },
   )

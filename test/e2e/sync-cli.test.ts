@@ -184,6 +184,10 @@ describe('dhm sync, from the command line', () => {
       /^dhm: sync interrupted; committed batches are kept, the next sync resumes the full pass after nid \d+\.$/,
     )
     const nid = /after nid (\d+)/.exec(last)?.[1]
+    // The pass commits its mark with its last batch: the mark in force is still the previous run's.
+    expect(stopped.stdout).toMatch(
+      /high-water mark \S+ \(still the previous run's: this one stopped before committing its own\), run \d+\n/,
+    )
 
     const next = await startDhm(sync()).done
     expect(next.code, next.stderr).toBe(0)

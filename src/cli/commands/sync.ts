@@ -105,8 +105,13 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       if (!args.quiet) {
         const contentLine = renderContentLine(result.counts)
         if (contentLine) process.stdout.write(`${contentLine}\n`)
+        const kept =
+          result.status === 'interrupted' &&
+          result.previousMark !== null &&
+          result.highWaterMark === result.previousMark
         const mark =
-          result.highWaterMark === null ? 'none' : new Date(result.highWaterMark * 1000).toISOString()
+          (result.highWaterMark === null ? 'none' : new Date(result.highWaterMark * 1000).toISOString()) +
+          (kept ? " (still the previous run's: this one stopped before committing its own)" : '')
         process.stdout.write(
           `${result.mode}${result.fullReason ? ` (${result.fullReason})` : ''}: ${result.candidates} candidate node(s), ` +
             `high-water mark ${mark}, run ${result.runId}\n`,
