@@ -1,6 +1,7 @@
 -- legacy_article gains the site (as its last column: CREATE OR REPLACE VIEW can only add columns at
 -- the end). A target that holds two sites (two mapping files, each with its own site) has a node id
--- once per site; the old front end's `WHERE id = ?` then becomes `WHERE site = 'bne' AND id = ?`.
+-- once per site, and the old front end then asks WHERE site = $1 AND id = $2 instead of WHERE id = $1.
+-- (No semicolon inside these comments: the schema engine, checking this folder against schema.prisma, split the file at one.)
 -- Otherwise the view is the one of 20261127000100_legacy_article_view.
 CREATE OR REPLACE VIEW "legacy_article" AS
 SELECT
