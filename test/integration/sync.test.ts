@@ -300,7 +300,8 @@ describe('dhm sync with a node.changed in the future', () => {
     await dropPgDb(futureDst)
   })
 
-  const syncFuture = async () =>
+  /** A sync of the future fixture; the phase messages it printed go to `phases` when given. */
+  const syncFuture = async (phases?: string[]) =>
     runSync({
       mapping: await loadMapping(MAPPING_FILE),
       mappingFile: MAPPING_FILE,
@@ -308,6 +309,9 @@ describe('dhm sync with a node.changed in the future', () => {
       targetUrl: futureTarget,
       batchSize: 50,
       reportsDir: workDir,
+      onEvent: (e) => {
+        if (e.kind === 'phase') phases?.push(e.message)
+      },
     })
 
   it('keeps the mark at the source clock, so an edit made today is still picked up', async () => {
@@ -315,17 +319,7 @@ describe('dhm sync with a node.changed in the future', () => {
     // 2037-01-01: a wrong clock or an import; the mark must not follow it.
     await editor.query('UPDATE node SET changed = 2114380800 WHERE nid = ?', [ahead])
     const events: string[] = []
-    const first = await runSync({
-      mapping: await loadMapping(MAPPING_FILE),
-      mappingFile: MAPPING_FILE,
-      sourceUrl: futureSource,
-      targetUrl: futureTarget,
-      batchSize: 50,
-      reportsDir: workDir,
-      onEvent: (e) => {
-        if (e.kind === 'phase') events.push(e.message)
-      },
-    })
+    const first = await syncFuture(events)
     const [clock] = await rows<{ now: number }>(editor, 'SELECT UNIX_TIMESTAMP() AS now')
     const now = Math.floor(Number(clock?.now))
     expect(first.highWaterMark).toBeLessThanOrEqual(now)
