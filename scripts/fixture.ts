@@ -5,6 +5,7 @@
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { explainSourceError } from '../src/extract/source-db.ts'
+import { isFixtureDatabaseName } from '../src/fixture/fixture-database.ts'
 import { generateFixture } from '../src/fixture/generate-fixture.ts'
 
 const DEFAULT_SOURCE = 'mysql://root@127.0.0.1:3306'
@@ -54,7 +55,7 @@ const argv = await yargs(hideBin(process.argv))
     // Checked here, before anything is dropped, with the flag to fix (the generator only throws).
     if (!Number.isInteger(a.articles) || a.articles < 1)
       throw new Error(`--articles must be a whole number of 1 or more, e.g. --articles 3000`)
-    if (!/^[A-Za-z0-9_]{1,64}$/.test(a.database))
+    if (!isFixtureDatabaseName(a.database))
       throw new Error(
         `--database "${a.database}": a plain name (letters, digits and _), e.g. --database my_legacy`,
       )

@@ -1,6 +1,7 @@
 import mysql from 'mysql2/promise'
 import { redactUrl } from '../config/redact.js'
 import { SourceQueryError } from '../errors.js'
+import { isFixtureDatabaseName } from '../fixture/fixture-database.js'
 
 export type SourcePool = mysql.Pool
 export type SourceConnection = mysql.PoolConnection
@@ -104,7 +105,7 @@ function grantFor(url: string): string {
 function fixtureName(url: string): string {
   try {
     const db = decodeURIComponent(new URL(url).pathname.slice(1))
-    return /^[A-Za-z0-9_]{1,64}$/.test(db) ? db : 'NAME'
+    return isFixtureDatabaseName(db) ? db : 'NAME'
   } catch {
     return 'NAME'
   }

@@ -5,7 +5,7 @@ import pg from 'pg'
 import { InternalError } from '../errors.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import type { RunCounts } from '../report/run-stats.js'
-import { explainTargetError, withSessionSettings } from './target-db.js'
+import { explainTargetError, openTarget, withSessionSettings } from './target-db.js'
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted'
 
@@ -245,5 +245,20 @@ export async function findRunOfAnotherMapping(
     status: other.status,
     startedAt: other.started_at,
     mapping: runMappingOf(other),
+  }
+}
+
+/** The sites that have runs in this target, for saying which exist when a command finds none of its own (status --site, export). */
+export async function readRunSites(targetUrl: string): Promise<string[]> {
+  const target = await openTarget(targetUrl)
+  try {
+    const { rows } = await target.pool
+      .query<{ site: string }>('SELECT DISTINCT site FROM migration_run ORDER BY site')
+      .catch((error: unknown) => {
+        throw explainTargetError(error, targetUrl)
+      })
+    return rows.map((r) => r.site)
+  } finally {
+    await target.close()
   }
 }

@@ -34,6 +34,8 @@ export class MigrationsDirectoryError extends SchemaMigrationError {
 /** Prisma P3005: the schema already has objects but was never managed by migrations. */
 export class SchemaNotEmptyError extends SchemaMigrationError {
   readonly objects: string[]
+  /** The first ten objects, and how many there are in all when more: for messages. */
+  readonly shown: string
 
   constructor(objects: string[]) {
     const shown =
@@ -46,6 +48,7 @@ export class SchemaNotEmptyError extends SchemaMigrationError {
         '`prisma migrate resolve --applied <migration>` (https://pris.ly/d/migrate-baseline).',
     )
     this.objects = objects
+    this.shown = shown
   }
 }
 

@@ -15,6 +15,7 @@ import {
   MigrationsDirectoryError,
   SchemaNotEmptyError,
 } from './schema-migration-errors.js'
+import { explainTargetError, isPostgresError } from './target-db.js'
 
 /** The advisory lock key Prisma's schema engine takes on Postgres for every migrate command. */
 export const PRISMA_ADVISORY_LOCK_KEY = 72707369
@@ -366,6 +367,21 @@ async function recordFailure(client: pg.PoolClient, id: string, logs: string): P
     if ((error as { code?: string }).code !== '25P02') throw error
     await client.query('ROLLBACK')
     await update()
+  }
+}
+
+/**
+ * {@link applyMigrations} before a run writes to `targetUrl`: a database that is not dhm's (P3005)
+ * or a Postgres refusal (no privilege to create the tables) becomes one line naming the target
+ * (explainTargetError), not a stack trace. Returns the names applied.
+ */
+export async function applyTargetMigrations(pool: pg.Pool, targetUrl: string): Promise<string[]> {
+  try {
+    return (await applyMigrations(pool, { log: () => undefined })).applied
+  } catch (error) {
+    throw error instanceof SchemaNotEmptyError || isPostgresError(error)
+      ? explainTargetError(error, targetUrl)
+      : error
   }
 }
 

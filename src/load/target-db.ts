@@ -124,11 +124,8 @@ export function explainTargetError(cause: unknown, url: string): TargetError | T
   const where = `the target Postgres at ${redactUrl(url)}`
   const hint = 'Check --target or DATABASE_URL.'
   if (cause instanceof SchemaNotEmptyError) {
-    const shown =
-      cause.objects.slice(0, 10).join(', ') +
-      (cause.objects.length > 10 ? `, … (${cause.objects.length} in all)` : '')
     return new TargetNotDhmError(
-      `${where} is not a dhm database: it already holds ${shown} and no migration history ` +
+      `${where} is not a dhm database: it already holds ${cause.shown} and no migration history ` +
         '(_prisma_migrations), so dhm changed nothing. Point --target or DATABASE_URL at an empty database ' +
         'or at one that does not exist yet (dhm creates it). (Prisma P3005; to adopt an existing schema: ' +
         'https://pris.ly/d/migrate-baseline)',

@@ -42,28 +42,33 @@ export function parseMapping(text: string, file = '<mapping>'): CompiledMapping 
       doc.errors.map((e) => `${where(e.pos[0])} ${e.message.split('\n')[0]}`),
     )
   }
-  const locate = (path: readonly (string | number)[]) => {
+  // Offsets into the text: problems are listed in file order, then rendered with line and column.
+  const locate = (path: readonly (string | number)[]): number | undefined => {
     // Walk up until a node exists (a missing key is reported at its parent).
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true)
-      if (isNode(node)) return where((node as Node).range?.[0])
+      if (isNode(node)) return (node as Node).range?.[0]
     }
-    return where(0)
+    return 0
   }
-  const locateKey = (path: readonly (string | number)[]) => {
+  const locateKey = (path: readonly (string | number)[]): number | undefined => {
     const parent = doc.getIn(path.slice(0, -1), true)
     const key = String(path.at(-1))
     const pair = isMap(parent)
       ? parent.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === key)
       : undefined
-    return isNode(pair?.key) ? where(pair.key.range?.[0]) : locate(path)
+    return isNode(pair?.key) ? pair.key.range?.[0] : locate(path)
   }
-  const describe = (p: MappingProblem) =>
-    `${p.at === 'key' ? locateKey(p.path) : locate(p.path)} ${p.path.join('.') || '(root)'}: ${p.message}`
+  /** `file:line:col path: message` per problem, top to bottom like the file (stable otherwise). */
+  const describe = (problems: readonly MappingProblem[]): string[] =>
+    problems
+      .map((p, i) => ({ p, i, at: p.at === 'key' ? locateKey(p.path) : locate(p.path) }))
+      .sort((a, b) => (a.at ?? Number.POSITIVE_INFINITY) - (b.at ?? Number.POSITIVE_INFINITY) || a.i - b.i)
+      .map(({ p, at }) => `${where(at)} ${p.path.join('.') || '(root)'}: ${p.message}`)
   const raw: unknown = doc.toJS()
   const parsed = SiteMappingSchema.safeParse(raw ?? {})
   if (!parsed.success) {
-    const issues = describeSchemaIssues(SiteMappingSchema, raw ?? {}, parsed.error.issues).map(describe)
+    const problems = describeSchemaIssues(SiteMappingSchema, raw ?? {}, parsed.error.issues)
     // Report rule problems in `fields` too, when that part parses: every problem at once.
     const fields = SiteMappingSchema.shape.fields.safeParse((raw as { fields?: unknown } | null)?.fields)
     if (fields.success) {
@@ -74,25 +79,13 @@ export function parseMapping(text: string, file = '<mapping>'): CompiledMapping 
         filters: [],
         fields: fields.data,
       })
-      if (!partial.ok) issues.push(...partial.problems.map(describe))
+      if (!partial.ok) problems.push(...partial.problems)
     }
-    throw new MappingError(file, inFileOrder(file, issues))
+    throw new MappingError(file, describe(problems))
   }
   const compiled = compileMapping(parsed.data)
   if (!compiled.ok) {
-    throw new MappingError(file, inFileOrder(file, compiled.problems.map(describe)))
+    throw new MappingError(file, describe(compiled.problems))
   }
   return compiled.mapping
-}
-
-/** Problems sorted by their `file:line:col`, so they read top to bottom like the file (stable otherwise). */
-function inFileOrder(file: string, issues: string[]): string[] {
-  const position = (issue: string): [number, number] => {
-    const m = /^:(\d+):(\d+) /.exec(issue.startsWith(file) ? issue.slice(file.length) : '')
-    return m ? [Number(m[1]), Number(m[2])] : [Number.POSITIVE_INFINITY, 0]
-  }
-  return issues
-    .map((issue, i) => ({ issue, i, at: position(issue) }))
-    .sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1] || a.i - b.i)
-    .map((x) => x.issue)
 }

@@ -12,20 +12,13 @@ import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
 import { finishRun, mappingParams, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
-import { SchemaNotEmptyError } from '../load/schema-migration-errors.js'
 import {
-  applyMigrations,
+  applyTargetMigrations,
   defaultMigrationsDir,
   listPendingMigrations,
   readMigrationsDirectory,
 } from '../load/schema-migrations.js'
-import {
-  explainTargetError,
-  isPostgresError,
-  openTarget,
-  openTargetIfExists,
-  type Target,
-} from '../load/target-db.js'
+import { explainTargetError, openTarget, openTargetIfExists, type Target } from '../load/target-db.js'
 import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import {
@@ -232,14 +225,7 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
   if (!opts.dryRun) {
     const writer = await openTarget(opts.targetUrl, { create: true })
     try {
-      const { applied } = await applyMigrations(writer.pool, { log: () => undefined }).catch(
-        (error: unknown) => {
-          // P3005, or a Postgres error (no privilege to create the tables): one line, no stack.
-          throw error instanceof SchemaNotEmptyError || isPostgresError(error)
-            ? explainTargetError(error, opts.targetUrl)
-            : error
-        },
-      )
+      const applied = await applyTargetMigrations(writer.pool, opts.targetUrl)
       if (applied.length > 0) {
         emit({
           kind: 'phase',

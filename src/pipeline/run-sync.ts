@@ -35,10 +35,9 @@ import {
   runMappingOf,
   startRun,
 } from '../load/run-log.js'
-import { SchemaNotEmptyError } from '../load/schema-migration-errors.js'
-import { applyMigrations } from '../load/schema-migrations.js'
+import { applyTargetMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
-import { explainTargetError, isPostgresError, openTarget } from '../load/target-db.js'
+import { explainTargetError, openTarget } from '../load/target-db.js'
 import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir, type RunSummary } from '../report/run-report.js'
@@ -171,18 +170,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   let run: RunHandle | null = null
   try {
     lock = await acquireSyncLock(opts.targetUrl, site)
-    const migrations = await applyMigrations(target.pool, { log: () => undefined }).catch(
-      (error: unknown) => {
-        // P3005, or a Postgres error (no privilege to create the tables): one line, no stack.
-        throw error instanceof SchemaNotEmptyError || isPostgresError(error)
-          ? explainTargetError(error, opts.targetUrl)
-          : error
-      },
-    )
-    if (migrations.applied.length > 0) {
+    const applied = await applyTargetMigrations(target.pool, opts.targetUrl)
+    if (applied.length > 0) {
       emit({
         kind: 'phase',
-        message: `applied ${migrations.applied.length} schema migration(s): ${migrations.applied.join(', ')}`,
+        message: `applied ${applied.length} schema migration(s): ${applied.join(', ')}`,
       })
     }
     const statistics = await TargetStatistics.open(target.pool)

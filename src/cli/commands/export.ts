@@ -1,11 +1,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
+import { readRunSites } from '../../load/run-log.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { exportArticles } from '../../pipeline/run-export.js'
 import { EPILOG } from '../help.js'
 import { MAPPING_OPTION, mappingFileOf, parseIds } from '../options.js'
 import { openStdoutLines } from '../stdout-lines.js'
-import { readRunSites } from './status.js'
 
 interface ExportArgs {
   mapping?: string

@@ -1,7 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { ConfigError } from '../../errors.js'
-import { runIsAliveSql } from '../../load/run-log.js'
+import { readRunSites, runIsAliveSql } from '../../load/run-log.js'
 import { explainTargetError, openTarget } from '../../load/target-db.js'
 import { formatUtc } from '../../report/run-report.js'
 import { EPILOG } from '../help.js'
@@ -65,21 +65,6 @@ export async function readRunHistory(
       counts: r.counts,
       highWaterMark: r.high_water_mark,
     }))
-  } finally {
-    await target.close()
-  }
-}
-
-/** The sites that have runs in this target, for saying which exist when --site names none of them. */
-export async function readRunSites(targetUrl: string): Promise<string[]> {
-  const target = await openTarget(targetUrl)
-  try {
-    const { rows } = await target.pool
-      .query<{ site: string }>('SELECT DISTINCT site FROM migration_run ORDER BY site')
-      .catch((error: unknown) => {
-        throw explainTargetError(error, targetUrl)
-      })
-    return rows.map((r) => r.site)
   } finally {
     await target.close()
   }
