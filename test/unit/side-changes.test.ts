@@ -4,8 +4,10 @@ import { bucketWindow } from '../../src/extract/side-tables.js'
 import { renderChangeKinds } from '../../src/pipeline/run-sync.js'
 import { emptyChangeCounts } from '../../src/pipeline/side-changes.js'
 
+type Checksums = Record<string, string>
+
 describe('differingBuckets: which checksum buckets a sync re-reads', () => {
-  it.each([
+  it.each<{ name: string; now: Checksums; before: Checksums; expected: number[] }>([
     { name: 'identical', now: { 0: '5:1', 1: '3:9' }, before: { 0: '5:1', 1: '3:9' }, expected: [] },
     {
       name: 'one checksum changed',
