@@ -69,7 +69,7 @@ export interface SideChanges {
 /**
  * The side tables a mapping's articles are built from, and how a sync watches each. Everything the
  * extractor reads from outside the node and its own field rows is here or listed as not watched in
- * the README (body links and node references to another node's slug: `dhm sync --full`).
+ * the README (body links rewritten to another node's slug: `dhm sync --full`).
  */
 function watched(mapping: CompiledMapping, layout: SourceLayout) {
   const fields = Object.values(layout.fields)
@@ -79,6 +79,7 @@ function watched(mapping: CompiledMapping, layout: SourceLayout) {
     fileFields: fields.filter((f) => f.fileColumn !== null),
     mediaTokens: contentNeeds(mapping).mediaTokens,
     userPaths: refNeeds(mapping).userPaths,
+    nodeRefPaths: refNeeds(mapping).nodePaths,
     listLabels: layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null,
   }
 }
@@ -93,7 +94,7 @@ export async function readSideState(
   const w = watched(mapping, layout)
   const files = w.fileFields.length > 0 || w.mediaTokens
   return {
-    aliases: w.aliases ? await readAliasChecksums(conn, sourceUrl) : null,
+    aliases: w.aliases || w.nodeRefPaths.length > 0 ? await readAliasChecksums(conn, sourceUrl) : null,
     users: w.userPaths.length > 0 ? await readUserChecksums(conn, sourceUrl) : null,
     listLabels: w.listLabels,
     maxFid: files ? await readMaxFid(conn, sourceUrl) : null,
@@ -178,19 +179,19 @@ export async function findSideChanges(
   }
   seconds.term = lap()
 
-  const aliases = w.aliases ? await readAliasChecksums(conn, url) : null
+  const aliases = w.aliases || w.nodeRefPaths.length > 0 ? await readAliasChecksums(conn, url) : null
   if (aliases && previous?.aliases) {
-    const buckets = differingBuckets(aliases, previous.aliases)
-    if (buckets.length > 0) {
-      add(
-        'alias',
-        await readNidsInWindows(
-          conn,
-          url,
-          bundles,
-          buckets.map((b) => bucketWindow(b)),
-        ),
-      )
+    const windows = differingBuckets(aliases, previous.aliases).map((b) => bucketWindow(b))
+    if (windows.length > 0) {
+      if (w.aliases) add('alias', await readNidsInWindows(conn, url, bundles, windows))
+      // node-ref values carry the referenced node's slug: nodes referring into a differing bucket.
+      for (const p of w.nodeRefPaths) {
+        const f = p.kind === 'field' ? layout.fields[p.field] : undefined
+        const column = f && p.kind === 'field' && (p.column ?? NODE_ID_COLUMNS.find((c) => c in f.columns))
+        const real = f && column ? f.columns[column] : undefined
+        if (f && real)
+          add('alias', await readNidsByFieldValue(conn, url, f.table, real, current, { windows }))
+      }
     }
   }
   seconds.alias = lap()
@@ -262,5 +263,7 @@ export async function findSideChanges(
   return { byKind, newestStamp, state, seconds }
 }
 
+/** Columns a whole node reference item holds its nid in (node_reference, entityreference). */
+const NODE_ID_COLUMNS = ['nid', 'target_id'] as const
 /** Columns a whole user reference item holds its uid in (user_reference, entityreference). */
 const USER_ID_COLUMNS = ['uid', 'target_id'] as const

@@ -268,7 +268,7 @@ describe('dhm sync picks up edits that do not save the node (bne, 300 articles, 
   })
 })
 
-describe('dhm sync picks up renamed users and relabelled list values (drupal7-standard, 48 articles)', () => {
+describe('dhm sync picks up renamed users, relabelled list values, referenced slugs (drupal7-standard, 800 articles)', () => {
   const mariaDb = uniqueName('side_std_src')
   const pgDb = uniqueName('side_std_dst')
   let s: Site
@@ -276,7 +276,8 @@ describe('dhm sync picks up renamed users and relabelled list values (drupal7-st
 
   beforeAll(async () => {
     const workDir = await mkdtemp(path.join(tmpdir(), 'dhm-side-std-test-'))
-    await generateFixture({ url: MARIADB_SERVER, database: mariaDb, articles: 48, profile: 'standard' })
+    // Enough articles that nids pass 1,000: two checksum buckets of aliases and users.
+    await generateFixture({ url: MARIADB_SERVER, database: mariaDb, articles: 800, profile: 'standard' })
     conn = await connectMaria(mariaUrl(mariaDb))
     s = {
       mappingFile: 'mappings/drupal7-standard.yaml',
@@ -315,6 +316,38 @@ describe('dhm sync picks up renamed users and relabelled list values (drupal7-st
        WHERE site = 'drupal7-standard' AND (document->'extra'->'editor'->>'uid')::int = 2`,
     )
     expect(names).toEqual([{ name: 'anna.editor (renamed)' }])
+    expect(await differencesFromFresh(s)).toEqual([])
+    await expectQuiet(s)
+  })
+
+  it('an alias of a node an article references (node-ref) edited: the referring article in another bucket follows', async () => {
+    const [pair] = await rows<{ referring: number; referenced: number; alias: string }>(
+      conn,
+      `SELECT n.nid AS referring, r.field_related_nid AS referenced, MAX(a.alias) AS alias
+       FROM node n JOIN field_revision_field_related r ON r.entity_id = n.nid AND r.revision_id = n.vid
+       JOIN url_alias a ON a.source = CONCAT('node/', r.field_related_nid)
+       WHERE n.type = 'article' AND r.deleted = 0 AND n.nid DIV 1000 <> r.field_related_nid DIV 1000
+       GROUP BY n.nid, r.field_related_nid ORDER BY n.nid LIMIT 1`,
+    )
+    if (!pair) throw new Error('the fixture has no reference across a bucket of 1,000 nids')
+    const bucket = Math.floor(pair.referenced / 1000)
+    await editAlias(conn, pair.referenced, `${pair.alias}-edited`)
+    // The articles of the referenced node's bucket, and the nodes referring into it.
+    const [expected] = await rows<{ n: number }>(
+      conn,
+      `SELECT COUNT(*) AS n FROM node n WHERE n.type = 'article' AND (n.nid DIV 1000 = ? OR EXISTS (
+         SELECT 1 FROM field_revision_field_related r WHERE r.entity_id = n.nid AND r.revision_id = n.vid
+         AND r.deleted = 0 AND r.field_related_nid DIV 1000 = ?))`,
+      [bucket, bucket],
+    )
+    const r = await sync(s)
+    expect(sideCounts(r)).toEqual({ ...NO_SIDE_CHANGES, alias: Number(expected?.n) })
+    const [referring] = await pgQuery<{ related: { nid: number; slug: string }[] }>(
+      s.targetUrl,
+      "SELECT document->'extra'->'related' AS related FROM article WHERE site = $1 AND legacy_nid = $2",
+      [s.site, pair.referring],
+    )
+    expect(referring?.related).toContainEqual({ nid: pair.referenced, slug: `${pair.alias}-edited` })
     expect(await differencesFromFresh(s)).toEqual([])
     await expectQuiet(s)
   })
