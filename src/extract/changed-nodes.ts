@@ -88,12 +88,8 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
   if (q.layout.needsPublicationDate) {
     checksums = await readPublicationDateChecksums(conn, q.sourceUrl)
     if (q.previousChecksums) {
-      const before = q.previousChecksums
-      const buckets = [...new Set([...Object.keys(checksums), ...Object.keys(before)])].filter(
-        (b) => checksums?.[b] !== before[b],
-      )
-      for (const b of buckets) {
-        const lo = Number(b) * CHECKSUM_BUCKET_SIZE
+      for (const b of differingBuckets(checksums, q.previousChecksums)) {
+        const lo = b * CHECKSUM_BUCKET_SIZE
         const rows = await select(
           conn,
           q.sourceUrl,
@@ -114,6 +110,14 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
     seconds,
     checksums,
   }
+}
+
+/** The bucket numbers whose checksums differ between two readings (present in either), ascending. */
+export function differingBuckets(now: BucketChecksums, before: BucketChecksums): number[] {
+  return [...new Set([...Object.keys(now), ...Object.keys(before)])]
+    .filter((b) => now[b] !== before[b])
+    .map(Number)
+    .sort((a, b) => a - b)
 }
 
 /**

@@ -47,6 +47,15 @@ import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 import { inTransaction } from './run-migration.js'
+import {
+  CHANGE_KINDS,
+  type ChangeCounts,
+  emptyChangeCounts,
+  findSideChanges,
+  readSideState,
+  type SideKind,
+  type SideState,
+} from './side-changes.js'
 
 /** Seconds subtracted from the high-water mark: edits saved (changed = T) but committed later are not missed. */
 export const DEFAULT_OVERLAP_SECONDS = 300
@@ -74,11 +83,17 @@ export interface SyncCounts extends RunCounts {
   deleted: number
   /** Filtered nodes whose target row the policy changed (included in `filtered`). */
   filteredRemoved: number
+  /** Candidate nodes per kind of change that brought them in (a full sync: every node under `node`). */
+  changes: ChangeCounts
 }
 
-/** `dhm sync --json`: the keys of `migrate --json` plus `deleted` (built with `deleted` before `seconds`). */
+/**
+ * `dhm sync --json`: the keys of `migrate --json` plus `deleted` and `changes` (built in that order,
+ * before `seconds`).
+ */
 export interface SyncSummary extends RunSummary {
   readonly deleted: number
+  readonly changes: ChangeCounts
 }
 
 export interface SyncResult {
@@ -113,6 +128,8 @@ interface FullPassState {
   readonly afterNid: number
   readonly mark: number
   readonly checksums: BucketChecksums | null
+  /** The side tables' state the pass started from (absent in passes recorded before it was kept). */
+  readonly side?: SideState | null
 }
 
 /** A batch of a sync, and the full pass's progress once it commits (null: not part of a pass). */
@@ -124,6 +141,8 @@ interface SyncBatch {
 interface PreviousSync {
   readonly mark: number
   readonly checksums: BucketChecksums | null
+  /** The side tables as that sync saw them (null: a run from before they were recorded). */
+  readonly side: SideState | null
   /** The mapping that sync ran with (bundles: null for runs before they were recorded). */
   readonly mapping: RunMapping
 }
@@ -211,7 +230,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     // Its counts are committed with each batch: recording the interruption leaves them as they are.
     const active = run
     opts.onRunStarted?.({ id: runId, recordInterrupted: () => active.recordInterrupted() })
-    const counts: SyncCounts = { ...emptyCounts(), deleted: 0, filteredRemoved: 0 }
+    const counts: SyncCounts = {
+      ...emptyCounts(),
+      deleted: 0,
+      filteredRemoved: 0,
+      changes: emptyChangeCounts(),
+    }
     let reportDir: string | null = null
     let highWaterMark: number | null = null
     let candidates = 0
@@ -242,10 +266,16 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     try {
       let batches: AsyncIterable<SyncBatch>
       let checksums: BucketChecksums | null
+      let side: SideState | null
       const extractOpts: ExtractOptions = { mapping, layout, batchSize, sourceUrl: opts.sourceUrl }
-      // What changed since `since` (publication_date by checksums against `previousChecksums`), with
-      // the translation sources of changed translations: what an incremental sync reads.
-      const changedSince = async (since: number, previousChecksums: BucketChecksums | null) => {
+      // What changed since `since` (publication_date by checksums against `previousChecksums`), the
+      // nodes side-table edits affect (against `previousSide`; see findSideChanges), with the
+      // translation sources of changed translations: what an incremental sync reads.
+      const changedSince = async (
+        since: number,
+        previousChecksums: BucketChecksums | null,
+        previousSide: SideState | null,
+      ) => {
         const changes = await findChangedNodes(conn, {
           mapping,
           layout,
@@ -253,7 +283,30 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           previousChecksums,
           sourceUrl: opts.sourceUrl,
         })
-        return { changes, nids: await withTranslationSources(conn, extractOpts, changes.nids) }
+        const sideChanges = await findSideChanges(conn, tgt.pool, {
+          mapping,
+          layout,
+          since,
+          previous: previousSide,
+          sourceUrl: opts.sourceUrl,
+        })
+        const all = new Set(changes.nids)
+        counts.changes.node += changes.nids.length
+        for (const [kind, nids] of Object.entries(sideChanges.byKind) as [SideKind, ReadonlySet<number>][]) {
+          counts.changes[kind] += nids.size
+          for (const nid of nids) all.add(nid)
+        }
+        const newestStamp =
+          sideChanges.newestStamp === null
+            ? changes.newestStamp
+            : Math.max(changes.newestStamp ?? 0, sideChanges.newestStamp)
+        const detected = [...all].sort((a, b) => a - b)
+        return {
+          changes,
+          sideChanges,
+          newestStamp,
+          nids: await withTranslationSources(conn, extractOpts, detected),
+        }
       }
       // Marks are capped at the source's clock (see readSourceClock), also one a run stored before.
       const sourceNow = await readSourceClock(conn, opts.sourceUrl)
@@ -275,14 +328,21 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         // Nodes up to resume.afterNid were synced as of resume.mark: re-read those changed since
         // (as an incremental sync would), then every node after it (as a full sync does).
         const since = capped(resume.mark) - overlap
-        const { changes, nids } = await changedSince(since, resume.checksums)
-        const mark = capped(Math.max(previous?.mark ?? 0, resume.mark, changes.newestStamp ?? 0))
+        const { changes, sideChanges, newestStamp, nids } = await changedSince(
+          since,
+          resume.checksums,
+          resume.side ?? null,
+        )
+        const mark = capped(Math.max(previous?.mark ?? 0, resume.mark, newestStamp ?? 0))
         highWaterMark = mark
         checksums = changes.checksums
+        side = sideChanges.state
         const passChecksums = checksums
+        const passSide = side
         const redo = nids.filter((nid) => nid <= resume.afterNid)
         const rest = await countNodes(conn, mapping, opts.sourceUrl, resume.afterNid)
         candidates = redo.length + rest
+        counts.changes.node += rest
         emit({
           kind: 'phase',
           message:
@@ -292,7 +352,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         batches = concatBatches(
           tagBatches(extractChunks(conn, extractOpts, redo, batchSize), () => null),
           tagBatches(extractArticleNodes(conn, { ...extractOpts, afterNid: resume.afterNid }), (nodes) =>
-            fullPassAfter(nodes, mark, passChecksums),
+            fullPassAfter(nodes, mark, passChecksums, passSide),
           ),
         )
       } else if (fullReason || previous === null) {
@@ -303,26 +363,38 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         checksums = layout.needsPublicationDate
           ? await readPublicationDateChecksums(conn, opts.sourceUrl)
           : null
+        side = await readSideState(conn, mapping, layout, opts.sourceUrl)
         const passChecksums = checksums
+        const passSide = side
         candidates = await countNodes(conn, mapping, opts.sourceUrl)
+        counts.changes.node = candidates
         batches = tagBatches(extractArticleNodes(conn, extractOpts), (nodes) =>
-          fullPassAfter(nodes, mark, passChecksums),
+          fullPassAfter(nodes, mark, passChecksums, passSide),
         )
       } else {
         const since = capped(previous.mark) - overlap
-        const { changes, nids } = await changedSince(since, previous.checksums)
-        highWaterMark = capped(Math.max(previous.mark, changes.newestStamp ?? 0))
+        const { changes, sideChanges, newestStamp, nids } = await changedSince(
+          since,
+          previous.checksums,
+          previous.side,
+        )
+        highWaterMark = capped(Math.max(previous.mark, newestStamp ?? 0))
         checksums = changes.checksums
+        side = sideChanges.state
         candidates = nids.length
         const { signals } = changes
         const took = changes.seconds
+        const sideTook = sideChanges.seconds
         emit({
           kind: 'phase',
           message:
             `${candidates} candidate node(s) since ${new Date(since * 1000).toISOString()} ` +
             `(mark ${Math.min(previous.mark, sourceNow)} - ${overlap}s overlap): node.changed ${signals.changed} ` +
             `(${took.changed.toFixed(2)}s), workflow ${signals.workflow} (${took.workflow.toFixed(2)}s), ` +
-            `publication_date buckets ${signals.publicationDate} (${took.publicationDate.toFixed(2)}s)`,
+            `publication_date buckets ${signals.publicationDate} (${took.publicationDate.toFixed(2)}s); ` +
+            `side tables: ${CHANGE_KINDS.filter((k) => k !== 'node')
+              .map((k) => `${k} ${counts.changes[k]} (${sideTook[k].toFixed(2)}s)`)
+              .join(', ')}`,
         })
         batches = tagBatches(extractChunks(conn, extractOpts, nids, batchSize), () => null)
       }
@@ -344,7 +416,13 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           next.filteredRemoved += removed
           // The mark (and the checksums it goes with) commit with the last batch they cover; a full
           // pass's progress with each batch.
-          await recordProgress(client, runId, next, isLast ? { highWaterMark, checksums } : null, passAfter)
+          await recordProgress(
+            client,
+            runId,
+            next,
+            isLast ? { highWaterMark, checksums, side } : null,
+            passAfter,
+          )
           return { loaded, removed }
         })
         addBatch(counts, batch.length, result.loaded, strayRows(outcomes))
@@ -366,7 +444,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       }
       if (!interrupted && !markWritten) {
         await writeBatch((client) =>
-          recordProgress(client, runId, counts, { highWaterMark, checksums }, null),
+          recordProgress(client, runId, counts, { highWaterMark, checksums, side }, null),
         )
         markWritten = true
       }
@@ -444,6 +522,7 @@ export function toSyncSummary(c: SyncCounts, seconds: number): SyncSummary {
     rejected: c.rejected,
     filtered: c.filtered,
     deleted: c.deleted,
+    changes: { ...c.changes },
     seconds: Math.round(seconds * 100) / 100,
   }
 }
@@ -455,6 +534,12 @@ export function renderSyncLine(s: SyncSummary): string {
   )
 }
 
+/** `node 40, term 484, alias 4`: the kinds of change that brought candidates in (non-zero ones), or `none`. */
+export function renderChangeKinds(changes: ChangeCounts): string {
+  const parts = CHANGE_KINDS.filter((k) => changes[k] > 0).map((k) => `${k} ${changes[k]}`)
+  return parts.length > 0 ? parts.join(', ') : 'none'
+}
+
 /**
  * The state the next sync starts from: the newest sync run of this site that wrote a mark. A mark is
  * only ever written with the last batch it covers, so any run holding one (even one killed right
@@ -462,9 +547,14 @@ export function renderSyncLine(s: SyncSummary): string {
  */
 async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSync | null> {
   const { rows } = await pool.query<
-    RunMappingColumns & { high_water_mark: number; checksums: BucketChecksums | null }
+    RunMappingColumns & {
+      high_water_mark: number
+      checksums: BucketChecksums | null
+      side: SideState | null
+    }
   >(
-    `SELECT high_water_mark, params->'publicationDateChecksums' AS checksums, ${RUN_MAPPING_COLUMNS}
+    `SELECT high_water_mark, params->'publicationDateChecksums' AS checksums, params->'sideState' AS side,
+       ${RUN_MAPPING_COLUMNS}
      FROM migration_run
      WHERE site = $1 AND command = 'sync' AND high_water_mark IS NOT NULL
      ORDER BY id DESC LIMIT 1`,
@@ -475,6 +565,7 @@ async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSy
   return {
     mark: row.high_water_mark,
     checksums: row.checksums,
+    side: row.side,
     mapping: runMappingOf(row),
   }
 }
@@ -506,14 +597,19 @@ async function recordProgress(
   client: pg.ClientBase,
   runId: number,
   counts: SyncCounts,
-  mark: { highWaterMark: number | null; checksums: BucketChecksums | null } | null,
+  mark: {
+    highWaterMark: number | null
+    checksums: BucketChecksums | null
+    side: SideState | null
+  } | null,
   fullPass: FullPassState | null,
 ): Promise<void> {
   await client.query(
     `UPDATE migration_run SET counts = $2::jsonb,
        high_water_mark = CASE WHEN $3::boolean THEN $4::int ELSE high_water_mark END,
        params = params
-         || CASE WHEN $3::boolean THEN jsonb_build_object('publicationDateChecksums', $5::jsonb) ELSE '{}' END
+         || CASE WHEN $3::boolean THEN jsonb_build_object('publicationDateChecksums', $5::jsonb,
+              'sideState', $7::jsonb) ELSE '{}' END
          || CASE WHEN $6::jsonb IS NULL THEN '{}' ELSE jsonb_build_object('fullPass', $6::jsonb) END
      WHERE id = $1`,
     [
@@ -523,6 +619,7 @@ async function recordProgress(
       mark?.highWaterMark ?? null,
       JSON.stringify(mark?.checksums ?? null),
       fullPass ? JSON.stringify(fullPass) : null,
+      JSON.stringify(mark?.side ?? null),
     ],
   )
 }
@@ -557,9 +654,10 @@ function fullPassAfter(
   nodes: readonly D7NodeBundle[],
   mark: number,
   checksums: BucketChecksums | null,
+  side: SideState | null,
 ): FullPassState | null {
   const last = nodes.at(-1)
-  return last ? { afterNid: last.nid, mark, checksums } : null
+  return last ? { afterNid: last.nid, mark, checksums, side } : null
 }
 
 async function* tagBatches(

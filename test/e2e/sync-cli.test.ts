@@ -77,7 +77,16 @@ describe('dhm sync, from the command line', () => {
       'rejected',
       'filtered',
       'deleted',
+      'changes',
       'seconds',
+    ])
+    expect(Object.keys(JSON.parse(winner?.stdout ?? '{}').changes)).toEqual([
+      'node',
+      'term',
+      'alias',
+      'file',
+      'user',
+      'list-label',
     ])
     expect(loser?.stdout).toBe('')
     expect(loser?.stderr).toBe(

@@ -3,6 +3,7 @@
 
 import mysql from 'mysql2/promise'
 import pg from 'pg'
+import { serialize, unserialize } from 'php-serialize'
 
 export type Conn = mysql.Connection
 
@@ -127,6 +128,62 @@ export async function addArticleLike(conn: Conn, templateNid: number, changed: n
     )
   }
   return nid
+}
+
+// Edits that do not save any node: node.changed stays where it was.
+
+/** A term renamed in the taxonomy UI: only taxonomy_term_data.name changes. */
+export async function renameTerm(conn: Conn, tid: number, name: string): Promise<void> {
+  await conn.query('UPDATE taxonomy_term_data SET name = ? WHERE tid = ?', [name, tid])
+}
+
+/** admin/config/search/path: the node's newest alias is edited in place (same pid). */
+export async function editAlias(conn: Conn, nid: number, alias: string): Promise<void> {
+  await conn.query('UPDATE url_alias SET alias = ? WHERE source = ? ORDER BY pid DESC LIMIT 1', [
+    alias,
+    `node/${nid}`,
+  ])
+}
+
+/**
+ * pathauto's bulk update ("create a new alias, leave the existing one"): a new url_alias row, so the
+ * node's slug changes and its former alias must become a redirect.
+ */
+export async function addAlias(conn: Conn, nid: number, alias: string, language = 'und'): Promise<void> {
+  await conn.query('INSERT INTO url_alias (source, alias, language) VALUES (?, ?, ?)', [
+    `node/${nid}`,
+    alias,
+    language,
+  ])
+}
+
+/** A file replaced under the same fid (file_save): uri, filename, size and timestamp change. */
+export async function replaceFile(conn: Conn, fid: number, stamp: number): Promise<void> {
+  await conn.query(
+    `UPDATE file_managed SET uri = CONCAT(uri, '.v2.jpg'), filename = CONCAT(filename, '.v2.jpg'),
+       filesize = filesize + 1, timestamp = ? WHERE fid = ?`,
+    [stamp, fid],
+  )
+}
+
+/** A user renamed in admin/people (users has no changed column). */
+export async function renameUser(conn: Conn, uid: number, name: string): Promise<void> {
+  await conn.query('UPDATE users SET name = ? WHERE uid = ?', [name, uid])
+}
+
+/** A list field's allowed value relabelled (field_config.data, PHP-serialized) in the field UI. */
+export async function setAllowedValueLabel(conn: Conn, field: string, key: string, label: string) {
+  const [row] = await rows<{ data: Buffer | string }>(
+    conn,
+    'SELECT data FROM field_config WHERE field_name = ?',
+    [field],
+  )
+  if (!row) throw new Error(`no field_config row for ${field}`)
+  const data = unserialize(Buffer.isBuffer(row.data) ? row.data.toString('utf8') : row.data) as {
+    settings: { allowed_values: Record<string, string> }
+  }
+  data.settings.allowed_values[key] = label
+  await conn.query('UPDATE field_config SET data = ? WHERE field_name = ?', [serialize(data), field])
 }
 
 async function fieldTables(conn: Conn): Promise<string[]> {

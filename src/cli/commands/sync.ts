@@ -3,7 +3,12 @@ import { resolveConnections } from '../../config/connections.js'
 import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { DEFAULT_DELETE_POLICY, DELETE_POLICIES, type DeletePolicy } from '../../load/apply-deletions.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
-import { DEFAULT_OVERLAP_SECONDS, renderSyncLine, runSync } from '../../pipeline/run-sync.js'
+import {
+  DEFAULT_OVERLAP_SECONDS,
+  renderChangeKinds,
+  renderSyncLine,
+  runSync,
+} from '../../pipeline/run-sync.js'
 import { warnIfSiteShared } from '../../pipeline/shared-site.js'
 import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
 import { EPILOG } from '../help.js'
@@ -113,7 +118,8 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
           (result.highWaterMark === null ? 'none' : new Date(result.highWaterMark * 1000).toISOString()) +
           (kept ? " (still the previous run's: this one stopped before committing its own)" : '')
         process.stdout.write(
-          `${result.mode}${result.fullReason ? ` (${result.fullReason})` : ''}: ${result.candidates} candidate node(s), ` +
+          `${result.mode}${result.fullReason ? ` (${result.fullReason})` : ''}: ${result.candidates} candidate node(s) ` +
+            `(changes: ${renderChangeKinds(result.counts.changes)}), ` +
             `high-water mark ${mark}, run ${result.runId}\n`,
         )
         if (result.reportDir)

@@ -1,0 +1,269 @@
+import type pg from 'pg'
+import { type BucketChecksums, differingBuckets } from '../extract/changed-nodes.js'
+import { contentNeeds } from '../extract/content-refs.js'
+import { refNeeds } from '../extract/entity-refs.js'
+import {
+  bucketWindow,
+  readAliasChecksums,
+  readChangedFiles,
+  readMaxFid,
+  readNidsByFieldValue,
+  readNidsByNodeColumn,
+  readNidsInWindows,
+  readTerms,
+  readUserChecksums,
+} from '../extract/side-tables.js'
+import type { SourceConnection } from '../extract/source-db.js'
+import type { SourceLayout } from '../extract/source-schema.js'
+import type { CompiledMapping } from '../mapping/compile.js'
+
+/**
+ * Why a sync re-reads a node: `node` (node.changed, workflow_node.stamp, publication_date), or an
+ * edit in a table its article is built from that does not save the node.
+ */
+export const CHANGE_KINDS = ['node', 'term', 'alias', 'file', 'user', 'list-label'] as const
+export type ChangeKind = (typeof CHANGE_KINDS)[number]
+/** Nodes each kind of change brought in (a node found by several kinds counts under each). */
+export type ChangeCounts = Record<ChangeKind, number>
+
+export function emptyChangeCounts(): ChangeCounts {
+  return { node: 0, term: 0, alias: 0, file: 0, user: 0, 'list-label': 0 }
+}
+
+/**
+ * What a sync stores with its high-water mark (migration_run.params.sideState) for the next one to
+ * compare with: the side tables that have no timestamp. Null members: not watched (the mapping
+ * does not read that table) or not recorded by the run that set the mark.
+ */
+export interface SideState {
+  readonly aliases: BucketChecksums | null
+  readonly users: BucketChecksums | null
+  readonly listLabels: Readonly<Record<string, Readonly<Record<string, string>>>> | null
+  /** Files above it are new uploads, which no article embeds without being saved itself. */
+  readonly maxFid: number | null
+}
+
+export interface SideChangeQuery {
+  readonly mapping: CompiledMapping
+  readonly layout: SourceLayout
+  /** Inclusive lower bound for file_managed.timestamp (the mark minus the overlap). */
+  readonly since: number
+  /** What the sync that set the mark stored; null: none (nothing to compare aliases, users, labels with). */
+  readonly previous: SideState | null
+  readonly sourceUrl: string
+}
+
+export type SideKind = Exclude<ChangeKind, 'node'>
+
+export interface SideChanges {
+  /** Nodes to re-read, by the kind of change that found them (a node may be under several). */
+  readonly byKind: Readonly<Record<SideKind, ReadonlySet<number>>>
+  /** The newest file_managed.timestamp seen at or after `since` (it moves the mark); null: none. */
+  readonly newestStamp: number | null
+  /** To store with the mark. */
+  readonly state: SideState
+  /** Seconds each kind's detection took. */
+  readonly seconds: Readonly<Record<SideKind, number>>
+}
+
+/**
+ * The side tables a mapping's articles are built from, and how a sync watches each. Everything the
+ * extractor reads from outside the node and its own field rows is here or listed as not watched in
+ * the README (body links rewritten to another node's slug: `dhm sync --full`).
+ */
+function watched(mapping: CompiledMapping, layout: SourceLayout) {
+  const fields = Object.values(layout.fields)
+  return {
+    terms: fields.some((f) => f.termColumn !== null),
+    aliases: layout.needsAliases,
+    fileFields: fields.filter((f) => f.fileColumn !== null),
+    mediaTokens: contentNeeds(mapping).mediaTokens,
+    userPaths: refNeeds(mapping).userPaths,
+    nodeRefPaths: refNeeds(mapping).nodePaths,
+    listLabels: layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null,
+  }
+}
+
+/** The state of the side tables in the caller's snapshot (a full sync stores it with its mark). */
+export async function readSideState(
+  conn: SourceConnection,
+  mapping: CompiledMapping,
+  layout: SourceLayout,
+  sourceUrl: string,
+): Promise<SideState> {
+  const w = watched(mapping, layout)
+  const files = w.fileFields.length > 0 || w.mediaTokens
+  return {
+    aliases: w.aliases || w.nodeRefPaths.length > 0 ? await readAliasChecksums(conn, sourceUrl) : null,
+    users: w.userPaths.length > 0 ? await readUserChecksums(conn, sourceUrl) : null,
+    listLabels: w.listLabels,
+    maxFid: files ? await readMaxFid(conn, sourceUrl) : null,
+  }
+}
+
+/**
+ * Nodes whose article changed through a table other than node and its field rows, inside the
+ * caller's snapshot, found without reading the site:
+ *
+ * - `term`: taxonomy_term_data has no timestamp, but vocabularies are small: the target's terms of
+ *   the site are compared with the source's by tid (name, vocabulary; gone), and the articles
+ *   linked to a differing term (article_term) are re-read.
+ * - `alias`: url_alias checksums per bucket of SIDE_BUCKET_SIZE nids, against the previous sync's;
+ *   the nodes of differing buckets are re-read.
+ * - `file`: file_managed.timestamp >= since (indexed); nodes whose file or image field holds such a
+ *   fid (field tables index fid), and, for files older than the previous sync (replaced, not new),
+ *   articles embedding them through media tokens (their documents list them).
+ * - `user`: users checksums per bucket of uids (user-ref); nodes whose referenced uid lies in a
+ *   differing bucket.
+ * - `list-label`: the allowed values of list fields (field_config.data), against the previous
+ *   sync's; nodes holding a key whose label changed.
+ */
+export async function findSideChanges(
+  conn: SourceConnection,
+  target: pg.Pool,
+  q: SideChangeQuery,
+): Promise<SideChanges> {
+  const { mapping, layout, sourceUrl: url } = q
+  const bundles = mapping.source.bundles
+  const w = watched(mapping, layout)
+  const byKind: Record<SideKind, Set<number>> = {
+    term: new Set(),
+    alias: new Set(),
+    file: new Set(),
+    user: new Set(),
+    'list-label': new Set(),
+  }
+  const add = (kind: SideKind, list: Iterable<number>) => {
+    for (const nid of list) byKind[kind].add(nid)
+  }
+  // Field rows of the node's current revision only (fieldTables: revision keeps every revision).
+  const current = mapping.source.fieldTables === 'revision'
+  const seconds = { term: 0, alias: 0, file: 0, user: 0, 'list-label': 0 }
+  let clock = performance.now()
+  const lap = (): number => {
+    const now = performance.now()
+    const took = (now - clock) / 1000
+    clock = now
+    return Math.round(took * 1000) / 1000
+  }
+  const previous = q.previous
+
+  if (w.terms) {
+    const { rows } = await target.query<{ legacy_tid: number; vocabulary: string; name: string }>(
+      'SELECT legacy_tid, vocabulary, name FROM term WHERE site = $1',
+      [mapping.site],
+    )
+    const source = await readTerms(
+      conn,
+      url,
+      rows.map((r) => r.legacy_tid),
+    )
+    const changed = rows
+      .filter((r) => {
+        const now = source.get(r.legacy_tid)
+        return !now || now.name !== r.name || now.vocabulary !== r.vocabulary
+      })
+      .map((r) => r.legacy_tid)
+    if (changed.length > 0) {
+      const { rows: linked } = await target.query<{ legacy_nid: number }>(
+        `SELECT DISTINCT a.legacy_nid FROM term t
+         JOIN article_term at ON at.term_id = t.id JOIN article a ON a.id = at.article_id
+         WHERE t.site = $1 AND t.legacy_tid = ANY($2::int[]) AND a.bundle = ANY($3::text[])`,
+        [mapping.site, changed, [...bundles]],
+      )
+      add(
+        'term',
+        linked.map((r) => r.legacy_nid),
+      )
+    }
+  }
+  seconds.term = lap()
+
+  const aliases = w.aliases || w.nodeRefPaths.length > 0 ? await readAliasChecksums(conn, url) : null
+  if (aliases && previous?.aliases) {
+    const windows = differingBuckets(aliases, previous.aliases).map((b) => bucketWindow(b))
+    if (windows.length > 0) {
+      if (w.aliases) add('alias', await readNidsInWindows(conn, url, bundles, windows))
+      // node-ref values carry the referenced node's slug: nodes referring into a differing bucket.
+      for (const p of w.nodeRefPaths) {
+        const f = p.kind === 'field' ? layout.fields[p.field] : undefined
+        const column = f && p.kind === 'field' && (p.column ?? NODE_ID_COLUMNS.find((c) => c in f.columns))
+        const real = f && column ? f.columns[column] : undefined
+        if (f && real)
+          add('alias', await readNidsByFieldValue(conn, url, f.table, real, current, { windows }))
+      }
+    }
+  }
+  seconds.alias = lap()
+
+  let newestStamp: number | null = null
+  let maxFid: number | null = null
+  if (w.fileFields.length > 0 || w.mediaTokens) {
+    maxFid = await readMaxFid(conn, url)
+    const files = await readChangedFiles(conn, url, q.since)
+    newestStamp = files.newestStamp
+    if (files.fids.length > 0) {
+      for (const f of w.fileFields) {
+        const column = f.columns[f.fileColumn ?? '']
+        if (column)
+          add('file', await readNidsByFieldValue(conn, url, f.table, column, current, { values: files.fids }))
+      }
+      const oldMax = previous?.maxFid ?? null
+      const replaced = oldMax === null ? [] : files.fids.filter((fid) => fid <= oldMax)
+      if (w.mediaTokens && replaced.length > 0) {
+        // Media tokens live in body text: the target's documents say which articles embed a file.
+        const { rows } = await target.query<{ legacy_nid: number }>(
+          `SELECT legacy_nid FROM article WHERE site = $1 AND bundle = ANY($2::text[])
+             AND jsonb_typeof(document->'media') = 'array'
+             AND EXISTS (SELECT 1 FROM jsonb_array_elements(document->'media') m
+                         WHERE (m->>'fid')::int = ANY($3::int[]))`,
+          [mapping.site, [...bundles], replaced],
+        )
+        add(
+          'file',
+          rows.map((r) => r.legacy_nid),
+        )
+      }
+    }
+  }
+  seconds.file = lap()
+
+  const users = w.userPaths.length > 0 ? await readUserChecksums(conn, url) : null
+  if (users && previous?.users) {
+    const windows = differingBuckets(users, previous.users).map((b) => bucketWindow(b))
+    if (windows.length > 0) {
+      for (const p of w.userPaths) {
+        if (p.kind === 'node') add('user', await readNidsByNodeColumn(conn, url, bundles, p.column, windows))
+        if (p.kind !== 'field') continue
+        const f = layout.fields[p.field]
+        const column = f && (p.column ?? USER_ID_COLUMNS.find((c) => c in f.columns))
+        const real = f && column ? f.columns[column] : undefined
+        if (f && real) add('user', await readNidsByFieldValue(conn, url, f.table, real, current, { windows }))
+      }
+    }
+  }
+  seconds.user = lap()
+
+  if (w.listLabels && previous?.listLabels) {
+    for (const [field, labels] of Object.entries(w.listLabels)) {
+      const before = previous.listLabels[field] ?? {}
+      const keys = [...new Set([...Object.keys(labels), ...Object.keys(before)])].filter(
+        (k) => labels[k] !== before[k],
+      )
+      const f = layout.fields[field]
+      const real = f?.columns.value
+      if (keys.length > 0 && f && real) {
+        add('list-label', await readNidsByFieldValue(conn, url, f.table, real, current, { values: keys }))
+      }
+    }
+  }
+  seconds['list-label'] = lap()
+
+  const state: SideState = { aliases, users, listLabels: w.listLabels, maxFid }
+  return { byKind, newestStamp, state, seconds }
+}
+
+/** Columns a whole node reference item holds its nid in (node_reference, entityreference). */
+const NODE_ID_COLUMNS = ['nid', 'target_id'] as const
+/** Columns a whole user reference item holds its uid in (user_reference, entityreference). */
+const USER_ID_COLUMNS = ['uid', 'target_id'] as const
