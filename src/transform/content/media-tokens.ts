@@ -1,6 +1,7 @@
 import type { D7File } from '../../extract/d7-types.js'
-import { type CountFn, decodeEntities, escapeHtml } from './content-tally.js'
+import { type CountFn, decodeEntities } from './content-tally.js'
 import { type FileBaseUrls, publishedFileUrl } from './file-urls.js'
+import { escapeHtml } from './html-escape.js'
 
 /**
  * Drupal 7 media module tokens: `[[{"fid":"12","view_mode":"default","type":"media",
