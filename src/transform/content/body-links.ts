@@ -1,5 +1,6 @@
+import { decodeHTMLAttribute } from 'entities'
 import type { D7Links } from '../../extract/d7-types.js'
-import { type CountFn, decodeEntities } from './content-tally.js'
+import type { CountFn } from './content-tally.js'
 import { encodeUrlPath, escapeHtml } from './html-escape.js'
 
 /**
@@ -26,7 +27,7 @@ type Target =
  * `href` is the attribute as written (entities decoded here); `rest` is its decoded query/fragment.
  */
 export function classifyHref(href: string, siteHosts: readonly string[]): Target {
-  let path = decodeEntities(href.trim())
+  let path = decodeHTMLAttribute(href.trim())
   if (path === '' || path.startsWith('#')) return null
   const absolute = /^(?:[a-z][a-z0-9+.-]*:)?\/\/([^/?#]+)(.*)$/i.exec(path)
   if (absolute) {
