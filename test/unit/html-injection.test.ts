@@ -47,6 +47,9 @@ const files: Record<number, D7File> = {
   30: file(30, `public://img/${HOSTILE}.jpg`),
   31: file(31, `public://docs/${HOSTILE_SINGLE}.pdf`, 'application/pdf', `${HOSTILE_TAG}.pdf`),
   32: file(32, `https://cdn.example.com/${HOSTILE}.jpg`),
+  33: file(33, 'javascript:alert(4)//x.jpg'),
+  34: file(34, ' JavaScript:alert(5)', 'application/pdf'),
+  35: file(35, 'data:text/html,<script>alert(6)</script>', 'application/pdf'),
 }
 const base = { publicBaseUrl: 'https://cdn.example.com/files' }
 const options = BodyHtmlOptionsSchema.parse({
@@ -139,6 +142,11 @@ describe('content rules encode every attribute they build from data (sanitize of
         { name: 'img', attribs: { src: 'https://cdn.example.com/files/img/a%22%20onerror%3D%22x.jpg' } },
       ],
     },
+    ...[33, 34, 35].map((fid) => ({
+      name: `a file whose uri is a script URL (${files[fid]?.uri}): a placeholder, no src or href`,
+      input: `[[{"fid":"${fid}"}]]`,
+      expected: [{ name: 'figure', attribs: { class: 'missing-media', 'data-fid': String(fid) } }],
+    })),
   ])('$name', ({ input, expected }) => {
     expect(tagsOf(run(input))).toEqual(expected)
   })

@@ -38,6 +38,18 @@ export function encodeUrlPath(path: string): string {
     .join('/')
 }
 
+/**
+ * True for a URL that cannot run script when a reader follows or loads it: http(s) or relative.
+ * A `javascript:` or `data:` URL stays one however well it is escaped.
+ */
+export function isWebUrl(url: string): boolean {
+  const scheme = URL_SCHEME.exec(url)?.[1]
+  return scheme === undefined || /^https?$/i.test(scheme)
+}
+// A scheme as browsers read it: leading white space and control characters are skipped.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it skips
+const URL_SCHEME = /^[\u0000-\u0020]*([a-z][a-z0-9+.-]*):/i
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s)
