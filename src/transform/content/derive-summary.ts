@@ -1,10 +1,9 @@
-import { decodeEntities } from './content-tally.js'
-import { withoutMarkup } from './html-text.js'
+import { tagsToText } from './html-text.js'
 
 /**
  * A teaser from an HTML body when the editor wrote none: plain text (tags dropped, entities
- * decoded, white space collapsed; never markup, see `withoutMarkup`), cut at a word boundary to at most `maxLength` characters with
- * "…". Null when the body has no text.
+ * decoded, white space collapsed; never markup, see `tagsToText`), cut at a word boundary to at
+ * most `maxLength` characters with "…". Null when the body has no text.
  *
  * @example deriveSummary('<p>One two</p><p>three</p>', 9) // 'One two…'
  */
@@ -32,10 +31,7 @@ const FIGURE = /<figure\b[\s\S]*?<\/figure\s*>/gi
  * The text of HTML whose blocks are gone: tags dropped, entities decoded, white space collapsed.
  * Markup the decoding produced (`&lt;script&gt;`) is dropped too: a summary is never HTML.
  */
-const textOf = (html: string) =>
-  withoutMarkup(decodeEntities(html.replace(/<[^>]*>/g, ' ')))
-    .replace(/\s+/g, ' ')
-    .trim()
+const textOf = (html: string) => tagsToText(html, ' ').replace(/\s+/g, ' ').trim()
 
 /**
  * The summary from the body's first `size` characters, ended after a tag's `>` (no tag, entity or

@@ -1,30 +1,42 @@
 import { Parser } from 'htmlparser2'
+import { decodeEntities } from './content-tally.js'
 
 /**
  * HTML → plain text for fields that hold text (teasers, callouts), with one guarantee: the text
  * never holds markup. Entities are decoded (`&amp;` → `&`, `&#8217;` → `’`), so text that was
  * escaped in the source (`&lt;script&gt;`) would otherwise come out as a live `<script>` for any
  * consumer that prints the field as HTML (the legacy_article view does). Tags that decoding
- * produced are therefore removed too, by the same parser, until none is left; a `<` that cannot
- * open a tag (`a < b`, `x<1`) stays.
+ * produced are therefore removed too, with a real HTML parser, until none is left; a `<` that
+ * cannot open a tag (`a < b`, `x<1`) stays.
+ *
+ * The source's own tags are removed with a regex, not the parser: this runs on every article, and
+ * on a 200-character teaser with three tags the parser took 21–26 µs, this 2.2 µs (the old
+ * strip-html 3.5 µs). Whatever the regex leaves that could be a tag, the parser then removes.
  */
 
+const SCRIPT_OR_STYLE = /<(script|style)\b[\s\S]*?<\/\1\s*>/gi
+const TAG = /<[^>]*>/g
 /** A `<` that opens a tag, an end tag, a comment or a declaration in HTML. */
 const MARKUP_START = /<[a-z/!?]/i
 
-/** Elements whose content is code, not text. */
-const NOT_TEXT = new Set(['script', 'style'])
-
 /**
- * The text of `html`: tags dropped (nothing put in their place), the contents of script and style
- * dropped, entities decoded, then any markup the decoding produced dropped.
+ * The text of `html`: script and style blocks and tags dropped (nothing put in their place),
+ * entities decoded, then any markup the decoding produced dropped.
  *
  * @example htmlToText('<p>Tom &amp; Jerry</p>') // 'Tom & Jerry'
  * @example htmlToText('&lt;script&gt;alert(1)&lt;/script&gt;') // 'alert(1)'
  */
 export function htmlToText(html: string): string {
   if (!html.includes('<') && !html.includes('&')) return html
-  return withoutMarkup(textOf(html, true))
+  return tagsToText(html.replace(SCRIPT_OR_STYLE, ''), '')
+}
+
+/**
+ * `html`'s tags replaced by `separator`, its entities decoded, and the markup the decoding produced
+ * removed (`withoutMarkup`). For callers that dropped their blocks (script, style, figure) already.
+ */
+export function tagsToText(html: string, separator: string): string {
+  return withoutMarkup(decodeEntities(html.replace(TAG, separator)))
 }
 
 /**
@@ -35,35 +47,24 @@ export function withoutMarkup(text: string): string {
   let out = text
   // Removing a tag can join two halves into a new one (`<<b>i>` → `<i>`): repeat until none is left.
   while (MARKUP_START.test(out)) {
-    const next = textOf(out, false)
+    const next = textNodes(out)
     if (next === out) break
     out = next
   }
   return out
 }
 
-/**
- * The text nodes of `html`. In the source (`isSource`) entities are decoded and script/style
- * contents dropped (code no reader saw); in decoded text, what sat between tags was the text the
- * reader saw, and stays.
- */
-function textOf(html: string, isSource: boolean): string {
+/** The text nodes of decoded text as an HTML parser reads it (what sat between tags stays). */
+function textNodes(text: string): string {
   let out = ''
-  let skipping = 0
   const parser = new Parser(
     {
-      onopentagname: (name) => {
-        if (isSource && NOT_TEXT.has(name)) skipping++
-      },
-      onclosetag: (name) => {
-        if (isSource && NOT_TEXT.has(name) && skipping > 0) skipping--
-      },
-      ontext: (text) => {
-        if (skipping === 0) out += text
+      ontext: (t) => {
+        out += t
       },
     },
-    { decodeEntities: isSource },
+    { decodeEntities: false },
   )
-  parser.end(html)
+  parser.end(text)
   return out
 }
