@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { ConfigError } from '../errors.js'
 import { DEFAULT_MAPPING_FILE } from '../mapping/load-mapping.js'
-import { registerSecret } from './redact.js'
+import { registerSecret, secretsOfUrl } from './redact.js'
 
 /** Where the legacy site lives when nothing says otherwise: the local MariaDB, database `drupal`. */
 export const DEFAULT_SOURCE_URL = 'mysql://root@127.0.0.1:3306/drupal'
@@ -68,13 +68,13 @@ function checkUrl(url: string, protocols: readonly string[], what: string): void
   if (parsed.pathname.replace(/^\//, '') === '') {
     throw new ConfigError(`${what} names no database. Add it to the URL: ${protocols[0]}//host/DATABASE`)
   }
-  let password: string
   try {
-    password = decodeURIComponent(parsed.password)
+    decodeURIComponent(parsed.password)
   } catch {
     throw new ConfigError(`${what}: its password holds a % not followed by two hex digits. Write % as %25.`)
   }
-  registerSecret(password)
+  // The user-info password and secret query parameters (?password=…, sslpassword, …).
+  for (const secret of secretsOfUrl(url)) registerSecret(secret)
 }
 
 /**

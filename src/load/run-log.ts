@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import pg from 'pg'
+import { redactSecrets, redactValues } from '../config/redact.js'
 import { InternalError } from '../errors.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import type { RunCounts } from '../report/run-stats.js'
@@ -84,7 +85,7 @@ export async function startRun(
     const { rows } = await client.query<{ id: number }>(
       `INSERT INTO migration_run (site, command, status, params) VALUES ($1, $2, 'running', $3::jsonb)
        RETURNING id`,
-      [site, command, JSON.stringify(params)],
+      [site, command, JSON.stringify(redactValues(params))],
     )
     const row = rows[0]
     if (!row) throw new InternalError('INSERT INTO migration_run … RETURNING id returned no row')
@@ -133,7 +134,7 @@ export async function finishRun(
     data: {
       status,
       finishedAt: new Date(),
-      counts: { ...counts, ...(extra.error ? { error: extra.error } : {}) },
+      counts: { ...counts, ...(extra.error ? { error: redactSecrets(extra.error) } : {}) },
       ...(extra.highWaterMark !== undefined ? { highWaterMark: extra.highWaterMark } : {}),
     },
   })

@@ -2,12 +2,11 @@
  * Escaping for every value from the data that a report shows: titles, field values and rejection
  * reasons come from a legacy CMS and may hold anything (`<script>`, pipes, backticks, newlines).
  */
-
-const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+import { escapeHtml as escapeText } from '../transform/content/html-escape.js'
 
 /** Text or attribute value for HTML: `<script>` shows as text, quotes cannot end an attribute. */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => HTML[c] ?? c)
+  return escapeText(String(value ?? ''))
 }
 
 /**

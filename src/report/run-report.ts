@@ -1,6 +1,6 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { redactSecrets } from '../config/redact.js'
+import { redactValues } from '../config/redact.js'
 import { ConfigError } from '../errors.js'
 import type { Issue } from '../transform/outcome.js'
 import type { RunCounts } from './run-stats.js'
@@ -83,7 +83,7 @@ export async function appendRejects(dir: string, rejects: readonly RejectRecord[
   if (rejects.length === 0) return
   await appendFile(
     join(dir, 'rejects.ndjson'),
-    `${rejects.map((r) => redactSecrets(JSON.stringify(r))).join('\n')}\n`,
+    `${rejects.map((r) => JSON.stringify(redactValues(r))).join('\n')}\n`,
   )
 }
 
@@ -114,6 +114,6 @@ export async function writeRunReport(
     params: report.params,
     rejectsFile: report.counts.rejected > 0 ? 'rejects.ndjson' : null,
   }
-  await writeFile(file, `${redactSecrets(JSON.stringify(summary, null, 2))}\n`)
+  await writeFile(file, `${JSON.stringify(redactValues(summary), null, 2)}\n`)
   return file
 }

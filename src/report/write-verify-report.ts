@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { redactSecrets } from '../config/redact.js'
+import { redactValues } from '../config/redact.js'
 import type { VerifyReport } from './verify-report.js'
 import { renderVerifyHtml } from './verify-report-html.js'
 import { renderVerifyJson } from './verify-report-json.js'
@@ -12,15 +12,20 @@ export interface VerifyReportFiles {
   readonly html: string
 }
 
-/** report.json, report.md and report.html in the run's folder (secrets removed from all three). */
-export async function writeVerifyReport(dir: string, report: VerifyReport): Promise<VerifyReportFiles> {
+/**
+ * report.json, report.md and report.html in the run's folder. URLs in the report's values are masked
+ * before rendering (never by replacing text in the rendered files, which a password such as `true`
+ * would corrupt).
+ */
+export async function writeVerifyReport(dir: string, unmasked: VerifyReport): Promise<VerifyReportFiles> {
+  const report = redactValues(unmasked)
   const files = {
     json: join(dir, 'report.json'),
     markdown: join(dir, 'report.md'),
     html: join(dir, 'report.html'),
   }
-  await writeFile(files.json, redactSecrets(renderVerifyJson(report)))
-  await writeFile(files.markdown, redactSecrets(renderVerifyMarkdown(report)))
-  await writeFile(files.html, redactSecrets(renderVerifyHtml(report)))
+  await writeFile(files.json, renderVerifyJson(report))
+  await writeFile(files.markdown, renderVerifyMarkdown(report))
+  await writeFile(files.html, renderVerifyHtml(report))
   return files
 }

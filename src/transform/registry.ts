@@ -4,6 +4,7 @@ import type { D7FieldItem, D7File, D7NodeBundle } from '../extract/d7-types.js'
 import { asPhpRecord, readPhpSerialized } from '../extract/php-unserialize.js'
 import type { Attachment, Body, FileRef, Image, Link, TermRef } from '../model/article.js'
 import { BODY_HTML, REPAIR_ENCODING } from './content/content-transforms.js'
+import { htmlToText } from './content/html-text.js'
 
 /**
  * Named, pure transforms a mapping chains in `using:`. A pipeline starts from the list of values a
@@ -263,19 +264,10 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
     },
   },
   'strip-html': {
-    description: 'remove HTML tags and decode the common entities (plain text for callouts and teasers)',
+    description:
+      'HTML → plain text for callouts and teasers: tags and script/style dropped, entities decoded, no-break spaces made spaces; never markup (&lt;b&gt; does not become a tag)',
     mode: 'each',
-    apply: (v) =>
-      typeof v === 'string'
-        ? v
-            .replace(/<[^>]*>/g, '')
-            .replace(/&nbsp;/g, ' ')
-            .replace(/&lt;/g, '<')
-            .replace(/&gt;/g, '>')
-            .replace(/&quot;/g, '"')
-            .replace(/&#0?39;/g, "'")
-            .replace(/&amp;/g, '&')
-        : v,
+    apply: (v) => (typeof v === 'string' ? htmlToText(v).replaceAll('\u00a0', ' ') : v),
   },
   truncate: {
     description: 'cut a string to at most N characters at a word boundary, adding …',

@@ -1,7 +1,7 @@
 import { appendFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type pg from 'pg'
-import { redactSecrets } from '../config/redact.js'
+import { redactValues } from '../config/redact.js'
 import { ARTICLE_ATTRIBUTES } from '../model/article.js'
 import type { FieldCoverage, RejectReason, VerifyCounts, VerifyReport } from '../report/verify-report.js'
 import type { RowOutcome } from '../transform/outcome.js'
@@ -276,7 +276,7 @@ export class Verifier {
   private async appendLines(name: string, records: readonly unknown[]): Promise<void> {
     if (records.length === 0) return
     const file = join(this.opts.reportDir, name)
-    const text = `${records.map((r) => redactSecrets(JSON.stringify(r))).join('\n')}\n`
+    const text = `${records.map((r) => JSON.stringify(redactValues(r))).join('\n')}\n`
     if (this.started.has(name)) {
       await appendFile(file, text)
     } else {

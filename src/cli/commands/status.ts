@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
+import { redactValues } from '../../config/redact.js'
 import { ConfigError } from '../../errors.js'
 import { readRunSites, runIsAliveSql } from '../../load/run-log.js'
 import { explainTargetError, openTarget } from '../../load/target-db.js'
@@ -62,7 +63,8 @@ export async function readRunHistory(
       status: r.status,
       startedAt: r.started_at.toISOString(),
       seconds: r.seconds === null ? null : Math.round(r.seconds * 100) / 100,
-      counts: r.counts,
+      // A run recorded by an older dhm may hold an unmasked URL in its error.
+      counts: redactValues(r.counts),
       highWaterMark: r.high_water_mark,
     }))
   } finally {

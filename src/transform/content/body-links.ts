@@ -1,5 +1,7 @@
+import { decodeHTMLAttribute } from 'entities'
 import type { D7Links } from '../../extract/d7-types.js'
 import type { CountFn } from './content-tally.js'
+import { encodeUrlPath, escapeHtml } from './html-escape.js'
 
 /**
  * Links inside bodies to Drupal's own URLs — `/node/123`, `node/123`, an old alias such as
@@ -20,9 +22,12 @@ type Target =
   | { readonly kind: 'alias'; readonly alias: string; readonly rest: string }
   | null
 
-/** What an href points at: a node path, a possible alias (relative path), or nothing internal. */
+/**
+ * What an href points at: a node path, a possible alias (relative path), or nothing internal.
+ * `href` is the attribute as written (entities decoded here); `rest` is its decoded query/fragment.
+ */
 export function classifyHref(href: string, siteHosts: readonly string[]): Target {
-  let path = href.trim().replace(/&amp;/g, '&')
+  let path = decodeHTMLAttribute(href.trim())
   if (path === '' || path.startsWith('#')) return null
   const absolute = /^(?:[a-z][a-z0-9+.-]*:)?\/\/([^/?#]+)(.*)$/i.exec(path)
   if (absolute) {
@@ -73,6 +78,9 @@ export function findLinkTargets(
  * (`link-unmigrated`), to nodes that do not exist (`link-missing-node`) or to migrated nodes
  * without a slug (`link-without-slug`) are left as they are and counted. A link already pointing at
  * the new URL is left alone. Returns the input itself when no link changed.
+ *
+ * The slug is percent-encoded per path segment and the whole URL escaped for the attribute, so an
+ * alias such as `a" onmouseover="alert(1)` stays the href's text, with or without sanitizing.
  */
 export function rewriteBodyLinks(html: string, links: D7Links, opts: LinkOptions, count: CountFn): string {
   if (!html.includes('href')) return html
@@ -94,9 +102,11 @@ export function rewriteBodyLinks(html: string, links: D7Links, opts: LinkOptions
       count('link-without-slug', href)
       return whole
     }
-    const url = `${opts.pattern.replaceAll('{slug}', target.slug ?? '').replaceAll('{nid}', String(nid))}${t.rest}`
-    if (url === href) return whole
+    const slug = target.slug === null ? '' : encodeUrlPath(target.slug)
+    const url = `${opts.pattern.replaceAll('{slug}', slug).replaceAll('{nid}', String(nid))}${t.rest}`
+    const value = escapeHtml(url)
+    if (value === href) return whole
     count(t.kind === 'nid' ? 'link-node' : 'link-alias', `${href} → ${url}`)
-    return `${head}${quote}${url.replace(quote, quote === '"' ? '%22' : '%27')}${quote}`
+    return `${head}${quote}${value}${quote}`
   })
 }

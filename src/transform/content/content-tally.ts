@@ -1,3 +1,5 @@
+import { decodeHTML } from 'entities'
+
 /**
  * Per-rule counters for deliberate content changes (media tokens rewritten, links rewritten,
  * markup removed, encodings repaired…), with a few examples each, so a run report can say exactly
@@ -52,41 +54,10 @@ export function shorten(text: string, max = EXAMPLE_LENGTH): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
-/** Escape a string for an HTML attribute value or text node. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
-}
-
-/** Decode the entities that appear in D7 bodies (named basics and numeric). */
+/**
+ * Decode every HTML entity, named (`&eacute;`), numeric, and the legacy ones written without `;`,
+ * as a browser does in text (the `entities` package: the decoder htmlparser2 uses).
+ */
 export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-    if (name[0] === '#') {
-      const code =
-        name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1))
-      return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole
-    }
-    return NAMED[name.toLowerCase()] ?? whole
-  })
-}
-
-const NAMED: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: '\u00a0',
-  ndash: '–',
-  mdash: '—',
-  hellip: '…',
-  rsquo: '’',
-  lsquo: '‘',
-  rdquo: '”',
-  ldquo: '“',
-  euro: '€',
+  return text.includes('&') ? decodeHTML(text) : text
 }

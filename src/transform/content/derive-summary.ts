@@ -1,9 +1,9 @@
-import { decodeEntities } from './content-tally.js'
+import { tagsToText } from './html-text.js'
 
 /**
  * A teaser from an HTML body when the editor wrote none: plain text (tags dropped, entities
- * decoded, white space collapsed), cut at a word boundary to at most `maxLength` characters with
- * "…". Null when the body has no text.
+ * decoded, white space collapsed; never markup, see `tagsToText`), cut at a word boundary to at
+ * most `maxLength` characters with "…". Null when the body has no text.
  *
  * @example deriveSummary('<p>One two</p><p>three</p>', 9) // 'One two…'
  */
@@ -27,11 +27,11 @@ export function deriveSummary(html: string, maxLength: number): string | null {
 const SCRIPT_OR_STYLE = /<(script|style)\b[\s\S]*?<\/\1\s*>/gi
 const FIGURE = /<figure\b[\s\S]*?<\/figure\s*>/gi
 
-/** The text of HTML whose blocks are gone: tags dropped, entities decoded, white space collapsed. */
-const textOf = (html: string) =>
-  decodeEntities(html.replace(/<[^>]*>/g, ' '))
-    .replace(/\s+/g, ' ')
-    .trim()
+/**
+ * The text of HTML whose blocks are gone: tags dropped, entities decoded, white space collapsed.
+ * Markup the decoding produced (`&lt;script&gt;`) is dropped too: a summary is never HTML.
+ */
+const textOf = (html: string) => tagsToText(html, ' ').replace(/\s+/g, ' ').trim()
 
 /**
  * The summary from the body's first `size` characters, ended after a tag's `>` (no tag, entity or

@@ -1,4 +1,5 @@
 import type { CountFn } from './content-tally.js'
+import { encodeUrlPath, escapeHtml } from './html-escape.js'
 
 /** Where files are served from; without a base URL a scheme's files have no public URL. */
 export interface FileBaseUrls {
@@ -22,19 +23,7 @@ export function publishedFileUrl(uri: string, files: FileBaseUrls): string | nul
 }
 
 function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}/${path
-    .split('/')
-    .map((p) => encodeURIComponent(safeDecode(p)))
-    .join('/')}`
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    // Not percent-encoded (a literal % in a filename): encode it as it is.
-    return s
-  }
+  return `${base.replace(/\/+$/, '')}/${encodeUrlPath(path)}`
 }
 
 const URI_ATTRIBUTE = /(\s(?:src|href|data-src)\s*=\s*)(["'])((?:public|private|temporary):\/\/[^"']*)\2/gi
@@ -57,6 +46,6 @@ export function rewriteFileUris(html: string, files: FileBaseUrls, count: CountF
       return whole
     }
     count('file-uri', `${uri} → ${url}`)
-    return `${head}${quote}${url.replace(/"/g, '%22').replace(/'/g, '%27')}${quote}`
+    return `${head}${quote}${escapeHtml(url)}${quote}`
   })
 }

@@ -1,6 +1,7 @@
 import type { D7File } from '../../extract/d7-types.js'
-import { type CountFn, decodeEntities, escapeHtml } from './content-tally.js'
+import { type CountFn, decodeEntities } from './content-tally.js'
 import { type FileBaseUrls, publishedFileUrl } from './file-urls.js'
+import { escapeHtml, isWebUrl } from './html-escape.js'
 
 /**
  * Drupal 7 media module tokens: `[[{"fid":"12","view_mode":"default","type":"media",
@@ -108,7 +109,9 @@ export function rewriteMediaTokens(
         return keepP('<figure class="missing-media" data-reason="unreadable-token"></figure>')
       }
       const file = files[token.fid]
-      const url = file ? publishedFileUrl(file.uri, base) : null
+      const published = file ? publishedFileUrl(file.uri, base) : null
+      // A file_managed uri such as javascript:… passes publishedFileUrl as it is: never put it in src/href.
+      const url = published !== null && isWebUrl(published) ? published : null
       if (!file || url === null) {
         count(file ? 'media-token-unpublished' : 'media-token-missing', whole)
         if (!media.has(token.fid))

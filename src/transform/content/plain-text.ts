@@ -1,4 +1,4 @@
-import { escapeHtml } from './content-tally.js'
+import { escapeHtml } from './html-escape.js'
 
 /**
  * A `plain_text` body → HTML the way Drupal's plain-text format shows it: every character escaped,
