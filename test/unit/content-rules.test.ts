@@ -124,8 +124,13 @@ describe('file URIs', () => {
       expected: 'https://www.intellinews.com/sites/default/files/images/a%20b.jpg',
     },
     {
+      // A URI is a file name: its % is a character, encoded as Drupal's file_create_url does.
       uri: 'public://images/%C3%A9.jpg',
-      expected: 'https://www.intellinews.com/sites/default/files/images/%C3%A9.jpg',
+      expected: 'https://www.intellinews.com/sites/default/files/images/%25C3%25A9.jpg',
+    },
+    {
+      uri: "public://images/it's (1)*!.jpg",
+      expected: 'https://www.intellinews.com/sites/default/files/images/it%27s%20%281%29%2A%21.jpg',
     },
     { uri: 'private://contracts/x.pdf', expected: null },
     { uri: 'temporary://x.jpg', expected: null },
@@ -139,6 +144,12 @@ describe('file URIs', () => {
       name: 'public:// in src',
       input: '<img src="public://images/x.jpg" alt="">',
       expected: '<img src="https://www.intellinews.com/sites/default/files/images/x.jpg" alt="">',
+      counts: { 'file-uri': 1 },
+    },
+    {
+      name: "an HTML-escaped & in the URI is the file name's &",
+      input: '<a href="public://pdf/oil &amp; gas.pdf">x</a>',
+      expected: '<a href="https://www.intellinews.com/sites/default/files/pdf/oil%20%26%20gas.pdf">x</a>',
       counts: { 'file-uri': 1 },
     },
     {

@@ -1,4 +1,4 @@
-import type { CountFn } from './content-tally.js'
+import { type CountFn, decodeEntities, escapeHtml } from './content-tally.js'
 
 /** Where files are served from; without a base URL a scheme's files have no public URL. */
 export interface FileBaseUrls {
@@ -7,7 +7,11 @@ export interface FileBaseUrls {
 }
 
 /**
- * A Drupal stream-wrapper URI → its public URL: `public://a/b c.jpg` → `<publicBaseUrl>/a/b%20c.jpg`.
+ * A Drupal stream-wrapper URI → its public URL, the one URL of a file wherever it appears (an image
+ * or attachment field, a media token, a `public://` link in a body): `public://a/b c.jpg` →
+ * `<publicBaseUrl>/a/b%20c.jpg`. The path is encoded as Drupal's `file_create_url` does
+ * (`rawurlencode`, slashes kept): a URI names a file, so a `%` in it is a `%` in the name
+ * (`5%.jpg` → `5%25.jpg`, `a%20b.jpg` → `a%2520b.jpg`), never an escape to decode first.
  * `temporary://` is never published (null), nor is a scheme without a configured base URL.
  * http(s) URLs pass through.
  */
@@ -22,19 +26,12 @@ export function publishedFileUrl(uri: string, files: FileBaseUrls): string | nul
 }
 
 function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}/${path
-    .split('/')
-    .map((p) => encodeURIComponent(safeDecode(p)))
-    .join('/')}`
+  return `${base.replace(/\/+$/, '')}/${path.split('/').map(rawUrlEncode).join('/')}`
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    // Not percent-encoded (a literal % in a filename): encode it as it is.
-    return s
-  }
+/** PHP's rawurlencode: encodeURIComponent plus the five characters it leaves (! ' ( ) *). */
+function rawUrlEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
 const URI_ATTRIBUTE = /(\s(?:src|href|data-src)\s*=\s*)(["'])((?:public|private|temporary):\/\/[^"']*)\2/gi
@@ -51,12 +48,13 @@ export function rewriteFileUris(html: string, files: FileBaseUrls, count: CountF
       count('file-uri-temporary', uri)
       return `${head}${quote}${quote}`
     }
-    const url = publishedFileUrl(uri, files)
+    // The attribute holds the URI HTML-escaped (public://oil &amp; gas.jpg).
+    const url = publishedFileUrl(decodeEntities(uri), files)
     if (url === null) {
       count('file-uri-unresolved', uri)
       return whole
     }
     count('file-uri', `${uri} → ${url}`)
-    return `${head}${quote}${url.replace(/"/g, '%22').replace(/'/g, '%27')}${quote}`
+    return `${head}${quote}${escapeHtml(url)}${quote}`
   })
 }
