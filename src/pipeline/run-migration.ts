@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
 import { databaseName } from '../config/connections.js'
@@ -125,8 +124,6 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
           limited: opts.limit !== undefined,
         })
       : null
-    // Test-only hook: a pause after each committed batch, so tests can kill or signal a run.
-    const delayMs = Number(process.env.DHM_TEST_BATCH_DELAY_MS ?? 0)
     let interrupted = false
     try {
       const batches = extractArticleNodes(conn, {
@@ -163,7 +160,6 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         await appendRejects(reportDir, result.rejected)
         await plan?.addBatch(outcomes)
         emit({ kind: 'progress', counts: { ...counts }, total, elapsedMs: Date.now() - started })
-        if (delayMs > 0) await sleep(delayMs)
         if (opts.signal?.aborted) {
           interrupted = true
           break

@@ -4,6 +4,7 @@ import type { D7FieldItem, D7File, D7NodeBundle } from '../extract/d7-types.js'
 import { asPhpRecord, readPhpSerialized } from '../extract/php-unserialize.js'
 import type { Attachment, Body, FileRef, Image, Link, TermRef } from '../model/article.js'
 import { BODY_HTML, REPAIR_ENCODING } from './content/content-transforms.js'
+import { type FileBaseUrls, publishedFileUrl } from './content/file-urls.js'
 import { htmlToText } from './content/html-text.js'
 
 /**
@@ -13,7 +14,7 @@ import { htmlToText } from './content/html-text.js'
  */
 export interface TransformContext {
   readonly node: D7NodeBundle
-  readonly files: { readonly publicBaseUrl?: string; readonly privateBaseUrl?: string }
+  readonly files: FileBaseUrls
   /** The field the current pipeline reads (`list-label` looks up its allowed values), null for node.* paths. */
   readonly field?: string | null
   /** Record a caveat on a row that is still loaded (e.g. a referenced file that does not exist). */
@@ -41,21 +42,6 @@ function toInt(v: unknown): number | null {
   return n
 }
 
-/** public://a/b.jpg → <publicBaseUrl>a/b.jpg; temporary:// is never published. */
-export function fileUrl(uri: string, files: TransformContext['files']): string | null {
-  const m = /^([a-z]+):\/\/(.*)$/.exec(uri)
-  if (!m) return uri
-  const [, scheme, rest] = m
-  if (scheme === 'public' && files.publicBaseUrl) return joinUrl(files.publicBaseUrl, rest ?? '')
-  if (scheme === 'private' && files.privateBaseUrl) return joinUrl(files.privateBaseUrl, rest ?? '')
-  if (scheme === 'http' || scheme === 'https') return uri
-  return null
-}
-
-function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}/${path.split('/').map(encodeURIComponent).join('/')}`
-}
-
 function resolveFile(fidValue: unknown, ctx: TransformContext): FileRef | null {
   const fid = toInt(fidValue)
   if (fid === null || fid === 0) return null
@@ -75,7 +61,7 @@ function resolveFile(fidValue: unknown, ctx: TransformContext): FileRef | null {
   return {
     fid,
     uri: file.uri,
-    url: fileUrl(file.uri, ctx.files),
+    url: publishedFileUrl(file.uri, ctx.files),
     filename: file.filename,
     mime: file.filemime,
     size: Number(file.filesize),

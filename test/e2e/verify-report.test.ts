@@ -34,7 +34,19 @@ const HOSTILE_TITLE = '<script>window.__pwned = 1</script><img src=x onerror="wi
 // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText, not the DOM property
 const seen = (l: Locator) => l.innerText()
 
-if (!HAS_CHROMIUM) console.warn(`verify-report browser test${SKIP_NOTE}`)
+/** CI installs chromium (env CI, set by every CI service): there a missing browser is a failure, not a skip. */
+const IN_CI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase())
+
+if (!HAS_CHROMIUM && !IN_CI) console.warn(`verify-report browser test${SKIP_NOTE}`)
+
+describe.runIf(!HAS_CHROMIUM && IN_CI)('dhm verify → report.html in a browser, in CI', () => {
+  it('has chromium to run in (CI=true must never skip the browser test)', () => {
+    expect(
+      HAS_CHROMIUM,
+      `${CHROMIUM} not found while CI is set: install it in the CI image (apt-get install -y chromium)`,
+    ).toBe(true)
+  })
+})
 
 describe.skipIf(!HAS_CHROMIUM)(`dhm verify → report.html in a browser${SKIP_NOTE}`, () => {
   const sourceDb = uniqueName('e2e_verify_src')

@@ -346,6 +346,14 @@ const CHECKS: Record<string, (c: ChaosCase) => Promise<void> | void> = {
       await dst("SELECT legacy_nid FROM redirect WHERE source_path = 'news/2023/09/chaos-shared-old'"),
     ).toEqual([{ legacy_nid: n(44) }])
   },
+  'mojibake-mixed': () => {
+    expect(article(n(45))).toMatchObject({
+      title: 'Šéfčovič’s plan for Україна',
+      summary: '“Šefčovič” in привет mood 😀',
+      body: '<p>Kyiv 😀 résumé: “CAFÉ” Česko</p>',
+    })
+    expect(first.counts.content['encoding-double-utf8']).toBeGreaterThanOrEqual(3)
+  },
   'filter-matches-nothing': async () => {
     const yaml = (await readFile(MAPPING_FILE, 'utf8')).replace(
       'filters: []',

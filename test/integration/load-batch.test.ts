@@ -10,7 +10,8 @@ import { applyMigrations } from '../../src/load/schema-migrations.js'
 import type { Article } from '../../src/model/article.js'
 import { inTransaction } from '../../src/pipeline/run-migration.js'
 import type { RowOutcome } from '../../src/transform/outcome.js'
-import { createPgDb, dropPgDb, uniqueName } from '../helpers/databases.js'
+import { createPgDb, dropPgDb, pgQuery, uniqueName } from '../helpers/databases.js'
+import { waitFor } from '../helpers/wait-for.js'
 
 const db = uniqueName('load_batch')
 let url = ''
@@ -194,11 +195,24 @@ describe('loadBatch (new articles COPYed straight into the tables)', () => {
   it('a concurrent writer inserting the same articles first turns the batch into a merge, not an error', async () => {
     const first = await pool.connect()
     try {
+      const { rows: me } = await first.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
       await first.query('BEGIN')
       await loadBatch(first, 'test', null, [ok(article(30), 'c30'), ok(article(31), 'c31')])
-      // The second writer saw neither article, COPYs, waits on the unique index, then merges.
+      // The second writer sees neither article (not committed), so it COPYs them straight into
+      // article, where the unique index makes it wait for the first writer's transaction. Only once
+      // it waits there does the first commit: the COPY then fails with 23505 and the batch merges.
       const second = load([ok(article(30), 'c30'), ok(article(31, { title: 'Newer' }), 'n31')])
-      await new Promise((r) => setTimeout(r, 200))
+      await waitFor(async () => {
+        // On a connection of its own: both of the pool's are taken by the two writers.
+        const [row] = await pgQuery<{ n: number }>(
+          url,
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> $1 AND wait_event_type = 'Lock'
+             AND wait_event = 'transactionid' AND query LIKE 'COPY article %'`,
+          [me[0]?.pid],
+        )
+        return row?.n === 1
+      }, "the second writer's COPY waiting on the first writer's rows")
       await first.query('COMMIT')
       expect(await second).toMatchObject({ inserted: 0, updated: 1, unchanged: 1, rejected: [] })
     } finally {

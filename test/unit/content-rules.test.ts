@@ -124,8 +124,13 @@ describe('file URIs', () => {
       expected: 'https://www.intellinews.com/sites/default/files/images/a%20b.jpg',
     },
     {
+      // A URI is a file name: its % is a character, encoded as Drupal's file_create_url does.
       uri: 'public://images/%C3%A9.jpg',
-      expected: 'https://www.intellinews.com/sites/default/files/images/%C3%A9.jpg',
+      expected: 'https://www.intellinews.com/sites/default/files/images/%25C3%25A9.jpg',
+    },
+    {
+      uri: "public://images/it's (1)*!.jpg",
+      expected: 'https://www.intellinews.com/sites/default/files/images/it%27s%20%281%29%2A%21.jpg',
     },
     { uri: 'private://contracts/x.pdf', expected: null },
     { uri: 'temporary://x.jpg', expected: null },
@@ -139,6 +144,12 @@ describe('file URIs', () => {
       name: 'public:// in src',
       input: '<img src="public://images/x.jpg" alt="">',
       expected: '<img src="https://www.intellinews.com/sites/default/files/images/x.jpg" alt="">',
+      counts: { 'file-uri': 1 },
+    },
+    {
+      name: "an HTML-escaped & in the URI is the file name's &",
+      input: '<a href="public://pdf/oil &amp; gas.pdf">x</a>',
+      expected: '<a href="https://www.intellinews.com/sites/default/files/pdf/oil%20%26%20gas.pdf">x</a>',
       counts: { 'file-uri': 1 },
     },
     {
@@ -360,7 +371,66 @@ describe('encoding repair', () => {
       expected: 'Česko: résumé 🇺🇦',
       counts: { 'encoding-double-utf8': 1 },
     },
-    { name: 'ambiguous run (not valid UTF-8) is left', input: 'Ã©é', expected: 'Ã©é', counts: {} },
+    {
+      name: 'mixed (issue #18): correct Š next to double-encoded é, č and ’',
+      input: 'ŠÃ©fÄ\u008doviÄ\u008dâ€™s',
+      expected: 'Šéfčovič’s',
+      counts: { 'encoding-double-utf8': 1 },
+    },
+    {
+      name: 'mixed (issue #18): a double-encoded quote before correct Š and č',
+      input: 'â€œŠefčovičâ€\u009d said',
+      expected: '“Šefčovič” said',
+      counts: { 'encoding-double-utf8': 1 },
+    },
+    {
+      name: 'mixed: a damaged sequence right before a correct é',
+      input: 'Ã©é',
+      expected: 'éé',
+      counts: { 'encoding-double-utf8': 1 },
+    },
+    {
+      name: 'mixed Cyrillic: correct word, damaged word',
+      input: 'Україна: Ð¿Ñ€Ð¸Ð²ÐµÑ‚ Київ',
+      expected: 'Україна: привет Київ',
+      counts: { 'encoding-double-utf8': 1 },
+    },
+    {
+      name: 'Cyrillic with latin1 C1 controls (с is 0xD1 0x81)',
+      input: 'Ð’ ÐœÐ¾Ñ\u0081ÐºÐ²Ðµ',
+      expected: 'В Москве',
+      counts: { 'encoding-double-utf8': 1 },
+    },
+    {
+      name: 'mixed emoji: a correct one kept, a damaged one repaired',
+      input: '😀 ðŸ˜€ and ðŸ‡ºðŸ‡¦',
+      expected: '😀 😀 and 🇺🇦',
+      counts: { 'encoding-double-utf8': 1 },
+    },
+    {
+      name: 'double-encoded pound sign and no-break space',
+      input: 'Â£5\u00a0m and Â\u00a0cost',
+      expected: '£5\u00a0m and \u00a0cost',
+      counts: { 'encoding-double-utf8': 1 },
+    },
+    {
+      name: 'double-encoded C1 controls as latin1 produces them (0x81, 0x8D, 0x8F, 0x90, 0x9D)',
+      input: 'Ä\u0081 Å\u008d Ä\u008f Ä\u0090 Å\u009d',
+      expected: 'ā ō ď Đ ŝ',
+      counts: { 'encoding-double-utf8': 1 },
+    },
+    {
+      name: 'genuine Portuguese, French and Vietnamese: Ã, â and é before letters stay',
+      input: 'SÃO PAULO, Ãgua, pâte, château, Nguyễn Tấn Dũng, café’s, “CAFÉ”, l’été\u00a0»',
+      expected: 'SÃO PAULO, Ãgua, pâte, château, Nguyễn Tấn Dũng, café’s, “CAFÉ”, l’été\u00a0»',
+      counts: {},
+    },
+    {
+      name: 'a C1 control or overlong form is not decoded (Â… is U+0085, à€ overlong)',
+      input: 'Â… and à€™',
+      expected: 'Â… and à€™',
+      counts: {},
+    },
     {
       name: 'NUL characters removed',
       input: 'bud\u0000get',
@@ -371,6 +441,12 @@ describe('encoding repair', () => {
       name: 'a lone surrogate becomes U+FFFD',
       input: 'a\ud800b',
       expected: 'a\ufffdb',
+      counts: { 'encoding-invalid': 1, 'encoding-unrepairable': 1 },
+    },
+    {
+      name: 'emoji pairs kept, a lone low surrogate after one becomes U+FFFD',
+      input: '📈\udc00📈',
+      expected: '📈\ufffd📈',
       counts: { 'encoding-invalid': 1, 'encoding-unrepairable': 1 },
     },
   ])('$name', ({ input, expected, counts }) => {

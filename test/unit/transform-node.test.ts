@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import type { D7FieldItem, D7NodeBundle } from '../../src/extract/d7-types.js'
+import type { D7FieldItem, D7File, D7NodeBundle } from '../../src/extract/d7-types.js'
 import { parseMapping } from '../../src/mapping/load-mapping.js'
 import { transformNode } from '../../src/transform/transform-node.js'
 
@@ -207,5 +207,52 @@ fields: {}
       ref: { nid: 294856, vid: 900001 },
       reason: 'does not match filters[0] (field_publication_.tid = 1004)',
     })
+  })
+})
+
+describe('one public URL per file (issue #18 item 7)', () => {
+  // The image field, a media token and a public:// link all name the same file; whatever its name,
+  // the front end must get one URL for it. Drupal serves public://<path> at
+  // <base>/<rawurlencode(path), slashes kept>: the URI is a file name, never already percent-encoded.
+  const BASE_URL = 'https://www.intellinews.com/sites/default/files/images/'
+  it.each([
+    { name: 'a % sign', filename: 'growth 5%.jpg', expected: 'growth%205%25.jpg' },
+    { name: 'a literal %20', filename: 'kyiv%20bridge.jpg', expected: 'kyiv%2520bridge.jpg' },
+    { name: 'percent-encoded UTF-8', filename: '%C3%A9t%C3%A9.jpg', expected: '%25C3%25A9t%25C3%25A9.jpg' },
+    { name: 'spaces', filename: 'kyiv bridge.jpg', expected: 'kyiv%20bridge.jpg' },
+    { name: '# and ?', filename: 'q#1?v=2.jpg', expected: 'q%231%3Fv%3D2.jpg' },
+    { name: 'non-ASCII', filename: 'Київ é.jpg', expected: '%D0%9A%D0%B8%D1%97%D0%B2%20%C3%A9.jpg' },
+    { name: '&', filename: 'oil & gas.jpg', expected: 'oil%20%26%20gas.jpg' },
+    { name: 'quotes and brackets', filename: "it's (1).jpg", expected: 'it%27s%20%281%29.jpg' },
+  ])('$name: image url = media token src = public:// link src', ({ filename, expected }) => {
+    const uri = `public://images/${filename}`
+    const attribute = uri.replaceAll('&', '&amp;').replaceAll("'", '&#39;')
+    const node: D7NodeBundle = {
+      ...seedNode,
+      files: { 55: { ...(seedNode.files[55] as D7File), uri, filename } },
+      fields: {
+        ...seedNode.fields,
+        body: [
+          {
+            delta: 0,
+            language: 'und',
+            values: {
+              value: `<p>[[{"fid":"55","view_mode":"default","type":"media","attributes":{"alt":"A"}}]]</p><p><img src="${attribute}" alt="B"></p>`,
+              summary: 'S',
+              format: 'full_html',
+            },
+          },
+        ],
+      },
+    }
+    const outcome = transformNode(node, bne)
+    if (outcome.kind !== 'ok') throw new Error(JSON.stringify(outcome))
+    const url = outcome.article.image?.file?.url
+    expect(url).toBe(`${BASE_URL}${expected}`)
+    const srcs = [...(outcome.article.body?.value ?? '').matchAll(/<img src="([^"]*)"/g)].map((m) =>
+      (m[1] ?? '').replaceAll('&amp;', '&'),
+    )
+    expect(srcs).toEqual([url, url])
+    expect(outcome.article.media).toEqual([expect.objectContaining({ fid: 55, url })])
   })
 })

@@ -1,5 +1,5 @@
-import type { CountFn } from './content-tally.js'
-import { encodeUrlPath, escapeHtml } from './html-escape.js'
+import { type CountFn, decodeEntities } from './content-tally.js'
+import { encodeFilePath, escapeHtml } from './html-escape.js'
 
 /** Where files are served from; without a base URL a scheme's files have no public URL. */
 export interface FileBaseUrls {
@@ -8,7 +8,11 @@ export interface FileBaseUrls {
 }
 
 /**
- * A Drupal stream-wrapper URI → its public URL: `public://a/b c.jpg` → `<publicBaseUrl>/a/b%20c.jpg`.
+ * A Drupal stream-wrapper URI → its public URL, the one URL of a file wherever it appears (an image
+ * or attachment field, a media token, a `public://` link in a body): `public://a/b c.jpg` →
+ * `<publicBaseUrl>/a/b%20c.jpg`. The path is encoded as Drupal's `file_create_url` does
+ * (`rawurlencode`, slashes kept): a URI names a file, so a `%` in it is a `%` in the name
+ * (`5%.jpg` → `5%25.jpg`, `a%20b.jpg` → `a%2520b.jpg`), never an escape to decode first.
  * `temporary://` is never published (null), nor is a scheme without a configured base URL.
  * http(s) URLs pass through.
  */
@@ -23,7 +27,7 @@ export function publishedFileUrl(uri: string, files: FileBaseUrls): string | nul
 }
 
 function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}/${encodeUrlPath(path)}`
+  return `${base.replace(/\/+$/, '')}/${encodeFilePath(path)}`
 }
 
 const URI_ATTRIBUTE = /(\s(?:src|href|data-src)\s*=\s*)(["'])((?:public|private|temporary):\/\/[^"']*)\2/gi
@@ -40,7 +44,8 @@ export function rewriteFileUris(html: string, files: FileBaseUrls, count: CountF
       count('file-uri-temporary', uri)
       return `${head}${quote}${quote}`
     }
-    const url = publishedFileUrl(uri, files)
+    // The attribute holds the URI HTML-escaped (public://oil &amp; gas.jpg).
+    const url = publishedFileUrl(decodeEntities(uri), files)
     if (url === null) {
       count('file-uri-unresolved', uri)
       return whole

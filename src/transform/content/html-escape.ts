@@ -25,7 +25,7 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * Percent-encode each `/`-separated segment of a path (a slug, a file's path), so no character of
+ * Percent-encode each `/`-separated segment of a path (a slug), so no character of
  * the data can end the path (`?`, `#`), the attribute (`"`, `'`) or the tag. A segment that is
  * already percent-encoded is decoded first, so it is not encoded twice.
  *
@@ -36,6 +36,20 @@ export function encodeUrlPath(path: string): string {
     .split('/')
     .map((segment) => encodeURIComponent(safeDecode(segment)))
     .join('/')
+}
+
+/**
+ * Percent-encode a file's path as Drupal's `file_create_url` does (`rawurlencode` per segment,
+ * slashes kept). A URI names a file, so a `%` in it is a `%` in the name (`a%20b.jpg` →
+ * `a%2520b.jpg`), never an escape to decode first (unlike a slug, see `encodeUrlPath`).
+ */
+export function encodeFilePath(path: string): string {
+  return path.split('/').map(rawUrlEncode).join('/')
+}
+
+/** PHP's rawurlencode: encodeURIComponent plus the five characters it leaves (! ' ( ) *). */
+function rawUrlEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
 /**
