@@ -5,11 +5,14 @@ import { closeSnapshot, createSourcePool, openSnapshot } from '../extract/source
 import { describeSource } from '../extract/source-schema.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { nearest } from '../mapping/nearest.js'
+import { findTargetRefusal } from './shared-site.js'
 
 export interface CheckOptions {
   readonly mapping: CompiledMapping
   readonly mappingFile: string
   readonly sourceUrl: string
+  /** Also report a target that migrate would refuse (one holding tables dhm did not create). */
+  readonly targetUrl?: string
 }
 
 export interface CheckResult {
@@ -61,5 +64,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   } finally {
     await pool.end()
   }
+  const refusal = opts.targetUrl === undefined ? null : await findTargetRefusal(opts.targetUrl)
+  if (refusal) problems.push(`target: ${refusal}`)
   return { file: opts.mappingFile, source: redactUrl(opts.sourceUrl), problems, fieldTables }
 }
