@@ -2,6 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { redactUrl } from '../config/redact.js'
 import { ConfigError } from '../errors.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
+import { readBundles } from './source-bundles.js'
 import { quoteIdent, type SourceConnection } from './source-db.js'
 
 /** Contrib modules whose storage changes where a node's values live (see mappings/README.md). */
@@ -36,6 +37,8 @@ export interface FieldInventory {
 export interface BundleInventory {
   readonly type: string
   readonly name: string
+  /** false: nodes of this type exist but node_type has no row for it (its module was removed). */
+  readonly declared: boolean
   readonly nodes: number
   readonly published: number
   readonly unpublished: number
@@ -106,12 +109,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   )) {
     nodeCounts.set(String(r.type), { nodes: Number(r.n), published: Number(r.p ?? 0) })
   }
-  const types = tables.has('node_type')
-    ? (await rows('SELECT type, name FROM node_type ORDER BY type')).map((r) => ({
-        type: String(r.type),
-        name: String(r.name),
-      }))
-    : [...nodeCounts.keys()].map((type) => ({ type, name: type }))
+  const types = await readBundles(conn)
 
   const config = new Map<
     string,
@@ -169,7 +167,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   }
 
   const bundles: BundleInventory[] = []
-  for (const { type, name } of types) {
+  for (const { type, name, declared } of types) {
     const counts = nodeCounts.get(type) ?? { nodes: 0, published: 0 }
     const fields: FieldInventory[] = []
     for (const { field, label } of instances.get(type) ?? []) {
@@ -192,6 +190,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
     bundles.push({
       type,
       name,
+      declared,
       nodes: counts.nodes,
       published: counts.published,
       unpublished: counts.nodes - counts.published,
