@@ -30,6 +30,8 @@ export interface FieldInventory {
   /** Rows of field_data_<name> for this bundle (deleted = 0), and of field_revision_<name>. */
   readonly rows: number
   readonly revisionRows: number
+  /** false: the database has no field_revision_<name> (dumps often leave the big ones out). */
+  readonly hasRevisionTable: boolean
   /** Vocabulary of a term reference field. */
   readonly vocabulary: string | null
 }
@@ -184,6 +186,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
         columns: real.filter((col) => col.startsWith(`${field}_`)).map((col) => col.slice(field.length + 1)),
         rows: c.data.get(type) ?? 0,
         revisionRows: c.revision.get(type) ?? 0,
+        hasRevisionTable: tables.has(`field_revision_${field}`),
         vocabulary: cfg?.vocabulary ?? null,
       })
     }

@@ -78,6 +78,14 @@ export async function describeSource(
   const fieldsInSource = [...tables].filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length))
   const wanted = mapping.fieldNames.filter((f) => {
     if (tables.has(`${prefix}${f}`)) return true
+    if (prefix === 'field_revision_' && tables.has(`field_data_${f}`)) {
+      // A dump that left the (big) revision tables out: the current values are still there.
+      problems.push(
+        `field ${f}: no table field_revision_${f} in the source, but field_data_${f} exists ` +
+          '(a dump without revision tables?); set source.fieldTables: data to read the current values from field_data_*',
+      )
+      return false
+    }
     const hint = nearest(f, fieldsInSource)
     problems.push(
       `field ${f}: no table ${prefix}${f} in the source` +

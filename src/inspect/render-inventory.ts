@@ -15,7 +15,7 @@ export function renderInventory(inv: SourceInventory, database: string): string 
         f.vocabulary ? `vocabulary ${f.vocabulary}` : null,
       ].filter(Boolean)
       out.push(
-        `    ${f.name.padEnd(28)} ${f.type.padEnd(24)} cardinality ${card.padEnd(9)} columns ${f.columns.join(', ')}; ${f.rows} rows (${f.revisionRows} revision rows)${extra.length ? `; ${extra.join(', ')}` : ''}`,
+        `    ${f.name.padEnd(28)} ${f.type.padEnd(24)} cardinality ${card.padEnd(9)} columns ${f.columns.join(', ')}; ${f.rows} rows (${f.hasRevisionTable ? `${f.revisionRows} revision rows` : `no table field_revision_${f.name}`})${extra.length ? `; ${extra.join(', ')}` : ''}`,
       )
     }
   }

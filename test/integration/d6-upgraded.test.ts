@@ -7,11 +7,23 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readInventory } from '../../src/cli/commands/inspect.js'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import { scaffoldMapping } from '../../src/inspect/scaffold-mapping.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runCheck } from '../../src/pipeline/run-check.js'
-import { dropMariaDb, MARIADB_SERVER, mariaQuery, mariaUrl, uniqueName } from '../helpers/databases.js'
+import { runMigration } from '../../src/pipeline/run-migration.js'
+import {
+  createPgDb,
+  dropMariaDb,
+  dropPgDb,
+  MARIADB_SERVER,
+  mariaQuery,
+  mariaUrl,
+  pgQuery,
+  uniqueName,
+} from '../helpers/databases.js'
 
 const mariaDb = uniqueName('d6_src')
+const pgDb = uniqueName('d6_dst')
 const sourceUrl = mariaUrl(mariaDb)
 let dir = ''
 
@@ -22,6 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dropMariaDb(mariaDb)
+  await dropPgDb(pgDb)
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
@@ -64,5 +77,47 @@ describe('a site upgraded from Drupal 6', () => {
       'field_data_taxonomy_vocabulary_2',
       'field_data_upload',
     ])
+  })
+
+  it('check names a missing field_revision_* table whose field_data_* exists and offers fieldTables: data', async () => {
+    const file = join(dir, 'story-revision.yaml')
+    await writeFile(file, STORY_MAPPING('revision'))
+    const check = await runCheck({ mapping: await loadMapping(file), mappingFile: file, sourceUrl })
+    expect(check.problems).toEqual([
+      'field upload: no table field_revision_upload in the source, but field_data_upload exists (a dump without revision tables?); set source.fieldTables: data to read the current values from field_data_*',
+    ])
+  })
+
+  it('the scaffold of story reads field_data_* (saying why), passes check and migrates every story with its attachment', async () => {
+    const file = join(dir, 'story-scaffold.yaml')
+    const inventory = await readInventory(sourceUrl)
+    const story = inventory.bundles.find((b) => b.type === 'story')
+    if (!story) throw new Error('no story bundle')
+    const text = scaffoldMapping(inventory, story, 'd6-story')
+    expect(text).toContain(
+      '  # This database has no field_revision_upload: values come from field_data_*, the\n',
+    )
+    expect(text).toContain('  fieldTables: data\n')
+    expect(text).toContain('subjects: { from: taxonomy_vocabulary_2.tid, using: [terms] }')
+    await writeFile(file, text)
+    const mapping = await loadMapping(file)
+    expect((await runCheck({ mapping, mappingFile: file, sourceUrl })).problems).toEqual([])
+
+    const targetUrl = await createPgDb(pgDb)
+    const run = await runMigration({ mapping, mappingFile: file, sourceUrl, targetUrl, reportsDir: dir })
+    const stories = await mariaQuery<{ nid: number; fid: number | null }>(
+      sourceUrl,
+      `SELECT n.nid, u.upload_fid AS fid FROM node n
+       LEFT JOIN field_data_upload u ON u.entity_id = n.nid AND u.deleted = 0 AND u.delta = 0
+       WHERE n.type = 'story' ORDER BY n.nid`,
+    )
+    expect(run.counts).toMatchObject({ read: stories.length, inserted: stories.length, rejected: 0 })
+    const articles = await pgQuery<{ nid: number; fid: number | null }>(
+      targetUrl,
+      `SELECT a.legacy_nid AS nid, m.legacy_fid AS fid FROM article a
+       LEFT JOIN media_file m ON m.id = a.pdf_file_id WHERE a.site = 'd6-story' ORDER BY a.legacy_nid`,
+    )
+    expect(articles).toEqual(stories)
+    expect(stories.filter((s) => s.fid !== null).length).toBeGreaterThan(3)
   })
 })
