@@ -34,6 +34,8 @@ export interface SourceLayout {
 }
 
 const TERM_TYPES = new Set(['taxonomy_term_reference'])
+/** The sources of a path that are not fields (src/mapping/source-path.ts). */
+const NON_FIELD_SOURCES = ['node', 'workflow', 'publication_date', 'alias']
 const FILE_TYPES = new Set(['file', 'image'])
 
 /**
@@ -87,9 +89,15 @@ export async function describeSource(
       return false
     }
     const hint = nearest(f, fieldsInSource)
+    // Any name that is not node/workflow/publication_date/alias is read as a field: `nodes.title` too.
+    const source = hint ? null : nearest(f, NON_FIELD_SOURCES)
     problems.push(
       `field ${f}: no table ${prefix}${f} in the source` +
-        (hint ? `; did you mean ${hint}?` : `; "dhm inspect" lists the fields of each bundle`),
+        (hint
+          ? `; did you mean ${hint}?`
+          : source
+            ? `; did you mean ${source}.*?`
+            : `; "dhm inspect" lists the fields of each bundle`),
     )
     return false
   })

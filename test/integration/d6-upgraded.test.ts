@@ -88,6 +88,15 @@ describe('a site upgraded from Drupal 6', () => {
     ])
   })
 
+  it('a misspelled node.* path, now read as a field, is told the source it resembles', async () => {
+    const file = join(dir, 'story-typo.yaml')
+    await writeFile(file, STORY_MAPPING('data').replace('fields:\n', 'fields:\n  title: nodes.title\n'))
+    const check = await runCheck({ mapping: await loadMapping(file), mappingFile: file, sourceUrl })
+    expect(check.problems).toEqual([
+      'field nodes: no table field_data_nodes in the source; did you mean node.*?',
+    ])
+  })
+
   it('the scaffold of story reads field_data_* (saying why), passes check and migrates every story with its attachment', async () => {
     const file = join(dir, 'story-scaffold.yaml')
     const inventory = await readInventory(sourceUrl)
