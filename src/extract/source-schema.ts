@@ -2,7 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { SourceSchemaError } from '../errors.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { nearest } from '../mapping/nearest.js'
-import { fieldColumnName } from '../mapping/source-path.js'
+import { fieldColumnName, NON_FIELD_SOURCES } from '../mapping/source-path.js'
 import { refNeeds } from './entity-refs.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
 import type { SourceConnection } from './source-db.js'
@@ -34,8 +34,6 @@ export interface SourceLayout {
 }
 
 const TERM_TYPES = new Set(['taxonomy_term_reference'])
-/** The sources of a path that are not fields (src/mapping/source-path.ts). */
-const NON_FIELD_SOURCES = ['node', 'workflow', 'publication_date', 'alias']
 const FILE_TYPES = new Set(['file', 'image'])
 
 /**

@@ -27,6 +27,9 @@ export const NODE_COLUMNS = [
 ] as const
 export type NodeColumn = (typeof NODE_COLUMNS)[number]
 
+/** The sources that are not fields; any other name before the dot is a field. */
+export const NON_FIELD_SOURCES = ['node', 'workflow', 'publication_date', 'alias'] as const
+
 const IDENT = /^[a-z_][a-z0-9_]{0,63}$/
 
 /** Parse a source path, or return a message saying what is wrong with it. */
