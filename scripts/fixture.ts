@@ -37,9 +37,10 @@ const argv = await yargs(hideBin(process.argv))
     describe: 'MariaDB/MySQL server URL (any database path is ignored)',
   })
   .option('profile', {
-    choices: ['bne', 'standard'] as const,
+    choices: ['bne', 'standard', 'standard-stock', 'd6-upgraded'] as const,
     default: 'bne' as const,
-    describe: 'bne site or a stock Drupal 7 standard install with translations',
+    describe:
+      'bne site; a Drupal 7 standard install with translations and contrib fields; only what the standard profile creates; or standard upgraded from Drupal 6',
   })
   .option('chaos', {
     type: 'boolean',

@@ -2,6 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { redactUrl } from '../config/redact.js'
 import { ConfigError } from '../errors.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
+import { readBundles } from './source-bundles.js'
 import { quoteIdent, type SourceConnection } from './source-db.js'
 
 /** Contrib modules whose storage changes where a node's values live (see mappings/README.md). */
@@ -29,6 +30,8 @@ export interface FieldInventory {
   /** Rows of field_data_<name> for this bundle (deleted = 0), and of field_revision_<name>. */
   readonly rows: number
   readonly revisionRows: number
+  /** false: the database has no field_revision_<name> (dumps often leave the big ones out). */
+  readonly hasRevisionTable: boolean
   /** Vocabulary of a term reference field. */
   readonly vocabulary: string | null
 }
@@ -36,6 +39,8 @@ export interface FieldInventory {
 export interface BundleInventory {
   readonly type: string
   readonly name: string
+  /** false: nodes of this type exist but node_type has no row for it (its module was removed). */
+  readonly declared: boolean
   readonly nodes: number
   readonly published: number
   readonly unpublished: number
@@ -106,12 +111,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   )) {
     nodeCounts.set(String(r.type), { nodes: Number(r.n), published: Number(r.p ?? 0) })
   }
-  const types = tables.has('node_type')
-    ? (await rows('SELECT type, name FROM node_type ORDER BY type')).map((r) => ({
-        type: String(r.type),
-        name: String(r.name),
-      }))
-    : [...nodeCounts.keys()].map((type) => ({ type, name: type }))
+  const types = await readBundles(conn)
 
   const config = new Map<
     string,
@@ -169,7 +169,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   }
 
   const bundles: BundleInventory[] = []
-  for (const { type, name } of types) {
+  for (const { type, name, declared } of types) {
     const counts = nodeCounts.get(type) ?? { nodes: 0, published: 0 }
     const fields: FieldInventory[] = []
     for (const { field, label } of instances.get(type) ?? []) {
@@ -186,12 +186,14 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
         columns: real.filter((col) => col.startsWith(`${field}_`)).map((col) => col.slice(field.length + 1)),
         rows: c.data.get(type) ?? 0,
         revisionRows: c.revision.get(type) ?? 0,
+        hasRevisionTable: tables.has(`field_revision_${field}`),
         vocabulary: cfg?.vocabulary ?? null,
       })
     }
     bundles.push({
       type,
       name,
+      declared,
       nodes: counts.nodes,
       published: counts.published,
       unpublished: counts.nodes - counts.published,

@@ -2,7 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { SourceSchemaError } from '../errors.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { nearest } from '../mapping/nearest.js'
-import { fieldColumnName } from '../mapping/source-path.js'
+import { fieldColumnName, NON_FIELD_SOURCES } from '../mapping/source-path.js'
 import { refNeeds } from './entity-refs.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
 import type { SourceConnection } from './source-db.js'
@@ -78,10 +78,24 @@ export async function describeSource(
   const fieldsInSource = [...tables].filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length))
   const wanted = mapping.fieldNames.filter((f) => {
     if (tables.has(`${prefix}${f}`)) return true
+    if (prefix === 'field_revision_' && tables.has(`field_data_${f}`)) {
+      // A dump that left the (big) revision tables out: the current values are still there.
+      problems.push(
+        `field ${f}: no table field_revision_${f} in the source, but field_data_${f} exists ` +
+          '(a dump without revision tables?); set source.fieldTables: data to read the current values from field_data_*',
+      )
+      return false
+    }
     const hint = nearest(f, fieldsInSource)
+    // Any name that is not node/workflow/publication_date/alias is read as a field: `nodes.title` too.
+    const source = hint ? null : nearest(f, NON_FIELD_SOURCES)
     problems.push(
       `field ${f}: no table ${prefix}${f} in the source` +
-        (hint ? `; did you mean ${hint}?` : `; "dhm inspect" lists the fields of each bundle`),
+        (hint
+          ? `; did you mean ${hint}?`
+          : source
+            ? `; did you mean ${source}.*?`
+            : `; "dhm inspect" lists the fields of each bundle`),
     )
     return false
   })

@@ -4,7 +4,10 @@ import type { SourceInventory } from '../extract/inspect-source.js'
 export function renderInventory(inv: SourceInventory, database: string): string {
   const out: string[] = [`Drupal 7 database ${database}`, '', 'Bundles (nodes: published / unpublished)']
   for (const b of inv.bundles) {
-    out.push(`  ${b.type} "${b.name}": ${b.nodes} nodes (${b.published} published / ${b.unpublished} not)`)
+    const undeclared = b.declared ? '' : ' (no node_type row: the type was deleted or its module removed)'
+    out.push(
+      `  ${b.type} "${b.name}"${undeclared}: ${b.nodes} nodes (${b.published} published / ${b.unpublished} not)`,
+    )
     for (const f of b.fields) {
       const card = f.cardinality === -1 ? 'unlimited' : String(f.cardinality)
       const extra = [
@@ -12,7 +15,7 @@ export function renderInventory(inv: SourceInventory, database: string): string 
         f.vocabulary ? `vocabulary ${f.vocabulary}` : null,
       ].filter(Boolean)
       out.push(
-        `    ${f.name.padEnd(28)} ${f.type.padEnd(24)} cardinality ${card.padEnd(9)} columns ${f.columns.join(', ')}; ${f.rows} rows (${f.revisionRows} revision rows)${extra.length ? `; ${extra.join(', ')}` : ''}`,
+        `    ${f.name.padEnd(28)} ${f.type.padEnd(24)} cardinality ${card.padEnd(9)} columns ${f.columns.join(', ')}; ${f.rows} rows (${f.hasRevisionTable ? `${f.revisionRows} revision rows` : `no table field_revision_${f.name}`})${extra.length ? `; ${extra.join(', ')}` : ''}`,
       )
     }
   }

@@ -45,6 +45,15 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
       unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
     }
   }
+  // A dump without some field_revision_* tables: read every field from field_data_* instead.
+  const revisionless = bundle.fields.filter((f) => !f.hasRevisionTable).map((f) => `field_revision_${f.name}`)
+  const fieldTables = revisionless.length
+    ? [
+        `  # This database has no ${revisionless.join(', ')}: values come from field_data_*, the`,
+        '  # current revision as Drupal stores it for display (with every field_revision_* table, use revision).',
+        '  fieldTables: data',
+      ]
+    : ['  fieldTables: revision']
   const lines = [
     '# yaml-language-server: $schema=./mapping.schema.json',
     `# Scaffolded by "dhm inspect --scaffold ${bundle.type}": ${bundle.nodes} nodes, ${bundle.fields.length} fields.`,
@@ -54,7 +63,7 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
     '',
     'source:',
     `  bundles: [${bundle.type}]`,
-    '  fieldTables: revision',
+    ...fieldTables,
     ...(hasTranslations
       ? ['  # Nodes linked by tnid become one article with translations.', '  translations: tnid']
       : []),

@@ -164,13 +164,23 @@ async function existingObjects(client: pg.ClientBase): Promise<string[]> {
 }
 
 /**
+ * Is the connection's schema one dhm may migrate? True when it has a migration history, false when it
+ * is empty; throws {@link SchemaNotEmptyError} (Prisma P3005) when it holds other objects and no
+ * history. Read only: `dhm check --target` asks it too, so it reports what migrate would refuse.
+ */
+export async function assertSchemaIsDhms(client: pg.ClientBase): Promise<boolean> {
+  if (await hasMigrationsTable(client)) return true
+  const objects = await existingObjects(client)
+  if (objects.length > 0) throw new SchemaNotEmptyError(objects)
+  return false
+}
+
+/**
  * Works out what a deploy would do, refusing the same situations Prisma refuses (P3005, P3009) plus an
  * edited applied migration. Read-only: safe for `--dry-run` and used under the lock by `applyMigrations`.
  */
 async function planMigrations(client: pg.ClientBase, migrations: MigrationOnDisk[]): Promise<Plan> {
-  if (!(await hasMigrationsTable(client))) {
-    const objects = await existingObjects(client)
-    if (objects.length > 0) throw new SchemaNotEmptyError(objects)
+  if (!(await assertSchemaIsDhms(client))) {
     return { hasTable: false, pending: migrations, alreadyApplied: 0, unknownApplied: [] }
   }
   const { rows } = await client.query<MigrationRow>(

@@ -118,6 +118,39 @@ async function createDatabase(url: string): Promise<void> {
   }
 }
 
+/** What the target user needs, in every message about a missing privilege. */
+const TARGET_USER_NEEDS =
+  "dhm's target user must own the database (or be allowed to create it: CREATEDB) and create tables in " +
+  'its schema, e.g. CREATE DATABASE site OWNER app, run as a superuser.'
+
+/**
+ * For `dhm migrate --dry-run` against a database that does not exist yet: may the target user create
+ * it, as the real run will (CREATEDB or superuser)? When not, throws the TargetError saying that
+ * migrate would fail and what the user needs, instead of a plan that promises to create it. Read only.
+ */
+export async function assertMayCreateDatabase(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres') })
+  let denied: string | null = null
+  try {
+    await admin.connect()
+    const { rows } = await admin.query<{ role: string; may: boolean }>(
+      'SELECT current_user AS role, rolcreatedb OR rolsuper AS may FROM pg_catalog.pg_roles WHERE rolname = current_user',
+    )
+    if (rows[0]?.may !== true) denied = rows[0]?.role ?? 'the target user'
+  } catch (cause) {
+    throw explainTargetError(cause, url)
+  } finally {
+    await admin.end().catch(() => undefined)
+  }
+  if (denied !== null) {
+    throw new TargetError(
+      `the target Postgres at ${redactUrl(url)} does not exist and ${denied} may not create databases ` +
+        `(no CREATEDB): "dhm migrate" would fail with permission denied to create database. ${TARGET_USER_NEEDS} ` +
+        'Check --target or DATABASE_URL.',
+    )
+  }
+}
+
 /** One line that says what failed and what to do, without the password. */
 export function explainTargetError(cause: unknown, url: string): TargetError | TargetNotDhmError {
   const e = cause as { code?: string; message?: string }
@@ -146,11 +179,7 @@ export function explainTargetError(cause: unknown, url: string): TargetError | T
         return `${where} does not exist. Run "dhm migrate" (it creates it) or fix the database name. ${hint}`
       // Insufficient privilege: creating the database, or tables in its schema (the first run).
       case '42501':
-        return (
-          `${where}: ${e.message}. dhm's target user must own the database (or be allowed to create it: ` +
-          'CREATEDB) and create tables in its schema, e.g. CREATE DATABASE site OWNER app, run as a superuser. ' +
-          hint
-        )
+        return `${where}: ${e.message}. ${TARGET_USER_NEEDS} ${hint}`
       case '42P01':
         return (
           `${where} has no migrated schema (${e.message}). If dhm is to write there, run "dhm migrate" first, ` +

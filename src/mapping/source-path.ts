@@ -27,6 +27,9 @@ export const NODE_COLUMNS = [
 ] as const
 export type NodeColumn = (typeof NODE_COLUMNS)[number]
 
+/** The sources that are not fields; any other name before the dot is a field. */
+export const NON_FIELD_SOURCES = ['node', 'workflow', 'publication_date', 'alias'] as const
+
 const IDENT = /^[a-z_][a-z0-9_]{0,63}$/
 
 /** Parse a source path, or return a message saying what is wrong with it. */
@@ -54,12 +57,10 @@ export function parseSourcePath(text: string): SourcePath | { readonly error: st
       if (column === 'path' || column === 'all') return { kind: 'alias', column }
       return { error: `"${text}": use alias.path (newest alias) or alias.all (every alias, newest first)` }
     default:
-      if (head === 'body' || head.startsWith('field_') || head === 'title_field') {
-        return { kind: 'field', field: head, column: column ?? null }
-      }
-      return {
-        error: `"${text}": unknown source "${head}". Use node.*, workflow.*, publication_date.*, alias.* or a field name (body, field_*)`,
-      }
+      // Any other name is a field: whatever field_config names, `field_*` or not (sites upgraded
+      // from Drupal 6 have taxonomy_vocabulary_1, upload, comment_body). dhm check and migrate then
+      // look for its table in the source and suggest the nearest real field on a typo.
+      return { kind: 'field', field: head, column: column ?? null }
   }
 }
 

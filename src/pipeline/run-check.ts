@@ -1,15 +1,18 @@
-import type { RowDataPacket } from 'mysql2/promise'
 import { redactUrl } from '../config/redact.js'
 import { SourceSchemaError } from '../errors.js'
+import { readBundles } from '../extract/source-bundles.js'
 import { closeSnapshot, createSourcePool, openSnapshot } from '../extract/source-db.js'
 import { describeSource } from '../extract/source-schema.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { nearest } from '../mapping/nearest.js'
+import { findTargetRefusal } from './shared-site.js'
 
 export interface CheckOptions {
   readonly mapping: CompiledMapping
   readonly mappingFile: string
   readonly sourceUrl: string
+  /** Also report a target that migrate would refuse (one holding tables dhm did not create). */
+  readonly targetUrl?: string
 }
 
 export interface CheckResult {
@@ -34,19 +37,13 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   try {
     const conn = await openSnapshot(pool, opts.sourceUrl)
     try {
-      const [types] = await conn.query<RowDataPacket[]>(
-        "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'node_type'",
-      )
-      if (types.length > 0) {
-        const [rows] = await conn.query<RowDataPacket[]>('SELECT type FROM node_type ORDER BY type')
-        const known = rows.map((r) => String(r.type))
-        for (const bundle of opts.mapping.source.bundles) {
-          if (known.includes(bundle)) continue
-          const hint = nearest(bundle, known)
-          problems.push(
-            `source.bundles: bundle ${bundle} does not exist in node_type${hint ? `; did you mean ${hint}?` : ''} (it has ${known.join(', ')})`,
-          )
-        }
+      const known = (await readBundles(conn)).map((b) => b.type)
+      for (const bundle of opts.mapping.source.bundles) {
+        if (known.includes(bundle)) continue
+        const hint = nearest(bundle, known)
+        problems.push(
+          `source.bundles: no node type ${bundle} in node_type or node.type${hint ? `; did you mean ${hint}?` : ''} (it has ${known.join(', ')})`,
+        )
       }
       try {
         const layout = await describeSource(conn, opts.mapping)
@@ -61,5 +58,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   } finally {
     await pool.end()
   }
+  const refusal = opts.targetUrl === undefined ? null : await findTargetRefusal(opts.targetUrl)
+  if (refusal) problems.push(`target: ${refusal}`)
   return { file: opts.mappingFile, source: redactUrl(opts.sourceUrl), problems, fieldTables }
 }

@@ -17,7 +17,13 @@ import {
   listPendingMigrations,
   readMigrationsDirectory,
 } from '../load/schema-migrations.js'
-import { explainTargetError, openTarget, openTargetIfExists, type Target } from '../load/target-db.js'
+import {
+  assertMayCreateDatabase,
+  explainTargetError,
+  openTarget,
+  openTargetIfExists,
+  type Target,
+} from '../load/target-db.js'
 import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import {
@@ -243,6 +249,7 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
   }
   const target = await openTargetIfExists(opts.targetUrl)
   if (target === null) {
+    await assertMayCreateDatabase(opts.targetUrl)
     const pending = (await readMigrationsDirectory(defaultMigrationsDir())).map((m) => m.name)
     emit({
       kind: 'phase',

@@ -1,11 +1,13 @@
 import pg from 'pg'
 import { databaseName } from '../config/connections.js'
+import { TargetNotDhmError } from '../errors.js'
 import {
   findRunOfAnotherMapping,
   mappingParams,
   type OtherMappingRun,
   type RunMapping,
 } from '../load/run-log.js'
+import { assertSchemaIsDhms } from '../load/schema-migrations.js'
 import { explainTargetError, withSessionSettings } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { formatUtc } from '../report/run-report.js'
@@ -40,6 +42,21 @@ async function findSharedSite(
     hash: recorded.mappingHash,
     bundles: recorded.bundles,
   }
+  return lookUpTarget(targetUrl, async (client) => {
+    const other = await findRunOfAnotherMapping(client, mapping.site, current)
+    return other ? { site: mapping.site, database: databaseName(targetUrl), current, other } : null
+  })
+}
+
+/**
+ * One short read-only look at the target (connection and statements time out after
+ * LOOKUP_TIMEOUT_MS). Null when the target database does not exist yet (a real migrate creates it);
+ * any other failure is thrown as the one-line TargetError (or TargetNotDhmError) migrate would print.
+ */
+async function lookUpTarget<T>(
+  targetUrl: string,
+  look: (client: pg.Client) => Promise<T>,
+): Promise<T | null> {
   const client = new pg.Client({
     ...withSessionSettings(targetUrl, { statement_timeout: String(LOOKUP_TIMEOUT_MS) }),
     connectionTimeoutMillis: LOOKUP_TIMEOUT_MS,
@@ -47,14 +64,27 @@ async function findSharedSite(
   client.on('error', () => undefined)
   try {
     await client.connect()
-    const other = await findRunOfAnotherMapping(client, mapping.site, current)
-    return other ? { site: mapping.site, database: databaseName(targetUrl), current, other } : null
+    return await look(client)
   } catch (cause) {
-    // No database yet: no run can have written to it (a real migrate creates it).
     if ((cause as { code?: string }).code === '3D000') return null
     throw explainTargetError(cause, targetUrl)
   } finally {
     await client.end().catch(() => undefined)
+  }
+}
+
+/**
+ * For `dhm check`: the refusal `dhm migrate` would stop at because of the target itself, a database
+ * holding tables dhm did not create (P3005), as the same one line; null when migrate could go on. A
+ * target that cannot be reached is not reported here (warnIfSiteShared notes it).
+ */
+export async function findTargetRefusal(targetUrl: string): Promise<string | null> {
+  try {
+    await lookUpTarget(targetUrl, assertSchemaIsDhms)
+    return null
+  } catch (error) {
+    // Unreachable or refused: warnIfSiteShared's note says so; check is about what migrate would refuse.
+    return error instanceof TargetNotDhmError ? error.message : null
   }
 }
 

@@ -1,5 +1,5 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { redactValues } from '../config/redact.js'
 import { ConfigError } from '../errors.js'
 import type { Issue } from '../transform/outcome.js'
@@ -44,7 +44,7 @@ export function formatUtc(at: Date): string {
  */
 export async function createReportDir(root: string, command: string, at = new Date()): Promise<string> {
   try {
-    await mkdir(root, { recursive: true })
+    await makeFolders(root)
   } catch (error) {
     throw cannotCreate(root, error)
   }
@@ -60,6 +60,26 @@ export async function createReportDir(root: string, command: string, at = new Da
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST') throw cannotCreate(root, error)
     }
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's `mkdir(…, { recursive: true })` never returns when mkdir
+ * says ENOENT although the parent exists (any path under /proc: `--reports-dir /proc/x` hung); here
+ * each missing level is tried once, so that failure surfaces as the error it is.
+ */
+async function makeFolders(path: string): Promise<void> {
+  try {
+    await mkdir(path)
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    if (code === 'EEXIST') return // a file in the way fails at the run's own folder (ENOTDIR)
+    const parent = dirname(path)
+    if (code !== 'ENOENT' || parent === path) throw error
+    await makeFolders(parent)
+    await mkdir(path).catch((again: { code?: string }) => {
+      if (again.code !== 'EEXIST') throw again // made meanwhile by another run: fine
+    })
   }
 }
 

@@ -153,4 +153,24 @@ describe('connection problems, from the command line', () => {
       expect(r.code).toBe(1)
     },
   )
+
+  it('migrate --dry-run for a user that may not create the missing database says migrate would fail and why (it said "would create")', async () => {
+    const url = `postgresql://${role}@127.0.0.1:5432/${uniqueName('never')}`
+    const r = await runDhm([
+      'migrate',
+      '--dry-run',
+      '--quiet',
+      '--mapping',
+      'mappings/bne.yaml',
+      '--source',
+      mariaUrl(drupalDb),
+      '--target',
+      url,
+    ])
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toBe(
+      `dhm: the target Postgres at ${url} does not exist and ${role} may not create databases (no CREATEDB): "dhm migrate" would fail with permission denied to create database. dhm's target user must own the database (or be allowed to create it: CREATEDB) and create tables in its schema, e.g. CREATE DATABASE site OWNER app, run as a superuser. Check --target or DATABASE_URL.\n`,
+    )
+    expect(r.code).toBe(1)
+  })
 })

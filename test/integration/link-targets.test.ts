@@ -73,8 +73,8 @@ describe('link targets read up front', () => {
   })
 
   it('resolve node references of the stock profile exactly as per-batch lookups do', async () => {
-    const perBatch = await extractAll(standardDb, 'mappings/drupal7-standard.yaml', 'never')
-    const upFront = await extractAll(standardDb, 'mappings/drupal7-standard.yaml', 'always')
+    const perBatch = await extractAll(standardDb, 'test/fixtures/mappings/standard-extras.yaml', 'never')
+    const upFront = await extractAll(standardDb, 'test/fixtures/mappings/standard-extras.yaml', 'always')
     expect(perBatch.some((n) => Object.keys(n.nodeRefs ?? {}).length > 0)).toBe(true)
     expect(upFront).toEqual(perBatch)
   })

@@ -1,5 +1,7 @@
 // The `standard` profile (a stock Drupal 7 article type with translations, title_field and several
-// aliases) migrated with mappings/drupal7-standard.yaml, checked against plain SQL on the source.
+// aliases) migrated with test/fixtures/mappings/standard-extras.yaml (the shipped
+// mappings/drupal7-standard.yaml plus the profile's contrib fields), checked against plain SQL on the
+// source; and the shipped mapping on a site with only what the standard install profile creates.
 // Nothing below calls src/extract or src/transform; the CLI is spawned for inspect/check/export.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -7,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
+import { runCheck } from '../../src/pipeline/run-check.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
 import { runSync } from '../../src/pipeline/run-sync.js'
 import { runVerify } from '../../src/verify/run-verify.js'
@@ -25,7 +28,7 @@ import { articleHashes } from '../helpers/drupal-edits.js'
 
 const dhm = runDhm
 
-const MAPPING = 'mappings/drupal7-standard.yaml'
+const MAPPING = 'test/fixtures/mappings/standard-extras.yaml'
 const mariaDb = uniqueName('std_src')
 const pgDb = uniqueName('std_dst')
 const sourceUrl = mariaUrl(mariaDb)
@@ -437,6 +440,57 @@ describe('drupal7-standard with source.translations: entity_translation', () => 
       expect(redirects.map((r) => r.r)).toEqual(['de de/alt-et-1'])
     } finally {
       await dropPgDb(etDb)
+    }
+  })
+})
+
+describe('the shipped mappings/drupal7-standard.yaml', () => {
+  it('passes dhm check and migrates on a site with only what the standard install profile creates (it named 8 tables such a site lacks)', async () => {
+    const SHIPPED = 'mappings/drupal7-standard.yaml'
+    const stockDb = uniqueName('std_stock')
+    const stockPg = uniqueName('std_stock_dst')
+    const stockUrl = mariaUrl(stockDb)
+    await generateFixture({ url: MARIADB_SERVER, database: stockDb, articles: 12, profile: 'standard-stock' })
+    try {
+      const mapping = await loadMapping(SHIPPED)
+      for (const source of [stockUrl, sourceUrl]) {
+        const check = await runCheck({ mapping, mappingFile: SHIPPED, sourceUrl: source })
+        expect(check.problems).toEqual([])
+        expect(check.fieldTables).toEqual([
+          'field_revision_body',
+          'field_revision_field_image',
+          'field_revision_field_tags',
+        ])
+      }
+      const targetUrl = await createPgDb(stockPg)
+      const run = await runMigration({
+        mapping,
+        mappingFile: SHIPPED,
+        sourceUrl: stockUrl,
+        targetUrl,
+        reportsDir: dir,
+      })
+      const [articles] = await mariaQuery<{ n: number }>(
+        stockUrl,
+        "SELECT COUNT(*) AS n FROM node WHERE type = 'article'",
+      )
+      expect(run.counts).toMatchObject({ read: articles?.n, inserted: articles?.n, rejected: 0 })
+      const tags = await mariaQuery<{ nid: number; names: string }>(
+        stockUrl,
+        `SELECT n.nid, GROUP_CONCAT(d.name ORDER BY t.delta SEPARATOR ',') AS names FROM node n
+         JOIN field_revision_field_tags t ON t.entity_id = n.nid AND t.revision_id = n.vid AND t.deleted = 0
+         JOIN taxonomy_term_data d ON d.tid = t.field_tags_tid GROUP BY n.nid ORDER BY n.nid`,
+      )
+      const subjects = await pgQuery<{ nid: number; names: string }>(
+        targetUrl,
+        `SELECT a.legacy_nid AS nid, string_agg(t.name, ',' ORDER BY x.position) AS names FROM article a
+         JOIN article_term x ON x.article_id = a.id JOIN term t ON t.id = x.term_id
+         WHERE a.site = 'drupal7-standard' GROUP BY a.legacy_nid ORDER BY a.legacy_nid`,
+      )
+      expect(subjects).toEqual(tags)
+    } finally {
+      await dropMariaDb(stockDb)
+      await dropPgDb(stockPg)
     }
   })
 })

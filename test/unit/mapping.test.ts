@@ -90,6 +90,22 @@ fields:
     }
   })
 
+  // Sites upgraded from Drupal 6 keep their D6 field names: whatever field_config names is a field.
+  it.each([
+    { from: 'taxonomy_vocabulary_1.tid', field: 'taxonomy_vocabulary_1' },
+    { from: 'taxonomy_forums.tid', field: 'taxonomy_forums' },
+    { from: 'upload', field: 'upload' },
+    { from: 'comment_body.value', field: 'comment_body' },
+    { from: 'field_tags.tid', field: 'field_tags' },
+  ])('a field not named field_*: $from reads field $field', ({ from, field }) => {
+    const text = `site: x
+source: { bundles: [story] }
+fields:
+  extra.value: { from: ${from}, using: [first] }
+`
+    expect(parseMapping(text, 'mappings/x.yaml').fieldNames).toEqual([field])
+  })
+
   // A newcomer's mapping: every line in it is valid; each case adds or changes a line.
   const base = [
     '# yaml-language-server: $schema=./mapping.schema.json',

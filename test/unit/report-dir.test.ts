@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -37,6 +38,19 @@ describe('report folders', () => {
       `cannot create a run report in ${join(file, 'reports')} (ENOTDIR): pass --reports-dir a folder dhm can create and write (default: reports)`,
     )
   })
+
+  // Node's recursive mkdir loops forever on ENOENT from an existing parent (/proc refuses new entries).
+  it.skipIf(!existsSync('/proc/self'))(
+    'a reports folder under /proc fails at once (it hung) as a usage error naming the flag',
+    async () => {
+      const attempt = createReportDir('/proc/dhm-reports/nested', 'migrate')
+      await expect(attempt).rejects.toBeInstanceOf(ConfigError)
+      await expect(attempt).rejects.toThrow(
+        'cannot create a run report in /proc/dhm-reports/nested (ENOENT): pass --reports-dir a folder dhm can create and write (default: reports)',
+      )
+    },
+    2000,
+  )
 
   it('report --last on a file instead of a folder: a usage error naming the flag', async () => {
     root = await mkdtemp(join(tmpdir(), 'dhm-report-dir-'))

@@ -28,7 +28,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       )
       .example(
         'dhm check --target postgresql://app@pg/site',
-        "Also warns when another mapping file has written this mapping's site in that target",
+        "Also: a target migrate would refuse (it holds other tables), another mapping file that wrote this mapping's site there",
       )
       .epilog(EPILOG) as unknown as Argv<CheckArgs>,
   handler: async (args: ArgumentsCamelCase<CheckArgs>) => {
@@ -36,7 +36,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     // A mapping that does not validate throws MappingError: every problem at once, file:line:col, exit 2.
     const mappingFile = mappingFileOf(args)
     const mapping = await loadMapping(mappingFile)
-    const result = await runCheck({ mapping, mappingFile, sourceUrl })
+    const result = await runCheck({ mapping, mappingFile, sourceUrl, targetUrl })
     await warnIfSiteShared(targetUrl, mapping, mappingFile, 'note')
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`)
     if (result.problems.length > 0) {
