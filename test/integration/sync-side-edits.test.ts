@@ -280,7 +280,7 @@ describe('dhm sync picks up renamed users, relabelled list values, referenced sl
     await generateFixture({ url: MARIADB_SERVER, database: mariaDb, articles: 800, profile: 'standard' })
     conn = await connectMaria(mariaUrl(mariaDb))
     s = {
-      mappingFile: 'mappings/drupal7-standard.yaml',
+      mappingFile: 'test/fixtures/mappings/standard-extras.yaml',
       site: 'drupal7-standard',
       sourceUrl: mariaUrl(mariaDb),
       targetUrl: await createPgDb(pgDb),

@@ -18,6 +18,9 @@ function tagsOf(html: string): { name: string; attribs: Record<string, string> }
 }
 
 const HOSTILE = `a"b" onmouseover="alert(1)`
+/** PHP's rawurlencode, which Drupal's file_create_url applies to each segment of a file's path. */
+const rawUrlEncode = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 const HOSTILE_SINGLE = `x' onfocus='alert(2)' autofocus='`
 const HOSTILE_TAG = `t"><script>alert(3)</script><a href="`
 
@@ -106,7 +109,7 @@ describe('content rules encode every attribute they build from data (sanitize of
         {
           name: 'img',
           attribs: {
-            src: `https://cdn.example.com/files/img/${encodeURIComponent(`${HOSTILE}.jpg`)}`,
+            src: `https://cdn.example.com/files/img/${rawUrlEncode(`${HOSTILE}.jpg`)}`,
             alt: HOSTILE,
             title: HOSTILE_SINGLE,
           },
@@ -129,17 +132,21 @@ describe('content rules encode every attribute they build from data (sanitize of
           name: 'a',
           attribs: {
             class: 'media-file',
-            href: `https://cdn.example.com/files/docs/${encodeURIComponent(`${HOSTILE_SINGLE}.pdf`)}`,
+            href: `https://cdn.example.com/files/docs/${rawUrlEncode(`${HOSTILE_SINGLE}.pdf`)}`,
             'data-fid': '31',
           },
         },
       ],
     },
     {
-      name: 'a public:// URI in an img src whose percent-encoded name holds quotes',
-      input: '<img src="public://img/a%22 onerror%3D%22x.jpg">',
+      // A URI names a file: its % are part of the name and encoded again (a%22 → a%2522).
+      name: 'a public:// URI in an img src whose name holds percent signs and quotes',
+      input: '<img src="public://img/a%22 onerror%3D%22x&quot;.jpg">',
       expected: [
-        { name: 'img', attribs: { src: 'https://cdn.example.com/files/img/a%22%20onerror%3D%22x.jpg' } },
+        {
+          name: 'img',
+          attribs: { src: 'https://cdn.example.com/files/img/a%2522%20onerror%253D%2522x%22.jpg' },
+        },
       ],
     },
     ...[33, 34, 35].map((fid) => ({
