@@ -1,0 +1,202 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import type pg from 'pg'
+import type { SourcePool } from '../extract/source-db.js'
+
+/** One file articles reference, as the source knows it. */
+export interface InventoryItem {
+  /** `public://news/a b.jpg` (the name on disk, not percent-encoded). */
+  readonly uri: string
+  /** `public`, `private`, `temporary`, `youtube`, … */
+  readonly scheme: string
+  /** What follows `scheme://`. */
+  readonly path: string
+  /** file_managed.fid; null for a file only body links name and file_managed does not know. */
+  readonly fid: number | null
+  readonly filename: string
+  readonly mime: string | null
+  /** From the image field row, when it has them. */
+  readonly width: number | null
+  readonly height: number | null
+  /** The first article (legacy nid) that references the file, for the report. */
+  readonly nid: number
+}
+
+/** Where file links in bodies may point: the old site's host names (and the public base URL's). */
+export interface FileLinkHosts {
+  readonly hosts: readonly string[]
+}
+
+const URI = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is
+
+/** `public://a/b.jpg` → `{ scheme: 'public', path: 'a/b.jpg' }`; null for anything else. */
+export function parseFileUri(uri: string): { scheme: string; path: string } | null {
+  const m = URI.exec(uri)
+  return m?.[1] ? { scheme: m[1].toLowerCase(), path: m[2] ?? '' } : null
+}
+
+// A link to a file in HTML: `/sites/<site>/files/<path>` (relative, or absolute on some host: the
+// caller checks the host), or a stream-wrapper URI left in the body. The path ends at a quote,
+// white space, `?` (image styles add `?itok=…`) or `#`.
+const FILE_LINK =
+  /(?:(?:https?:)?\/\/([a-z0-9.-]+(?::\d+)?))?\/sites\/[^/"'\s<>]+\/files\/([^"'\s<>?#]+)|\b(public|private):\/\/([^"'\s<>?#]+)/gi
+const STYLE_DERIVATIVE = /^styles\/[^/]+\/(public|private)\/(.+)$/
+
+/**
+ * The file URIs an HTML body links to: `/sites/default/files/news/a%20b.pdf` → `public://news/a b.pdf`,
+ * an image-style derivative `/sites/default/files/styles/large/public/x.jpg?itok=…` → `public://x.jpg`
+ * (the original), `https://www.old-site.org/sites/default/files/…` when the host is one of `hosts`.
+ */
+export function findFileLinks(html: string, hosts: ReadonlySet<string>): string[] {
+  if (!html.includes('/files/') && !html.includes('://')) return []
+  const out: string[] = []
+  for (const m of html.matchAll(FILE_LINK)) {
+    const [, host, sitePath, scheme, schemePath] = m
+    if (sitePath !== undefined) {
+      if (host !== undefined && !hosts.has(host.toLowerCase())) continue
+      const path = decodePath(sitePath)
+      const style = STYLE_DERIVATIVE.exec(path)
+      out.push(style ? `${style[1]}://${style[2]}` : `public://${path}`)
+    } else if (scheme !== undefined && schemePath !== undefined) {
+      out.push(`${scheme.toLowerCase()}://${decodePath(schemePath)}`)
+    }
+  }
+  return out
+}
+
+function decodePath(path: string): string {
+  const unescaped = path.replace(/&amp;/g, '&')
+  return unescaped
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment)
+      } catch {
+        // A literal % in the file name.
+        return segment
+      }
+    })
+    .join('/')
+}
+
+interface ArticleFilesRow {
+  legacy_nid: number
+  image: { file?: { fid: number } | null; width?: number | null; height?: number | null } | null
+  pdf_fid: string | null
+  media_fids: number[] | null
+  body: string | null
+}
+
+const articleFilesSql = (byNids: boolean) => `
+SELECT legacy_nid, document->'image' AS image, document->'pdf'->'file'->>'fid' AS pdf_fid,
+  ARRAY(SELECT (m->>'fid')::int FROM jsonb_array_elements(COALESCE(document->'media', '[]'::jsonb)) m) AS media_fids,
+  body
+FROM article WHERE site = $1 AND deleted_at IS NULL AND legacy_nid > $2
+${byNids ? 'AND legacy_nid = ANY($4::int[])' : ''}
+ORDER BY legacy_nid LIMIT $3`
+
+const PAGE = 2000
+
+/**
+ * Every file the site's migrated articles reference: their image and file fields and media tokens
+ * (fids in the article documents) and the file links in their bodies, looked up in the source's
+ * file_managed. Read from the target, so the articles are exactly those the mapping selected.
+ * `nids` limits it to some articles (what `dhm sync` changed).
+ */
+export async function readInventory(
+  target: pg.Pool,
+  source: SourcePool,
+  site: string,
+  hosts: ReadonlySet<string>,
+  nids?: readonly number[],
+): Promise<{ items: InventoryItem[]; articles: number }> {
+  const fidRefs = new Map<number, { nid: number; width: number | null; height: number | null }>()
+  const uriRefs = new Map<string, number>()
+  const sql = articleFilesSql(nids !== undefined)
+  let after = 0
+  let articles = 0
+  for (;;) {
+    const { rows } = await target.query<ArticleFilesRow>(sql, [site, after, PAGE, ...(nids ? [nids] : [])])
+    for (const row of rows) {
+      articles++
+      const imageFid = row.image?.file?.fid
+      if (imageFid !== undefined && !fidRefs.has(imageFid)) {
+        fidRefs.set(imageFid, {
+          nid: row.legacy_nid,
+          width: row.image?.width ?? null,
+          height: row.image?.height ?? null,
+        })
+      }
+      const others = [...(row.pdf_fid ? [Number(row.pdf_fid)] : []), ...(row.media_fids ?? [])]
+      for (const fid of others) {
+        if (!fidRefs.has(fid)) fidRefs.set(fid, { nid: row.legacy_nid, width: null, height: null })
+      }
+      if (row.body) {
+        for (const uri of findFileLinks(row.body, hosts))
+          if (!uriRefs.has(uri)) uriRefs.set(uri, row.legacy_nid)
+      }
+    }
+    const last = rows.at(-1)
+    if (!last || rows.length < PAGE) break
+    after = last.legacy_nid
+  }
+
+  const items = new Map<string, InventoryItem>()
+  const add = (r: RowDataPacket, nid: number, width: number | null, height: number | null) => {
+    const uri = String(r.uri)
+    const parsed = parseFileUri(uri)
+    if (!parsed || items.has(uri)) return
+    items.set(uri, {
+      uri,
+      ...parsed,
+      fid: Number(r.fid),
+      filename: String(r.filename),
+      mime: r.filemime ? String(r.filemime) : null,
+      width,
+      height,
+      nid,
+    })
+  }
+  for (const chunk of chunks([...fidRefs.keys()], 1000)) {
+    const [rows] = await source.query<RowDataPacket[]>(
+      'SELECT fid, uri, filename, filemime FROM file_managed WHERE fid IN (?)',
+      [chunk],
+    )
+    for (const r of rows) {
+      const ref = fidRefs.get(Number(r.fid))
+      if (ref) add(r, ref.nid, ref.width, ref.height)
+    }
+  }
+  const linked = [...uriRefs.keys()].filter((u) => !items.has(u))
+  for (const chunk of chunks(linked, 1000)) {
+    const [rows] = await source.query<RowDataPacket[]>(
+      'SELECT fid, uri, filename, filemime FROM file_managed WHERE uri IN (?)',
+      [chunk],
+    )
+    for (const r of rows) add(r, uriRefs.get(String(r.uri)) ?? 0, null, null)
+  }
+  // Linked from a body, unknown to file_managed (uploaded by FTP, or by an editor module that did
+  // not register it): still a file the article needs.
+  for (const uri of linked) {
+    const parsed = parseFileUri(uri)
+    if (!parsed || items.has(uri)) continue
+    items.set(uri, {
+      uri,
+      ...parsed,
+      fid: null,
+      filename: parsed.path.split('/').at(-1) ?? parsed.path,
+      mime: null,
+      width: null,
+      height: null,
+      nid: uriRefs.get(uri) ?? 0,
+    })
+  }
+  return { items: [...items.values()].sort(byFidThenUri), articles }
+}
+
+function byFidThenUri(a: InventoryItem, b: InventoryItem): number {
+  return (a.fid ?? Number.MAX_SAFE_INTEGER) - (b.fid ?? Number.MAX_SAFE_INTEGER) || (a.uri < b.uri ? -1 : 1)
+}
+
+function* chunks<T>(list: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size)
+}
