@@ -1,12 +1,15 @@
+import { Readable } from 'node:stream'
 import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
 import type { SourcePool } from '../extract/source-db.js'
+import { findInlineImages } from '../transform/content/inline-images.js'
+import { type FileSource, MissingFileError } from './file-source.js'
 
 /** One file articles reference, as the source knows it. */
 export interface InventoryItem {
   /** `public://news/a b.jpg` (the name on disk, not percent-encoded). */
   readonly uri: string
-  /** `public`, `private`, `temporary`, `youtube`, … */
+  /** `public`, `private`, `temporary`, `youtube`, …; `data` for an image pasted into a body. */
   readonly scheme: string
   /** What follows `scheme://`. */
   readonly path: string
@@ -84,12 +87,13 @@ interface ArticleFilesRow {
   pdf_fid: string | null
   media_fids: number[] | null
   body: string | null
+  has_inline: boolean
 }
 
 const articleFilesSql = (byNids: boolean) => `
 SELECT legacy_nid, document->'image' AS image, document->'pdf'->'file'->>'fid' AS pdf_fid,
   ARRAY(SELECT (m->>'fid')::int FROM jsonb_array_elements(COALESCE(document->'media', '[]'::jsonb)) m) AS media_fids,
-  body
+  body, strpos(document->>'bodyOriginal', 'data:image/') > 0 AS has_inline
 FROM article WHERE site = $1 AND deleted_at IS NULL AND legacy_nid > $2
 ${byNids ? 'AND legacy_nid = ANY($4::int[])' : ''}
 ORDER BY legacy_nid LIMIT $3`
@@ -111,6 +115,7 @@ export async function readInventory(
 ): Promise<{ items: InventoryItem[]; articles: number }> {
   const fidRefs = new Map<number, { nid: number; width: number | null; height: number | null }>()
   const uriRefs = new Map<string, number>()
+  const inline = new Map<string, InventoryItem>()
   const sql = articleFilesSql(nids !== undefined)
   let after = 0
   let articles = 0
@@ -133,6 +138,12 @@ export async function readInventory(
       if (row.body) {
         for (const uri of findFileLinks(row.body, hosts))
           if (!uriRefs.has(uri)) uriRefs.set(uri, row.legacy_nid)
+      }
+    }
+    const withInline = rows.filter((r) => r.has_inline).map((r) => r.legacy_nid)
+    if (withInline.length > 0) {
+      for (const item of await readInlineImages(target, site, withInline)) {
+        if (!inline.has(item.uri)) inline.set(item.uri, item)
       }
     }
     const last = rows.at(-1)
@@ -190,7 +201,69 @@ export async function readInventory(
       nid: uriRefs.get(uri) ?? 0,
     })
   }
+  for (const [uri, item] of inline) items.set(uri, item)
   return { items: [...items.values()].sort(byFidThenUri), articles }
+}
+
+const INLINE_SOURCES =
+  "SELECT legacy_nid, document->>'bodyOriginal' AS original FROM article WHERE site = $1 AND legacy_nid = ANY($2::int[])"
+
+/**
+ * The images pasted into these articles' bodies as data: URIs, read from the source body the article
+ * document keeps (`bodyOriginal`: migrate pointed the body at the file). The uri is `data:<sha256>`:
+ * one file per distinct image, whatever the number of articles that hold it.
+ */
+export async function readInlineImages(
+  target: pg.Pool,
+  site: string,
+  nids: readonly number[],
+): Promise<InventoryItem[]> {
+  const { rows } = await target.query<{ legacy_nid: number; original: string | null }>(INLINE_SOURCES, [
+    site,
+    nids,
+  ])
+  return rows.flatMap((r) =>
+    findInlineImages(r.original ?? '').map((image) => ({
+      uri: inlineUri(image.path),
+      scheme: 'data',
+      path: image.path,
+      fid: null,
+      filename: image.path.slice(image.path.lastIndexOf('/') + 1),
+      mime: image.mime,
+      width: null,
+      height: null,
+      nid: r.legacy_nid,
+    })),
+  )
+}
+
+/** `inline/<sha256>.png` → `data:<sha256>.png`, the manifest's uri for a pasted image. */
+export function inlineUri(path: string): string {
+  return `data:${path.slice(path.lastIndexOf('/') + 1)}`
+}
+
+/** Where `dhm files` reads a pasted image: the article whose source body holds it. */
+export function inlineImageSource(
+  target: pg.Pool,
+  site: string,
+  nidOf: (path: string) => number,
+): FileSource {
+  return {
+    description: 'images pasted into bodies (data: URIs)',
+    async exists() {
+      return true
+    },
+    async open(path) {
+      const nid = nidOf(path)
+      const { rows } = await target.query<{ original: string | null }>(
+        INLINE_SOURCES.replace('legacy_nid, ', ''),
+        [site, [nid]],
+      )
+      const image = findInlineImages(rows[0]?.original ?? '').find((i) => i.path === path)
+      if (!image) throw new MissingFileError(`node ${nid} no longer holds the pasted image ${path}`)
+      return Readable.from([image.bytes])
+    },
+  }
 }
 
 function byFidThenUri(a: InventoryItem, b: InventoryItem): number {

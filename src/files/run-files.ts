@@ -17,7 +17,7 @@ import {
 } from '../report/files-report.js'
 import { createReportDir } from '../report/run-report.js'
 import { publishedFileUrl } from '../transform/content/file-urls.js'
-import { type InventoryItem, readInventory } from './file-inventory.js'
+import { type InventoryItem, inlineImageSource, readInventory } from './file-inventory.js'
 import { storedKeyOf, uniqueKey } from './file-keys.js'
 import { type FileSource, isTransientCopyError, MissingFileError, openFileSource } from './file-source.js'
 import { type FileStore, openFileStore, type S3Settings } from './file-store.js'
@@ -117,9 +117,11 @@ export async function runFiles(opts: FilesRunOptions): Promise<FilesRunResult> {
       runId = run.id
       release = () => run.release()
     }
+    const inlineNids = new Map(items.filter((i) => i.scheme === 'data').map((i) => [i.path, i.nid]))
     const copier = new Copier(opts, target.pool, runId, store, {
       public: publicSource,
       private: privateSource,
+      data: inlineImageSource(target.pool, mapping.site, (path) => inlineNids.get(path) ?? 0),
     })
     const outcomes = await copier.run(plan)
     const summary = summarise(outcomes, plan.copies.length, started)
@@ -182,6 +184,17 @@ function planFiles(
   const listed: { item: InventoryItem; reason: string }[] = []
   for (const item of items) {
     let prefix: string
+    if (item.scheme === 'data') {
+      // Content-addressed: the key is what migrate pointed the body at, never renamed.
+      copies.push({
+        item,
+        key: item.path,
+        url: publishedFileUrl(`public://${item.path}`, mapping.files),
+        previous: manifest.get(item.uri),
+      })
+      taken.add(item.path)
+      continue
+    }
     if (item.scheme === 'public') prefix = ''
     else if (item.scheme === 'private' && privatePrefix) prefix = `${privatePrefix}/`
     else {
@@ -222,7 +235,7 @@ class Copier {
     private readonly pool: pg.Pool,
     private readonly runId: number | null,
     private readonly store: FileStore,
-    private readonly sources: { readonly public: FileSource; readonly private: FileSource | null },
+    private readonly sources: Readonly<Record<string, FileSource | null>>,
   ) {}
 
   async run(plan: Plan): Promise<FileOutcome[]> {
@@ -266,7 +279,7 @@ class Copier {
   }
 
   private sourceOf(item: InventoryItem): FileSource {
-    const s = item.scheme === 'private' ? this.sources.private : this.sources.public
+    const s = this.sources[item.scheme]
     if (!s) throw new Error(`no source for ${item.scheme}:// files`)
     return s
   }

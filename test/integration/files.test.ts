@@ -13,7 +13,11 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import S3rver from 's3rver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runFiles } from '../../src/files/run-files.js'
-import { type FixtureFilesSummary, writeFixtureFiles } from '../../src/fixture/fixture-files.js'
+import {
+  type FixtureFilesSummary,
+  png as pngBytes,
+  writeFixtureFiles,
+} from '../../src/fixture/fixture-files.js'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
@@ -22,6 +26,7 @@ import {
   dropMariaDb,
   dropPgDb,
   MARIADB_SERVER,
+  mariaQuery,
   mariaUrl,
   pgQuery,
   uniqueName,
@@ -305,5 +310,54 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     const final = await manifest()
     expect(final.find((m) => m.uri === stallUri)?.status).toBe('copied')
     for (const row of copiedBefore) expect(final.find((m) => m.uri === row.uri)).toEqual(row)
+  })
+})
+
+describe('an image pasted into a body as a data: URI', () => {
+  it('becomes a file in the manifest, copied like the others, and the <img> points at it', async () => {
+    const png = pngBytes(24, 16, new Uint8Array([200, 30, 30]))
+    const sha = sha256(png)
+    const html = `<p>Chart:</p><img src="data:image/png;base64,${png.toString('base64')}" alt="chart">`
+    // The editor pastes into the current revision of one article.
+    const [article] = await mariaQuery<{ nid: number; vid: number }>(
+      sourceUrl,
+      "SELECT n.nid, n.vid FROM node n JOIN field_revision_body b ON b.revision_id = n.vid WHERE n.type = 'article' ORDER BY n.nid LIMIT 1",
+    )
+    expect(article).toBeDefined()
+    for (const table of ['field_data_body', 'field_revision_body']) {
+      await mariaQuery(
+        sourceUrl,
+        `UPDATE ${table} SET body_value = ?, body_format = 'full_html' WHERE revision_id = ?`,
+        [html, article?.vid],
+      )
+    }
+    await runMigration({
+      mapping: await loadMapping(MAPPING_FILE),
+      mappingFile: MAPPING_FILE,
+      sourceUrl,
+      targetUrl,
+      reportsDir: join(work, 'reports'),
+      ids: [article?.nid ?? 0],
+    })
+    const [body] = await pgQuery<{ body: string }>(
+      targetUrl,
+      'SELECT body FROM article WHERE legacy_nid = $1',
+      [article?.nid],
+    )
+    const url = `https://www.intellinews.com/sites/default/files/inline/${sha}.png`
+    expect(body?.body).toContain(`<img src="${url}" alt="chart"`)
+
+    const to = join(work, 'to-inline')
+    const r = await files(to)
+    const inline = r.outcomes.find((o) => o.uri === `data:${sha}.png`)
+    expect(inline).toMatchObject({ status: 'copied', key: `inline/${sha}.png`, url, sha256: sha })
+    expect(sha256(await readFile(join(to, 'inline', `${sha}.png`)))).toBe(sha)
+    const [row] = await pgQuery<{ width: number; height: number; mime: string }>(
+      targetUrl,
+      'SELECT width, height, mime FROM stored_file WHERE uri = $1',
+      [`data:${sha}.png`],
+    )
+    expect(row).toMatchObject({ mime: 'image/png' })
+    expect(row?.width).toBeGreaterThan(0)
   })
 })
