@@ -3,6 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
 import type { SourcePool } from '../extract/source-db.js'
 import { findInlineImages } from '../transform/content/inline-images.js'
+import { findFileLinks } from '../transform/content/site-file-links.js'
 import { type FileSource, MissingFileError } from './file-source.js'
 
 /** One file articles reference, as the source knows it. */
@@ -37,50 +38,6 @@ export function parseFileUri(uri: string): { scheme: string; path: string } | nu
   return m?.[1] ? { scheme: m[1].toLowerCase(), path: m[2] ?? '' } : null
 }
 
-// A link to a file in HTML: `/sites/<site>/files/<path>` (relative, or absolute on some host: the
-// caller checks the host), or a stream-wrapper URI left in the body. The path ends at a quote,
-// white space, `?` (image styles add `?itok=…`) or `#`.
-const FILE_LINK =
-  /(?:(?:https?:)?\/\/([a-z0-9.-]+(?::\d+)?))?\/sites\/[^/"'\s<>]+\/files\/([^"'\s<>?#]+)|\b(public|private):\/\/([^"'\s<>?#]+)/gi
-const STYLE_DERIVATIVE = /^styles\/[^/]+\/(public|private)\/(.+)$/
-
-/**
- * The file URIs an HTML body links to: `/sites/default/files/news/a%20b.pdf` → `public://news/a b.pdf`,
- * an image-style derivative `/sites/default/files/styles/large/public/x.jpg?itok=…` → `public://x.jpg`
- * (the original), `https://www.old-site.org/sites/default/files/…` when the host is one of `hosts`.
- */
-export function findFileLinks(html: string, hosts: ReadonlySet<string>): string[] {
-  if (!html.includes('/files/') && !html.includes('://')) return []
-  const out: string[] = []
-  for (const m of html.matchAll(FILE_LINK)) {
-    const [, host, sitePath, scheme, schemePath] = m
-    if (sitePath !== undefined) {
-      if (host !== undefined && !hosts.has(host.toLowerCase())) continue
-      const path = decodePath(sitePath)
-      const style = STYLE_DERIVATIVE.exec(path)
-      out.push(style ? `${style[1]}://${style[2]}` : `public://${path}`)
-    } else if (scheme !== undefined && schemePath !== undefined) {
-      out.push(`${scheme.toLowerCase()}://${decodePath(schemePath)}`)
-    }
-  }
-  return out
-}
-
-function decodePath(path: string): string {
-  const unescaped = path.replace(/&amp;/g, '&')
-  return unescaped
-    .split('/')
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment)
-      } catch {
-        // A literal % in the file name.
-        return segment
-      }
-    })
-    .join('/')
-}
-
 interface ArticleFilesRow {
   legacy_nid: number
   image: { file?: { fid: number } | null; width?: number | null; height?: number | null } | null
@@ -93,7 +50,8 @@ interface ArticleFilesRow {
 const articleFilesSql = (byNids: boolean) => `
 SELECT legacy_nid, document->'image' AS image, document->'pdf'->'file'->>'fid' AS pdf_fid,
   ARRAY(SELECT (m->>'fid')::int FROM jsonb_array_elements(COALESCE(document->'media', '[]'::jsonb)) m) AS media_fids,
-  body, strpos(document->>'bodyOriginal', 'data:image/') > 0 AS has_inline
+  COALESCE(document->>'bodyOriginal', body) AS body,
+  strpos(document->>'bodyOriginal', 'data:image/') > 0 AS has_inline
 FROM article WHERE site = $1 AND deleted_at IS NULL AND legacy_nid > $2
 ${byNids ? 'AND legacy_nid = ANY($4::int[])' : ''}
 ORDER BY legacy_nid LIMIT $3`
@@ -102,7 +60,8 @@ const PAGE = 2000
 
 /**
  * Every file the site's migrated articles reference: their image and file fields and media tokens
- * (fids in the article documents) and the file links in their bodies, looked up in the source's
+ * (fids in the article documents) and the file links in their source bodies (`bodyOriginal`, else the
+ * body: migrate may have renamed the links), looked up in the source's
  * file_managed. Read from the target, so the articles are exactly those the mapping selected.
  * `nids` limits it to some articles (what `dhm sync` changed).
  */
@@ -110,7 +69,7 @@ export async function readInventory(
   target: pg.Pool,
   source: SourcePool,
   site: string,
-  hosts: ReadonlySet<string>,
+  hosts: readonly string[],
   nids?: readonly number[],
 ): Promise<{ items: InventoryItem[]; articles: number }> {
   const fidRefs = new Map<number, { nid: number; width: number | null; height: number | null }>()

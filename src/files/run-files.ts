@@ -16,9 +16,9 @@ import {
   writeFilesReport,
 } from '../report/files-report.js'
 import { createReportDir } from '../report/run-report.js'
+import { storedKeyOf, uniqueKey } from '../transform/content/file-keys.js'
 import { publishedFileUrl } from '../transform/content/file-urls.js'
 import { type InventoryItem, inlineImageSource, readInventory } from './file-inventory.js'
-import { storedKeyOf, uniqueKey } from './file-keys.js'
 import { type FileSource, isTransientCopyError, MissingFileError, openFileSource } from './file-source.js'
 import { type FileStore, openFileStore, type S3Settings } from './file-store.js'
 import { type ManifestEntry, readManifest, writeManifest } from './manifest.js'
@@ -86,8 +86,8 @@ export async function runFiles(opts: FilesRunOptions): Promise<FilesRunResult> {
   let release: (() => Promise<void>) | null = null
   try {
     if (!opts.dryRun) await applyTargetMigrations(target.pool, opts.targetUrl)
-    const hosts = new Set(contentNeeds(mapping).links?.siteHosts.map((h) => h.toLowerCase()) ?? [])
-    if (mapping.files.publicBaseUrl) hosts.add(new URL(mapping.files.publicBaseUrl).host.toLowerCase())
+    const hosts = (contentNeeds(mapping).links?.siteHosts ?? []).map((h) => h.toLowerCase())
+    if (mapping.files.publicBaseUrl) hosts.push(new URL(mapping.files.publicBaseUrl).host.toLowerCase())
     opts.onPhase?.('reading the files the articles reference')
     const { items, articles } = await readInventory(
       target.pool,

@@ -4,6 +4,7 @@ import type { D7FieldItem, D7File, D7NodeBundle } from '../extract/d7-types.js'
 import { asPhpRecord, readPhpSerialized } from '../extract/php-unserialize.js'
 import type { Attachment, Body, FileRef, Image, Link, TermRef } from '../model/article.js'
 import { BODY_HTML, REPAIR_ENCODING } from './content/content-transforms.js'
+import { storedKeyOf } from './content/file-keys.js'
 
 /**
  * Named, pure transforms a mapping chains in `using:`. A pipeline starts from the list of values a
@@ -12,7 +13,11 @@ import { BODY_HTML, REPAIR_ENCODING } from './content/content-transforms.js'
  */
 export interface TransformContext {
   readonly node: D7NodeBundle
-  readonly files: { readonly publicBaseUrl?: string; readonly privateBaseUrl?: string }
+  readonly files: {
+    readonly publicBaseUrl?: string
+    readonly privateBaseUrl?: string
+    readonly storedKeys?: boolean
+  }
   /** The field the current pipeline reads (`list-label` looks up its allowed values), null for node.* paths. */
   readonly field?: string | null
   /** Record a caveat on a row that is still loaded (e.g. a referenced file that does not exist). */
@@ -45,7 +50,8 @@ export function fileUrl(uri: string, files: TransformContext['files']): string |
   const m = /^([a-z]+):\/\/(.*)$/.exec(uri)
   if (!m) return uri
   const [, scheme, rest] = m
-  if (scheme === 'public' && files.publicBaseUrl) return joinUrl(files.publicBaseUrl, rest ?? '')
+  if (scheme === 'public' && files.publicBaseUrl)
+    return joinUrl(files.publicBaseUrl, files.storedKeys ? storedKeyOf(rest ?? '') : (rest ?? ''))
   if (scheme === 'private' && files.privateBaseUrl) return joinUrl(files.privateBaseUrl, rest ?? '')
   if (scheme === 'http' || scheme === 'https') return uri
   return null

@@ -361,3 +361,111 @@ describe('an image pasted into a body as a data: URI', () => {
     expect(row?.width).toBeGreaterThan(0)
   })
 })
+
+describe('links follow the copied files (files.storedKeys, a new public base URL)', () => {
+  const keyedDb = uniqueName('files_keyed')
+  let keyedUrl = ''
+  afterAll(async () => {
+    await dropPgDb(keyedDb)
+  })
+
+  it('image/pdf URLs and body links point at the stored keys; no body keeps an old file link', async () => {
+    const base = await loadMapping(MAPPING_FILE)
+    const mapping = {
+      ...base,
+      files: { ...base.files, publicBaseUrl: 'https://media.example.org/files/', storedKeys: true },
+    }
+    // An editor's relative link to an awkward file, and an image-style derivative of another.
+    const [awkward] = await mariaQuery<{ uri: string }>(
+      sourceUrl,
+      "SELECT uri FROM file_managed WHERE uri LIKE 'public://images/awkward/100%' LIMIT 1",
+    )
+    const [plain] = await mariaQuery<{ uri: string }>(
+      sourceUrl,
+      "SELECT uri FROM file_managed WHERE uri LIKE 'public://images/2%' ORDER BY fid LIMIT 1",
+    )
+    const rel = (uri: string) => uri.slice('public://'.length).split('/').map(encodeURIComponent).join('/')
+    const [article] = await mariaQuery<{ nid: number; vid: number }>(
+      sourceUrl,
+      "SELECT n.nid, n.vid FROM node n JOIN field_revision_body b ON b.revision_id = n.vid WHERE n.type = 'article' ORDER BY n.nid DESC LIMIT 1",
+    )
+    const extra =
+      `<p><a href="/sites/default/files/${rel(awkward?.uri ?? '')}">report</a>` +
+      `<img src="https://www.intellinews.com/sites/default/files/styles/large/public/${rel(plain?.uri ?? '')}?itok=x1" alt="s"></p>`
+    for (const table of ['field_data_body', 'field_revision_body']) {
+      await mariaQuery(
+        sourceUrl,
+        `UPDATE ${table} SET body_value = CONCAT(body_value, ?) WHERE revision_id = ?`,
+        [extra, article?.vid],
+      )
+    }
+    keyedUrl = await createPgDb(keyedDb)
+    await runMigration({
+      mapping,
+      mappingFile: MAPPING_FILE,
+      sourceUrl,
+      targetUrl: keyedUrl,
+      reportsDir: join(work, 'reports'),
+    })
+    const r = await runFiles({
+      mapping,
+      mappingFile: MAPPING_FILE,
+      sourceUrl,
+      targetUrl: keyedUrl,
+      from: fromDir,
+      to: join(work, 'to-keyed'),
+      dryRun: false,
+      concurrency: 3,
+      reportsDir: join(work, 'reports'),
+    })
+    expect(r.summary.failed).toBe(0)
+    const stored = new Map(
+      (
+        await pgQuery<{ uri: string; public_url: string; status: string }>(
+          keyedUrl,
+          'SELECT uri, public_url, status FROM stored_file',
+        )
+      ).map((s) => [s.uri, s]),
+    )
+    // Field files: the article's URL is the copied file's public URL (awkward names included).
+    const fields = await pgQuery<{ uri: string; url: string }>(
+      keyedUrl,
+      `SELECT document->'image'->'file'->>'uri' AS uri, document->'image'->'file'->>'url' AS url
+       FROM article WHERE document->'image'->'file' IS NOT NULL
+       UNION ALL SELECT document->'pdf'->'file'->>'uri', document->'pdf'->'file'->>'url'
+       FROM article WHERE document->'pdf'->'file' IS NOT NULL`,
+    )
+    let copied = 0
+    for (const f of fields) {
+      const s = stored.get(f.uri)
+      if (s?.status !== 'copied') continue
+      copied++
+      expect(f.url, f.uri).toBe(s.public_url)
+    }
+    expect(copied).toBeGreaterThan(50)
+    expect(stored.get(awkward?.uri ?? '')?.public_url).toBe(
+      'https://media.example.org/files/images/awkward/100-growth-more.jpg',
+    )
+    // Bodies: no link to the old files area or a stream wrapper is left.
+    const old = await pgQuery<{ n: string }>(
+      keyedUrl,
+      `SELECT count(*) AS n FROM article WHERE body ~ '(src|href)\\s*=\\s*["''](public://|[^"'']*/sites/[^/"'']+/files/)'`,
+    )
+    expect(Number(old[0]?.n)).toBe(0)
+    const [body] = await pgQuery<{ body: string }>(
+      keyedUrl,
+      'SELECT body FROM article WHERE legacy_nid = $1',
+      [article?.nid],
+    )
+    expect(body?.body).toContain('href="https://media.example.org/files/images/awkward/100-growth-more.jpg"')
+    expect(body?.body).toContain(`src="${stored.get(plain?.uri ?? '')?.public_url}"`)
+    // Every file URL in a body is one the manifest stored (or knows to be missing).
+    const urls = new Set([...stored.values()].map((s) => s.public_url))
+    for (const { u } of await pgQuery<{ u: string }>(
+      keyedUrl,
+      "SELECT DISTINCT (regexp_matches(body, '(https://media\\.example\\.org/files/[^\"'' ]+)', 'g'))[1] AS u FROM article",
+    )) {
+      expect(urls, u).toContain(u)
+    }
+  })
+})

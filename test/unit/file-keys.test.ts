@@ -3,10 +3,10 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { imageSize } from 'image-size'
 import { describe, expect, it } from 'vitest'
-import { findFileLinks } from '../../src/files/file-inventory.js'
-import { MAX_SEGMENT_BYTES, storedKeyOf, uniqueKey } from '../../src/files/file-keys.js'
 import { Tally } from '../../src/files/tally.js'
 import { jpeg, png } from '../../src/fixture/fixture-files.js'
+import { MAX_SEGMENT_BYTES, storedKeyOf, uniqueKey } from '../../src/transform/content/file-keys.js'
+import { findFileLinks } from '../../src/transform/content/site-file-links.js'
 
 describe('storedKeyOf', () => {
   it.each([
@@ -63,7 +63,7 @@ describe('uniqueKey', () => {
 })
 
 describe('findFileLinks', () => {
-  const hosts = new Set(['www.old-site.org'])
+  const hosts = ['www.old-site.org']
   it.each([
     {
       name: 'relative site path',

@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto'
 /** Longest stored path segment in UTF-8 bytes (file systems allow 255; room left for `.dhm-partial`). */
 export const MAX_SEGMENT_BYTES = 200
 
+// Lower-case words joined by single . _ - and /: names the normalisation below leaves as they are.
+const PLAIN_PATH = /^[a-z0-9_]+(?:[._/-][a-z0-9_]+)*$/
+
 // Everything but letters, digits and . _ - (any script: keys stay readable in any language).
 const UNSAFE = /[^\p{L}\p{M}\p{N}._-]+/gu
 const DASHES = /-{2,}/g
@@ -17,6 +20,8 @@ const EDGE_DASHES = /^[-.]+|-+$/g
  * @example storedKeyOf('news/Q1 report & more.pdf') // → 'news/Q1-report-more.pdf'
  */
 export function storedKeyOf(path: string): string {
+  // Most names need nothing, and this runs for each file URL of every article.
+  if (PLAIN_PATH.test(path) && path.length <= MAX_SEGMENT_BYTES) return path
   return path
     .split('/')
     .filter((s) => s !== '' && s !== '.' && s !== '..')
