@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import pg from 'pg'
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { DEFAULT_SOURCE_URL, DEFAULT_TARGET_URL, withDatabase } from '../../config/connections.js'
@@ -107,7 +108,12 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     logLine(`2/5 recreating the target database ${redactUrl(targetUrl)}`)
     await recreateDatabase(targetUrl)
 
-    const mapping = await loadMapping(DEFAULT_MAPPING_FILE)
+    const bne = await loadMapping(DEFAULT_MAPPING_FILE)
+    // The demo serves the files it copies from new-site/: every file URL points there (stored keys).
+    const mapping = {
+      ...bne,
+      files: { ...bne.files, publicBaseUrl: `${pathToFileURL(newSite).href}/`, storedKeys: true },
+    }
     const migrate = (title: string) =>
       withProgress(title, {}, (onEvent) =>
         runMigration({ mapping, mappingFile: DEFAULT_MAPPING_FILE, sourceUrl, targetUrl, onEvent }),
@@ -142,6 +148,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         `  the sample site lacks ${written.missing.length} file(s) on purpose: see ${secondFiles.reportDir}/report.md\n`,
     )
 
+    const oldLinks = await countOldFileLinks(targetUrl)
+    process.stdout.write(`  bodies still linking to public:// or /sites/*/files/: ${oldLinks}\n`)
+
     const sample = await sampleLegacyRow(targetUrl)
     if (sample) {
       process.stdout.write('\nOne article as the old front end sees it (view legacy_article):\n')
@@ -165,6 +174,20 @@ async function recreateDatabase(url: string): Promise<void> {
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)
   } finally {
     await admin.end()
+  }
+}
+
+/** Articles whose body still has a src/href on public:// or the old files folder. */
+async function countOldFileLinks(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM article WHERE body ~ '(src|href)\\s*=\\s*["''](public://|[^"'']*/sites/[^/"'']+/files/)'`,
+    )
+    return Number(rows[0]?.n ?? 0)
+  } finally {
+    await client.end()
   }
 }
 
