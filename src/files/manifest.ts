@@ -1,4 +1,4 @@
-import type pg from 'pg'
+import pg from 'pg'
 
 /** A manifest row (`stored_file`) as `dhm files` needs it to decide what is left to copy. */
 export interface ManifestEntry {
@@ -91,4 +91,34 @@ export async function writeManifest(
     w.error ?? null,
     runId,
   ])
+}
+
+/**
+ * What `dhm sync` says when it changed articles of a site whose files `dhm files` copies: the
+ * command that copies the new files (the last files run's --from and --to), or null when the site
+ * has no manifest yet or nothing changed. Sync does not copy files itself.
+ */
+export async function filesNoteAfterSync(
+  targetUrl: string,
+  site: string,
+  mappingFile: string,
+  changedArticles: number,
+): Promise<string | null> {
+  if (changedArticles === 0) return null
+  const client = new pg.Client({ connectionString: targetUrl })
+  await client.connect()
+  const { rows } = await client
+    .query<{ from: string | null; to: string | null }>(
+      `SELECT r.params->>'from' AS from, r.params->>'to' AS to FROM migration_run r
+     WHERE r.site = $1 AND r.command = 'files' AND to_regclass('stored_file') IS NOT NULL
+     ORDER BY r.id DESC LIMIT 1`,
+      [site],
+    )
+    .finally(() => client.end())
+  const last = rows[0]
+  if (!last) return null
+  return (
+    `dhm: ${changedArticles} article(s) changed; copy their new files with ` +
+    `dhm files --mapping ${mappingFile} --from ${last.from} --to ${last.to} (files already stored are skipped)`
+  )
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import S3rver from 's3rver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { filesNoteAfterSync } from '../../src/files/manifest.js'
 import { runFiles } from '../../src/files/run-files.js'
 import {
   type FixtureFilesSummary,
@@ -155,6 +156,15 @@ describe('dhm files into a folder', () => {
     expect(r.summary).toMatchObject({ copied: 0, failed: 0, bytes: 0 })
     expect(r.summary.skipped).toBe(before.filter((m) => m.status === 'copied').length)
     expect(await manifest()).toEqual(before)
+  })
+
+  it('dhm sync names the dhm files command to run when it changed articles', async () => {
+    expect(await filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, 0)).toBeNull()
+    expect(await filesNoteAfterSync(targetUrl, 'another-site', MAPPING_FILE, 3)).toBeNull()
+    expect(await filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, 3)).toBe(
+      `dhm: 3 article(s) changed; copy their new files with dhm files --mapping ${MAPPING_FILE} ` +
+        `--from ${fromDir} --to ${to()} (files already stored are skipped)`,
+    )
   })
 })
 
