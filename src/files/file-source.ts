@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { Readable } from 'node:stream'
+import { ConfigError } from '../errors.js'
 
 /** Where a file's bytes come from: a folder (the old site's files directory) or its web server. */
 export interface FileSource {
@@ -30,6 +31,20 @@ export function isTransientCopyError(error: unknown): boolean {
   if (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code)) return true
   const status = e?.$metadata?.httpStatusCode
   return typeof status === 'number' && (status >= 500 || status === 429)
+}
+
+/**
+ * A usage error unless `from` is a URL or an existing folder: a mistyped folder would otherwise
+ * report every file missing.
+ */
+export async function requireSourceFolder(flag: string, from: string): Promise<void> {
+  if (/^https?:\/\//i.test(from)) return
+  const found = await stat(from).catch(() => null)
+  if (!found?.isDirectory()) {
+    throw new ConfigError(
+      `${flag} ${from}: no such folder; give the old site's files folder (e.g. /var/www/drupal/sites/default/files) or its http(s) URL`,
+    )
+  }
 }
 
 /** `--from`: an http(s) base URL or a folder. */

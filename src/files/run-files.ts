@@ -19,7 +19,13 @@ import { createReportDir } from '../report/run-report.js'
 import { storedKeyOf, uniqueKey } from '../transform/content/file-keys.js'
 import { publishedFileUrl } from '../transform/content/file-urls.js'
 import { type InventoryItem, inlineImageSource, readInventory } from './file-inventory.js'
-import { type FileSource, isTransientCopyError, MissingFileError, openFileSource } from './file-source.js'
+import {
+  type FileSource,
+  isTransientCopyError,
+  MissingFileError,
+  openFileSource,
+  requireSourceFolder,
+} from './file-source.js'
 import { type FileStore, openFileStore, type S3Settings } from './file-store.js'
 import { type ManifestEntry, readManifest, writeManifest } from './manifest.js'
 import { Tally } from './tally.js'
@@ -77,6 +83,8 @@ export async function runFiles(opts: FilesRunOptions): Promise<FilesRunResult> {
         '(where the private files are), or remove the setting to list private files without copying them',
     )
   }
+  await requireSourceFolder('--from', opts.from)
+  if (opts.privateFrom && privatePrefix) await requireSourceFolder('--private-from', opts.privateFrom)
   const publicSource = openFileSource(opts.from)
   const privateSource = opts.privateFrom ? openFileSource(opts.privateFrom) : null
   const store = await openFileStore(opts.to, opts.s3)

@@ -158,6 +158,13 @@ describe('dhm files into a folder', () => {
     expect(await manifest()).toEqual(before)
   })
 
+  it('a --from folder that does not exist is a usage error, not every file missing', async () => {
+    const from = join(work, 'no-such-folder')
+    await expect(files(to(), { from })).rejects.toThrow(
+      `--from ${from}: no such folder; give the old site's files folder (e.g. /var/www/drupal/sites/default/files) or its http(s) URL`,
+    )
+  })
+
   it('dhm sync names the dhm files command to run when it changed articles', async () => {
     expect(await filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, 0)).toBeNull()
     expect(await filesNoteAfterSync(targetUrl, 'another-site', MAPPING_FILE, 3)).toBeNull()
