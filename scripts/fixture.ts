@@ -1,11 +1,13 @@
 /**
  * CLI for the legacy Drupal 7 fixture:
  *   npm run fixture -- --articles 2000 [--seed 1] [--database dhm_legacy_demo] [--source mysql://root@127.0.0.1:3306] [--chaos]
+ *                      [--files-dir DIR]   also write the site's files (for dhm files --from DIR)
  */
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { explainSourceError } from '../src/extract/source-db.ts'
 import { isFixtureDatabaseName } from '../src/fixture/fixture-database.ts'
+import { writeFixtureFiles } from '../src/fixture/fixture-files.ts'
 import { generateFixture } from '../src/fixture/generate-fixture.ts'
 
 const DEFAULT_SOURCE = 'mysql://root@127.0.0.1:3306'
@@ -46,6 +48,11 @@ const argv = await yargs(hideBin(process.argv))
     type: 'boolean',
     default: false,
     describe: 'also plant the malformed cases of docs/chaos-cases.md (bne profile)',
+  })
+  .option('files-dir', {
+    type: 'string',
+    describe:
+      "also write the site's files (small JPEG/PNG/PDF, a few missing on purpose, awkward names) into this folder: dhm files --from it",
   })
   .option('mode', {
     choices: ['load', 'insert'] as const,
@@ -105,6 +112,12 @@ console.log(
 )
 if (summary.chaosCases !== undefined) {
   console.log(`chaos: ${summary.chaosCases} malformed cases planted (see docs/chaos-cases.md)`)
+}
+if (argv['files-dir']) {
+  const files = await writeFixtureFiles(`${source}/${argv.database}`, argv['files-dir'])
+  console.log(
+    `files: ${files.written} written (${files.bytes} bytes) into ${argv['files-dir']}, ${files.missing.length} left out on purpose`,
+  )
 }
 console.log(`done in ${summary.seconds.toFixed(2)}s`)
 

@@ -6,6 +6,7 @@ import { SchemaMigrationError } from '../load/schema-migration-errors.js'
 import { checkCommand } from './commands/check.js'
 import { demoCommand } from './commands/demo.js'
 import { exportCommand } from './commands/export.js'
+import { filesCommand } from './commands/files.js'
 import { inspectCommand } from './commands/inspect.js'
 import { migrateCommand } from './commands/migrate.js'
 import { reportCommand } from './commands/report.js'
@@ -24,6 +25,7 @@ const COMMANDS = [
   statusCommand,
   verifyCommand,
   reportCommand,
+  filesCommand,
 ]
 
 /** The only place that exits: parse, run the command, map errors to exit codes. */

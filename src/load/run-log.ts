@@ -126,7 +126,8 @@ export async function finishRun(
   prisma: PrismaClient,
   id: number,
   status: RunStatus,
-  counts: RunCounts,
+  /** What the command counted: RunCounts for migrate and sync, its own summary for `dhm files`. */
+  counts: RunCounts | Readonly<Record<string, number>>,
   extra: { highWaterMark?: number | null; error?: string } = {},
 ): Promise<void> {
   await prisma.migrationRun.update({

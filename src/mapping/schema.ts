@@ -98,6 +98,20 @@ export const SiteMappingSchema = z.strictObject({
       publicBaseUrl: z.url().optional(),
       /** Base URL for private:// files (usually served through Drupal: …/system/files/). */
       privateBaseUrl: z.url().optional(),
+      /**
+       * `dhm files`: store private:// files under this prefix of the target (e.g. `private`), read
+       * from `--private-from`. Without it they are listed in the report and not copied, so they never
+       * land in a public bucket by accident.
+       */
+      /**
+       * Public file URLs use the keys `dhm files` stores files under (`news/a b.jpg` →
+       * `<publicBaseUrl>news/a-b.jpg`): set it with a publicBaseUrl that serves the new store.
+       */
+      storedKeys: z.boolean().optional(),
+      privatePrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'a key prefix such as private or files/private')
+        .optional(),
     })
     .default({}),
   /** Which nodes count as live (the legacy view serves these). Default: node.status = 1. */

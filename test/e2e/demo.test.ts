@@ -1,4 +1,6 @@
 import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   dropMariaDb,
@@ -15,11 +17,12 @@ describe('dhm demo', () => {
   const legacyDb = uniqueName('demo_src')
   const targetDb = uniqueName('demo_tgt')
   const reportDirs: string[] = []
+  const filesDir = join(tmpdir(), uniqueName('demo_files'))
 
   afterAll(async () => {
     await dropMariaDb(legacyDb)
     await dropPgDb(targetDb)
-    for (const dir of reportDirs) await rm(dir, { recursive: true, force: true })
+    for (const dir of [...reportDirs, filesDir]) await rm(dir, { recursive: true, force: true })
   })
 
   it('builds and migrates into the databases named by --legacy-database and --database', async () => {
@@ -27,6 +30,8 @@ describe('dhm demo', () => {
       'demo',
       '--articles',
       '40',
+      '--files-dir',
+      filesDir,
       '--legacy-database',
       legacyDb,
       '--database',
@@ -37,7 +42,15 @@ describe('dhm demo', () => {
     expect(r.stdout).toMatch(/first run:\n {2}read 40, inserted 40, /)
     expect(r.stdout).toMatch(/second run:\n {2}read 40, inserted 0, updated 0, unchanged 40, /)
     expect(r.stdout).toContain('own databases, write a mapping (or set DHM_MAPPING), and run')
-    reportDirs.push(...[...r.stdout.matchAll(/(reports\/\S+?)\/summary\.json/g)].map((m) => m[1] as string))
+    expect(r.stdout).toMatch(
+      /files, first run:\n {2}files (\d+), copied (\d+), skipped 0, missing \d+, failed 0, /,
+    )
+    expect(r.stdout).toMatch(
+      /files, second run:\n {2}files \d+, copied 0, skipped \d+, missing \d+, failed 0, /,
+    )
+    reportDirs.push(
+      ...[...r.stdout.matchAll(/(reports\/\S+?)\/(?:summary\.json|report\.md)/g)].map((m) => m[1] as string),
+    )
     const nodes = await mariaQuery<{ n: number }>(mariaUrl(legacyDb), 'SELECT COUNT(*) AS n FROM node')
     expect(Number(nodes[0]?.n)).toBeGreaterThanOrEqual(40)
     const articles = await pgQuery<{ n: string }>(pgUrl(targetDb), 'SELECT count(*) AS n FROM article')

@@ -1,11 +1,18 @@
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import pg from 'pg'
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { DEFAULT_SOURCE_URL, DEFAULT_TARGET_URL, withDatabase } from '../../config/connections.js'
 import { redactUrl } from '../../config/redact.js'
 import { ConfigError } from '../../errors.js'
+import { DEFAULT_FILE_CONCURRENCY, runFiles } from '../../files/run-files.js'
+import { writeFixtureFiles } from '../../fixture/fixture-files.js'
 import { generateFixture } from '../../fixture/generate-fixture.js'
 import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
 import { runMigration } from '../../pipeline/run-migration.js'
+import { renderFilesLine } from '../../report/files-report.js'
 import { logLine, withProgress } from '../progress.js'
 import { renderMigrateResult } from './migrate.js'
 
@@ -14,6 +21,7 @@ interface DemoArgs {
   seed: number
   legacyDatabase: string
   database: string
+  filesDir: string
   source?: string
   target?: string
 }
@@ -49,6 +57,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         default: DEMO_TARGET_DB,
         describe: 'Postgres database the demo migrates into (dropped and re-created)',
       })
+      .option('files-dir', {
+        type: 'string',
+        default: join(tmpdir(), 'dhm-demo-files'),
+        describe: "Folder for the sample site's files (old-site/) and their copy (new-site/); emptied first",
+      })
       .check((a) => {
         for (const [flag, name] of [
           ['--legacy-database', a['legacy-database']],
@@ -76,7 +89,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     const serverUrl = new URL(sourceUrl)
     serverUrl.pathname = '/'
 
-    logLine(`1/4 generating a sample Drupal 7 site with ${args.articles} articles in ${redactUrl(sourceUrl)}`)
+    logLine(`1/5 generating a sample Drupal 7 site with ${args.articles} articles in ${redactUrl(sourceUrl)}`)
     const fixture = await generateFixture({
       url: serverUrl.toString(),
       database: args.legacyDatabase,
@@ -84,21 +97,59 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       seed: args.seed,
     })
     logLine(`    ${fixture.nodes} nodes (${fixture.articles} articles, ${fixture.liveArticles} live)`)
+    const oldSite = join(args.filesDir, 'old-site')
+    const newSite = join(args.filesDir, 'new-site')
+    await rm(args.filesDir, { recursive: true, force: true })
+    const written = await writeFixtureFiles(sourceUrl, oldSite)
+    logLine(
+      `    ${written.written} files (${written.bytes} bytes) in ${oldSite}, ${written.missing.length} left out on purpose`,
+    )
 
-    logLine(`2/4 recreating the target database ${redactUrl(targetUrl)}`)
+    logLine(`2/5 recreating the target database ${redactUrl(targetUrl)}`)
     await recreateDatabase(targetUrl)
 
-    const mapping = await loadMapping(DEFAULT_MAPPING_FILE)
+    const bne = await loadMapping(DEFAULT_MAPPING_FILE)
+    // The demo serves the files it copies from new-site/: every file URL points there (stored keys).
+    const mapping = {
+      ...bne,
+      files: { ...bne.files, publicBaseUrl: `${pathToFileURL(newSite).href}/`, storedKeys: true },
+    }
     const migrate = (title: string) =>
       withProgress(title, {}, (onEvent) =>
         runMigration({ mapping, mappingFile: DEFAULT_MAPPING_FILE, sourceUrl, targetUrl, onEvent }),
       )
-    logLine('3/4 dhm migrate (schema migrations are applied first)')
+    logLine('3/5 dhm migrate (schema migrations are applied first)')
     const first = await migrate('Migrating bne (first run)')
     process.stdout.write(`first run:\n  ${renderMigrateResult(first).join('\n  ')}\n`)
-    logLine('4/4 dhm migrate again: nothing changed in the source, so nothing is written')
+    logLine('4/5 dhm migrate again: nothing changed in the source, so nothing is written')
     const second = await migrate('Migrating bne (second run)')
     process.stdout.write(`second run:\n  ${renderMigrateResult(second, { quiet: true }).join('\n  ')}\n`)
+
+    logLine(`5/5 dhm files --from ${oldSite} --to ${newSite}, twice (the second run copies nothing)`)
+    const copyFiles = () =>
+      runFiles({
+        mapping,
+        mappingFile: DEFAULT_MAPPING_FILE,
+        sourceUrl,
+        targetUrl,
+        from: oldSite,
+        to: newSite,
+        dryRun: false,
+        concurrency: DEFAULT_FILE_CONCURRENCY,
+        reportsDir: 'reports',
+      })
+    const firstFiles = await copyFiles()
+    process.stdout.write(`files, first run:
+  ${renderFilesLine(firstFiles.summary)}
+`)
+    const secondFiles = await copyFiles()
+    process.stdout.write(
+      `files, second run:\n  ${renderFilesLine(secondFiles.summary)}\n` +
+        `  the sample site lacks ${written.missing.length} file(s) on purpose: see ${secondFiles.reportDir}/report.md\n`,
+    )
+
+    const oldLinks = await countOldFileLinks(targetUrl)
+    process.stdout.write(`  bodies still linking to public:// or /sites/*/files/: ${oldLinks}\n`)
 
     const sample = await sampleLegacyRow(targetUrl)
     if (sample) {
@@ -123,6 +174,20 @@ async function recreateDatabase(url: string): Promise<void> {
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)
   } finally {
     await admin.end()
+  }
+}
+
+/** Articles whose body still has a src/href on public:// or the old files folder. */
+async function countOldFileLinks(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM article WHERE body ~ '(src|href)\\s*=\\s*["''](public://|[^"'']*/sites/[^/"'']+/files/)'`,
+    )
+    return Number(rows[0]?.n ?? 0)
+  } finally {
+    await client.end()
   }
 }
 

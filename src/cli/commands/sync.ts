@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { ConfigError, EXIT, ExitError } from '../../errors.js'
+import { filesNoteAfterSync } from '../../files/manifest.js'
 import { DEFAULT_DELETE_POLICY, DELETE_POLICIES, type DeletePolicy } from '../../load/apply-deletions.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import {
@@ -126,6 +127,13 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
           process.stdout.write(`rejected rows and reasons: ${result.reportDir}/rejects.ndjson\n`)
       }
     }
+    const filesNote = await filesNoteAfterSync(
+      targetUrl,
+      mapping.site,
+      mappingFile,
+      result.counts.inserted + result.counts.updated,
+    )
+    if (filesNote) process.stderr.write(`${filesNote}\n`)
     assertAccounted(result.counts)
     if (result.status === 'interrupted') {
       // A full pass is finished by the next sync, plain or not (see runSync).

@@ -5,9 +5,13 @@ import type { CountFn } from './content-tally.js'
 import { deriveSummary } from './derive-summary.js'
 import { repairEncoding } from './encoding-repair.js'
 import { type FileBaseUrls, rewriteFileUris } from './file-urls.js'
+import { rewriteInlineImages } from './inline-images.js'
 import { type MediaRef, rewriteMediaTokens } from './media-tokens.js'
 import { plainTextToHtml } from './plain-text.js'
 import { sanitizeBody } from './sanitize-html.js'
+import { rewriteSiteFileLinks } from './site-file-links.js'
+
+const NO_HOSTS: readonly string[] = []
 
 /** Tags a news body needs; the default allowlist of `sanitize: {}`. */
 export const DEFAULT_ALLOWED_TAGS = [
@@ -62,7 +66,12 @@ export const DEFAULT_ALLOWED_ATTRIBUTES: Record<string, string[]> = {
 export const BodyHtmlOptionsSchema = z.strictObject({
   /** Rewrite D7 media tokens to <figure>/<img> (or links), listed in Article.media. */
   mediaTokens: z.boolean().default(false),
-  /** Rewrite public:// and private:// URIs in src/href to URLs (files.*BaseUrl); drop temporary://. */
+  /**
+   * Rewrite public:// and private:// URIs in src/href to URLs (files.*BaseUrl); drop temporary://;
+   * links to /sites/<site>/files/… (relative, or on rewriteLinks.siteHosts; image-style derivatives
+   * as their original) become the file's public URL too; images pasted as data: URIs point at their
+   * file (`inline/<sha256>.png`, copied by `dhm files`).
+   */
   fileUris: z.boolean().default(false),
   /** Rewrite /node/N, node/N and old aliases to the new article URL. */
   rewriteLinks: z
@@ -138,7 +147,11 @@ export function processBody(body: BodyInput, options: BodyHtmlOptions, ctx: Body
     value = r.html
     media = r.media
   }
-  if (options.fileUris) value = rewriteFileUris(value, ctx.base, ctx.count)
+  if (options.fileUris) {
+    value = rewriteFileUris(value, ctx.base, ctx.count)
+    value = rewriteSiteFileLinks(value, ctx.base, options.rewriteLinks?.siteHosts ?? NO_HOSTS, ctx.count)
+    value = rewriteInlineImages(value, ctx.base, ctx.count)
+  }
   if (options.rewriteLinks) {
     if (ctx.links) value = rewriteBodyLinks(value, ctx.links, options.rewriteLinks, ctx.count)
     else ctx.warn('links were not resolved by the extractor; body links left as they are')

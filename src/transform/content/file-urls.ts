@@ -1,10 +1,13 @@
 import { type CountFn, decodeEntities } from './content-tally.js'
+import { storedKeyOf } from './file-keys.js'
 import { encodeFilePath, escapeHtml } from './html-escape.js'
 
 /** Where files are served from; without a base URL a scheme's files have no public URL. */
 export interface FileBaseUrls {
   readonly publicBaseUrl?: string
   readonly privateBaseUrl?: string
+  /** public:// paths become the keys `dhm files` stores them under (mapping `files.storedKeys`). */
+  readonly storedKeys?: boolean
 }
 
 /**
@@ -20,7 +23,8 @@ export function publishedFileUrl(uri: string, files: FileBaseUrls): string | nul
   const m = /^([a-z]+):\/\/(.*)$/.exec(uri)
   if (!m) return uri
   const [, scheme, rest = ''] = m
-  if (scheme === 'public' && files.publicBaseUrl) return joinUrl(files.publicBaseUrl, rest)
+  if (scheme === 'public' && files.publicBaseUrl)
+    return joinUrl(files.publicBaseUrl, files.storedKeys ? storedKeyOf(rest) : rest)
   if (scheme === 'private' && files.privateBaseUrl) return joinUrl(files.privateBaseUrl, rest)
   if (scheme === 'http' || scheme === 'https') return uri
   return null
