@@ -34,7 +34,9 @@ export interface TargetSelection {
   readonly liveOnly?: boolean
 }
 
-// Attributes rebuilt from columns and tables; the rest of `document` is taken as it is.
+// Attributes rebuilt from columns and tables alone, left out of what is read of `document`. (Of
+// image, pdf, body and redirects the document still says whether there is an object, whether a body
+// summary was derived, and the order of redirects; body.value, the big part, is dropped in SQL.)
 const FROM_COLUMNS = [
   'site',
   'legacyNid',
@@ -53,15 +55,11 @@ const FROM_COLUMNS = [
   'publications',
   'sections',
   'subjects',
-  'image',
-  'pdf',
-  'body',
   'tracking',
   'headTags',
   'bodyTags',
   'createdAt',
   'updatedAt',
-  'redirects',
 ]
 
 // The model's ISO form (src/transform/registry.ts toIsoDate): seconds, no fraction, Z.
@@ -80,12 +78,8 @@ SELECT a.id, a.legacy_nid, a.bundle, a.deleted_at IS NOT NULL AS is_deleted, a.c
   a.pdf_file_id, a.pdf_description, a.body, a.body_summary, a.body_format, a.tracking, a.head_tags,
   a.body_tags, ${iso('created_at')} AS created_at, ${iso('updated_at')} AS updated_at,
   ${file('fi', 'image')}, ${file('fp', 'pdf')},
-  jsonb_typeof(a.document->'image') = 'object' AS has_image,
-  jsonb_typeof(a.document->'pdf') = 'object' AS has_pdf,
-  jsonb_typeof(a.document->'body') = 'object' AS has_body,
-  a.document->'body'->'summaryDerived' AS summary_derived,
-  a.document->'redirects' AS redirect_order,
-  a.document - '{${FROM_COLUMNS.join(',')}}'::text[] AS rest
+  -- One expression reads document (each operator on the stored value would decompress it again).
+  (a.document - '{${FROM_COLUMNS.join(',')}}'::text[]) #- '{body,value}' AS rest
 FROM article a
 LEFT JOIN media_file fi ON fi.id = a.image_file_id
 LEFT JOIN media_file fp ON fp.id = a.pdf_file_id`
@@ -158,11 +152,7 @@ export interface ArticleColumns {
   pdf_filename: string | null
   pdf_mime: string | null
   pdf_size: number | null
-  has_image: boolean | null
-  has_pdf: boolean | null
-  has_body: boolean | null
-  summary_derived: unknown
-  redirect_order: unknown
+  /** `document` without the attributes rebuilt from columns, and without body.value. */
   rest: Record<string, unknown>
 }
 
@@ -214,8 +204,8 @@ export async function readTargetArticles(
   const ids = rows.map((r) => r.id)
   const listed: [number[], string[], string[], number[]] = [[], [], [], []]
   for (const r of rows) {
-    if (!Array.isArray(r.redirect_order)) continue
-    for (const d of r.redirect_order as Partial<Redirect>[]) {
+    if (!Array.isArray(r.rest.redirects)) continue
+    for (const d of r.rest.redirects as Partial<Redirect>[]) {
       // A hand-edited document may hold anything: such an entry is simply not found.
       if (typeof d.path !== 'string' || typeof d.language !== 'string' || !Number.isInteger(d.legacyNid))
         continue
@@ -259,15 +249,25 @@ export function rebuildArticle(
     const list = t.role === 'publication' ? publications : t.role === 'section' ? sections : subjects
     list.push({ tid: t.legacy_tid, name: t.name, vocabulary: t.vocabulary })
   }
+  const {
+    links,
+    translations,
+    bodyOriginal,
+    media,
+    image: docImage,
+    pdf: docPdf,
+    body: docBody,
+    redirects: order,
+    ...rest
+  } = r.rest
   const hasImage =
-    r.has_image === true ||
+    isRecord(docImage) ||
     r.image_file_id !== null ||
     [r.image_caption, r.image_credit, r.image_alt, r.image_title, r.image_width, r.image_height].some(
       (v) => v !== null,
     )
-  const hasPdf = r.has_pdf === true || r.pdf_file_id !== null || r.pdf_description !== null
-  const hasBody = r.has_body === true || r.body !== null || r.body_summary !== null || r.body_format !== null
-  const { links, translations, bodyOriginal, media, ...rest } = r.rest
+  const hasPdf = isRecord(docPdf) || r.pdf_file_id !== null || r.pdf_description !== null
+  const hasBody = isRecord(docBody) || r.body !== null || r.body_summary !== null || r.body_format !== null
   return {
     site,
     legacyNid: r.legacy_nid,
@@ -304,7 +304,7 @@ export function rebuildArticle(
           value: r.body as string,
           summary: r.body_summary,
           format: r.body_format,
-          summaryDerived: r.summary_derived === true,
+          summaryDerived: isRecord(docBody) && docBody.summaryDerived === true,
         }
       : null,
     tracking: r.tracking,
@@ -314,7 +314,7 @@ export function rebuildArticle(
     updatedAt: r.updated_at,
     links: links as Article['links'],
     translations: translations as Article['translations'],
-    redirects: orderRedirects(redirects, r.redirect_order),
+    redirects: orderRedirects(redirects, order),
     bodyOriginal: bodyOriginal as Article['bodyOriginal'],
     media: media as Article['media'],
     // Anything else the document holds (`extra`, or a key this reader does not know) stays, so
@@ -357,6 +357,10 @@ function orderRedirects(rows: readonly RedirectRow[], order: unknown): Redirect[
   const at = (r: Redirect) => rank.get(`${r.language}\u0000${r.path}\u0000${r.legacyNid}`) ?? order.length
   // Array.prototype.sort is stable: unlisted rows keep their insertion order.
   return out.sort((a, b) => at(a) - at(b))
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
 }
 
 function groupBy<T extends { article_id: number }>(rows: readonly T[]): Map<number, T[]> {

@@ -6,8 +6,8 @@ import {
   type TermLink,
 } from '../../src/load/read-target-articles.js'
 
-// One article row as the reader's SELECT returns it: no image, pdf or body, nothing in `document`
-// beyond what has no column.
+// One article row as the reader's SELECT returns it: no image, pdf or body; `rest` is what it reads
+// of `document`.
 const ROW: ArticleColumns = {
   id: 40,
   legacy_nid: 7,
@@ -54,13 +54,19 @@ const ROW: ArticleColumns = {
   pdf_filename: null,
   pdf_mime: null,
   pdf_size: null,
-  has_image: false,
-  has_pdf: false,
-  has_body: false,
-  summary_derived: null,
-  redirect_order: [],
-  rest: { links: [], translations: [], bodyOriginal: null, media: [] },
+  rest: {
+    image: null,
+    pdf: null,
+    body: null,
+    links: [],
+    translations: [],
+    redirects: [],
+    bodyOriginal: null,
+    media: [],
+  },
 }
+
+const REST = ROW.rest
 
 const FILE = {
   image_file_id: 3,
@@ -112,7 +118,7 @@ describe('rebuildArticle', () => {
     },
     {
       name: 'an image object in the document, all columns null → an image of nulls',
-      row: { has_image: true },
+      row: { rest: { ...REST, image: { caption: null } } },
       pick: 'image',
       expected: {
         file: null,
@@ -126,7 +132,7 @@ describe('rebuildArticle', () => {
     },
     {
       name: 'the file comes from media_file, by its legacy fid',
-      row: { ...FILE, has_image: true },
+      row: { ...FILE, rest: { ...REST, image: { caption: null } } },
       pick: 'image',
       expected: {
         file: {
@@ -153,19 +159,19 @@ describe('rebuildArticle', () => {
     },
     {
       name: 'body from the columns, summaryDerived from the document',
-      row: { has_body: true, body: '<p>x</p>', body_format: 'full_html', summary_derived: true },
+      row: { body: '<p>x</p>', body_format: 'full_html', rest: { ...REST, body: { summaryDerived: true } } },
       pick: 'body',
       expected: { value: '<p>x</p>', summary: null, format: 'full_html', summaryDerived: true },
     },
     {
       name: 'body column NULL under a body object → value null, for the diff to show',
-      row: { has_body: true, body_summary: 's' },
+      row: { body_summary: 's', rest: { ...REST, body: { summary: 's' } } },
       pick: 'body',
       expected: { value: null, summary: 's', format: null, summaryDerived: false },
     },
     {
       name: 'extra and unknown document keys are kept',
-      row: { rest: { ...ROW.rest, extra: { ref: 4 } } },
+      row: { rest: { ...REST, extra: { ref: 4 } } },
       pick: 'extra',
       expected: { ref: 4 },
     },
@@ -210,7 +216,7 @@ describe('rebuildArticle', () => {
       expected: ['b'],
     },
   ])('redirects: $name', ({ order, rows, expected }) => {
-    const a = rebuildArticle('bne', { ...ROW, redirect_order: order }, [], rows)
+    const a = rebuildArticle('bne', { ...ROW, rest: { ...REST, redirects: order } }, [], rows)
     expect(a.redirects.map((r) => r.path)).toEqual(expected)
   })
 
