@@ -76,7 +76,7 @@ export const GONE_FROM_SOURCE = 'not in the source (deleted, or no longer of a m
  * - source `ok`, target absent or soft-deleted → missing;
  * - source `ok`, hashes differ → changed, with the top-level attributes that differ;
  * - source gone or filtered out, target soft-deleted or unpublished (not published and not live,
- *   in the columns and in the document) → retired: sync's delete policy has handled it;
+ *   in the columns) → retired: sync's delete policy has handled it;
  * - source gone or filtered out, target still published or live → extra;
  * - source `invalid` → rejected, with the transformer's reasons, whatever the target holds.
  */
@@ -228,8 +228,8 @@ function listExcerpt(items: readonly unknown[]): string {
 }
 
 /**
- * What the unpublish policy leaves: published and is_live false in the columns and in the document.
- * A row whose columns and document disagree was written by something else and stays an extra.
+ * What the unpublish policy leaves: published and is_live false in the columns and in the article
+ * (verify's article is rebuilt from those columns; the two disagree only in a hand-made input).
  */
 function isUnpublished(target: TargetArticle): boolean {
   const doc = target.document
