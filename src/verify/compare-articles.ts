@@ -2,11 +2,16 @@ import { canonicalJson } from '../model/content-hash.js'
 import { EXCERPT_LENGTH, excerpt, type Issue, type RowOutcome } from '../transform/outcome.js'
 
 /**
- * One article as the target holds it. `document` is only read when the hash does not settle the
- * question (hash mismatch, or the source no longer wants the row), so it may be absent.
+ * One article as the target holds it. `document` is the article rebuilt from the target's columns
+ * and rows (src/load/read-target-articles.ts); migrate --dry-run reads it only where the stored hash
+ * does not settle the question, so it may be absent there.
  */
 export interface TargetArticle {
   readonly legacyNid: number
+  /**
+   * What is compared with the source's content hash: for verify, the hash of `document` computed at
+   * verify time; for migrate --dry-run, the stored content_hash (what a migration decides by).
+   */
   readonly contentHash: string
   readonly isDeleted: boolean
   /** The row's `published` and `is_live` columns (what the front end and `legacy_article` read). */
@@ -67,20 +72,15 @@ export const GONE_FROM_SOURCE = 'not in the source (deleted, or no longer of a m
 /**
  * Compare what the source would become with what the target holds, for one nid. Pure.
  *
- * - source `ok`, target live with the same content hash → matched (fields are not looked at unless
- *   `deep`, which compares the documents even when the hashes agree);
+ * - source `ok`, target live with the same content hash → matched (fields are not looked at);
  * - source `ok`, target absent or soft-deleted → missing;
  * - source `ok`, hashes differ → changed, with the top-level attributes that differ;
  * - source gone or filtered out, target soft-deleted or unpublished (not published and not live,
- *   in the columns and in the document) → retired: sync's delete policy has handled it;
+ *   in the columns) → retired: sync's delete policy has handled it;
  * - source gone or filtered out, target still published or live → extra;
  * - source `invalid` → rejected, with the transformer's reasons, whatever the target holds.
  */
-export function compareArticle(
-  source: RowOutcome | null,
-  target: TargetArticle | null,
-  opts: { readonly deep?: boolean } = {},
-): Comparison {
+export function compareArticle(source: RowOutcome | null, target: TargetArticle | null): Comparison {
   const live = target && !target.isDeleted ? target : null
   if (source?.kind === 'invalid') {
     return difference({
@@ -122,11 +122,11 @@ export function compareArticle(
       issues: [],
     })
   }
-  if (live.contentHash === source.contentHash && !opts.deep) return { kind: 'matched' }
+  if (live.contentHash === source.contentHash) return { kind: 'matched' }
   const changes = diffFields(live.document, source.article)
   if (changes.length === 0) {
-    if (live.contentHash === source.contentHash || live.document === undefined) return { kind: 'matched' }
-    // Same document, different hash: the row was written by something else than dhm.
+    // Same attributes, different hash: written by something else than dhm (a stored hash that is
+    // not the article's, or a key set to null that dhm leaves out).
     return difference({
       legacyNid: source.ref.nid,
       class: 'changed',
@@ -228,8 +228,8 @@ function listExcerpt(items: readonly unknown[]): string {
 }
 
 /**
- * What the unpublish policy leaves: published and is_live false in the columns and in the document.
- * A row whose columns and document disagree was written by something else and stays an extra.
+ * What the unpublish policy leaves: published and is_live false in the columns and in the article
+ * (verify's article is rebuilt from those columns; the two disagree only in a hand-made input).
  */
 function isUnpublished(target: TargetArticle): boolean {
   const doc = target.document

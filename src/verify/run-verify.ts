@@ -25,7 +25,10 @@ export interface VerifyOptions {
   readonly ids?: readonly number[]
   /** A deterministic sample of this many source nids (the same sample every run on the same source). */
   readonly sample?: number
-  /** Compare documents even where content hashes agree (catches edits that bypassed dhm). */
+  /**
+   * Accepted for old scripts, changes nothing: every article is compared as the target holds it
+   * (it used to add a comparison of `document` where stored hashes agreed).
+   */
   readonly deep?: boolean
   readonly reportsDir?: string
   readonly differencesLimit?: number
@@ -40,8 +43,10 @@ export interface VerifyResult {
 }
 
 /**
- * `dhm verify`: extract and transform exactly as `migrate` does, read the target, compare article by
- * article (content hash first, fields only where hashes differ) and write report.json/.md/.html.
+ * `dhm verify`: extract and transform exactly as `migrate` does, read the target's articles back as
+ * the front end sees them (columns, term links, files, redirects: the reader `dhm export` uses),
+ * compare article by article (the hash of both sides first, fields only where they differ) and
+ * write report.json/.md/.html. A stored content_hash is never trusted.
  * Writes nothing to either database: the source is read in one read-only snapshot, the target
  * with SELECTs only.
  */
@@ -83,7 +88,6 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         ids,
         // With --ids/--sample, only the chosen nids are looked at, in the target too.
         tail: true,
-        deep: opts.deep ?? false,
         ...(opts.differencesLimit !== undefined ? { differencesLimit: opts.differencesLimit } : {}),
       })
       let lastEvent = Date.now()

@@ -2,7 +2,9 @@ import { appendFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type pg from 'pg'
 import { redactValues } from '../config/redact.js'
-import { ARTICLE_ATTRIBUTES } from '../model/article.js'
+import { readTargetArticles } from '../load/read-target-articles.js'
+import { ARTICLE_ATTRIBUTES, type Article } from '../model/article.js'
+import { hashArticle } from '../model/content-hash.js'
 import type { FieldCoverage, RejectReason, VerifyCounts, VerifyReport } from '../report/verify-report.js'
 import type { RowOutcome } from '../transform/outcome.js'
 import {
@@ -35,8 +37,13 @@ export interface VerifierOptions {
   readonly ids: readonly number[] | null
   /** Look for extra target rows beyond the last source nid (false with --limit). */
   readonly tail: boolean
-  /** Compare documents even where the content hashes agree. */
-  readonly deep?: boolean
+  /**
+   * What tells an unchanged article: `content` (dhm verify), the hash of the article rebuilt from
+   * what the target holds now; `stored-hash` (migrate --dry-run), the content_hash column, because
+   * that is what a migration decides by (an article whose stored hash equals the source's is not
+   * written, whatever its columns hold).
+   */
+  readonly fingerprint?: 'content' | 'stored-hash'
   /** Write rejects.ndjson (migrate --dry-run writes its own). */
   readonly writeRejects?: boolean
   readonly differencesLimit?: number
@@ -49,13 +56,17 @@ interface TargetRow {
   is_deleted: boolean
   published: boolean
   is_live: boolean
-  document?: unknown
+  /** Rebuilt from the target's columns and rows (read-target-articles.ts); absent until read. */
+  article?: Article
 }
 
 /**
- * Streams a comparison of source batches with the target: for each batch, the target rows of the
- * same nid range come in one query (hashes only); documents are read only where hashes differ or
- * the source no longer wants the row. Memory stays flat: counts, per-field tallies and the first
+ * Streams a comparison of source batches with the target: for each batch, the target articles of
+ * the same nid range are read and rebuilt from what the target holds (the reader `dhm export` uses:
+ * columns, term links, files, redirects), a handful of queries per batch. An article whose rebuilt
+ * hash equals the source's is matched; any other is compared attribute by attribute. With
+ * `fingerprint: 'stored-hash'` only the hashes are read first, and articles only where they differ
+ * or the source no longer wants the row. Memory stays flat: counts, per-field tallies and the first
  * `differencesLimit` differences; every difference goes to differences.ndjson as it is found.
  */
 export class Verifier {
@@ -98,17 +109,18 @@ export class Verifier {
     )
     this.prevHi = hi
     const byNid = new Map(rows.map((r) => [r.legacy_nid, r]))
-    // Documents only where the hash does not settle it; always for rows the source no longer
-    // produces (their title, and whether the delete policy unpublished them).
-    const needDocs: number[] = []
+    // Stored-hash mode: articles only where the hash does not settle it; always for rows the source
+    // no longer produces (their title, and whether the delete policy unpublished them).
+    const needArticles: number[] = []
     for (const o of outcomes) {
       const t = byNid.get(o.ref.nid)
-      if (!t || t.document !== undefined) continue
+      if (!t || t.article !== undefined) continue
       if (o.kind === 'filtered' || (!t.is_deleted && (o.kind !== 'ok' || o.contentHash !== t.content_hash)))
-        needDocs.push(o.ref.nid)
+        needArticles.push(o.ref.nid)
     }
-    for (const r of rows) if (!sourceNids.has(r.legacy_nid)) needDocs.push(r.legacy_nid)
-    await this.attachDocuments(byNid, needDocs)
+    for (const r of rows)
+      if (!sourceNids.has(r.legacy_nid) && r.article === undefined) needArticles.push(r.legacy_nid)
+    await this.attachArticles(byNid, needArticles)
 
     const found: Difference[] = []
     const retired: RetiredArticle[] = []
@@ -116,11 +128,11 @@ export class Verifier {
       this.counts.read++
       if (o.kind === 'filtered') this.counts.filtered++
       const t = byNid.get(o.ref.nid) ?? null
-      this.tally(o, t, compareArticle(o, toTarget(t), { deep: this.opts.deep ?? false }), found, retired)
+      this.tally(o, t, compareArticle(o, this.toTarget(t)), found, retired)
     }
     for (const r of rows) {
       if (sourceNids.has(r.legacy_nid)) continue
-      this.tally(null, r, compareArticle(null, toTarget(r)), found, retired)
+      this.tally(null, r, compareArticle(null, this.toTarget(r)), found, retired)
     }
     await this.record(found, retired, outcomes)
     this.targetMs += Date.now() - started
@@ -136,13 +148,13 @@ export class Verifier {
       this.prevHi = page[page.length - 1]?.legacy_nid ?? this.prevHi
       const rows = page.filter((r) => this.inScope(r))
       const byNid = new Map(rows.map((r) => [r.legacy_nid, r]))
-      await this.attachDocuments(
+      await this.attachArticles(
         byNid,
-        rows.filter((r) => r.document === undefined).map((r) => r.legacy_nid),
+        rows.filter((r) => r.article === undefined).map((r) => r.legacy_nid),
       )
       const found: Difference[] = []
       const retired: RetiredArticle[] = []
-      for (const r of rows) this.tally(null, r, compareArticle(null, toTarget(r)), found, retired)
+      for (const r of rows) this.tally(null, r, compareArticle(null, this.toTarget(r)), found, retired)
       await this.record(found, retired, [])
       if (page.length < TAIL_PAGE) break
     }
@@ -219,8 +231,8 @@ export class Verifier {
     }
     if (target && !target.is_deleted) {
       this.targetTotal++
-      // A matched row's document is the source article (same hash): no need to have read it.
-      const doc = c.kind === 'matched' && ok ? ok.article : target.document
+      // A matched row's article is the source's (same hash): no need to have read it.
+      const doc = c.kind === 'matched' && ok ? ok.article : target.article
       if (doc !== null && typeof doc === 'object') {
         const d = doc as Record<string, unknown>
         for (const f of COVERAGE_FIELDS) if (isNonEmpty(d[f])) bump(this.targetCoverage, f)
@@ -285,53 +297,78 @@ export class Verifier {
     }
   }
 
+  private get byContent(): boolean {
+    return (this.opts.fingerprint ?? 'content') === 'content'
+  }
+
   /** Target rows with lo < nid <= hi (hi null: no upper bound, paged), restricted to `ids` if set. */
   private async readRange(lo: number, hi: number | null, limit?: number): Promise<TargetRow[]> {
     const { pool, site, ids } = this.opts
     if (!pool) return []
+    let inRange: number[] | null = null
+    if (ids) {
+      inRange = ids.filter((n) => n > lo && (hi === null || n <= hi))
+      if (inRange.length === 0) return []
+    }
+    if (this.byContent) {
+      const records = await readTargetArticles(pool, {
+        site,
+        after: lo,
+        upTo: hi,
+        ids: inRange,
+        ...(limit ? { limit } : {}),
+      })
+      return records.map((r) => ({
+        legacy_nid: r.legacyNid,
+        bundle: r.bundle,
+        content_hash: r.storedHash,
+        is_deleted: r.isDeleted,
+        published: r.article.published,
+        is_live: r.article.isLive,
+        article: r.article,
+      }))
+    }
     const params: unknown[] = [site, lo]
     let where = 'site = $1 AND legacy_nid > $2'
     if (hi !== null) {
       params.push(hi)
       where += ` AND legacy_nid <= $${params.length}`
     }
-    if (ids) {
-      const inRange = ids.filter((n) => n > lo && (hi === null || n <= hi))
-      if (inRange.length === 0) return []
+    if (inRange) {
       params.push(inRange)
       where += ` AND legacy_nid = ANY($${params.length}::int[])`
     }
-    const doc = this.opts.deep ? ', document' : ''
     const { rows } = await pool.query<TargetRow>(
-      `SELECT legacy_nid, bundle, content_hash, deleted_at IS NOT NULL AS is_deleted, published, is_live${doc}
+      `SELECT legacy_nid, bundle, content_hash, deleted_at IS NOT NULL AS is_deleted, published, is_live
        FROM article WHERE ${where} ORDER BY legacy_nid${limit ? ` LIMIT ${limit}` : ''}`,
       params,
     )
     return rows
   }
 
-  private async attachDocuments(byNid: Map<number, TargetRow>, nids: readonly number[]): Promise<void> {
+  private async attachArticles(byNid: Map<number, TargetRow>, nids: readonly number[]): Promise<void> {
     if (!this.opts.pool || nids.length === 0) return
-    const { rows } = await this.opts.pool.query<{ legacy_nid: number; document: unknown }>(
-      'SELECT legacy_nid, document FROM article WHERE site = $1 AND legacy_nid = ANY($2::int[])',
-      [this.opts.site, nids],
-    )
-    for (const r of rows) {
-      const t = byNid.get(r.legacy_nid)
-      if (t) t.document = r.document
+    for (const r of await readTargetArticles(this.opts.pool, { site: this.opts.site, ids: nids })) {
+      const t = byNid.get(r.legacyNid)
+      if (t) t.article = r.article
     }
   }
-}
 
-function toTarget(r: TargetRow | null): TargetArticle | null {
-  if (!r) return null
-  return {
-    legacyNid: r.legacy_nid,
-    contentHash: r.content_hash,
-    isDeleted: r.is_deleted,
-    isPublished: r.published,
-    isLive: r.is_live,
-    ...(r.document !== undefined ? { document: r.document } : {}),
+  /**
+   * The target side of a comparison. Its fingerprint is computed now from the rebuilt article (by
+   * content), or is the stored content_hash (stored-hash mode).
+   */
+  private toTarget(r: TargetRow | null): TargetArticle | null {
+    if (!r) return null
+    const fingerprint = this.byContent && r.article && !r.is_deleted ? hashArticle(r.article) : r.content_hash
+    return {
+      legacyNid: r.legacy_nid,
+      contentHash: fingerprint,
+      isDeleted: r.is_deleted,
+      isPublished: r.published,
+      isLive: r.is_live,
+      ...(r.article !== undefined ? { document: r.article } : {}),
+    }
   }
 }
 

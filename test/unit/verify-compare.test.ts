@@ -53,7 +53,7 @@ function summarize(c: Comparison) {
 describe('compareArticle', () => {
   it.each([
     {
-      name: 'same hash → matched without reading fields',
+      name: 'same fingerprint → matched without reading fields',
       source: ok(),
       target: target(undefined, { contentHash: 'h1' }),
       expected: 'matched',
@@ -183,27 +183,19 @@ describe('compareArticle', () => {
       expected: { class: 'changed', fields: ['contentHash'] },
     },
     {
-      name: 'same document, same hash, --deep → matched',
-      source: ok(ARTICLE, 'h2'),
-      target: target(ARTICLE),
-      deep: true,
-      expected: 'matched',
-    },
-    {
-      name: 'edited document, same hash, --deep → changed',
-      source: ok(ARTICLE, 'h2'),
-      target: target({ ...ARTICLE, summary: 'x' }),
-      deep: true,
+      name: 'edited attribute, other fingerprint → changed, whatever the document would say',
+      source: ok(ARTICLE, 'h1'),
+      target: target({ ...ARTICLE, summary: 'x' }, { contentHash: 'h2' }),
       expected: { class: 'changed', fields: ['summary'] },
     },
     {
-      name: 'edited document, same hash → matched (the hash is trusted)',
-      source: ok(ARTICLE, 'h2'),
-      target: target({ ...ARTICLE, summary: 'x' }),
-      expected: 'matched',
+      name: 'other fingerprint, no article read → every non-null attribute changed, never matched',
+      source: ok(ARTICLE, 'h1'),
+      target: target(undefined, { contentHash: 'h2' }),
+      expected: { class: 'changed', fields: ['site', 'legacyNid', 'title', 'sections', 'image'] },
     },
-  ])('$name', ({ source, target: t, deep, expected }) => {
-    expect(summarize(compareArticle(source, t, { deep: deep ?? false }))).toEqual(expected)
+  ])('$name', ({ source, target: t, expected }) => {
+    expect(summarize(compareArticle(source, t))).toEqual(expected)
   })
 
   it('says which article was retired, how, and why the source no longer wants it', () => {
