@@ -81,9 +81,11 @@ export function copyField(value: unknown, type: CopyType): string {
     case 'text[]':
       return escapeCopy(arrayLiteral(value as readonly (string | null)[]))
     case 'jsonb': {
-      // JSON text never holds a raw newline, CR or tab (JSON.stringify writes them as \n, \r, \t):
-      // of the four characters COPY escapes, only its backslashes need doubling.
-      const json = JSON.stringify(value)
+      // A string is JSON text already made (an article's document: serialized once, by the
+      // transform); anything else is serialized here. JSON text never holds a raw newline, CR or
+      // tab (JSON.stringify writes them as \n, \r, \t): of the four characters COPY escapes, only
+      // its backslashes need doubling.
+      const json = typeof value === 'string' ? value : JSON.stringify(value)
       return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json
     }
     default:

@@ -3,7 +3,7 @@ import type { D7NodeBundle } from '../extract/d7-types.js'
 import type { CompiledCondition, CompiledMapping, CompiledValue } from '../mapping/compile.js'
 import type { SourcePath } from '../mapping/source-path.js'
 import { ArticleSchema, NESTED_ATTRIBUTES } from '../model/article.js'
-import { canonicalJson, hashDocument } from '../model/content-hash.js'
+import { documentText, hashDocument } from '../model/content-hash.js'
 import { type ContentTally, countRule } from './content/content-tally.js'
 import { normalizeDates, scrubNul } from './normalize-row.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
@@ -157,14 +157,15 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     redirects,
   }
   let parsed = ArticleSchema.safeParse(candidate)
-  let document = parsed.success ? canonicalJson(parsed.data) : null
+  // The article is serialized once: this text is what the loader writes and what the hash covers.
+  let document = parsed.success ? documentText(parsed.data) : null
   // Postgres text cannot hold NUL: scrub (and validate again) only when the article has one, which
   // its JSON shows as \u0000; a row that fails validation is scrubbed too, as NUL may be why.
   let scrubbed: typeof candidate = candidate
   if (document === null || document.includes('\\u0000')) {
     scrubbed = scrubNul(candidate, (field, reason) => warnings.push({ field, reason, excerpt: null }))
     parsed = ArticleSchema.safeParse(scrubbed)
-    document = parsed.success ? canonicalJson(parsed.data) : null
+    document = parsed.success ? documentText(parsed.data) : null
   }
   if (!parsed.success || document === null) {
     return {
@@ -181,6 +182,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     kind: 'ok',
     ref,
     article: parsed.data,
+    document,
     contentHash: hashDocument(document),
     warnings,
     strayLanguageRows: node.strayLanguageRows,

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { D7FieldItem, D7NodeBundle } from '../../src/extract/d7-types.js'
 import { parseMapping } from '../../src/mapping/load-mapping.js'
+import { ARTICLE_ATTRIBUTES } from '../../src/model/article.js'
 import { transformNode } from '../../src/transform/transform-node.js'
 
 const bne = parseMapping(readFileSync('mappings/bne.yaml', 'utf8'), 'mappings/bne.yaml')
@@ -135,13 +137,24 @@ describe('transformNode with mappings/bne.yaml', () => {
     expect(outcome.content).toEqual({
       'summary-derived': { n: 1, examples: ['node 294856 body: The US warned…'] },
     })
-    expect(outcome.contentHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(outcome.contentHash).toMatch(/^v2:[0-9a-f]{61}$/)
   })
 
-  it('pins the content hash of the seed article (canonical JSON + sha256 must never drift)', () => {
+  it('pins the content hash of the seed article (version 2: sha256 of the document text; must never drift)', () => {
     const outcome = transformNode(seedNode, bne)
     if (outcome.kind !== 'ok') throw new Error(outcome.kind)
-    expect(outcome.contentHash).toBe('1d9cab1b8138c6a83ee4a98f026aa6f0267a0d089b9cea1a125db25c394ea6ed')
+    expect(outcome.contentHash).toBe('v2:9d160a3b4a5bf2aece94cbe78b4c4accbccc33a430a41cbe067e3f4353b83')
+  })
+
+  it('hashes the document text the loader writes: the article serialized once, in model key order', () => {
+    const outcome = transformNode(seedNode, bne)
+    if (outcome.kind !== 'ok') throw new Error(outcome.kind)
+    expect(outcome.document).toBe(JSON.stringify(outcome.article))
+    // bne maps no extra.* key: the article has no `extra`.
+    expect(Object.keys(JSON.parse(outcome.document))).toEqual(ARTICLE_ATTRIBUTES.filter((a) => a !== 'extra'))
+    const digest = createHash('sha256').update(outcome.document).digest('hex')
+    // char(64) in the target: the prefix replaces the last three hex digits.
+    expect(outcome.contentHash).toBe(`v2:${digest.slice(0, 61)}`)
   })
 
   it.each([
