@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto'
-import { type Article, ArticleSchema } from './article.js'
+import { type Article, parseArticle } from './article.js'
 
 /**
  * Which text a content hash is taken over; part of every hash (`v2:` then sha256 hex), so a change
@@ -29,7 +29,7 @@ export function hashDocument(document: string): string {
  * order): put in the model's order first, so it hashes as the transform's article does.
  */
 export function hashArticle(article: Article): string {
-  const parsed = ArticleSchema.safeParse(article)
+  const parsed = parseArticle(article)
   return hashDocument(documentText(parsed.success ? parsed.data : article))
 }
 

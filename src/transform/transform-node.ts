@@ -2,7 +2,7 @@ import { TransformError } from '../errors.js'
 import type { D7NodeBundle } from '../extract/d7-types.js'
 import type { CompiledCondition, CompiledMapping, CompiledValue } from '../mapping/compile.js'
 import type { SourcePath } from '../mapping/source-path.js'
-import { ArticleSchema, NESTED_ATTRIBUTES } from '../model/article.js'
+import { NESTED_ATTRIBUTES, parseArticle } from '../model/article.js'
 import { documentText, hashDocument } from '../model/content-hash.js'
 import { type ContentTally, countRule } from './content/content-tally.js'
 import { normalizeDates, scrubNul } from './normalize-row.js'
@@ -156,7 +156,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     translations,
     redirects,
   }
-  let parsed = ArticleSchema.safeParse(candidate)
+  let parsed = parseArticle(candidate)
   // The article is serialized once: this text is what the loader writes and what the hash covers.
   let document = parsed.success ? documentText(parsed.data) : null
   // Postgres text cannot hold NUL: scrub (and validate again) only when the article has one, which
@@ -164,7 +164,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
   let scrubbed: typeof candidate = candidate
   if (document === null || document.includes('\\u0000')) {
     scrubbed = scrubNul(candidate, (field, reason) => warnings.push({ field, reason, excerpt: null }))
-    parsed = ArticleSchema.safeParse(scrubbed)
+    parsed = parseArticle(scrubbed)
     document = parsed.success ? documentText(parsed.data) : null
   }
   if (!parsed.success || document === null) {
