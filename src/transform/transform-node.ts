@@ -224,7 +224,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 const isNothing = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0)
 
 function evaluateValue(value: CompiledValue, node: D7NodeBundle, ctx: TransformContext): unknown {
-  if (value.kind === 'constant') return structuredClone(value.value)
+  // Deep-frozen by compileMapping: shared, not copied per article.
+  if (value.kind === 'constant') return value.value
   let v: unknown = resolveSourcePath(value.source, node)
   for (const step of value.steps) {
     v =

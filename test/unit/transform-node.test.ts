@@ -221,4 +221,24 @@ fields: {}
       reason: 'does not match filters[0] (field_publication_.tid = 1004)',
     })
   })
+
+  it('shares a mapping constant between articles, frozen, instead of copying it for each', () => {
+    const withConstant = parseMapping(
+      `site: x
+source: { bundles: [article] }
+fields:
+  title: node.title
+  extra.meta: { constant: { tags: [a, b], level: 2 } }
+`,
+    )
+    const a = transformNode(seedNode, withConstant)
+    const b = transformNode({ ...seedNode, nid: 2 }, withConstant)
+    if (a.kind !== 'ok' || b.kind !== 'ok') throw new Error('expected ok')
+    const meta = a.article.extra?.meta as { tags: string[] }
+    expect(meta).toEqual({ tags: ['a', 'b'], level: 2 })
+    expect(meta).toBe(b.article.extra?.meta)
+    expect(Object.isFrozen(meta)).toBe(true)
+    expect(() => meta.tags.push('c')).toThrow(TypeError)
+    expect(JSON.parse(b.document).extra.meta).toEqual({ tags: ['a', 'b'], level: 2 })
+  })
 })
