@@ -33,11 +33,11 @@ export interface ArticleRow {
   created_at: string
   updated_at: string
   content_hash: string
-  /** The article as JSON text (the transform's `document`), written to the jsonb column as it is. */
-  document: string
+  /** The article as UTF-8 JSON text (the transform's `document`), written to the jsonb column as it is. */
+  document: Buffer
 }
 
-export function toArticleRow(article: Article, contentHash: string, document: string): ArticleRow {
+export function toArticleRow(article: Article, contentHash: string, document: Buffer): ArticleRow {
   return {
     legacy_nid: article.legacyNid,
     bundle: article.bundle,

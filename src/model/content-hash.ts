@@ -19,8 +19,17 @@ export function documentText(article: Article): string {
   return JSON.stringify(article)
 }
 
-/** The content hash of a document text (documentText). Equal hash = nothing to write. */
-export function hashDocument(document: string): string {
+/**
+ * The document as the UTF-8 bytes the loader sends: held this way from the transform to the write,
+ * a batch's documents take half the memory of their JS strings (which are UTF-16 as soon as one
+ * character is beyond Latin-1, i.e. nearly always) and stay out of the garbage collector's heap.
+ */
+export function documentBytes(text: string): Buffer {
+  return Buffer.from(text, 'utf8')
+}
+
+/** The content hash of a document (its text, or the same text's UTF-8 bytes). Equal hash = nothing to write. */
+export function hashDocument(document: string | Buffer): string {
   return PREFIX + hash('sha256', document).slice(0, DIGITS)
 }
 

@@ -3,7 +3,7 @@ import type { D7NodeBundle } from '../extract/d7-types.js'
 import type { CompiledCondition, CompiledMapping, CompiledValue } from '../mapping/compile.js'
 import type { SourcePath } from '../mapping/source-path.js'
 import { NESTED_ATTRIBUTES, parseArticle } from '../model/article.js'
-import { documentText, hashDocument } from '../model/content-hash.js'
+import { documentBytes, documentText, hashDocument } from '../model/content-hash.js'
 import { type ContentTally, countRule } from './content/content-tally.js'
 import { normalizeDates, scrubNul } from './normalize-row.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
@@ -182,7 +182,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     kind: 'ok',
     ref,
     article: parsed.data,
-    document,
+    document: documentBytes(document),
     contentHash: hashDocument(document),
     warnings,
     strayLanguageRows: node.strayLanguageRows,
