@@ -33,10 +33,11 @@ export interface ArticleRow {
   created_at: string
   updated_at: string
   content_hash: string
-  document: Article
+  /** The article as UTF-8 JSON text (the transform's `document`), written to the jsonb column as it is. */
+  document: Buffer
 }
 
-export function toArticleRow(article: Article, contentHash: string): ArticleRow {
+export function toArticleRow(article: Article, contentHash: string, document: Buffer): ArticleRow {
   return {
     legacy_nid: article.legacyNid,
     bundle: article.bundle,
@@ -69,7 +70,7 @@ export function toArticleRow(article: Article, contentHash: string): ArticleRow 
     created_at: article.createdAt,
     updated_at: article.updatedAt,
     content_hash: contentHash,
-    document: article,
+    document,
   }
 }
 

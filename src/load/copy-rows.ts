@@ -39,7 +39,20 @@ export function* copyChunks(
   let used = 0
   for (const values of rows) {
     for (let i = 0; i < values.length; i++) {
-      const field = copyField(values[i], types[i] ?? 'text')
+      const value = values[i]
+      if (Buffer.isBuffer(value)) {
+        // JSON text already in UTF-8 (an article's document): its bytes, backslashes doubled.
+        const worst = value.length * 2 + 1
+        if (used + worst > chunk.length) {
+          if (used > 0) yield chunk.subarray(0, used)
+          chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, worst))
+          used = 0
+        }
+        used = writeJsonBytes(value, chunk, used)
+        chunk[used++] = i === values.length - 1 ? NEWLINE : TAB
+        continue
+      }
+      const field = copyField(value, types[i] ?? 'text')
       // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4); + separator.
       const worst = field.length * 3 + 1
       if (used + worst > chunk.length) {
@@ -52,6 +65,26 @@ export function* copyChunks(
     }
   }
   if (used > 0) yield chunk.subarray(0, used)
+}
+
+const BACKSLASH = 0x5c
+
+/**
+ * Copy UTF-8 JSON text into `chunk` at `at` as a COPY field: JSON text never holds a raw newline,
+ * CR or tab, so of the four characters COPY escapes only backslashes need doubling. Runs of bytes
+ * between backslashes are copied natively. Returns the new end.
+ */
+function writeJsonBytes(json: Buffer, chunk: Buffer, at: number): number {
+  let end = at
+  let from = 0
+  for (let i = json.indexOf(BACKSLASH); i !== -1; i = json.indexOf(BACKSLASH, i + 1)) {
+    chunk.set(json.subarray(from, i + 1), end)
+    end += i + 1 - from
+    chunk[end++] = BACKSLASH
+    from = i + 1
+  }
+  chunk.set(json.subarray(from), end)
+  return end + json.length - from
 }
 
 /** The Postgres type of a column, as far as the text encoding cares. */
@@ -81,9 +114,11 @@ export function copyField(value: unknown, type: CopyType): string {
     case 'text[]':
       return escapeCopy(arrayLiteral(value as readonly (string | null)[]))
     case 'jsonb': {
-      // JSON text never holds a raw newline, CR or tab (JSON.stringify writes them as \n, \r, \t):
-      // of the four characters COPY escapes, only its backslashes need doubling.
-      const json = JSON.stringify(value)
+      // UTF-8 bytes are JSON text already made (an article's document: serialized once, by the
+      // transform); anything else is serialized here. JSON text never holds a raw newline, CR or
+      // tab (JSON.stringify writes them as \n, \r, \t): of the four characters COPY escapes, only
+      // its backslashes need doubling.
+      const json = Buffer.isBuffer(value) ? value.toString('utf8') : JSON.stringify(value)
       return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json
     }
     default:

@@ -302,7 +302,7 @@ function* freshRows(
 ): Generator<unknown[]> {
   const fileId = (fid: number | null) => (fid === null ? null : (fileIds.get(fid) ?? null))
   for (const [i, o] of ok.entries()) {
-    const row = toArticleRow(o.article, o.contentHash)
+    const row = toArticleRow(o.article, o.contentHash, o.document)
     yield [
       site,
       written[i]?.id,
@@ -315,7 +315,7 @@ function* freshRows(
 
 export function* stageRows(ok: readonly Extract<RowOutcome, { kind: 'ok' }>[]): Generator<unknown[]> {
   for (const o of ok) {
-    const row = toArticleRow(o.article, o.contentHash)
+    const row = toArticleRow(o.article, o.contentHash, o.document)
     yield stageColumns.map((c) => row[c])
   }
 }

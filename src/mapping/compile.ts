@@ -33,6 +33,7 @@ export interface CompiledAttribute {
 }
 
 export type CompiledValue =
+  /** `value` is deep-frozen: every article shares it, none can change it for the next. */
   | { readonly kind: 'constant'; readonly value: unknown }
   | {
       readonly kind: 'pipeline'
@@ -131,7 +132,7 @@ export function compileMapping(
       const source = compileSource(m, at)
       return source && { kind: 'pipeline', source, steps: compileSteps(['first'], at), fallback: null }
     }
-    if ('constant' in m) return { kind: 'constant', value: m.constant }
+    if ('constant' in m) return { kind: 'constant', value: frozenCopy(m.constant) }
     const source = compileSource(m.from, [...at, 'from'])
     const steps = compileSteps(m.using, [...at, 'using'])
     let fallback: CompiledValue | null = null
@@ -139,7 +140,7 @@ export function compileMapping(
       const d = m.default
       const isPipeline =
         d !== null && typeof d === 'object' && !Array.isArray(d) && ('from' in d || 'constant' in d)
-      if (!isPipeline) fallback = { kind: 'constant', value: d }
+      if (!isPipeline) fallback = { kind: 'constant', value: frozenCopy(d) }
       else {
         const parsed = FieldMappingSchema.safeParse(d)
         if (parsed.success) fallback = compileValue(parsed.data, [...at, 'default'])
@@ -244,4 +245,16 @@ export function compileMapping(
       sourcePaths: paths,
     },
   }
+}
+
+/** A deep-frozen copy of a mapping value: made once per mapping, shared by every article. */
+function frozenCopy<T>(value: T): T {
+  const freeze = (v: unknown): unknown => {
+    if (v !== null && typeof v === 'object') {
+      for (const child of Object.values(v)) freeze(child)
+      Object.freeze(v)
+    }
+    return v
+  }
+  return freeze(structuredClone(value)) as T
 }

@@ -1,6 +1,6 @@
 import { InternalError } from '../errors.js'
 import type { BatchResult } from '../load/load-batch.js'
-import { MAX_EXAMPLES } from '../transform/content/content-tally.js'
+import { MAX_EXAMPLES, shorten } from '../transform/content/content-tally.js'
 import type { RowOutcome } from '../transform/outcome.js'
 
 /**
@@ -92,7 +92,8 @@ export function addContentCounts(counts: RunCounts, outcomes: readonly RowOutcom
     for (const [rule, { n, examples }] of Object.entries(o.content)) {
       counts.content[rule] = (counts.content[rule] ?? 0) + n
       const kept = counts.contentExamples[rule] ?? []
-      for (const e of examples) if (kept.length < MAX_EXAMPLES) kept.push(e)
+      // Shortened here, for the few the run keeps, not by the rule for every occurrence.
+      for (const e of examples) if (kept.length < MAX_EXAMPLES) kept.push(shorten(e))
       counts.contentExamples[rule] = kept
     }
   }

@@ -61,8 +61,17 @@ const FUTURE_SLACK_MS = 86_400_000
  * and reported. Mutates `values`; returns the issue that rejects the row, or null.
  */
 export function normalizeDates(values: Record<string, unknown>, warn: Warn, now = Date.now()): Issue | null {
-  const present = (a: DateAttribute) => typeof values[a] === 'string'
-  if (!DATE_ATTRIBUTES.some(present)) {
+  // The three dates as the mapping made them (not a copy of the whole row).
+  const original: Record<DateAttribute, unknown> = {
+    createdAt: values.createdAt,
+    updatedAt: values.updatedAt,
+    publishedAt: values.publishedAt,
+  }
+  if (
+    typeof original.createdAt !== 'string' &&
+    typeof original.updatedAt !== 'string' &&
+    typeof original.publishedAt !== 'string'
+  ) {
     return {
       field: 'createdAt',
       reason:
@@ -70,7 +79,6 @@ export function normalizeDates(values: Record<string, unknown>, warn: Warn, now 
       excerpt: null,
     }
   }
-  const original = { ...values }
   for (const attribute of DATE_ATTRIBUTES) {
     if (values[attribute] !== null && values[attribute] !== undefined) continue
     const from = FALLBACKS[attribute].find((a) => typeof original[a] === 'string')
@@ -78,9 +86,10 @@ export function normalizeDates(values: Record<string, unknown>, warn: Warn, now 
     values[attribute] = original[from]
     warn(attribute, `zero or missing date: using ${from} (${String(original[from])})`)
   }
+  const latest = now + FUTURE_SLACK_MS
   for (const attribute of DATE_ATTRIBUTES) {
     const v = original[attribute]
-    if (typeof v === 'string' && Date.parse(v) > now + FUTURE_SLACK_MS) {
+    if (typeof v === 'string' && Date.parse(v) > latest) {
       warn(attribute, `${v} is in the future; kept`)
     }
   }

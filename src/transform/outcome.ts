@@ -21,6 +21,8 @@ export type RowOutcome =
       readonly kind: 'ok'
       readonly ref: SourceRef
       readonly article: Article
+      /** The article as JSON text in model key order, UTF-8: what the loader writes, what contentHash covers. */
+      readonly document: Buffer
       readonly contentHash: string
       readonly warnings: readonly Issue[]
       /** Rows of non-translatable fields in another language than `und`, ignored. */

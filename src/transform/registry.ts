@@ -90,6 +90,8 @@ function resolveTerms(v: unknown, ctx: TransformContext): TermRef[] {
 /** Unix seconds or a date string → ISO 8601 UTC (date strings without an offset read as UTC). */
 function toIsoDate(v: unknown): string | null {
   if (v === null || v === undefined || v === '' || v === 0 || v === '0') return null
+  // Unix seconds as a number (node.created, publication dates): one Date, no string tests.
+  if (typeof v === 'number' && Number.isInteger(v)) return isoSeconds(v * 1000, v)
   // MySQL's zero date ('0000-00-00', '0000-00-00 00:00:00') means "no date".
   if (typeof v === 'string' && /^0000-00-00/.test(v)) return null
   const n = typeof v === 'number' ? v : /^-?\d+$/.test(String(v)) ? Number(v) : Number.NaN
@@ -97,7 +99,19 @@ function toIsoDate(v: unknown): string | null {
     ? n * 1000
     : Date.parse(`${String(v).replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z'}`)
   if (!Number.isFinite(ms)) throw new TransformError(`not a date: ${JSON.stringify(v)}`, v)
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+  return isoSeconds(ms, v)
+}
+
+/**
+ * ISO 8601 UTC to the second ("2023-09-30T18:53:20Z"). A time beyond what a Date holds (±275,760
+ * years) is not a date: a TransformError that rejects the row, not a RangeError that stops the run.
+ */
+function isoSeconds(ms: number, source: unknown): string {
+  const date = new Date(ms)
+  if (Number.isNaN(date.getTime())) throw new TransformError(`not a date: ${JSON.stringify(source)}`, source)
+  const iso = date.toISOString()
+  // toISOString always writes milliseconds: ".000Z" for whole seconds.
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso.replace(/\.\d{3}Z$/, 'Z')
 }
 
 function asItem(v: unknown): D7FieldItem['values'] {

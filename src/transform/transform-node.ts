@@ -2,8 +2,8 @@ import { TransformError } from '../errors.js'
 import type { D7NodeBundle } from '../extract/d7-types.js'
 import type { CompiledCondition, CompiledMapping, CompiledValue } from '../mapping/compile.js'
 import type { SourcePath } from '../mapping/source-path.js'
-import { ArticleSchema, NESTED_ATTRIBUTES } from '../model/article.js'
-import { canonicalJson, hashDocument } from '../model/content-hash.js'
+import { NESTED_ATTRIBUTES, parseArticle } from '../model/article.js'
+import { documentBytes, documentText, hashDocument } from '../model/content-hash.js'
 import { type ContentTally, countRule } from './content/content-tally.js'
 import { normalizeDates, scrubNul } from './normalize-row.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
@@ -156,15 +156,16 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     translations,
     redirects,
   }
-  let parsed = ArticleSchema.safeParse(candidate)
-  let document = parsed.success ? canonicalJson(parsed.data) : null
+  let parsed = parseArticle(candidate)
+  // The article is serialized once: this text is what the loader writes and what the hash covers.
+  let document = parsed.success ? documentText(parsed.data) : null
   // Postgres text cannot hold NUL: scrub (and validate again) only when the article has one, which
   // its JSON shows as \u0000; a row that fails validation is scrubbed too, as NUL may be why.
   let scrubbed: typeof candidate = candidate
   if (document === null || document.includes('\\u0000')) {
     scrubbed = scrubNul(candidate, (field, reason) => warnings.push({ field, reason, excerpt: null }))
-    parsed = ArticleSchema.safeParse(scrubbed)
-    document = parsed.success ? canonicalJson(parsed.data) : null
+    parsed = parseArticle(scrubbed)
+    document = parsed.success ? documentText(parsed.data) : null
   }
   if (!parsed.success || document === null) {
     return {
@@ -181,6 +182,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     kind: 'ok',
     ref,
     article: parsed.data,
+    document: documentBytes(document),
     contentHash: hashDocument(document),
     warnings,
     strayLanguageRows: node.strayLanguageRows,
@@ -222,7 +224,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 const isNothing = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0)
 
 function evaluateValue(value: CompiledValue, node: D7NodeBundle, ctx: TransformContext): unknown {
-  if (value.kind === 'constant') return structuredClone(value.value)
+  // Deep-frozen by compileMapping: shared, not copied per article.
+  if (value.kind === 'constant') return value.value
   let v: unknown = resolveSourcePath(value.source, node)
   for (const step of value.steps) {
     v =

@@ -73,6 +73,7 @@ const ok = (a: Article, hash: string): RowOutcome =>
     kind: 'ok',
     ref: { nid: a.legacyNid, vid: a.legacyNid },
     article: a,
+    document: Buffer.from(JSON.stringify(a)),
     contentHash: hash.padEnd(64, '0'),
     warnings: [],
     strayLanguageRows: 0,

@@ -837,6 +837,25 @@ describe('dhm migrate (400 articles, seed 7, batches of 97)', () => {
     expect(row?.title).toBe('Idempotency check: the title was edited in Drupal')
   })
 
+  it('a target hashed by an older content-hash version is rewritten once, then recognised as unchanged', async () => {
+    // Version 1 hashes were 64 hex digits without a prefix (sha256 of a key-sorted copy): stand-ins of that shape.
+    await dst('UPDATE article SET content_hash = md5(document::text) || md5(legacy_nid::text)')
+    const documents = () =>
+      dst<{ doc: string }>(
+        "SELECT md5(string_agg(document::text, ',' ORDER BY legacy_nid)) AS doc FROM article",
+      )
+    const before = await documents()
+    const once = await migrate()
+    expect(once.summary).toMatchObject({ inserted: 0, updated: first.summary.inserted, unchanged: 0 })
+    const [{ n } = { n: '' }] = await dst<{ n: string }>(
+      "SELECT count(*)::text AS n FROM article WHERE content_hash !~ '^v2:[0-9a-f]{61}$'",
+    )
+    expect(n).toBe('0')
+    expect(await documents()).toEqual(before)
+    const again = await migrate()
+    expect(again.summary).toMatchObject({ inserted: 0, updated: 0, unchanged: first.summary.inserted })
+  })
+
   it('--dry-run says what it would do and writes nothing, not even the schema', async () => {
     const before = await checksumTables()
     expect(Object.keys(before)).toEqual(

@@ -82,6 +82,18 @@ describe('COPY text format', () => {
       expect(Buffer.concat(chunks).toString('utf8')).toBe(lines(rows))
     })
 
+    it('writes JSON text given as UTF-8 bytes (a document) as copyLine writes the value it encodes', () => {
+      const docs = [
+        { q: 'say "hi"\n', path: 'C:\\x\\', t: 'Türkiye «news» — 📰 \ud800' },
+        { plain: 'no backslash at all' },
+        { end: '\\' },
+      ]
+      const rows = docs.map((d, i) => [i, 'x', d, [], true])
+      const asBytes = docs.map((d, i) => [i, 'x', Buffer.from(JSON.stringify(d)), [], true])
+      expect(bytes(asBytes).equals(Buffer.from(lines(rows)))).toBe(true)
+      expect(lines(asBytes)).toBe(lines(rows))
+    })
+
     it('gives nothing for no rows', () => {
       expect([...copyChunks([], TYPES)]).toEqual([])
     })

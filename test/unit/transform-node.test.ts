@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { D7FieldItem, D7File, D7NodeBundle } from '../../src/extract/d7-types.js'
 import { parseMapping } from '../../src/mapping/load-mapping.js'
+import { ARTICLE_ATTRIBUTES } from '../../src/model/article.js'
 import { transformNode } from '../../src/transform/transform-node.js'
 
 const bne = parseMapping(readFileSync('mappings/bne.yaml', 'utf8'), 'mappings/bne.yaml')
@@ -135,13 +137,28 @@ describe('transformNode with mappings/bne.yaml', () => {
     expect(outcome.content).toEqual({
       'summary-derived': { n: 1, examples: ['node 294856 body: The US warned…'] },
     })
-    expect(outcome.contentHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(outcome.contentHash).toMatch(/^v2:[0-9a-f]{61}$/)
   })
 
-  it('pins the content hash of the seed article (canonical JSON + sha256 must never drift)', () => {
+  it('pins the content hash of the seed article (version 2: sha256 of the document text; must never drift)', () => {
     const outcome = transformNode(seedNode, bne)
     if (outcome.kind !== 'ok') throw new Error(outcome.kind)
-    expect(outcome.contentHash).toBe('1d9cab1b8138c6a83ee4a98f026aa6f0267a0d089b9cea1a125db25c394ea6ed')
+    expect(outcome.contentHash).toBe('v2:9d160a3b4a5bf2aece94cbe78b4c4accbccc33a430a41cbe067e3f4353b83')
+  })
+
+  it('hashes the document text the loader writes: the article serialized once, in model key order', () => {
+    const outcome = transformNode(seedNode, bne)
+    if (outcome.kind !== 'ok') throw new Error(outcome.kind)
+    // UTF-8 bytes, not a UTF-16 string: half the memory while the batch waits to be written.
+    expect(Buffer.isBuffer(outcome.document)).toBe(true)
+    expect(outcome.document.toString('utf8')).toBe(JSON.stringify(outcome.article))
+    // bne maps no extra.* key: the article has no `extra`.
+    expect(Object.keys(JSON.parse(outcome.document.toString('utf8')))).toEqual(
+      ARTICLE_ATTRIBUTES.filter((a) => a !== 'extra'),
+    )
+    const digest = createHash('sha256').update(outcome.document).digest('hex')
+    // char(64) in the target: the prefix replaces the last three hex digits.
+    expect(outcome.contentHash).toBe(`v2:${digest.slice(0, 61)}`)
   })
 
   it.each([
@@ -207,6 +224,26 @@ fields: {}
       ref: { nid: 294856, vid: 900001 },
       reason: 'does not match filters[0] (field_publication_.tid = 1004)',
     })
+  })
+
+  it('shares a mapping constant between articles, frozen, instead of copying it for each', () => {
+    const withConstant = parseMapping(
+      `site: x
+source: { bundles: [article] }
+fields:
+  title: node.title
+  extra.meta: { constant: { tags: [a, b], level: 2 } }
+`,
+    )
+    const a = transformNode(seedNode, withConstant)
+    const b = transformNode({ ...seedNode, nid: 2 }, withConstant)
+    if (a.kind !== 'ok' || b.kind !== 'ok') throw new Error('expected ok')
+    const meta = a.article.extra?.meta as { tags: string[] }
+    expect(meta).toEqual({ tags: ['a', 'b'], level: 2 })
+    expect(meta).toBe(b.article.extra?.meta)
+    expect(Object.isFrozen(meta)).toBe(true)
+    expect(() => meta.tags.push('c')).toThrow(TypeError)
+    expect(JSON.parse(b.document.toString('utf8')).extra.meta).toEqual({ tags: ['a', 'b'], level: 2 })
   })
 })
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { TransformError } from '../../src/errors.js'
 import type { D7NodeBundle } from '../../src/extract/d7-types.js'
 import { TRANSFORMS, type TransformContext } from '../../src/transform/registry.js'
 
@@ -154,7 +155,11 @@ describe('transforms', () => {
     { name: 'boolean', input: 'yes', message: 'expected 0 or 1, got "yes"' },
     { name: 'int', input: '4.5', message: 'expected an integer, got "4.5"' },
     { name: 'timestamp', input: 'someday', message: 'not a date: "someday"' },
+    // Beyond what a JS Date holds (±8.64e15 ms): a rejected row, not a RangeError that stops the run.
+    { name: 'timestamp', input: 99999999999999, message: 'not a date: 99999999999999' },
+    { name: 'date', input: '99999999999999', message: 'not a date: "99999999999999"' },
   ])('$name rejects $input with a message', ({ name, input, message }) => {
+    expect(() => run(name, input)).toThrow(TransformError)
     expect(() => run(name, input)).toThrow(message)
   })
 })

@@ -24,6 +24,7 @@ const ok = (article: object = ARTICLE, contentHash = 'h1'): RowOutcome => ({
   kind: 'ok',
   ref,
   article: article as Article,
+  document: Buffer.from(JSON.stringify(article)),
   contentHash,
   warnings: [],
   strayLanguageRows: 0,

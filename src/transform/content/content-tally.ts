@@ -12,6 +12,10 @@ const EXAMPLE_LENGTH = 160
 
 export interface RuleCount {
   n: number
+  /**
+   * The first MAX_EXAMPLES examples as the rules gave them. They are shortened (`shorten`) only where
+   * a report keeps them: a run keeps 5 per rule in all, not 5 per rule and row.
+   */
   examples: string[]
 }
 
@@ -21,20 +25,23 @@ export type ContentTally = Record<string, RuleCount>
 /** Called by content rules for each change they make (or each problem they report). */
 export type CountFn = (rule: string, example?: string) => void
 
-/** Add one occurrence of `rule` to `tally`, keeping the first MAX_EXAMPLES examples (shortened). */
+/** Add one occurrence of `rule` to `tally`, keeping the first MAX_EXAMPLES examples as given. */
 export function countRule(tally: ContentTally, rule: string, example?: string): void {
-  const entry = tally[rule] ?? { n: 0, examples: [] }
+  let entry = tally[rule]
+  if (entry === undefined) {
+    entry = { n: 0, examples: [] }
+    tally[rule] = entry
+  }
   entry.n++
-  if (example !== undefined && entry.examples.length < MAX_EXAMPLES) entry.examples.push(shorten(example))
-  tally[rule] = entry
+  if (example !== undefined && entry.examples.length < MAX_EXAMPLES) entry.examples.push(example)
 }
 
-/** Add every count of `from` into `into` (examples capped at MAX_EXAMPLES). */
+/** Add every count of `from` into `into`; the examples `into` keeps (MAX_EXAMPLES) are shortened. */
 export function mergeTally(into: ContentTally, from: Readonly<ContentTally>): void {
   for (const [rule, { n, examples }] of Object.entries(from)) {
     const entry = into[rule] ?? { n: 0, examples: [] }
     entry.n += n
-    for (const e of examples) if (entry.examples.length < MAX_EXAMPLES) entry.examples.push(e)
+    for (const e of examples) if (entry.examples.length < MAX_EXAMPLES) entry.examples.push(shorten(e))
     into[rule] = entry
   }
 }
