@@ -459,6 +459,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           // A full sync compares every nid; an incremental one only the nid ranges whose sums differ.
           exhaustive: fullReason !== null,
           sourceUrl: opts.sourceUrl,
+          runId,
           ...(opts.signal ? { signal: opts.signal } : {}),
         }).catch((error: unknown) => {
           throw error instanceof TargetError || !(error as { code?: string }).code
@@ -640,7 +641,7 @@ async function readUnfinishedFullPass(
   }>(
     `SELECT id, status, params->>'mappingHash' AS mapping_hash, params->'fullPass' AS full_pass
      FROM migration_run
-     WHERE site = $1 AND command = 'sync' AND params->>'mode' = 'full'
+     WHERE site = $1 AND command = 'sync' AND params->>'mode' = 'full' AND status <> 'rolled-back'
      ORDER BY id DESC LIMIT 1`,
     [site],
   )

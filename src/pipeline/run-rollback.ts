@@ -1,0 +1,150 @@
+import { redactUrl } from '../config/redact.js'
+import { ConfigError, LockedError } from '../errors.js'
+import {
+  countRunChanges,
+  findLaterRuns,
+  type KeptCounts,
+  type RollbackCounts,
+  undoRunChanges,
+} from '../load/run-changes.js'
+import { runIsAliveSql } from '../load/run-log.js'
+import { applyTargetMigrations } from '../load/schema-migrations.js'
+import { acquireSyncLock } from '../load/sync-lock.js'
+import { explainTargetError, openTarget } from '../load/target-db.js'
+
+export interface RollbackOptions {
+  readonly targetUrl: string
+  readonly runId: number
+  /** Say what would be done; change nothing. */
+  readonly dryRun?: boolean
+  /** Restore although later runs changed some of the same rows. */
+  readonly force?: boolean
+}
+
+export interface RollbackResult {
+  readonly runId: number
+  readonly site: string
+  readonly command: string
+  /** `already`: the run was rolled back before (nothing done); `planned`: --dry-run. */
+  readonly outcome: 'rolled-back' | 'already' | 'planned'
+  readonly counts: RollbackCounts
+  /** Rows the run inserted that stay, because rows it did not write refer to them. */
+  readonly kept: KeptCounts | null
+  /** Later runs that changed some of the same rows, newest first (restored over with --force). */
+  readonly laterRuns: readonly number[]
+}
+
+/** A rollback refused because later runs changed the same rows (exit 2). */
+export class RollbackRefusedError extends ConfigError {
+  constructor(
+    readonly runId: number,
+    readonly laterRuns: readonly number[],
+  ) {
+    super(
+      `run ${runId} cannot be rolled back: later run(s) ${laterRuns.join(', ')} changed some of the same rows. ` +
+        `Roll those back first, newest first (${laterRuns.map((r) => `dhm rollback --run ${r}`).join(', then ')}), ` +
+        'or give --force to restore the state before run ' +
+        `${runId} over their changes. Nothing was changed.`,
+    )
+  }
+}
+
+/**
+ * `dhm rollback --run N`: undo what migrate or sync run N changed in the target, from its undo log
+ * (run_change), in one transaction, under the site's sync lock so no sync of the site runs meanwhile.
+ * The run is then marked `rolled-back` and loses its high-water mark, so the next sync starts from the
+ * mark before it. A second rollback of the same run does nothing.
+ */
+export async function runRollback(opts: RollbackOptions): Promise<RollbackResult> {
+  const target = await openTarget(opts.targetUrl)
+  try {
+    await applyTargetMigrations(target.pool, opts.targetUrl)
+    const run = await readRun(target.pool, opts.runId, opts.targetUrl)
+    const lock = opts.dryRun ? null : await acquireSyncLock(opts.targetUrl, run.site)
+    try {
+      const alive = await target.pool.query<{ id: number; command: string }>(
+        `SELECT id, command FROM migration_run r
+         WHERE site = $1 AND status = 'running' AND ${runIsAliveSql('r')} ORDER BY id`,
+        [run.site],
+      )
+      if (alive.rows.length > 0 && !opts.dryRun) {
+        throw new LockedError(
+          `run(s) ${alive.rows.map((r) => `${r.id} (${r.command})`).join(', ')} of site ${run.site} are running ` +
+            `against ${redactUrl(opts.targetUrl)}; roll back once they have finished. Nothing was changed.`,
+        )
+      }
+      const base = { runId: run.id, site: run.site, command: run.command }
+      if (run.status === 'rolled-back') {
+        return {
+          ...base,
+          outcome: 'already',
+          counts: await countRunChanges(target.pool, run.id),
+          kept: null,
+          laterRuns: [],
+        }
+      }
+      const laterRuns = await findLaterRuns(target.pool, run.id)
+      if (opts.dryRun) {
+        return {
+          ...base,
+          outcome: 'planned',
+          counts: await countRunChanges(target.pool, run.id),
+          kept: null,
+          laterRuns,
+        }
+      }
+      if (laterRuns.length > 0 && !opts.force) throw new RollbackRefusedError(run.id, laterRuns)
+
+      const client = await target.pool.connect()
+      try {
+        await client.query('BEGIN')
+        const { counts, kept } = await undoRunChanges(client, run.id)
+        await client.query(
+          `UPDATE migration_run SET status = 'rolled-back', high_water_mark = NULL,
+             params = (params - 'fullPass') || jsonb_build_object('rolledBack', jsonb_build_object(
+               'at', now(), 'status', status, 'highWaterMark', high_water_mark, 'counts', $2::jsonb))
+           WHERE id = $1`,
+          [run.id, JSON.stringify(counts)],
+        )
+        await client.query('COMMIT')
+        return { ...base, outcome: 'rolled-back', counts, kept, laterRuns }
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined)
+        throw (error as { code?: string }).code ? explainTargetError(error, opts.targetUrl) : error
+      } finally {
+        client.release()
+      }
+    } finally {
+      await lock?.release()
+    }
+  } finally {
+    await target.close()
+  }
+}
+
+async function readRun(
+  pool: import('pg').Pool,
+  runId: number,
+  url: string,
+): Promise<{ id: number; site: string; command: string; status: string }> {
+  const { rows } = await pool
+    .query<{ id: number; site: string; command: string; status: string }>(
+      'SELECT id, site, command, status FROM migration_run WHERE id = $1',
+      [runId],
+    )
+    .catch((error: unknown) => {
+      throw explainTargetError(error, url)
+    })
+  const run = rows[0]
+  if (!run) {
+    throw new ConfigError(
+      `run ${runId} is not in the run log of ${redactUrl(url)}. Run "dhm status" to list the runs.`,
+    )
+  }
+  if (run.command !== 'migrate' && run.command !== 'sync') {
+    throw new ConfigError(
+      `run ${runId} is a ${run.command}, which changes nothing: only migrate and sync runs can be rolled back.`,
+    )
+  }
+  return run
+}
