@@ -9,6 +9,7 @@ import { exportCommand } from './commands/export.js'
 import { inspectCommand } from './commands/inspect.js'
 import { migrateCommand } from './commands/migrate.js'
 import { reportCommand } from './commands/report.js'
+import { rollbackCommand } from './commands/rollback.js'
 import { statusCommand } from './commands/status.js'
 import { syncCommand } from './commands/sync.js'
 import { verifyCommand } from './commands/verify.js'
@@ -22,6 +23,7 @@ const COMMANDS = [
   exportCommand,
   syncCommand,
   statusCommand,
+  rollbackCommand,
   verifyCommand,
   reportCommand,
 ]

@@ -157,12 +157,23 @@ export async function runChangeBytes(db: pg.ClientBase | pg.Pool): Promise<numbe
   return Number(rows[0]?.bytes ?? 0)
 }
 
-/** Remove the undo logs of runs started more than `days` days ago; returns the rows removed. */
+/**
+ * Remove the undo logs of runs started more than `days` days ago, and mark those runs
+ * (params.undoPruned) so that `dhm rollback` says why it cannot undo them. Returns the log rows removed.
+ */
 export async function pruneRunChanges(db: pg.ClientBase | pg.Pool, days: number): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM run_change c USING migration_run r
-     WHERE r.id = c.run_id AND r.started_at < now() - make_interval(days => $1)`,
+  const { rows } = await db.query<{ removed: number }>(
+    `WITH old AS (
+       SELECT id FROM migration_run
+       WHERE command IN ('migrate', 'sync') AND started_at < now() - make_interval(days => $1)
+     ), marked AS (
+       UPDATE migration_run SET params = params || jsonb_build_object('undoPruned', now())
+       WHERE id IN (SELECT id FROM old) AND status <> 'rolled-back' AND NOT params ? 'undoPruned'
+     ), removed AS (
+       DELETE FROM run_change WHERE run_id IN (SELECT id FROM old) RETURNING 1
+     )
+     SELECT count(*)::int AS removed FROM removed`,
     [days],
   )
-  return rowCount ?? 0
+  return rows[0]?.removed ?? 0
 }

@@ -8,7 +8,6 @@ import {
   undoRunChanges,
 } from '../load/run-changes.js'
 import { runIsAliveSql } from '../load/run-log.js'
-import { applyTargetMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
 
@@ -58,7 +57,6 @@ export class RollbackRefusedError extends ConfigError {
 export async function runRollback(opts: RollbackOptions): Promise<RollbackResult> {
   const target = await openTarget(opts.targetUrl)
   try {
-    await applyTargetMigrations(target.pool, opts.targetUrl)
     const run = await readRun(target.pool, opts.runId, opts.targetUrl)
     const lock = opts.dryRun ? null : await acquireSyncLock(opts.targetUrl, run.site)
     try {
@@ -122,15 +120,43 @@ export async function runRollback(opts: RollbackOptions): Promise<RollbackResult
   }
 }
 
+/** The schema migration that created run_change: runs started before it finished have no undo log. */
+const UNDO_LOG_MIGRATION = '20261207140000_run_change'
+
 async function readRun(
   pool: import('pg').Pool,
   runId: number,
   url: string,
 ): Promise<{ id: number; site: string; command: string; status: string }> {
+  const { rows: tables } = await pool
+    .query<{ runs: boolean; log: string | null }>(
+      `SELECT to_regclass('migration_run') IS NOT NULL AS runs,
+         (SELECT migration_name FROM _prisma_migrations
+          WHERE migration_name = '${UNDO_LOG_MIGRATION}' AND finished_at IS NOT NULL) AS log`,
+    )
+    .catch((error: unknown) => {
+      if ((error as { code?: string }).code === '42P01') return { rows: [{ runs: false, log: null }] }
+      throw explainTargetError(error, url)
+    })
+  if (!tables[0]?.runs || tables[0].log === null) {
+    throw new ConfigError(
+      `${redactUrl(url)} has no undo log (no dhm run log, or a schema from before dhm rollback): ` +
+        'nothing can be rolled back there. Runs record their undo log once dhm migrate or sync has updated the schema.',
+    )
+  }
   const { rows } = await pool
-    .query<{ id: number; site: string; command: string; status: string }>(
-      'SELECT id, site, command, status FROM migration_run WHERE id = $1',
-      [runId],
+    .query<{
+      id: number
+      site: string
+      command: string
+      status: string
+      before_log: boolean
+      pruned: boolean
+    }>(
+      `SELECT id, site, command, status, params ? 'undoPruned' AS pruned,
+         started_at < (SELECT finished_at FROM _prisma_migrations WHERE migration_name = $2) AS before_log
+       FROM migration_run WHERE id = $1`,
+      [runId, tables[0].log],
     )
     .catch((error: unknown) => {
       throw explainTargetError(error, url)
@@ -144,6 +170,15 @@ async function readRun(
   if (run.command !== 'migrate' && run.command !== 'sync') {
     throw new ConfigError(
       `run ${runId} is a ${run.command}, which changes nothing: only migrate and sync runs can be rolled back.`,
+    )
+  }
+  if (run.status !== 'rolled-back' && (run.before_log || run.pruned)) {
+    throw new ConfigError(
+      `run ${runId} cannot be rolled back: ${
+        run.pruned
+          ? 'its undo log was pruned (runs older than the retention, DHM_UNDO_RETENTION_DAYS, lose theirs)'
+          : 'it ran before this target had an undo log'
+      }. Restore a backup instead. Nothing was changed.`,
     )
   }
   return run

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type pg from 'pg'
 import { redactUrl } from '../config/redact.js'
+import { undoRetentionDays } from '../config/undo-retention.js'
 import { TargetError } from '../errors.js'
 import {
   type BucketChecksums,
@@ -23,6 +24,7 @@ import {
   type DeletionResult,
 } from '../load/apply-deletions.js'
 import { loadBatch } from '../load/load-batch.js'
+import { pruneRunChanges } from '../load/run-changes.js'
 import {
   finishRun,
   isAnotherMapping,
@@ -198,6 +200,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     }
     const statistics = await TargetStatistics.open(target.pool)
     await markDeadRuns(target.pool)
+    await pruneRunChanges(target.pool, undoRetentionDays())
 
     // The snapshot opens only now, under the lock.
     emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })

@@ -20,7 +20,7 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
-import { startDhm } from '../helpers/dhm-process.js'
+import { runDhm, startDhm } from '../helpers/dhm-process.js'
 import {
   addArticleLike,
   articleNids,
@@ -133,6 +133,44 @@ describe('dhm rollback (200 articles, seed 5, batches of 50)', () => {
     const again = await runRollback({ targetUrl: migratedUrl, runId })
     expect(again.outcome).toBe('already')
     expect(await checksums(migratedUrl)).toEqual(empty)
+  })
+
+  it('the CLI: exit 0 with what it did, exit 2 with what to do for a run it cannot roll back', async () => {
+    const [run] = await pgQuery<{ id: number }>(migratedUrl, 'SELECT max(id) AS id FROM migration_run')
+    const done = await runDhm(['rollback', '--run', String(run?.id), '--target', migratedUrl])
+    expect(done).toMatchObject({
+      code: 0,
+      stdout: `run ${run?.id} (migrate of bne) was already rolled back; nothing to do\n`,
+    })
+    const unknown = await runDhm(['rollback', '--run', '999', '--target', migratedUrl])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr.replace(migratedUrl, '<target>')).toMatchInlineSnapshot(`
+      "dhm: run 999 is not in the run log of <target>. Run "dhm status" to list the runs.
+      "
+    `)
+  })
+
+  it('runs older than the retention lose their undo log when a run starts; their rollback is refused', async () => {
+    const m = await migrate(migratedUrl)
+    const runId = m.runId as number
+    const status = await runDhm(['status', '--target', migratedUrl])
+    expect(status.stdout).toMatch(/\nundo log \(dhm rollback\): \d+ kB; runs keep theirs for 30 days/)
+    await pgQuery(
+      migratedUrl,
+      "UPDATE migration_run SET started_at = now() - interval '8 days' WHERE id = $1",
+      [runId],
+    )
+    const old = { ...process.env }
+    process.env.DHM_UNDO_RETENTION_DAYS = '7'
+    try {
+      await migrate(migratedUrl)
+    } finally {
+      process.env = old
+    }
+    expect(await pgQuery(migratedUrl, 'SELECT 1 FROM run_change WHERE run_id = $1', [runId])).toEqual([])
+    await expect(runRollback({ targetUrl: migratedUrl, runId })).rejects.toThrow(
+      `run ${runId} cannot be rolled back: its undo log was pruned`,
+    )
   })
 
   describe('syncs', () => {
