@@ -8,6 +8,12 @@ CREATE TABLE "run_change" (
     CONSTRAINT "run_change_pkey" PRIMARY KEY ("run_id","table_name","row_key")
 );
 
+-- CreateIndex
+CREATE INDEX "article_image_file_id_idx" ON "article"("image_file_id");
+
+-- CreateIndex
+CREATE INDEX "article_pdf_file_id_idx" ON "article"("pdf_file_id");
+
 -- Hand-written: the triggers that fill run_change (Prisma does not model triggers).
 -- A statement trigger per table and operation, reading the statement's transition table, so a batch
 -- of 2,000 rows costs one INSERT … SELECT, not 2,000 calls. Only transactions that set
