@@ -11,6 +11,7 @@ import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
 import { RollbackRefusedError, runRollback } from '../../src/pipeline/run-rollback.js'
 import { runSync } from '../../src/pipeline/run-sync.js'
+import { runVerify } from '../../src/verify/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,
@@ -84,6 +85,17 @@ async function migrate(targetUrl: string) {
     batchSize: 50,
     reportsDir: workDir,
   })
+}
+
+async function verify(targetUrl: string) {
+  const { report } = await runVerify({
+    mapping: await loadMapping(MAPPING_FILE),
+    mappingFile: MAPPING_FILE,
+    sourceUrl,
+    targetUrl,
+    reportsDir: workDir,
+  })
+  return report
 }
 
 async function runStatus(url: string, id: number) {
@@ -198,6 +210,9 @@ describe('dhm rollback (200 articles, seed 5, batches of 50)', () => {
       )
       await renameTerm(conn, term?.legacy_tid as number, 'Renamed by the test')
 
+      const verifyBefore = await verify(syncedUrl)
+      expect(verifyBefore.differencesTotal).toBeGreaterThan(0)
+
       const second = await sync(syncedUrl)
       secondSync = second.runId
       expect(second.summary.inserted).toBe(1)
@@ -209,6 +224,10 @@ describe('dhm rollback (200 articles, seed 5, batches of 50)', () => {
       expect(r.outcome).toBe('rolled-back')
       expect(r.counts.article.removed).toBe(1)
       expect(await checksums(syncedUrl)).toEqual(beforeSecond)
+      // dhm verify sees the target as it was before the sync: the same differences, counted the same.
+      const verifyAfter = await verify(syncedUrl)
+      expect(verifyAfter.counts).toEqual(verifyBefore.counts)
+      expect(verifyAfter.differencesTotal).toBe(verifyBefore.differencesTotal)
       // The high-water mark goes back with the run: the next sync reads the same changes again.
       expect(await runStatus(syncedUrl, secondSync)).toEqual({ status: 'rolled-back', high_water_mark: null })
       const redo = await sync(syncedUrl)
