@@ -4,6 +4,7 @@ import {
   countRunChanges,
   findLaterRuns,
   type KeptCounts,
+  LOGGED_TABLES,
   type RollbackCounts,
   undoRunChanges,
 } from '../load/run-changes.js'
@@ -96,6 +97,11 @@ export async function runRollback(opts: RollbackOptions): Promise<RollbackResult
       const client = await target.pool.connect()
       try {
         await client.query('BEGIN')
+        // No batch of any writer (a migrate, which takes no sync lock; the new system) interleaves
+        // with the rollback: one in progress is waited for, later ones wait until it commits.
+        await client.query(
+          `LOCK TABLE ${LOGGED_TABLES.map((t) => t.table).join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
+        )
         const { counts, kept } = await undoRunChanges(client, run.id)
         await client.query(
           `UPDATE migration_run SET status = 'rolled-back', high_water_mark = NULL,
