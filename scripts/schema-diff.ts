@@ -109,6 +109,25 @@ function withCharAsText(adapter: SqlDriverAdapter): SqlDriverAdapter {
     for (const field of result.fields) if (field.dataTypeID === 18) field.dataTypeID = 25
     return result
   }
+  return withWholeScripts(adapter)
+}
+
+/**
+ * adapter-pg 7.10 runs a migration script split at every `;`, which breaks dollar-quoted bodies
+ * (a plpgsql trigger function); send the script as one simple query, as Prisma's native engine does.
+ */
+function withWholeScripts(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  const inner = adapter as unknown as {
+    client: { query(sql: string): Promise<unknown> }
+    onError(error: unknown): never
+  }
+  adapter.executeScript = async (script) => {
+    try {
+      await inner.client.query(script)
+    } catch (error) {
+      inner.onError(error)
+    }
+  }
   return adapter
 }
 

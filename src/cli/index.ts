@@ -10,6 +10,7 @@ import { filesCommand } from './commands/files.js'
 import { inspectCommand } from './commands/inspect.js'
 import { migrateCommand } from './commands/migrate.js'
 import { reportCommand } from './commands/report.js'
+import { rollbackCommand } from './commands/rollback.js'
 import { statusCommand } from './commands/status.js'
 import { syncCommand } from './commands/sync.js'
 import { verifyCommand } from './commands/verify.js'
@@ -23,6 +24,7 @@ const COMMANDS = [
   exportCommand,
   syncCommand,
   statusCommand,
+  rollbackCommand,
   verifyCommand,
   reportCommand,
   filesCommand,

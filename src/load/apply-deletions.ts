@@ -4,6 +4,7 @@ import { explainSourceError, type SourceConnection } from '../extract/source-db.
 import type { CompiledMapping } from '../mapping/compile.js'
 import type { Article } from '../model/article.js'
 import { hashArticle } from '../model/content-hash.js'
+import { tagRunChanges } from './run-changes.js'
 
 /** What happens to an article whose node is gone from the source or no longer passes the filters. */
 export const DELETE_POLICIES = ['unpublish', 'soft-delete', 'hard-delete'] as const
@@ -83,6 +84,8 @@ export interface DeletionScan {
   readonly sourceUrl: string
   /** Checked between ranges: stop early (the next run scans again). */
   readonly signal?: AbortSignal
+  /** The run whose undo log records the rows the policy changes (dhm rollback brings them back). */
+  readonly runId?: number
 }
 
 export interface DeletionResult {
@@ -143,9 +146,10 @@ export async function applyDeletions(
     result.scanned += targetNids.length
     const gone = targetNids.filter((nid) => !inSource.has(nid))
     if (gone.length > 0)
-      result.deleted += await inOwnTransaction(pool, (c) =>
-        applyDeletePolicy(c, opts.mapping.site, gone, opts.policy),
-      )
+      result.deleted += await inOwnTransaction(pool, async (c) => {
+        if (opts.runId !== undefined) await tagRunChanges(c, opts.runId)
+        return applyDeletePolicy(c, opts.mapping.site, gone, opts.policy)
+      })
   }
   const windowOf = (n: number, size: number): Window => [n * size, n * size + size - 1]
 

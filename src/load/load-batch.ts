@@ -3,6 +3,7 @@ import type { Article, FileRef, TermRef } from '../model/article.js'
 import { type Issue, partitionOutcomes, type RowOutcome } from '../transform/outcome.js'
 import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
 import { type CopyType, copyRows } from './copy-rows.js'
+import { tagRunChanges } from './run-changes.js'
 import { type WrittenArticle, writeRedirects } from './write-redirects.js'
 
 export interface BatchResult {
@@ -101,6 +102,8 @@ export async function loadBatch(
   // Plans made in this transaction see this setting; a sequential scan that is the only way stays
   // possible.
   await client.query('SET LOCAL enable_seqscan = off')
+  // What this transaction changes goes into the run's undo log (dhm rollback).
+  if (runId !== null) await tagRunChanges(client, runId)
 
   let written = { inserted: 0, updated: 0 }
   await client.query('SAVEPOINT batch')

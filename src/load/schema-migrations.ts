@@ -314,10 +314,13 @@ const INSERT_ROW =
 const COUNT_STEP = 'UPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1 WHERE id = $1'
 const FINISH_ROW = 'UPDATE _prisma_migrations SET finished_at = now() WHERE id = $1'
 
-/** Scripts with their own transaction control or statements Postgres refuses inside a transaction block. */
-function canRunInTransaction(sql: string): boolean {
+/**
+ * Scripts with their own transaction control or statements Postgres refuses inside a transaction block.
+ * Dollar-quoted bodies (a plpgsql function's BEGIN … END) are not looked at.
+ */
+export function canRunInTransaction(sql: string): boolean {
   return !/\b(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|CONCURRENTLY|VACUUM|ALTER\s+SYSTEM|(CREATE|DROP)\s+(DATABASE|TABLESPACE))\b/i.test(
-    sql,
+    sql.replace(/\$(\w*)\$[\s\S]*?\$\1\$/g, "''"),
   )
 }
 

@@ -2,6 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
 import { databaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
+import { undoRetentionDays } from '../config/undo-retention.js'
 import { TargetError } from '../errors.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
@@ -10,6 +11,7 @@ import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-los
 import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
+import { pruneRunChanges } from '../load/run-changes.js'
 import { finishRun, mappingParams, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
 import {
   applyTargetMigrations,
@@ -235,6 +237,7 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
         })
       }
       const dead = await markDeadRuns(writer.pool)
+      await pruneRunChanges(writer.pool, undoRetentionDays())
       if (dead > 0) {
         emit({
           kind: 'phase',

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type pg from 'pg'
 import { redactUrl } from '../config/redact.js'
+import { undoRetentionDays } from '../config/undo-retention.js'
 import { TargetError } from '../errors.js'
 import {
   type BucketChecksums,
@@ -23,6 +24,7 @@ import {
   type DeletionResult,
 } from '../load/apply-deletions.js'
 import { loadBatch } from '../load/load-batch.js'
+import { pruneRunChanges } from '../load/run-changes.js'
 import {
   finishRun,
   isAnotherMapping,
@@ -198,6 +200,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     }
     const statistics = await TargetStatistics.open(target.pool)
     await markDeadRuns(target.pool)
+    await pruneRunChanges(target.pool, undoRetentionDays())
 
     // The snapshot opens only now, under the lock.
     emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })
@@ -459,6 +462,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           // A full sync compares every nid; an incremental one only the nid ranges whose sums differ.
           exhaustive: fullReason !== null,
           sourceUrl: opts.sourceUrl,
+          runId,
           ...(opts.signal ? { signal: opts.signal } : {}),
         }).catch((error: unknown) => {
           throw error instanceof TargetError || !(error as { code?: string }).code
@@ -640,7 +644,7 @@ async function readUnfinishedFullPass(
   }>(
     `SELECT id, status, params->>'mappingHash' AS mapping_hash, params->'fullPass' AS full_pass
      FROM migration_run
-     WHERE site = $1 AND command = 'sync' AND params->>'mode' = 'full'
+     WHERE site = $1 AND command = 'sync' AND params->>'mode' = 'full' AND status <> 'rolled-back'
      ORDER BY id DESC LIMIT 1`,
     [site],
   )

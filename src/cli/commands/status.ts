@@ -1,7 +1,9 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { redactValues } from '../../config/redact.js'
+import { undoRetentionDays } from '../../config/undo-retention.js'
 import { ConfigError } from '../../errors.js'
+import { runChangeBytes } from '../../load/run-changes.js'
 import { readRunSites, runIsAliveSql } from '../../load/run-log.js'
 import { explainTargetError, openTarget } from '../../load/target-db.js'
 import { formatUtc } from '../../report/run-report.js'
@@ -130,6 +132,39 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       )
       return
     }
-    process.stdout.write(args.json ? `${JSON.stringify(rows)}\n` : `${renderRunHistory(rows)}\n`)
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(rows)}\n`)
+      return
+    }
+    const undo = rows.length > 0 ? await readUndoLogBytes(targetUrl) : null
+    process.stdout.write(
+      `${renderRunHistory(rows)}\n${undo === null ? '' : `${renderUndoLog(undo, undoRetentionDays())}\n`}`,
+    )
   },
+}
+
+/** Bytes of the undo log (run_change, with its index); null on a target from before dhm rollback. */
+async function readUndoLogBytes(targetUrl: string): Promise<number | null> {
+  const target = await openTarget(targetUrl)
+  try {
+    const { rows } = await target.pool.query<{ exists: boolean }>(
+      "SELECT to_regclass('run_change') IS NOT NULL AS exists",
+    )
+    return rows[0]?.exists ? await runChangeBytes(target.pool) : null
+  } catch (error) {
+    throw explainTargetError(error, targetUrl)
+  } finally {
+    await target.close()
+  }
+}
+
+/** `undo log (dhm rollback): 1.4 MB; runs keep theirs for 30 days (DHM_UNDO_RETENTION_DAYS)` */
+export function renderUndoLog(bytes: number, days: number): string {
+  const size =
+    bytes >= 1024 ** 3
+      ? `${(bytes / 1024 ** 3).toFixed(1)} GB`
+      : bytes >= 1024 ** 2
+        ? `${(bytes / 1024 ** 2).toFixed(1)} MB`
+        : `${Math.ceil(bytes / 1024)} kB`
+  return `undo log (dhm rollback): ${size}; runs keep theirs for ${days} days (DHM_UNDO_RETENTION_DAYS)`
 }
