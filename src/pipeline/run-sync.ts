@@ -2,13 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type pg from 'pg'
 import { redactUrl } from '../config/redact.js'
 import { TargetError } from '../errors.js'
-import {
-  type BucketChecksums,
-  findChangedNodes,
-  readNewestStamp,
-  readPublicationDateChecksums,
-  readSourceClock,
-} from '../extract/changed-nodes.js'
+import { type BucketChecksums, findChangedNodes, readSourceClock } from '../extract/changed-nodes.js'
 import type { D7NodeBundle } from '../extract/d7-types.js'
 import { extractArticleNodes, withTranslationSources } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE, type ExtractOptions } from '../extract/extract-nodes.js'
@@ -52,10 +46,11 @@ import {
   type ChangeCounts,
   emptyChangeCounts,
   findSideChanges,
-  readSideState,
   type SideKind,
   type SideState,
+  unrecordedSideTables,
 } from './side-changes.js'
+import { readSyncBaseline } from './sync-baseline.js'
 
 /** Seconds subtracted from the high-water mark: edits saved (changed = T) but committed later are not missed. */
 export const DEFAULT_OVERLAP_SECONDS = 300
@@ -138,7 +133,10 @@ interface SyncBatch {
   readonly fullPass: FullPassState | null
 }
 
+/** The run the next sync starts from: the newest sync, or whole migrate, that recorded a mark. */
 interface PreviousSync {
+  readonly runId: number
+  readonly command: 'sync' | 'migrate'
   readonly mark: number
   readonly checksums: BucketChecksums | null
   /** The side tables as that sync saw them (null: a run from before they were recorded). */
@@ -207,8 +205,16 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     const previous = await readPreviousSync(target.pool, site)
     // A full pass that did not finish is finished first: after the nodes it covered (re-read where
     // they changed since), from where it stopped. With another mapping it starts over.
-    const unfinished = opts.full ? null : await readUnfinishedFullPass(target.pool, site)
-    const resume = unfinished?.mappingHash === mappingHash ? unfinished.state : null
+    // A whole migrate after the unfinished pass covered every node since: nothing to finish.
+    const found = opts.full ? null : await readUnfinishedFullPass(target.pool, site)
+    const unfinished = found && (previous === null || previous.runId < found.runId) ? found : null
+    // A pass recorded before the side tables' state was kept cannot tell what changed there before it.
+    const resume =
+      unfinished?.mappingHash === mappingHash &&
+      unrecordedSideTables(unfinished.state?.side ?? null, mapping, layout).length === 0
+        ? unfinished.state
+        : null
+    const unrecorded = previous ? unrecordedSideTables(previous.side, mapping, layout) : []
     const fullReason = opts.full
       ? '--full'
       : unfinished && resume
@@ -219,7 +225,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             ? 'first sync of this site on this target'
             : previous.mapping.hash !== mappingHash
               ? describeMappingChange(previous, current, site)
-              : null
+              : unrecorded.length > 0
+                ? `the last ${previous.command} (run ${previous.runId}) recorded no state of ${unrecorded.join(', ')} ` +
+                  '(a dhm from before side-table syncing): reading everything once, so that no edit made there before ' +
+                  'this sync is missed'
+                : null
     run = await startRun(opts.targetUrl, site, 'sync', {
       ...params,
       mode: fullReason ? 'full' : 'incremental',
@@ -357,13 +367,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         )
       } else if (fullReason || previous === null) {
         emit({ kind: 'phase', message: `full sync (${fullReason}): reading every node` })
-        const newest = await readNewestStamp(conn, mapping, layout, opts.sourceUrl)
-        const mark = capped(Math.max(previous?.mark ?? 0, newest ?? 0))
+        const baseline = await readSyncBaseline(conn, mapping, layout, opts.sourceUrl)
+        const mark = capped(Math.max(previous?.mark ?? 0, baseline.newestStamp ?? 0))
         highWaterMark = mark
-        checksums = layout.needsPublicationDate
-          ? await readPublicationDateChecksums(conn, opts.sourceUrl)
-          : null
-        side = await readSideState(conn, mapping, layout, opts.sourceUrl)
+        checksums = baseline.checksums
+        side = baseline.side
         const passChecksums = checksums
         const passSide = side
         candidates = await countNodes(conn, mapping, opts.sourceUrl)
@@ -541,28 +549,33 @@ export function renderChangeKinds(changes: ChangeCounts): string {
 }
 
 /**
- * The state the next sync starts from: the newest sync run of this site that wrote a mark. A mark is
- * only ever written with the last batch it covers, so any run holding one (even one killed right
- * after that commit, still "running" or "interrupted") covered everything below it.
+ * The state the next sync starts from: the newest sync, or whole migrate, of this site that wrote a
+ * mark. A mark is only ever written with (or, by a migrate, after) the last batch it covers, so any
+ * run holding one (even one killed right after that commit, still "running" or "interrupted")
+ * covered everything below it.
  */
 async function readPreviousSync(pool: pg.Pool, site: string): Promise<PreviousSync | null> {
   const { rows } = await pool.query<
     RunMappingColumns & {
+      id: number
+      command: 'sync' | 'migrate'
       high_water_mark: number
       checksums: BucketChecksums | null
       side: SideState | null
     }
   >(
-    `SELECT high_water_mark, params->'publicationDateChecksums' AS checksums, params->'sideState' AS side,
-       ${RUN_MAPPING_COLUMNS}
+    `SELECT id, command, high_water_mark, params->'publicationDateChecksums' AS checksums,
+       params->'sideState' AS side, ${RUN_MAPPING_COLUMNS}
      FROM migration_run
-     WHERE site = $1 AND command = 'sync' AND high_water_mark IS NOT NULL
+     WHERE site = $1 AND command IN ('sync', 'migrate') AND high_water_mark IS NOT NULL
      ORDER BY id DESC LIMIT 1`,
     [site],
   )
   const row = rows[0]
   if (!row) return null
   return {
+    runId: row.id,
+    command: row.command,
     mark: row.high_water_mark,
     checksums: row.checksums,
     side: row.side,
@@ -582,12 +595,12 @@ function describeMappingChange(previous: PreviousSync, current: RunMapping, site
   const now = list(current.bundles ?? [])
   if (!isAnotherMapping(previous.mapping, current)) {
     return before === null || before === now
-      ? 'the mapping file changed since the last sync'
-      : `the mapping file changed since the last sync (it read bundles ${before}, now ${now})`
+      ? `the mapping file changed since the last ${previous.command}`
+      : `the mapping file changed since the last ${previous.command} (it read bundles ${before}, now ${now})`
   }
   const read = (bundles: string | null) => (bundles === null ? '' : `, bundles ${bundles}`)
   return (
-    `the last sync of site ${site} ran another mapping file (${previous.mapping.file}${read(before)}) ` +
+    `the last ${previous.command} of site ${site} ran another mapping file (${previous.mapping.file}${read(before)}) ` +
     `than this one (${current.file}${read(now)}); if both stay in use, syncs of mappings that share a site ` +
     `make each other read everything (the high-water mark is per site): give each mapping its own site`
   )

@@ -374,3 +374,102 @@ describe('dhm sync picks up renamed users, relabelled list values, referenced sl
     await expectQuiet(s)
   })
 })
+
+describe('the first sync after a migrate, or after an upgrade, misses no side edit (bne, 300 articles, seed 5)', () => {
+  const mariaDb = uniqueName('side_base_src')
+  const pgDb = uniqueName('side_base_dst')
+  let s: Site
+  let conn: Conn
+
+  /** Unlinked articles with aliases (body links are not watched by an incremental sync). */
+  const unlinkedAliased = async (offset: number) => {
+    const [row] = await rows<{ nid: number; alias: string }>(
+      conn,
+      `SELECT n.nid, MAX(a.alias) AS alias FROM node n JOIN url_alias a ON a.source = CONCAT('node/', n.nid)
+       WHERE n.type = 'article' AND NOT EXISTS (
+         SELECT 1 FROM field_revision_body b
+         WHERE b.body_value LIKE CONCAT('%node/', n.nid, '%') OR b.body_value LIKE CONCAT('%', a.alias, '%'))
+       GROUP BY n.nid ORDER BY n.nid LIMIT 1 OFFSET ?`,
+      [offset],
+    )
+    if (!row) throw new Error('the fixture has no unlinked article with an alias')
+    return row
+  }
+  const slugOf = async (nid: number) =>
+    (
+      await pgQuery<{ slug: string }>(
+        s.targetUrl,
+        "SELECT slug FROM article WHERE site = 'bne' AND legacy_nid = $1",
+        [nid],
+      )
+    )[0]?.slug
+
+  beforeAll(async () => {
+    const workDir = await mkdtemp(path.join(tmpdir(), 'dhm-side-base-test-'))
+    await generateFixture({ url: MARIADB_SERVER, database: mariaDb, articles: 300, seed: 5 })
+    conn = await connectMaria(mariaUrl(mariaDb))
+    s = {
+      mappingFile: 'mappings/bne.yaml',
+      site: 'bne',
+      sourceUrl: mariaUrl(mariaDb),
+      targetUrl: await createPgDb(pgDb),
+      workDir,
+    }
+  })
+
+  afterAll(async () => {
+    await conn?.end()
+    await dropMariaDb(mariaDb)
+    await dropPgDb(pgDb)
+    if (s?.workDir) await rm(s.workDir, { recursive: true, force: true })
+  })
+
+  it('migrate records the state a full sync would: the first sync is incremental and finds an alias edited since', async () => {
+    const migrated = await runMigration({
+      mapping: await loadMapping(s.mappingFile),
+      mappingFile: s.mappingFile,
+      sourceUrl: s.sourceUrl,
+      targetUrl: s.targetUrl,
+      reportsDir: s.workDir,
+    })
+    expect(migrated.status).toBe('succeeded')
+    const edited = await unlinkedAliased(0)
+    await editAlias(conn, edited.nid, `${edited.alias}-after-migrate`)
+    const [inBucket] = await rows<{ n: number }>(
+      conn,
+      "SELECT COUNT(*) AS n FROM node WHERE type = 'article' AND nid DIV 1000 = ?",
+      [Math.floor(edited.nid / 1000)],
+    )
+
+    const r = await sync(s)
+    expect(r.mode).toBe('incremental')
+    expect(r.fullReason).toBeNull()
+    expect(r.summary.changes.alias).toBe(Number(inBucket?.n))
+    expect(r.summary.updated).toBe(1)
+    expect(await slugOf(edited.nid)).toBe(`${edited.alias}-after-migrate`)
+    expect(await differencesFromFresh(s)).toEqual([])
+    await expectQuiet(s)
+  })
+
+  it('a last sync that recorded no side state (an older dhm): the next sync reads everything once, and says why', async () => {
+    // What a dhm from before side-table syncing left: a mark, publication_date checksums, no sideState.
+    await pgQuery(s.targetUrl, "UPDATE migration_run SET params = params - 'sideState' WHERE site = 'bne'")
+    const [last] = await pgQuery<{ id: number; command: string }>(
+      s.targetUrl,
+      'SELECT id, command FROM migration_run WHERE high_water_mark IS NOT NULL ORDER BY id DESC LIMIT 1',
+    )
+    const edited = await unlinkedAliased(1)
+    await editAlias(conn, edited.nid, `${edited.alias}-before-upgrade`)
+
+    const r = await sync(s)
+    expect(r.mode).toBe('full')
+    expect(r.fullReason).toBe(
+      `the last ${last?.command} (run ${last?.id}) recorded no state of url_alias, list labels, file_managed (replaced files) ` +
+        '(a dhm from before side-table syncing): reading everything once, so that no edit made there before ' +
+        'this sync is missed',
+    )
+    expect(await slugOf(edited.nid)).toBe(`${edited.alias}-before-upgrade`)
+    expect(await differencesFromFresh(s)).toEqual([])
+    await expectQuiet(s)
+  })
+})

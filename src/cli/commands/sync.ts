@@ -62,7 +62,10 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       .option('json', jsonOption())
       .option('quiet', QUIET_OPTION)
       .option('reports-dir', reportsDirOption('Where rejected rows are written (only when there are some)'))
-      .example('dhm sync', 'Sync what changed since the last sync (the first sync reads everything)')
+      .example(
+        'dhm sync',
+        'Sync what changed since the last sync or migrate (the first on an empty target reads everything)',
+      )
       .example('dhm sync --quiet --json', 'For cron: one JSON line, exit 5 if another sync is running')
       .example(
         'dhm sync --full --on-delete soft-delete',
