@@ -34,7 +34,7 @@ import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
 import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
-import { appendRejects, createReportDir, type RunSummary } from '../report/run-report.js'
+import { appendRejects, createReportDir, type RunSummary, writeRunReport } from '../report/run-report.js'
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { transformNode } from '../transform/transform-node.js'
 import type { ActiveRun, RunListener } from './events.js'
@@ -102,6 +102,7 @@ export interface SyncResult {
   readonly previousMark: number | null
   readonly highWaterMark: number | null
   readonly candidates: number
+  /** reports/<run>-sync: written when the run wrote, retired or rejected rows; null otherwise. */
   readonly reportDir: string | null
   /** Seconds per phase: finding candidates, reading + writing them, the deletion scan. */
   readonly seconds: { readonly detect: number; readonly load: number; readonly deletions: number }
@@ -497,11 +498,28 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     await statistics.finish()
     const status = interrupted ? 'interrupted' : 'succeeded'
     await finishRun(tgt.prisma, runId, status, counts, interrupted ? {} : { highWaterMark })
+    const summary = toSyncSummary(counts, (Date.now() - started) / 1000)
+    // A report only for a run that wrote or rejected something: a cron sync every few minutes that
+    // found nothing leaves no folder behind (its counts are in migration_run, see dhm status).
+    const wrote = counts.inserted + counts.updated + counts.deleted + counts.filteredRemoved + counts.rejected
+    if (wrote > 0) {
+      reportDir ??= await createReportDir(opts.reportsDir ?? 'reports', 'sync', new Date(started))
+      await writeRunReport(reportDir, {
+        command: 'sync',
+        site,
+        runId,
+        startedAt: new Date(started),
+        status,
+        summary,
+        counts,
+        params: { ...params, mode: fullReason ? 'full' : 'incremental', fullReason },
+      })
+    }
     return {
       status,
       mode: fullReason ? 'full' : 'incremental',
       fullReason,
-      summary: toSyncSummary(counts, (Date.now() - started) / 1000),
+      summary,
       counts,
       runId,
       previousMark: previous?.mark ?? null,

@@ -5,7 +5,7 @@
 // how many nodes the kind of edit brought in (counted here in plain SQL), and a second sync changes
 // nothing. Editors are played with plain SQL (test/helpers/drupal-edits.ts).
 
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -92,6 +92,8 @@ async function expectQuiet(s: Site): Promise<void> {
   expect({ ...sideCounts(again), file: 0 }).toEqual(NO_SIDE_CHANGES)
   expect(again.summary).toMatchObject({ inserted: 0, updated: 0, rejected: 0, deleted: 0 })
   expect(again.summary.unchanged).toBe(again.summary.read)
+  // Nothing written: no report folder (a cron sync every few minutes must not fill the disk).
+  expect(again.reportDir).toBeNull()
 }
 
 describe('dhm sync picks up edits that do not save the node (bne, 300 articles, seed 5)', () => {
@@ -188,6 +190,23 @@ describe('dhm sync picks up edits that do not save the node (bne, 300 articles, 
       [section.tid],
     )
     expect(names.map((n) => n.name)).toEqual([`${section.name} (renamed)`])
+    // The run report lists the kinds of change, as --json does.
+    const report = JSON.parse(await readFile(path.join(r.reportDir ?? '', 'summary.json'), 'utf8'))
+    expect(report).toMatchObject({
+      command: 'sync',
+      runId: r.runId,
+      status: 'succeeded',
+      updated: Number(linked?.n),
+      changes: {
+        ...NO_SIDE_CHANGES,
+        node: r.summary.changes.node,
+        term: Number(linked?.n),
+        file: recentFiles,
+      },
+    })
+    const markdown = await readFile(path.join(r.reportDir ?? '', 'summary.md'), 'utf8')
+    expect(markdown).toContain(`| term | ${Number(linked?.n)} |`)
+    expect(markdown).toContain(`| updated | ${Number(linked?.n)} |`)
     expect(await differencesFromFresh(s)).toEqual([])
     await expectQuiet(s)
   })
