@@ -361,7 +361,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             `${new Date(since * 1000).toISOString()}, then ${rest} node(s) after it`,
         })
         batches = concatBatches(
-          tagBatches(extractChunks(conn, extractOpts, redo, batchSize), () => null),
+          tagBatches(extractArticleNodes(conn, { ...extractOpts, ids: redo }), () => null),
           tagBatches(extractArticleNodes(conn, { ...extractOpts, afterNid: resume.afterNid }), (nodes) =>
             fullPassAfter(nodes, mark, passChecksums, passSide),
           ),
@@ -405,7 +405,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
               .map((k) => `${k} ${counts.changes[k]} (${sideTook[k].toFixed(2)}s)`)
               .join(', ')}`,
         })
-        batches = tagBatches(extractChunks(conn, extractOpts, nids, batchSize), () => null)
+        batches = tagBatches(extractArticleNodes(conn, { ...extractOpts, ids: nids }), () => null)
       }
       seconds.detect = lap()
       emit({ kind: 'start', total: candidates })
@@ -700,19 +700,6 @@ async function* tagBatches(
 
 async function* concatBatches<T>(...sources: AsyncIterable<T>[]): AsyncGenerator<T> {
   for (const source of sources) yield* source
-}
-
-/** Extract the candidate nids a batch at a time (each batch one `nid IN (...)` read). */
-async function* extractChunks(
-  conn: SourceConnection,
-  opts: ExtractOptions,
-  nids: readonly number[],
-  batchSize: number,
-): AsyncGenerator<readonly D7NodeBundle[]> {
-  for (let i = 0; i < nids.length; i += batchSize) {
-    const ids = nids.slice(i, i + batchSize)
-    for await (const batch of extractArticleNodes(conn, { ...opts, ids, batchSize })) yield batch
-  }
 }
 
 /** Tag each item with whether it is the last one (reads one item ahead). */
