@@ -141,6 +141,18 @@ export async function finishRun(
   })
 }
 
+/** Add keys to a run's params (what the next sync compares with: see readSyncBaseline). */
+export async function addRunParams(
+  pool: pg.Pool,
+  id: number,
+  params: Record<string, unknown>,
+): Promise<void> {
+  await pool.query('UPDATE migration_run SET params = params || $2::jsonb WHERE id = $1', [
+    id,
+    JSON.stringify(params),
+  ])
+}
+
 /**
  * Runs still `running` whose process is gone (no one holds their lock: killed, crashed, or a host
  * that went down) become `interrupted`. Called by migrate and sync before they start; safe beside

@@ -4,6 +4,7 @@ import { databaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { undoRetentionDays } from '../config/undo-retention.js'
 import { TargetError } from '../errors.js'
+import { readSourceClock } from '../extract/changed-nodes.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import type { SourceConnection } from '../extract/source-db.js'
@@ -12,7 +13,14 @@ import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
-import { finishRun, mappingParams, markDeadRuns, type RunHandle, startRun } from '../load/run-log.js'
+import {
+  addRunParams,
+  finishRun,
+  mappingParams,
+  markDeadRuns,
+  type RunHandle,
+  startRun,
+} from '../load/run-log.js'
 import {
   applyTargetMigrations,
   defaultMigrationsDir,
@@ -41,6 +49,7 @@ import { planMigration } from '../verify/plan-migration.js'
 import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
+import { readSyncBaseline } from './sync-baseline.js'
 
 export interface MigrateOptions {
   readonly mapping: CompiledMapping
@@ -187,7 +196,28 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     await statistics?.finish()
     const status = interrupted ? 'interrupted' : 'succeeded'
     const summary = toSummary(counts, (Date.now() - started) / 1000)
-    if (writer && runId !== null) await finishRun(writer.prisma, runId, status, counts)
+    if (writer && runId !== null) {
+      // A whole migration is a full pass: the next sync starts from what this snapshot held (the
+      // mark, publication_date checksums, side tables), not from a full pass of its own.
+      const whole = status === 'succeeded' && opts.limit === undefined && opts.ids === undefined
+      let highWaterMark: number | undefined
+      if (whole) {
+        const baseline = await readSyncBaseline(conn, mapping, layout, opts.sourceUrl)
+        const clock = await readSourceClock(conn, opts.sourceUrl)
+        highWaterMark = Math.min(baseline.newestStamp ?? 0, clock)
+        await addRunParams(writer.pool, runId, {
+          publicationDateChecksums: baseline.checksums,
+          sideState: baseline.side,
+        })
+      }
+      await finishRun(
+        writer.prisma,
+        runId,
+        status,
+        counts,
+        highWaterMark === undefined ? {} : { highWaterMark },
+      )
+    }
     await writeRunReport(reportDir, {
       command: opts.dryRun ? 'migrate --dry-run' : 'migrate',
       site: mapping.site,

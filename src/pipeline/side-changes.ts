@@ -102,6 +102,26 @@ export async function readSideState(
 }
 
 /**
+ * The side tables without a timestamp that the mapping reads but `recorded` (a previous run's state)
+ * has nothing of: a sync comparing with it would see no edit made there before it. Empty when every
+ * watched table was recorded.
+ */
+export function unrecordedSideTables(
+  recorded: SideState | null,
+  mapping: CompiledMapping,
+  layout: SourceLayout,
+): string[] {
+  const w = watched(mapping, layout)
+  const out: string[] = []
+  if ((w.aliases || w.nodeRefPaths.length > 0) && !recorded?.aliases) out.push('url_alias')
+  if (w.userPaths.length > 0 && !recorded?.users) out.push('users')
+  if (w.listLabels && !recorded?.listLabels) out.push('list labels')
+  if ((w.fileFields.length > 0 || w.mediaTokens) && (recorded?.maxFid ?? null) === null)
+    out.push('file_managed (replaced files)')
+  return out
+}
+
+/**
  * Nodes whose article changed through a table other than node and its field rows, inside the
  * caller's snapshot, found without reading the site:
  *

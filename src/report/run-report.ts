@@ -107,7 +107,7 @@ export async function appendRejects(dir: string, rejects: readonly RejectRecord[
   )
 }
 
-/** summary.json: counts, parameters without secrets, timings. */
+/** summary.json (counts, parameters without secrets, timings) and summary.md (the same for people). */
 export async function writeRunReport(
   dir: string,
   report: {
@@ -135,5 +135,43 @@ export async function writeRunReport(
     rejectsFile: report.counts.rejected > 0 ? 'rejects.ndjson' : null,
   }
   await writeFile(file, `${JSON.stringify(redactValues(summary), null, 2)}\n`)
+  await writeFile(join(dir, 'summary.md'), renderRunReportMarkdown(report))
   return file
+}
+
+/**
+ * summary.md: what the run did, in a few lines: its outcome, every count of its summary, and for a
+ * sync the nodes each kind of change brought in (`changes`: node, term, alias, file, user,
+ * list-label).
+ */
+export function renderRunReportMarkdown(report: {
+  readonly command: string
+  readonly site: string
+  readonly runId: number | null
+  readonly startedAt: Date
+  readonly status: string
+  readonly summary: RunSummary & { readonly changes?: Readonly<Record<string, number>> }
+  readonly counts: RunCounts
+}): string {
+  const { seconds, changes, ...counts } = report.summary
+  const table = (rows: readonly (readonly [string, number])[]) =>
+    ['| | |', '| --- | ---: |', ...rows.map(([k, n]) => `| ${k} | ${n} |`)].join('\n')
+  const lines = [
+    `# dhm ${report.command}: ${report.site}`,
+    '',
+    `Run ${report.runId ?? '-'}, ${report.status}, started ${formatUtc(report.startedAt)} UTC, took ${seconds.toFixed(1)}s.`,
+    '',
+    table(Object.entries(counts).filter((e): e is [string, number] => typeof e[1] === 'number')),
+  ]
+  if (changes) {
+    lines.push(
+      '',
+      '## Changes',
+      '',
+      'Nodes each kind of change brought in (a node found by two kinds counts under both).',
+    )
+    lines.push('', table(Object.entries(changes)))
+  }
+  if (report.counts.rejected > 0) lines.push('', 'Rejected rows and reasons: `rejects.ndjson`.')
+  return `${lines.join('\n')}\n`
 }

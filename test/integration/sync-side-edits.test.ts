@@ -5,7 +5,7 @@
 // how many nodes the kind of edit brought in (counted here in plain SQL), and a second sync changes
 // nothing. Editors are played with plain SQL (test/helpers/drupal-edits.ts).
 
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -92,6 +92,8 @@ async function expectQuiet(s: Site): Promise<void> {
   expect({ ...sideCounts(again), file: 0 }).toEqual(NO_SIDE_CHANGES)
   expect(again.summary).toMatchObject({ inserted: 0, updated: 0, rejected: 0, deleted: 0 })
   expect(again.summary.unchanged).toBe(again.summary.read)
+  // Nothing written: no report folder (a cron sync every few minutes must not fill the disk).
+  expect(again.reportDir).toBeNull()
 }
 
 describe('dhm sync picks up edits that do not save the node (bne, 300 articles, seed 5)', () => {
@@ -188,6 +190,23 @@ describe('dhm sync picks up edits that do not save the node (bne, 300 articles, 
       [section.tid],
     )
     expect(names.map((n) => n.name)).toEqual([`${section.name} (renamed)`])
+    // The run report lists the kinds of change, as --json does.
+    const report = JSON.parse(await readFile(path.join(r.reportDir ?? '', 'summary.json'), 'utf8'))
+    expect(report).toMatchObject({
+      command: 'sync',
+      runId: r.runId,
+      status: 'succeeded',
+      updated: Number(linked?.n),
+      changes: {
+        ...NO_SIDE_CHANGES,
+        node: r.summary.changes.node,
+        term: Number(linked?.n),
+        file: recentFiles,
+      },
+    })
+    const markdown = await readFile(path.join(r.reportDir ?? '', 'summary.md'), 'utf8')
+    expect(markdown).toContain(`| term | ${Number(linked?.n)} |`)
+    expect(markdown).toContain(`| updated | ${Number(linked?.n)} |`)
     expect(await differencesFromFresh(s)).toEqual([])
     await expectQuiet(s)
   })
@@ -370,6 +389,105 @@ describe('dhm sync picks up renamed users, relabelled list values, referenced sl
     )
     expect(labels.map((l) => l.kind)).toContain('News & Analysis')
     expect(labels.map((l) => l.kind)).not.toContain('News')
+    expect(await differencesFromFresh(s)).toEqual([])
+    await expectQuiet(s)
+  })
+})
+
+describe('the first sync after a migrate, or after an upgrade, misses no side edit (bne, 300 articles, seed 5)', () => {
+  const mariaDb = uniqueName('side_base_src')
+  const pgDb = uniqueName('side_base_dst')
+  let s: Site
+  let conn: Conn
+
+  /** Unlinked articles with aliases (body links are not watched by an incremental sync). */
+  const unlinkedAliased = async (offset: number) => {
+    const [row] = await rows<{ nid: number; alias: string }>(
+      conn,
+      `SELECT n.nid, MAX(a.alias) AS alias FROM node n JOIN url_alias a ON a.source = CONCAT('node/', n.nid)
+       WHERE n.type = 'article' AND NOT EXISTS (
+         SELECT 1 FROM field_revision_body b
+         WHERE b.body_value LIKE CONCAT('%node/', n.nid, '%') OR b.body_value LIKE CONCAT('%', a.alias, '%'))
+       GROUP BY n.nid ORDER BY n.nid LIMIT 1 OFFSET ?`,
+      [offset],
+    )
+    if (!row) throw new Error('the fixture has no unlinked article with an alias')
+    return row
+  }
+  const slugOf = async (nid: number) =>
+    (
+      await pgQuery<{ slug: string }>(
+        s.targetUrl,
+        "SELECT slug FROM article WHERE site = 'bne' AND legacy_nid = $1",
+        [nid],
+      )
+    )[0]?.slug
+
+  beforeAll(async () => {
+    const workDir = await mkdtemp(path.join(tmpdir(), 'dhm-side-base-test-'))
+    await generateFixture({ url: MARIADB_SERVER, database: mariaDb, articles: 300, seed: 5 })
+    conn = await connectMaria(mariaUrl(mariaDb))
+    s = {
+      mappingFile: 'mappings/bne.yaml',
+      site: 'bne',
+      sourceUrl: mariaUrl(mariaDb),
+      targetUrl: await createPgDb(pgDb),
+      workDir,
+    }
+  })
+
+  afterAll(async () => {
+    await conn?.end()
+    await dropMariaDb(mariaDb)
+    await dropPgDb(pgDb)
+    if (s?.workDir) await rm(s.workDir, { recursive: true, force: true })
+  })
+
+  it('migrate records the state a full sync would: the first sync is incremental and finds an alias edited since', async () => {
+    const migrated = await runMigration({
+      mapping: await loadMapping(s.mappingFile),
+      mappingFile: s.mappingFile,
+      sourceUrl: s.sourceUrl,
+      targetUrl: s.targetUrl,
+      reportsDir: s.workDir,
+    })
+    expect(migrated.status).toBe('succeeded')
+    const edited = await unlinkedAliased(0)
+    await editAlias(conn, edited.nid, `${edited.alias}-after-migrate`)
+    const [inBucket] = await rows<{ n: number }>(
+      conn,
+      "SELECT COUNT(*) AS n FROM node WHERE type = 'article' AND nid DIV 1000 = ?",
+      [Math.floor(edited.nid / 1000)],
+    )
+
+    const r = await sync(s)
+    expect(r.mode).toBe('incremental')
+    expect(r.fullReason).toBeNull()
+    expect(r.summary.changes.alias).toBe(Number(inBucket?.n))
+    expect(r.summary.updated).toBe(1)
+    expect(await slugOf(edited.nid)).toBe(`${edited.alias}-after-migrate`)
+    expect(await differencesFromFresh(s)).toEqual([])
+    await expectQuiet(s)
+  })
+
+  it('a last sync that recorded no side state (an older dhm): the next sync reads everything once, and says why', async () => {
+    // What a dhm from before side-table syncing left: a mark, publication_date checksums, no sideState.
+    await pgQuery(s.targetUrl, "UPDATE migration_run SET params = params - 'sideState' WHERE site = 'bne'")
+    const [last] = await pgQuery<{ id: number; command: string }>(
+      s.targetUrl,
+      'SELECT id, command FROM migration_run WHERE high_water_mark IS NOT NULL ORDER BY id DESC LIMIT 1',
+    )
+    const edited = await unlinkedAliased(1)
+    await editAlias(conn, edited.nid, `${edited.alias}-before-upgrade`)
+
+    const r = await sync(s)
+    expect(r.mode).toBe('full')
+    expect(r.fullReason).toBe(
+      `the last ${last?.command} (run ${last?.id}) recorded no state of url_alias, list labels, file_managed (replaced files) ` +
+        '(a dhm from before side-table syncing): reading everything once, so that no edit made there before ' +
+        'this sync is missed',
+    )
+    expect(await slugOf(edited.nid)).toBe(`${edited.alias}-before-upgrade`)
     expect(await differencesFromFresh(s)).toEqual([])
     await expectQuiet(s)
   })

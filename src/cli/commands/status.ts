@@ -6,6 +6,8 @@ import { ConfigError } from '../../errors.js'
 import { runChangeBytes } from '../../load/run-changes.js'
 import { readRunSites, runIsAliveSql } from '../../load/run-log.js'
 import { explainTargetError, openTarget } from '../../load/target-db.js'
+import { renderChangeKinds } from '../../pipeline/run-sync.js'
+import type { ChangeCounts } from '../../pipeline/side-changes.js'
 import { formatUtc } from '../../report/run-report.js'
 import { EPILOG } from '../help.js'
 
@@ -76,11 +78,24 @@ export async function readRunHistory(
 
 const COUNT_KEYS = ['read', 'inserted', 'updated', 'unchanged', 'rejected', 'filtered', 'deleted'] as const
 
-/** A fixed-width table, one run per line. */
+/**
+ * A fixed-width table, one run per line; a sync's last column says how many nodes each kind of
+ * change brought in (`node 40, term 484`), as its summary did.
+ */
 export function renderRunHistory(rows: readonly RunStatusRow[]): string {
   if (rows.length === 0) return 'no runs recorded yet'
   const table = [
-    ['run', 'site', 'command', 'status', 'started (UTC)', 'took', ...COUNT_KEYS, 'high-water mark'],
+    [
+      'run',
+      'site',
+      'command',
+      'status',
+      'started (UTC)',
+      'took',
+      ...COUNT_KEYS,
+      'high-water mark',
+      'changes',
+    ],
     ...rows.map((r) => [
       String(r.id),
       r.site,
@@ -90,6 +105,7 @@ export function renderRunHistory(rows: readonly RunStatusRow[]): string {
       r.seconds === null ? '-' : `${r.seconds.toFixed(1)}s`,
       ...COUNT_KEYS.map((k) => (typeof r.counts[k] === 'number' ? String(r.counts[k]) : '-')),
       r.highWaterMark === null ? '-' : formatUtc(new Date(r.highWaterMark * 1000)),
+      isChangeCounts(r.counts.changes) ? renderChangeKinds(r.counts.changes) : '-',
     ]),
   ]
   const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => row[i]?.length ?? 0))) ?? []
@@ -101,6 +117,10 @@ export function renderRunHistory(rows: readonly RunStatusRow[]): string {
         .trimEnd(),
     )
     .join('\n')
+}
+
+function isChangeCounts(value: unknown): value is ChangeCounts {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 export const statusCommand: CommandModule<object, StatusArgs> = {

@@ -62,8 +62,16 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       })
       .option('json', jsonOption())
       .option('quiet', QUIET_OPTION)
-      .option('reports-dir', reportsDirOption('Where rejected rows are written (only when there are some)'))
-      .example('dhm sync', 'Sync what changed since the last sync (the first sync reads everything)')
+      .option(
+        'reports-dir',
+        reportsDirOption(
+          'Where the run report and rejected rows are written (only when the run wrote or rejected rows)',
+        ),
+      )
+      .example(
+        'dhm sync',
+        'Sync what changed since the last sync or migrate (the first on an empty target reads everything)',
+      )
       .example('dhm sync --quiet --json', 'For cron: one JSON line, exit 5 if another sync is running')
       .example(
         'dhm sync --full --on-delete soft-delete',
@@ -123,7 +131,8 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
             `(changes: ${renderChangeKinds(result.counts.changes)}), ` +
             `high-water mark ${mark}, run ${result.runId}\n`,
         )
-        if (result.reportDir)
+        if (result.reportDir) process.stdout.write(`report: ${result.reportDir}/summary.md\n`)
+        if (result.reportDir && result.counts.rejected > 0)
           process.stdout.write(`rejected rows and reasons: ${result.reportDir}/rejects.ndjson\n`)
       }
     }
