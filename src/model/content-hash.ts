@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto'
-import { type Article, parseArticle } from './article.js'
+import { type Article, type Link, parseArticle } from './article.js'
 
 /**
  * Which text a content hash is taken over; part of every hash (`v2:` then sha256 hex), so a change
@@ -14,9 +14,26 @@ const PREFIX = `v${CONTENT_HASH_VERSION}:`
 // (244 bits are left, far beyond any chance of two versions of one article colliding).
 const DIGITS = 64 - PREFIX.length
 
-/** The article document: JSON in the model's key order, the text the loader writes and the hash covers. */
+/**
+ * The article document: JSON in the model's key order, the text the loader writes and the hash covers.
+ * The model's free-form records (`extra`, a link's `attributes`) have no key order of their own: the
+ * source gives one, the target's jsonb another. Their keys are sorted (deeply), so an article read
+ * back from the target serializes, and hashes, exactly as the transform's does.
+ */
 export function documentText(article: Article): string {
-  return JSON.stringify(article)
+  return JSON.stringify(hasRecords(article) ? withSortedRecords(article) : article)
+}
+
+function hasRecords(article: Article): boolean {
+  return article.extra !== undefined || article.links.some((l) => Object.keys(l.attributes).length > 0)
+}
+
+function withSortedRecords(article: Article): Article {
+  return {
+    ...article,
+    links: article.links.map((l) => ({ ...l, attributes: sortKeys(l.attributes) as Link['attributes'] })),
+    ...(article.extra !== undefined ? { extra: sortKeys(article.extra) as Article['extra'] } : {}),
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { canonicalJson } from '../../src/model/content-hash.js'
+import type { Article } from '../../src/model/article.js'
+import { canonicalJson, documentText } from '../../src/model/content-hash.js'
 
 // The canonical JSON is what every content hash is taken over: any change of its text changes every
 // stored hash and makes the next run rewrite every article. The expected strings are written out by
@@ -72,5 +73,21 @@ describe('canonicalJson', () => {
 
   it('leaves out a top-level undefined like JSON.stringify', () => {
     expect(canonicalJson(undefined)).toBeUndefined()
+  })
+})
+
+describe('documentText: free-form records hash the same whatever order their keys come in', () => {
+  // The target's jsonb orders keys its own way: an article read back must serialize as the transform's.
+  const article = (extra: object, attributes: object) =>
+    ({ title: 'T', links: [{ url: 'https://x.org', title: null, attributes }], extra }) as unknown as Article
+
+  it('sorts the keys of extra and of link attributes (deeply); the article keeps its model key order', () => {
+    const a = article({ zeta: 1, alpha: { b: 2, a: 1 } }, { title: 't', class: 'c' })
+    const b = article({ alpha: { a: 1, b: 2 }, zeta: 1 }, { class: 'c', title: 't' })
+    expect(documentText(a)).toBe(documentText(b))
+    expect(documentText(a)).toBe(
+      '{"title":"T","links":[{"url":"https://x.org","title":null,"attributes":{"class":"c","title":"t"}}],' +
+        '"extra":{"alpha":{"a":1,"b":2},"zeta":1}}',
+    )
   })
 })
