@@ -33,6 +33,7 @@ const COMMANDS = [
 /** The only place that exits: parse, run the command, map errors to exit codes. */
 export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes('--verbose')
+  ignoreClosedStdout()
   try {
     await yargs(argv)
       .scriptName('dhm')
@@ -117,3 +118,14 @@ function isUnexpected(error: Error): boolean {
 }
 
 process.exitCode = await main(hideBin(process.argv))
+
+/**
+ * A reader that goes away (`dhm migrate --json | head -c 100`) must not kill a run with an unhandled
+ * EPIPE and a stack trace: the run goes on and finishes (its summary is also in the run log and the
+ * reports folder); what it still prints to stdout is dropped, as Unix tools do.
+ */
+function ignoreClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error
+  })
+}

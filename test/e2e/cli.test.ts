@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -166,6 +167,20 @@ describe('dhm migrate, from the command line', () => {
           "updated": 0,
         }
       `)
+  })
+
+  it('a reader that closes stdout early (| head -c 10) ends no run with an EPIPE stack trace', async () => {
+    const args = ['migrate', '--source', source, '--target', target, '--reports-dir', reports, '--quiet']
+    const r = spawnSync(
+      'bash',
+      ['-c', `node bin/dhm.js ${args.join(' ')} | head -c 10; exit \${PIPESTATUS[0]}`],
+      {
+        encoding: 'utf8',
+      },
+    )
+    expect(r.stdout).toBe('read 150, ')
+    expect(r.stderr).not.toContain('EPIPE')
+    expect(r.status).toBe(0)
   })
 
   it('rejects a bad row with its reason, loads the rest, and exits 3', async () => {
