@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledMapping } from '../mapping/compile.js'
-import { explainSourceError, type SourceConnection } from './source-db.js'
+import { querySource, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
 /** Nids per checksum bucket of tables without a timestamp (publication_date). */
@@ -57,7 +57,7 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
     return took
   }
 
-  const changed = await select(
+  const changed = await querySource<RowDataPacket>(
     conn,
     q.sourceUrl,
     'SELECT nid, changed AS stamp FROM node WHERE changed >= ? AND type IN (?)',
@@ -72,9 +72,12 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
   let workflow = 0
   if (q.layout.needsWorkflow) {
     // workflow_node has no index on stamp: one scan of a narrow table.
-    const rows = await select(conn, q.sourceUrl, 'SELECT nid, stamp FROM workflow_node WHERE stamp >= ?', [
-      q.since,
-    ])
+    const rows = await querySource<RowDataPacket>(
+      conn,
+      q.sourceUrl,
+      'SELECT nid, stamp FROM workflow_node WHERE stamp >= ?',
+      [q.since],
+    )
     workflow = rows.length
     for (const r of rows) {
       nids.add(Number(r.nid))
@@ -90,7 +93,7 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
     if (q.previousChecksums) {
       for (const b of differingBuckets(checksums, q.previousChecksums)) {
         const lo = b * CHECKSUM_BUCKET_SIZE
-        const rows = await select(
+        const rows = await querySource<RowDataPacket>(
           conn,
           q.sourceUrl,
           'SELECT nid FROM node WHERE nid BETWEEN ? AND ? AND type IN (?)',
@@ -130,12 +133,20 @@ export async function readNewestStamp(
   layout: SourceLayout,
   sourceUrl: string,
 ): Promise<number | null> {
-  const [node] = await select(conn, sourceUrl, 'SELECT MAX(changed) AS m FROM node WHERE type IN (?)', [
-    mapping.source.bundles,
-  ])
+  const [node] = await querySource<RowDataPacket>(
+    conn,
+    sourceUrl,
+    'SELECT MAX(changed) AS m FROM node WHERE type IN (?)',
+    [mapping.source.bundles],
+  )
   let newest = node?.m === null || node?.m === undefined ? null : Number(node.m)
   if (layout.needsWorkflow) {
-    const [wf] = await select(conn, sourceUrl, 'SELECT MAX(stamp) AS m FROM workflow_node', [])
+    const [wf] = await querySource<RowDataPacket>(
+      conn,
+      sourceUrl,
+      'SELECT MAX(stamp) AS m FROM workflow_node',
+      [],
+    )
     if (wf?.m !== null && wf?.m !== undefined) newest = Math.max(newest ?? 0, Number(wf.m))
   }
   return newest
@@ -147,7 +158,7 @@ export async function readNewestStamp(
  * there, and every incremental sync until then would miss the edits of today.
  */
 export async function readSourceClock(conn: SourceConnection, sourceUrl: string): Promise<number> {
-  const [row] = await select(conn, sourceUrl, 'SELECT UNIX_TIMESTAMP() AS now', [])
+  const [row] = await querySource<RowDataPacket>(conn, sourceUrl, 'SELECT UNIX_TIMESTAMP() AS now', [])
   return Math.floor(Number(row?.now))
 }
 
@@ -156,26 +167,17 @@ export async function readPublicationDateChecksums(
   conn: SourceConnection,
   sourceUrl: string,
 ): Promise<BucketChecksums> {
-  const rows = await select(
+  const rows = await querySource<RowDataPacket>(
     conn,
     sourceUrl,
     `SELECT nid DIV ? AS b, COUNT(*) AS n, SUM(CRC32(CONCAT(nid, ':', published_at))) AS s
      FROM publication_date GROUP BY b`,
     [CHECKSUM_BUCKET_SIZE],
   )
-  return Object.fromEntries(rows.map((r) => [String(r.b), `${r.n}:${r.s}`]))
+  return checksumsOf(rows)
 }
 
-async function select(
-  conn: SourceConnection,
-  url: string,
-  sql: string,
-  params: unknown[],
-): Promise<RowDataPacket[]> {
-  try {
-    const [rows] = await conn.query<RowDataPacket[]>(sql, params)
-    return rows
-  } catch (cause) {
-    throw explainSourceError(cause, url)
-  }
+/** Rows of `b` (bucket), `n` (count) and `s` (checksum sum) → a bucket's `n:s` by bucket. */
+export function checksumsOf(rows: readonly RowDataPacket[]): BucketChecksums {
+  return Object.fromEntries(rows.map((r) => [String(r.b), `${r.n}:${r.s}`]))
 }

@@ -15,7 +15,7 @@ import type {
 } from './d7-types.js'
 import { collectRefIds, refNeeds, resolveNodeRefs, resolveUsers } from './entity-refs.js'
 import { LinkTargetIndex } from './link-targets.js'
-import { explainSourceError, quoteIdent, type SourceConnection } from './source-db.js'
+import { querySource, quoteIdent, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
 export const DEFAULT_BATCH_SIZE = 2000
@@ -82,7 +82,9 @@ export async function* extractNodes(
   let after = opts.afterNid ?? 0
   let remaining = opts.limit ?? Number.POSITIVE_INFINITY
   const index = (await wantsLinkIndex(conn, opts))
-    ? await LinkTargetIndex.read((sql, params) => query<RowDataPacket>(conn, opts.sourceUrl, sql, params))
+    ? await LinkTargetIndex.read((sql, params) =>
+        querySource<RowDataPacket>(conn, opts.sourceUrl, sql, params),
+      )
     : undefined
   if (opts.ids) {
     // By id (sync's candidates, --ids): one `nid IN (...)` query per batchSize ids, in nid order.
@@ -91,7 +93,7 @@ export async function* extractNodes(
     // (100k-node fixture) where a batch's own query took 20 ms.
     const ids = [...new Set(opts.ids)].filter((nid) => nid > after).sort((a, b) => a - b)
     for (let i = 0; i < ids.length && remaining > 0; i += batchSize) {
-      const nodes = await query<NodeRow>(
+      const nodes = await querySource<NodeRow>(
         conn,
         opts.sourceUrl,
         `SELECT ${NODE_COLUMNS} FROM node WHERE type IN (?) AND nid IN (?) ORDER BY nid LIMIT ?`,
@@ -105,7 +107,7 @@ export async function* extractNodes(
   }
   while (remaining > 0) {
     const size = Math.min(batchSize, remaining)
-    const nodes = await query<NodeRow>(
+    const nodes = await querySource<NodeRow>(
       conn,
       opts.sourceUrl,
       `SELECT ${NODE_COLUMNS} FROM node WHERE type IN (?) AND nid > ? ORDER BY nid LIMIT ?`,
@@ -125,7 +127,7 @@ async function wantsLinkIndex(conn: SourceConnection, opts: ExtractOptions): Pro
   if (contentNeeds(opts.mapping).links === null && refNeeds(opts.mapping).nodePaths.length === 0) return false
   if (mode === 'always') return true
   if ((opts.limit ?? Number.POSITIVE_INFINITY) < LINK_INDEX_MIN_NODES) return false
-  const rows = await query<RowDataPacket>(
+  const rows = await querySource<RowDataPacket>(
     conn,
     opts.sourceUrl,
     'SELECT COUNT(*) AS total, COALESCE(SUM(type IN (?) AND nid > ?), 0) AS toRead FROM node',
@@ -167,7 +169,7 @@ async function readBatch(
   // entity_translation: the languages each node is translated into (its source language included).
   const translated = new Map<number, { language: string; source: string; status: number }[]>()
   if (mapping.source.translations === 'entity_translation') {
-    for (const r of await query<RowDataPacket>(
+    for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
       `SELECT entity_id, language, source, status FROM entity_translation
@@ -188,7 +190,7 @@ async function readBatch(
       mapping.source.fieldTables === 'revision'
         ? ' JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id'
         : ''
-    const rows = await query<RowDataPacket>(
+    const rows = await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
       `SELECT f.entity_id, f.language, f.delta${select ? `, ${select}` : ''}
@@ -227,7 +229,7 @@ async function readBatch(
 
   const workflow = new Map<number, { sid: number; stamp: number }>()
   if (layout.needsWorkflow) {
-    for (const r of await query<RowDataPacket>(
+    for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
       `SELECT nid, sid, stamp FROM workflow_node WHERE ${inBatch('nid').sql}`,
@@ -242,16 +244,19 @@ async function readBatch(
   if (mapping.source.fieldTables === 'revision') {
     const present = new Set(
       (
-        await query<RowDataPacket>(conn, opts.sourceUrl, 'SELECT vid FROM node_revision WHERE vid IN (?)', [
-          nodes.map((n) => n.vid),
-        ])
+        await querySource<RowDataPacket>(
+          conn,
+          opts.sourceUrl,
+          'SELECT vid FROM node_revision WHERE vid IN (?)',
+          [nodes.map((n) => n.vid)],
+        )
       ).map((r) => Number(r.vid)),
     )
     for (const n of nodes) if (!present.has(Number(n.vid))) missingRevision.add(n.nid)
   }
   const published = new Map<number, number>()
   if (layout.needsPublicationDate) {
-    for (const r of await query<RowDataPacket>(
+    for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
       `SELECT nid, published_at FROM publication_date WHERE ${inBatch('nid').sql}`,
@@ -262,7 +267,7 @@ async function readBatch(
   }
   const aliases = new Map<number, D7Alias[]>()
   if (layout.needsAliases) {
-    const rows = await query<RowDataPacket>(
+    const rows = await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
       'SELECT pid, source, alias, language FROM url_alias WHERE source IN (?) ORDER BY pid DESC',
@@ -277,7 +282,7 @@ async function readBatch(
   }
   const terms = new Map<number, D7Term>()
   if (tids.size > 0) {
-    for (const r of await query<RowDataPacket>(
+    for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
       `SELECT t.tid, t.name, v.machine_name AS vocabulary
@@ -304,7 +309,7 @@ async function readBatch(
     }
     if (needs.links) {
       links = await resolveLinks(
-        (sql, params) => query<RowDataPacket>(conn, opts.sourceUrl, sql, params),
+        (sql, params) => querySource<RowDataPacket>(conn, opts.sourceUrl, sql, params),
         linkedNids,
         linkedAliases,
         mapping.source.bundles,
@@ -325,14 +330,15 @@ async function readBatch(
       collectRefIds(refs.nodePaths, row, nodeFields, refNids)
       collectRefIds(refs.userPaths, row, nodeFields, refUids)
     }
-    const q = (sql: string, params: unknown[]) => query<RowDataPacket>(conn, opts.sourceUrl, sql, params)
+    const q = (sql: string, params: unknown[]) =>
+      querySource<RowDataPacket>(conn, opts.sourceUrl, sql, params)
     if (refs.nodePaths.length > 0) nodeRefs = await resolveNodeRefs(q, refNids, mapping.source.bundles, index)
     if (refs.userPaths.length > 0) users = await resolveUsers(q, refUids)
   }
   const listLabels = layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null
   const files = new Map<number, D7File>()
   if (fids.size > 0) {
-    for (const r of await query<RowDataPacket>(
+    for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
       'SELECT fid, uri, filename, filemime, filesize, status FROM file_managed WHERE fid IN (?)',
@@ -449,13 +455,4 @@ function toValue(v: unknown): D7Value {
 function addId(set: Set<number>, v: D7Value | undefined): void {
   const n = Number(v)
   if (Number.isInteger(n) && n > 0) set.add(n)
-}
-
-async function query<T>(conn: SourceConnection, url: string, sql: string, params: unknown[]): Promise<T[]> {
-  try {
-    const [rows] = await conn.query(sql, params)
-    return rows as T[]
-  } catch (cause) {
-    throw explainSourceError(cause, url)
-  }
 }

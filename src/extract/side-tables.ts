@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise'
-import type { BucketChecksums } from './changed-nodes.js'
-import { explainSourceError, quoteIdent, type SourceConnection } from './source-db.js'
+import { type BucketChecksums, checksumsOf } from './changed-nodes.js'
+import { querySource, quoteIdent, type SourceConnection } from './source-db.js'
 
 /**
  * Ids per checksum bucket of the side tables without a timestamp (url_alias by the nid of its
@@ -23,7 +23,7 @@ export function bucketWindow(bucket: number, size = SIDE_BUCKET_SIZE): IdWindow 
  * and language, so any such edit changes its bucket's checksum.
  */
 export async function readAliasChecksums(conn: SourceConnection, url: string): Promise<BucketChecksums> {
-  const rows = await select(
+  const rows = await querySource<RowDataPacket>(
     conn,
     url,
     `SELECT CAST(SUBSTRING(source, 6) AS UNSIGNED) DIV ? AS b, COUNT(*) AS n,
@@ -36,7 +36,7 @@ export async function readAliasChecksums(conn: SourceConnection, url: string): P
 
 /** users has no `changed` column: a checksum of uid:name per bucket of uids. */
 export async function readUserChecksums(conn: SourceConnection, url: string): Promise<BucketChecksums> {
-  const rows = await select(
+  const rows = await querySource<RowDataPacket>(
     conn,
     url,
     `SELECT uid DIV ? AS b, COUNT(*) AS n, SUM(CRC32(CONCAT(uid, ':', name))) AS s FROM users GROUP BY b`,
@@ -53,7 +53,7 @@ export async function readTerms(
 ): Promise<Map<number, { readonly name: string; readonly vocabulary: string }>> {
   const out = new Map<number, { name: string; vocabulary: string }>()
   for (let i = 0; i < tids.length; i += CHUNK) {
-    for (const r of await select(
+    for (const r of await querySource<RowDataPacket>(
       conn,
       url,
       `SELECT t.tid, t.name, v.machine_name AS vocabulary
@@ -75,9 +75,12 @@ export async function readChangedFiles(
   url: string,
   since: number,
 ): Promise<{ fids: number[]; newestStamp: number | null }> {
-  const rows = await select(conn, url, 'SELECT fid, timestamp FROM file_managed WHERE timestamp >= ?', [
-    since,
-  ])
+  const rows = await querySource<RowDataPacket>(
+    conn,
+    url,
+    'SELECT fid, timestamp FROM file_managed WHERE timestamp >= ?',
+    [since],
+  )
   let newest: number | null = null
   for (const r of rows) newest = Math.max(newest ?? 0, Number(r.timestamp))
   return { fids: rows.map((r) => Number(r.fid)), newestStamp: newest }
@@ -85,7 +88,12 @@ export async function readChangedFiles(
 
 /** The highest fid: a changed file at or below a previous sync's is a file replaced, not a new upload. */
 export async function readMaxFid(conn: SourceConnection, url: string): Promise<number> {
-  const [row] = await select(conn, url, 'SELECT COALESCE(MAX(fid), 0) AS m FROM file_managed', [])
+  const [row] = await querySource<RowDataPacket>(
+    conn,
+    url,
+    'SELECT COALESCE(MAX(fid), 0) AS m FROM file_managed',
+    [],
+  )
   return Number(row?.m ?? 0)
 }
 
@@ -99,7 +107,7 @@ export async function readNidsInWindows(
   const out: number[] = []
   for (let i = 0; i < windows.length; i += WINDOWS_PER_QUERY) {
     const part = windows.slice(i, i + WINDOWS_PER_QUERY)
-    const rows = await select(
+    const rows = await querySource<RowDataPacket>(
       conn,
       url,
       `SELECT nid FROM node WHERE type IN (?) AND (${part.map(() => 'nid BETWEEN ? AND ?').join(' OR ')})`,
@@ -122,7 +130,7 @@ export async function readNidsByNodeColumn(
   const out: number[] = []
   for (let i = 0; i < windows.length; i += WINDOWS_PER_QUERY) {
     const part = windows.slice(i, i + WINDOWS_PER_QUERY)
-    const rows = await select(
+    const rows = await querySource<RowDataPacket>(
       conn,
       url,
       `SELECT nid FROM node WHERE type IN (?) AND (${part.map(() => `${col} BETWEEN ? AND ?`).join(' OR ')})`,
@@ -153,7 +161,9 @@ export async function readNidsByFieldValue(
   const out: number[] = []
   if ('values' in match) {
     for (let i = 0; i < match.values.length; i += CHUNK) {
-      for (const r of await select(conn, url, `${from} ${col} IN (?)`, [match.values.slice(i, i + CHUNK)])) {
+      for (const r of await querySource<RowDataPacket>(conn, url, `${from} ${col} IN (?)`, [
+        match.values.slice(i, i + CHUNK),
+      ])) {
         out.push(Number(r.nid))
       }
     }
@@ -161,7 +171,7 @@ export async function readNidsByFieldValue(
   }
   for (let i = 0; i < match.windows.length; i += WINDOWS_PER_QUERY) {
     const part = match.windows.slice(i, i + WINDOWS_PER_QUERY)
-    const rows = await select(
+    const rows = await querySource<RowDataPacket>(
       conn,
       url,
       `${from} (${part.map(() => `${col} BETWEEN ? AND ?`).join(' OR ')})`,
@@ -174,21 +184,3 @@ export async function readNidsByFieldValue(
 
 const CHUNK = 10_000
 const WINDOWS_PER_QUERY = 200
-
-function checksumsOf(rows: RowDataPacket[]): BucketChecksums {
-  return Object.fromEntries(rows.map((r) => [String(r.b), `${r.n}:${r.s}`]))
-}
-
-async function select(
-  conn: SourceConnection,
-  url: string,
-  sql: string,
-  params: unknown[],
-): Promise<RowDataPacket[]> {
-  try {
-    const [rows] = await conn.query<RowDataPacket[]>(sql, params)
-    return rows
-  } catch (cause) {
-    throw explainSourceError(cause, url)
-  }
-}

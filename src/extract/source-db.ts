@@ -44,6 +44,41 @@ export async function openSnapshot(pool: SourcePool, url: string): Promise<Sourc
   return conn
 }
 
+/** Run one SELECT on the source; a failure becomes the one line `explainSourceError` gives. */
+export async function querySource<T>(
+  conn: SourceConnection,
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  try {
+    const [rows] = await conn.query(sql, params)
+    return rows as T[]
+  } catch (cause) {
+    throw explainSourceError(cause, url)
+  }
+}
+
+/**
+ * How many nodes of the bundles a run reads: all of them, those among `ids`, or those after
+ * `afterNid` (a resumed pass). The total that progress lines and summaries count against.
+ */
+export async function countBundleNodes(
+  conn: SourceConnection,
+  url: string,
+  bundles: readonly string[],
+  where: { readonly ids?: readonly number[] | null; readonly afterNid?: number } = {},
+): Promise<number> {
+  const { ids, afterNid = 0 } = where
+  const rows = await querySource<{ n: number | string }>(
+    conn,
+    url,
+    `SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ?${ids ? ' AND nid IN (?)' : ''}`,
+    ids ? [bundles, afterNid, ids.length ? ids : [0]] : [bundles, afterNid],
+  )
+  return Number(rows[0]?.n ?? 0)
+}
+
 /** End the snapshot transaction and give the connection back. */
 export async function closeSnapshot(conn: SourceConnection): Promise<void> {
   try {

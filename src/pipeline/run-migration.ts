@@ -1,4 +1,3 @@
-import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
 import { databaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
@@ -7,7 +6,7 @@ import { TargetError } from '../errors.js'
 import { readSourceClock } from '../extract/changed-nodes.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
-import type { SourceConnection } from '../extract/source-db.js'
+import { countBundleNodes, type SourceConnection } from '../extract/source-db.js'
 import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
@@ -328,10 +327,7 @@ async function countNodes(
   mapping: CompiledMapping,
   opts: MigrateOptions,
 ): Promise<number> {
-  const [rows] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM node WHERE type IN (?)', [
-    mapping.source.bundles,
-  ])
-  const n = Number(rows[0]?.n ?? 0)
+  const n = await countBundleNodes(conn, opts.sourceUrl, mapping.source.bundles)
   const capped = opts.ids ? Math.min(n, opts.ids.length) : n
   return opts.limit !== undefined ? Math.min(capped, opts.limit) : capped
 }

@@ -7,7 +7,7 @@ import { type BucketChecksums, findChangedNodes, readSourceClock } from '../extr
 import type { D7NodeBundle } from '../extract/d7-types.js'
 import { extractArticleNodes, withTranslationSources } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE, type ExtractOptions } from '../extract/extract-nodes.js'
-import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
+import { countBundleNodes, } from '../extract/source-db.js'
 import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
 import {
@@ -360,7 +360,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         const passChecksums = checksums
         const passSide = side
         const redo = nids.filter((nid) => nid <= resume.afterNid)
-        const rest = await countNodes(conn, mapping, opts.sourceUrl, resume.afterNid)
+        const rest = await countBundleNodes(conn, opts.sourceUrl, mapping.source.bundles, {
+          afterNid: resume.afterNid,
+        })
         candidates = redo.length + rest
         counts.changes.node += rest
         emit({
@@ -386,7 +388,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         side = baseline.side
         const passChecksums = checksums
         const passSide = side
-        candidates = await countNodes(conn, mapping, opts.sourceUrl)
+        candidates = await countBundleNodes(conn, opts.sourceUrl, mapping.source.bundles)
         counts.changes.node = candidates
         batches = tagBatches(extractArticleNodes(conn, extractOpts), mapping, (nodes) =>
           fullPassAfter(nodes, mark, passChecksums, passSide),
@@ -747,21 +749,4 @@ function assertLockHeld(lock: SyncLock, url: string): void {
 
 function strayRows(outcomes: readonly RowOutcome[]): number {
   return outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
-}
-
-async function countNodes(
-  conn: SourceConnection,
-  mapping: CompiledMapping,
-  url: string,
-  afterNid = 0,
-): Promise<number> {
-  try {
-    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ?', [
-      mapping.source.bundles,
-      afterNid,
-    ])
-    return Number((rows as { n: number }[])[0]?.n ?? 0)
-  } catch (cause) {
-    throw explainSourceError(cause, url)
-  }
 }

@@ -3,7 +3,7 @@ import { redactUrl } from '../config/redact.js'
 import { EXIT, type ExitCode, TargetError } from '../errors.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
-import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
+import { countBundleNodes, explainSourceError, type SourceConnection } from '../extract/source-db.js'
 import { openSourceSession } from '../extract/source-session.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
@@ -77,7 +77,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         emit({ kind: 'phase', message: `choosing a sample of ${opts.sample} node(s)` })
         ids = await sampleNids(source.conn, mapping, opts.sample, ids, opts.sourceUrl)
       }
-      const total = await countNodes(source.conn, mapping, ids, opts.sourceUrl)
+      const total = await countBundleNodes(source.conn, opts.sourceUrl, mapping.source.bundles, { ids })
       emit({ kind: 'start', total })
       const reportDir = await createReportDir(opts.reportsDir ?? 'reports', 'verify', startedAt)
       const verifier = new Verifier({
@@ -176,23 +176,6 @@ async function sampleNids(
       within ? [mapping.source.bundles, within.length ? within : [0], n] : [mapping.source.bundles, n],
     )
     return rows.map((r) => Number(r.nid)).sort((a, b) => a - b)
-  } catch (cause) {
-    throw explainSourceError(cause, url)
-  }
-}
-
-async function countNodes(
-  conn: SourceConnection,
-  mapping: CompiledMapping,
-  ids: readonly number[] | null,
-  url: string,
-): Promise<number> {
-  try {
-    const [rows] = await conn.query<RowDataPacket[]>(
-      `SELECT COUNT(*) AS n FROM node WHERE type IN (?)${ids ? ' AND nid IN (?)' : ''}`,
-      ids ? [mapping.source.bundles, ids.length ? ids : [0]] : [mapping.source.bundles],
-    )
-    return Number(rows[0]?.n ?? 0)
   } catch (cause) {
     throw explainSourceError(cause, url)
   }
