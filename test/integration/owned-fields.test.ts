@@ -9,6 +9,7 @@ import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
 import { runSync } from '../../src/pipeline/run-sync.js'
+import { runVerify } from '../../src/verify/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,
@@ -39,6 +40,24 @@ async function sync() {
     batchSize: 20,
     reportsDir: workDir,
   })
+}
+
+async function verify(strict = false) {
+  const r = await runVerify({
+    mapping: await loadMapping(mappingFile),
+    mappingFile,
+    sourceUrl,
+    targetUrl,
+    batchSize: 20,
+    reportsDir: workDir,
+    strict,
+  })
+  const differences = r.report.differences.map((d) => ({
+    nid: d.legacyNid,
+    class: d.class,
+    fields: d.fields,
+  }))
+  return { exitCode: r.exitCode, counts: r.report.counts, differences }
 }
 
 async function target(nid: number) {
@@ -110,5 +129,20 @@ describe('owned: [title] (bne, 40 articles)', () => {
       expect((await target(other)).title).toBe((await sourceTitle(other))[0]?.title)
     }
     expect((await sourceTitle(nid))[0]?.title).toMatch(/\(drupal 1\) \(drupal 2\)$/)
+  })
+
+  it('verify lists the owned title as edited in target (exit 0; exit 4 with --strict)', async () => {
+    const clean = await verify()
+    expect(clean).toMatchObject({ exitCode: 0, counts: { edited: 1, changed: 0, missing: 0, extra: 0 } })
+    expect(clean.differences).toEqual([{ nid, class: 'edited', fields: ['title'] }])
+    expect((await verify(true)).exitCode).toBe(4)
+  })
+
+  it('a field that is not owned, edited in the target, is still changed', async () => {
+    await pgQuery(targetUrl, "UPDATE article SET summary = 'Not owned' WHERE legacy_nid = $1", [other])
+    const r = await verify()
+    expect(r.exitCode).toBe(4)
+    expect(r.counts).toMatchObject({ edited: 1, changed: 1 })
+    expect(r.differences).toContainEqual({ nid: other, class: 'changed', fields: ['summary'] })
   })
 })

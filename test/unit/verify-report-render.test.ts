@@ -15,7 +15,7 @@ const REPORT: VerifyReport = {
   startedAt: '2026-01-01T00:00:00.000Z',
   finishedAt: '2026-01-01T00:00:02.000Z',
   params: { mapping: 'mappings/bne.yaml', source: 'mysql://reader:***@db/drupal' },
-  counts: { read: 5, matched: 1, missing: 1, extra: 1, changed: 1, rejected: 1, filtered: 0, retired: 1 },
+  counts: { read: 5, matched: 1, missing: 1, extra: 1, changed: 1, edited: 0, rejected: 1, filtered: 0, retired: 1 },
   fieldChanges: { title: 1 },
   coverage: [{ field: 'title', source: 4, sourceTotal: 4, target: 3, targetTotal: 4 }],
   rejects: {
@@ -83,6 +83,7 @@ describe('renderers', () => {
       'missing',
       'extra',
       'changed',
+      'edited',
       'rejected',
       'filtered',
       'retired',
