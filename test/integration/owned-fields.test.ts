@@ -19,6 +19,7 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
+import { runDhm } from '../helpers/dhm-process.js'
 import { articleNids, type Conn, changeSection, connectMaria, editTitle } from '../helpers/drupal-edits.js'
 
 /** The fixture's fixed clock (2023-10-01): every generated node.changed is at or before it. */
@@ -136,6 +137,17 @@ describe('owned: [title] (bne, 40 articles)', () => {
     expect(clean).toMatchObject({ exitCode: 0, counts: { edited: 1, changed: 0, missing: 0, extra: 0 } })
     expect(clean.differences).toEqual([{ nid, class: 'edited', fields: ['title'] }])
     expect((await verify(true)).exitCode).toBe(4)
+    const status = await runDhm([
+      'status',
+      '--mapping',
+      mappingFile,
+      '--target',
+      targetUrl,
+      '--owned',
+      '--json',
+    ])
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout).editedInTarget).toEqual({ title: 1 })
   })
 
   it('a field that is not owned, edited in the target, is still changed', async () => {
@@ -144,5 +156,32 @@ describe('owned: [title] (bne, 40 articles)', () => {
     expect(r.exitCode).toBe(4)
     expect(r.counts).toMatchObject({ edited: 1, changed: 1 })
     expect(r.differences).toContainEqual({ nid: other, class: 'changed', fields: ['summary'] })
+  })
+
+  it("dhm release hands the title back: verify no longer lists it, and the next sync writes the source's title", async () => {
+    const released = await runDhm([
+      'release',
+      '--mapping',
+      mappingFile,
+      '--target',
+      targetUrl,
+      '--field',
+      'title',
+      '--ids',
+      `${nid},${other}`,
+    ])
+    expect(released.code).toBe(0)
+    expect(released.stdout).toBe(
+      `title: released 1 article(s) (${nid}); it holds dhm's value again and the next sync writes the source's\n`,
+    )
+    // What dhm last wrote: the source's title at the second sync.
+    expect((await target(nid)).title).toMatch(/\(drupal 1\) \(drupal 2\)$/)
+    const r = await verify()
+    expect(r.counts).toMatchObject({ edited: 0, changed: 1 })
+
+    await editTitle(conn, nid, BASE + 10800, ' (drupal 3)')
+    expect((await sync()).summary).toMatchObject({ updated: 1 })
+    expect((await target(nid)).title).toBe((await sourceTitle(nid))[0]?.title)
+    expect((await target(nid)).title).toMatch(/\(drupal 3\)$/)
   })
 })
