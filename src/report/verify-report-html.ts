@@ -42,10 +42,12 @@ export function renderVerifyHtml(report: VerifyReport): string {
   }</p>
 </header>
 <section class="cards" aria-label="counts">
-${CLASSES.map(
-  (c) =>
-    `  <div class="card ${c}" data-class="${c}"><div class="n">${counts[c] ?? 0}</div><div class="label">${h(classLabel(kind, c))}</div></div>`,
-).join('\n')}
+${CLASSES.filter((c) => c !== 'edited' || kind === 'verify')
+  .map(
+    (c) =>
+      `  <div class="card ${c}" data-class="${c}"><div class="n">${counts[c] ?? 0}</div><div class="label">${h(classLabel(kind, c))}</div></div>`,
+  )
+  .join('\n')}
   <div class="card read"><div class="n">${counts.read}</div><div class="label">read (${counts.filtered} filtered)</div></div>
 </section>
 <section>

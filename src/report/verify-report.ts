@@ -135,7 +135,7 @@ export function renderHeadline(r: Pick<VerifyReport, 'kind' | 'counts' | 'timing
     (k) => `${classLabel(r.kind, k)} ${c[k]}`,
   )
   // `?? 0`: report.json files written before `retired` existed (dhm report --last) lack it.
-  if ((c.edited ?? 0) > 0) parts.push(`${classLabel(r.kind, 'edited')} ${c.edited}`)
+  if (r.kind === 'verify' && (c.edited ?? 0) > 0) parts.push(`${classLabel(r.kind, 'edited')} ${c.edited}`)
   if ((c.retired ?? 0) > 0) parts.push(`${classLabel(r.kind, 'retired')} ${c.retired}`)
   return `${parts.join(', ')} (read ${c.read}, filtered ${c.filtered}) in ${r.timings.totalSeconds.toFixed(1)}s`
 }
