@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { renderRelease } from '../../src/cli/commands/release.js'
 import { renderOwnedEdits } from '../../src/cli/commands/status.js'
+import { SiteMappingSchema } from '../../src/mapping/schema.js'
 import { editedInTargetSql } from '../../src/model/owned-fields.js'
 
 describe('editedInTargetSql: the column against what dhm last wrote (the document)', () => {
@@ -38,5 +39,18 @@ describe('messages', () => {
     },
   ])('$name', ({ text, expected }) => {
     expect(text).toBe(expected)
+  })
+})
+
+describe('mapping key owned', () => {
+  const base = { site: 'x', source: { bundles: ['article'] }, fields: { title: 'node.title' } }
+  it.each([
+    { owned: undefined, ok: true },
+    { owned: ['title', 'summary', 'body', 'authors'], ok: true },
+    // One column each or not at all: image spans columns and media_file; slug drives redirects.
+    { owned: ['image'], ok: false },
+    { owned: ['slug'], ok: false },
+  ])('owned: $owned → valid $ok', ({ owned, ok }) => {
+    expect(SiteMappingSchema.safeParse({ ...base, ...(owned ? { owned } : {}) }).success).toBe(ok)
   })
 })
