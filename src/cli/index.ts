@@ -9,6 +9,7 @@ import { exportCommand } from './commands/export.js'
 import { filesCommand } from './commands/files.js'
 import { inspectCommand } from './commands/inspect.js'
 import { migrateCommand } from './commands/migrate.js'
+import { releaseCommand } from './commands/release.js'
 import { reportCommand } from './commands/report.js'
 import { rollbackCommand } from './commands/rollback.js'
 import { statusCommand } from './commands/status.js'
@@ -25,6 +26,7 @@ const COMMANDS = [
   syncCommand,
   statusCommand,
   rollbackCommand,
+  releaseCommand,
   verifyCommand,
   reportCommand,
   filesCommand,

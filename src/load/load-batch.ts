@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { Article, FileRef, TermRef } from '../model/article.js'
+import { editedInTargetSql, OWNABLE_FIELDS, type OwnableField } from '../model/owned-fields.js'
 import { type Issue, partitionOutcomes, type RowOutcome } from '../transform/outcome.js'
 import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
 import { type CopyType, copyRows } from './copy-rows.js'
@@ -40,7 +41,20 @@ FROM article WHERE site = $1 AND legacy_nid = ANY($2::int[])`
 // Files are looked up row by row through their unique (site, legacy_fid) index, never joined as a
 // whole table: planned as a join, Postgres scanned all of media_file twice per batch (seen at 100k
 // articles), a cost that grows with the target. (term stays a join: it is small.)
-const UPSERT_ARTICLES = `
+/**
+ * The merge of staged articles into `article`. A column of an `owned` field that an editor changed in
+ * the target (it differs from what dhm last wrote, the old document's value) keeps the editor's value;
+ * the new document is written all the same, so the next sync sees the edit again.
+ */
+function upsertArticlesSql(owned: readonly OwnableField[]): string {
+  const ownedColumns = new Map<string, OwnableField>(owned.map((f) => [OWNABLE_FIELDS[f].column, f]))
+  const set = (c: string) => {
+    const field = ownedColumns.get(c)
+    return field === undefined
+      ? `${c} = excluded.${c}`
+      : `${c} = CASE WHEN ${editedInTargetSql(field, 'article')} THEN article.${c} ELSE excluded.${c} END`
+  }
+  return `
 INSERT INTO article (site, ${insertColumns.join(', ')}, image_file_id, pdf_file_id)
 SELECT $1, ${insertColumns.map((c) => `a.${c}`).join(', ')},
   (SELECT f.id FROM media_file f WHERE f.site = $1 AND f.legacy_fid = a.image_fid),
@@ -49,12 +63,26 @@ FROM ${STAGE_TABLE} a
 ON CONFLICT (site, legacy_nid) DO UPDATE SET
   ${[...insertColumns, 'image_file_id', 'pdf_file_id']
     .filter((c) => c !== 'legacy_nid')
-    .map((c) => `${c} = excluded.${c}`)
+    .map(set)
     .join(',\n  ')},
   last_migrated_at = now(),
   deleted_at = NULL
 WHERE article.content_hash IS DISTINCT FROM excluded.content_hash OR article.deleted_at IS NOT NULL
 RETURNING id, legacy_nid, (xmax = 0) AS inserted`
+}
+
+const UPSERT_ARTICLES = upsertArticlesSql([])
+// One statement per owned list, built once (a run has one mapping, so one list).
+const upsertByOwned = new Map<string, string>()
+function upsertArticles(owned: readonly OwnableField[]): string {
+  if (owned.length === 0) return UPSERT_ARTICLES
+  const key = owned.join(',')
+  const cached = upsertByOwned.get(key)
+  if (cached !== undefined) return cached
+  const sql = upsertArticlesSql(owned)
+  upsertByOwned.set(key, sql)
+  return sql
+}
 
 const UPSERT_TERMS = `
 INSERT INTO term (site, legacy_tid, vocabulary, name)
@@ -87,13 +115,15 @@ FROM jsonb_to_recordset($2::jsonb) AS m(nid int, level text, field text, reason 
  * Write one batch of transformed rows, set-based: a handful of statements whatever the batch size.
  * The caller owns the transaction (one per batch). Unchanged articles (same content hash) are not
  * touched. If Postgres refuses a value, the batch is retried row by row under savepoints so that
- * only the offending rows are rejected, with Postgres' reason.
+ * only the offending rows are rejected, with Postgres' reason. `owned`: the mapping's fields the new
+ * system owns; an existing article's edited value of one is kept (see upsertArticlesSql).
  */
 export async function loadBatch(
   client: pg.ClientBase,
   site: string,
   runId: number | null,
   outcomes: readonly RowOutcome[],
+  owned: readonly OwnableField[] = [],
 ): Promise<BatchResult> {
   const { ok, rejected, filtered } = partitionOutcomes(outcomes)
   // Every article_term row fires a foreign-key check on term, a table of a few pages, so the planner
@@ -108,7 +138,7 @@ export async function loadBatch(
   let written = { inserted: 0, updated: 0 }
   await client.query('SAVEPOINT batch')
   try {
-    written = await writeArticles(client, site, ok)
+    written = await writeArticles(client, site, ok, owned)
     await client.query('RELEASE SAVEPOINT batch')
   } catch (error) {
     if (!isDataError(error)) throw error
@@ -116,7 +146,7 @@ export async function loadBatch(
     for (const row of ok) {
       await client.query('SAVEPOINT row')
       try {
-        const r = await writeArticles(client, site, [row])
+        const r = await writeArticles(client, site, [row], owned)
         written = { inserted: written.inserted + r.inserted, updated: written.updated + r.updated }
         await client.query('RELEASE SAVEPOINT row')
       } catch (rowError) {
@@ -159,6 +189,7 @@ async function writeArticles(
   client: pg.ClientBase,
   site: string,
   all: readonly Extract<RowOutcome, { kind: 'ok' }>[],
+  owned: readonly OwnableField[],
 ): Promise<{ inserted: number; updated: number }> {
   if (all.length === 0) return { inserted: 0, updated: 0 }
   // Rows whose content hash the target already has are not sent at all: a re-run over unchanged
@@ -202,7 +233,7 @@ async function writeArticles(
   await client.query(`DELETE FROM ${STAGE_TABLE}`)
   await copyRows(client, STAGE_TABLE, stageColumns, stageTypes, stageRows(ok))
   const { rows: changed } = await client.query<{ id: number; legacy_nid: number; inserted: boolean }>(
-    UPSERT_ARTICLES,
+    upsertArticles(owned),
     [site],
   )
   if (changed.length > 0) {

@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { Article, FileRef, Redirect, TermRef } from '../model/article.js'
+import { editedInTargetSql, type OwnableField } from '../model/owned-fields.js'
 
 /**
  * One target article as the front end sees it: rebuilt from the `article` columns, its ordered
@@ -18,6 +19,8 @@ export interface TargetArticleRecord {
   /** The content_hash column as the last write stored it (what `dhm migrate` decides by). */
   readonly storedHash: string
   readonly article: Article
+  /** Of the selection's `owned` fields, those an editor changed in the target (see OWNABLE_FIELDS). */
+  readonly editedInTarget: readonly OwnableField[]
 }
 
 /** Which articles of one site to read, in legacy nid order. */
@@ -32,6 +35,8 @@ export interface TargetSelection {
   readonly limit?: number
   /** Leave soft-deleted articles out. */
   readonly liveOnly?: boolean
+  /** The mapping's owned fields: each record says which of them were edited in the target. */
+  readonly owned?: readonly OwnableField[]
 }
 
 // Attributes rebuilt from columns and tables alone, left out of what is read of `document`. (Of
@@ -83,6 +88,19 @@ SELECT a.id, a.legacy_nid, a.bundle, a.deleted_at IS NOT NULL AS is_deleted, a.c
 FROM article a
 LEFT JOIN media_file fi ON fi.id = a.image_file_id
 LEFT JOIN media_file fp ON fp.id = a.pdf_file_id`
+
+/**
+ * SELECT_ARTICLES, with the owned fields edited in the target as `edited_in_target` when the mapping
+ * owns any (each reads the document once more: a cost only mappings with `owned` pay).
+ */
+function selectArticles(owned: readonly OwnableField[]): string {
+  if (owned.length === 0) return SELECT_ARTICLES
+  const edited = owned.map((f) => `CASE WHEN ${editedInTargetSql(f, 'a')} THEN '${f}' END`)
+  return SELECT_ARTICLES.replace(
+    '\nFROM article a',
+    `,\n  array_remove(ARRAY[${edited.join(', ')}]::text[], NULL) AS edited_in_target\nFROM article a`,
+  )
+}
 
 const SELECT_TERMS = `
 SELECT at.article_id, at.role::text AS role, t.legacy_tid, t.name, t.vocabulary
@@ -154,6 +172,8 @@ export interface ArticleColumns {
   pdf_size: number | null
   /** `document` without the attributes rebuilt from columns, and without body.value. */
   rest: Record<string, unknown>
+  /** Owned fields edited in the target (only when the selection names owned fields). */
+  edited_in_target?: OwnableField[]
 }
 
 /** An `article_term` row joined to its term. */
@@ -197,7 +217,7 @@ export async function readTargetArticles(
   if (selection.liveOnly) where += ' AND a.deleted_at IS NULL'
   const limit = selection.limit !== undefined ? ` LIMIT ${Math.trunc(selection.limit)}` : ''
   const { rows } = await pool.query<ArticleColumns>(
-    `${SELECT_ARTICLES} WHERE ${where} ORDER BY a.legacy_nid${limit}`,
+    `${selectArticles(selection.owned ?? [])} WHERE ${where} ORDER BY a.legacy_nid${limit}`,
     params,
   )
   if (rows.length === 0) return []
@@ -227,6 +247,7 @@ export async function readTargetArticles(
     bundle: r.bundle,
     isDeleted: r.is_deleted,
     storedHash: r.content_hash,
+    editedInTarget: r.edited_in_target ?? [],
     article: rebuildArticle(selection.site, r, termsOf.get(r.id) ?? [], redirectsOf.get(r.id) ?? []),
   }))
 }

@@ -1,4 +1,5 @@
 import { ARTICLE_ATTRIBUTES, DERIVED_ATTRIBUTES, EXTRA_NAME, NESTED_ATTRIBUTES } from '../model/article.js'
+import type { OwnableField } from '../model/owned-fields.js'
 import { TRANSFORM_NAMES, TRANSFORMS, type TransformDef } from '../transform/registry.js'
 import { DEFAULT_FIELDS } from './defaults.js'
 import { nearest } from './nearest.js'
@@ -24,6 +25,8 @@ export interface CompiledMapping {
   /** Every field name any path or condition reads, so the extractor reads only those tables. */
   readonly fieldNames: readonly string[]
   readonly sourcePaths: readonly SourcePath[]
+  /** Attributes the new system owns once edited there (see OWNABLE_FIELDS). */
+  readonly owned: readonly OwnableField[]
 }
 
 export interface CompiledAttribute {
@@ -243,6 +246,7 @@ export function compileMapping(
       attributes,
       fieldNames,
       sourcePaths: paths,
+      owned: [...new Set(mapping.owned)],
     },
   }
 }

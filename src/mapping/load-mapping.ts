@@ -78,6 +78,7 @@ export function parseMapping(text: string, file = '<mapping>'): CompiledMapping 
         files: {},
         filters: [],
         fields: fields.data,
+        owned: [],
       })
       if (!partial.ok) problems.push(...partial.problems)
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { OWNABLE_FIELD_NAMES } from '../model/owned-fields.js'
 
 /**
  * The mapping-file language (mappings/*.yaml), documented key by key in mappings/README.md.
@@ -120,5 +121,11 @@ export const SiteMappingSchema = z.strictObject({
   filters: z.array(ConditionSchema).default([]),
   /** Article attribute (or nested attribute such as image.caption) → where its value comes from. */
   fields: z.record(z.string(), FieldMappingSchema),
+  /**
+   * Attributes editors own in the new system after cut-over (`owned: [title, summary]`): once the
+   * target's value differs from what dhm last wrote there, sync keeps the target's value (the rest of
+   * the article still syncs), verify reports it as edited in target, and `dhm release` hands it back.
+   */
+  owned: z.array(z.enum(OWNABLE_FIELD_NAMES)).default([]),
 })
 export type SiteMapping = z.infer<typeof SiteMappingSchema>

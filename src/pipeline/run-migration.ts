@@ -165,7 +165,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
             : await retryTargetBatch(
                 () =>
                   inTransaction(writer.pool, opts.targetUrl, (client) =>
-                    loadBatch(client, mapping.site, runId, outcomes),
+                    loadBatch(client, mapping.site, runId, outcomes, mapping.owned),
                   ),
                 { command: 'migrate', targetUrl: opts.targetUrl, emit },
               )

@@ -430,7 +430,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
         const result = await writeBatch(async (client) => {
           // Redirects (the articles' old URLs) are written by loadBatch with the articles they belong to.
-          const loaded = await loadBatch(client, site, runId, outcomes)
+          const loaded = await loadBatch(client, site, runId, outcomes, mapping.owned)
           const removed = await applyDeletePolicy(client, site, filteredNids, policy)
           const next = { ...counts }
           addBatch(next, read, loaded, strayRows(outcomes))

@@ -9,7 +9,7 @@ import {
   type VerifyReport,
 } from './verify-report.js'
 
-const CLASSES = ['matched', 'missing', 'extra', 'changed', 'rejected', 'retired'] as const
+const CLASSES = ['matched', 'missing', 'extra', 'changed', 'edited', 'rejected', 'retired'] as const
 
 /**
  * report.html: one self-contained page (inline CSS, SVG and a few lines of script; nothing is
@@ -42,10 +42,12 @@ export function renderVerifyHtml(report: VerifyReport): string {
   }</p>
 </header>
 <section class="cards" aria-label="counts">
-${CLASSES.map(
-  (c) =>
-    `  <div class="card ${c}" data-class="${c}"><div class="n">${counts[c]}</div><div class="label">${h(classLabel(kind, c))}</div></div>`,
-).join('\n')}
+${CLASSES.filter((c) => c !== 'edited' || kind === 'verify')
+  .map(
+    (c) =>
+      `  <div class="card ${c}" data-class="${c}"><div class="n">${counts[c] ?? 0}</div><div class="label">${h(classLabel(kind, c))}</div></div>`,
+  )
+  .join('\n')}
   <div class="card read"><div class="n">${counts.read}</div><div class="label">read (${counts.filtered} filtered)</div></div>
 </section>
 <section>
@@ -64,7 +66,7 @@ ${renderFieldChanges(report)}
   <div class="filters">
     <label>Filter <input id="q" type="search" placeholder="nid, title, field, value…" autocomplete="off"></label>
     <label>Class <select id="cls"><option value="">all</option>${(
-      ['missing', 'extra', 'changed', 'rejected'] as const
+      ['missing', 'extra', 'changed', 'edited', 'rejected'] as const
     )
       .map((c) => `<option value="${c}">${h(classLabel(kind, c))}</option>`)
       .join('')}</select></label>
@@ -101,7 +103,7 @@ function renderDifference(kind: VerifyReport['kind'], d: Difference): string {
   const search = [d.legacyNid, d.title, ...d.fields].join(' ')
   const head = `<td class="num">${d.legacyNid}</td><td><span class="tag ${d.class}">${h(classLabel(kind, d.class))}</span></td><td class="title">${h(d.title ?? '')}</td>`
   let cells: string
-  if (d.class === 'changed') {
+  if (d.class === 'changed' || d.class === 'edited') {
     cells = `<td>${d.changes.map((c) => `<div class="field">${h(c.field)}${c.detail ? `<small>${h(c.detail)}</small>` : ''}</div>`).join('')}</td>
 <td>${d.changes.map((c) => `<div class="val old">${h(c.target ?? 'null')}</div>`).join('')}</td>
 <td>${d.changes.map((c) => `<div class="val new">${h(c.source ?? 'null')}</div>`).join('')}</td>`

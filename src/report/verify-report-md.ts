@@ -22,9 +22,13 @@ export function renderVerifyMarkdown(report: VerifyReport): string {
     '',
     '| class | articles |',
     '| --- | ---: |',
-    ...(['matched', 'missing', 'extra', 'changed', 'rejected', 'retired'] as const).map(
-      (k) => `| ${classLabel(kind, k)} | ${counts[k]} |`,
-    ),
+    ...(['matched', 'missing', 'extra', 'changed', 'edited', 'rejected', 'retired'] as const)
+      // A migration plan compares stored hashes: nothing in it is ever edited in target.
+      .filter((k) => k !== 'edited' || kind === 'verify')
+      .map(
+        // `?? 0`: reports written before `edited` existed lack it.
+        (k) => `| ${classLabel(kind, k)} | ${counts[k] ?? 0} |`,
+      ),
     `| read from the source | ${counts.read} |`,
     `| filtered by the mapping | ${counts.filtered} |`,
     '',
@@ -87,7 +91,7 @@ export function renderVerifyMarkdown(report: VerifyReport): string {
 
 /** One line per difference: `title: "Old" → "New"`, a rejection reason, … */
 export function describe(d: Difference): string {
-  if (d.class === 'changed') {
+  if (d.class === 'changed' || d.class === 'edited') {
     return d.changes
       .map(
         (c) =>

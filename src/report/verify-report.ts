@@ -53,6 +53,11 @@ export interface VerifyCounts {
   missing: number
   extra: number
   changed: number
+  /**
+   * Articles that differ only in owned fields editors changed in the target (mapping `owned`): the
+   * new system owns those; not a difference unless `--strict`. Absent from reports written before it.
+   */
+  edited: number
   rejected: number
   /**
    * Source nodes the mapping's filters exclude (not differences; their target rows are `extra`
@@ -109,6 +114,7 @@ export function classLabel(kind: VerifyReport['kind'], cls: string): string {
     missing: 'missing in target',
     extra: 'extra in target',
     changed: 'changed',
+    edited: 'edited in target',
     rejected: 'rejected',
     retired: 'retired in target',
   }
@@ -121,7 +127,7 @@ export const RETIRED_MEANING =
 
 /**
  * `matched 196, missing 1, extra 1, changed 2, rejected 0 (read 200, filtered 0) in 1.2s`, with
- * `, retired in target 3` after `rejected` when there are retired articles.
+ * `, edited in target 2` and `, retired in target 3` after `rejected` when there are such articles.
  */
 export function renderHeadline(r: Pick<VerifyReport, 'kind' | 'counts' | 'timings'>): string {
   const c = r.counts
@@ -129,6 +135,7 @@ export function renderHeadline(r: Pick<VerifyReport, 'kind' | 'counts' | 'timing
     (k) => `${classLabel(r.kind, k)} ${c[k]}`,
   )
   // `?? 0`: report.json files written before `retired` existed (dhm report --last) lack it.
+  if (r.kind === 'verify' && (c.edited ?? 0) > 0) parts.push(`${classLabel(r.kind, 'edited')} ${c.edited}`)
   if ((c.retired ?? 0) > 0) parts.push(`${classLabel(r.kind, 'retired')} ${c.retired}`)
   return `${parts.join(', ')} (read ${c.read}, filtered ${c.filtered}) in ${r.timings.totalSeconds.toFixed(1)}s`
 }

@@ -18,10 +18,12 @@ export interface TargetArticle {
   readonly isPublished: boolean
   readonly isLive: boolean
   readonly document?: unknown
+  /** Owned fields whose target column differs from what dhm last wrote there (edited in the target). */
+  readonly editedInTarget?: readonly string[]
 }
 
 /** The classes of `dhm verify`; `matched` and `absent` (neither side wants the row) are not differences. */
-export type DifferenceClass = 'missing' | 'extra' | 'changed' | 'rejected'
+export type DifferenceClass = 'missing' | 'extra' | 'changed' | 'edited' | 'rejected'
 
 /** One attribute that differs: `target` is what the target holds now (old), `source` what a migration would write (new). */
 export interface FieldChange {
@@ -74,7 +76,8 @@ export const GONE_FROM_SOURCE = 'not in the source (deleted, or no longer of a m
  *
  * - source `ok`, target live with the same content hash → matched (fields are not looked at);
  * - source `ok`, target absent or soft-deleted → missing;
- * - source `ok`, hashes differ → changed, with the top-level attributes that differ;
+ * - source `ok`, hashes differ → changed, with the top-level attributes that differ; edited when
+ *   all of them are owned fields edited in the target (`editedInTarget`);
  * - source gone or filtered out, target soft-deleted or unpublished (not published and not live,
  *   in the columns) → retired: sync's delete policy has handled it;
  * - source gone or filtered out, target still published or live → extra;
@@ -136,9 +139,12 @@ export function compareArticle(source: RowOutcome | null, target: TargetArticle 
       issues: [],
     })
   }
+  // Only owned fields an editor changed in the target differ: the new system owns them (`owned`).
+  const edited = live.editedInTarget ?? []
+  const isEdited = edited.length > 0 && changes.every((c) => edited.includes(c.field))
   return difference({
     legacyNid: source.ref.nid,
-    class: 'changed',
+    class: isEdited ? 'edited' : 'changed',
     fields: changes.map((c) => c.field),
     title,
     changes,

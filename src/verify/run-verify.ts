@@ -33,6 +33,8 @@ export interface VerifyOptions {
   readonly reportsDir?: string
   readonly differencesLimit?: number
   readonly onEvent?: RunListener
+  /** Exit 4 for owned fields edited in the target too (they are reported either way). */
+  readonly strict?: boolean
 }
 
 export interface VerifyResult {
@@ -88,6 +90,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         ids,
         // With --ids/--sample, only the chosen nids are looked at, in the target too.
         tail: true,
+        owned: mapping.owned,
         ...(opts.differencesLimit !== undefined ? { differencesLimit: opts.differencesLimit } : {}),
       })
       let lastEvent = Date.now()
@@ -134,7 +137,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         },
       }
       const files = await writeVerifyReport(reportDir, report)
-      return { report, reportDir, files, exitCode: verifyExitCode(report.counts) }
+      return { report, reportDir, files, exitCode: verifyExitCode(report.counts, opts.strict) }
     } finally {
       await target.close()
     }
@@ -143,9 +146,13 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
   }
 }
 
-/** 4 when anything is missing, extra or changed; else 3 when rows were rejected; else 0. */
-export function verifyExitCode(counts: VerifyCounts): ExitCode {
+/**
+ * 4 when anything is missing, extra or changed (or, with `strict`, edited in the target); else 3 when
+ * rows were rejected; else 0.
+ */
+export function verifyExitCode(counts: VerifyCounts, strict = false): ExitCode {
   if (countDifferences(counts) > 0) return EXIT.differences
+  if (strict && (counts.edited ?? 0) > 0) return EXIT.differences
   if (counts.rejected > 0) return EXIT.rejected
   return EXIT.ok
 }

@@ -5,6 +5,7 @@ import { redactValues } from '../config/redact.js'
 import { readTargetArticles } from '../load/read-target-articles.js'
 import { ARTICLE_ATTRIBUTES, type Article } from '../model/article.js'
 import { hashArticle } from '../model/content-hash.js'
+import type { OwnableField } from '../model/owned-fields.js'
 import type { FieldCoverage, RejectReason, VerifyCounts, VerifyReport } from '../report/verify-report.js'
 import type { RowOutcome } from '../transform/outcome.js'
 import {
@@ -47,6 +48,8 @@ export interface VerifierOptions {
   /** Write rejects.ndjson (migrate --dry-run writes its own). */
   readonly writeRejects?: boolean
   readonly differencesLimit?: number
+  /** The mapping's owned fields: differences only in those, edited in the target, are class `edited`. */
+  readonly owned?: readonly OwnableField[]
 }
 
 interface TargetRow {
@@ -58,6 +61,8 @@ interface TargetRow {
   is_live: boolean
   /** Rebuilt from the target's columns and rows (read-target-articles.ts); absent until read. */
   article?: Article
+  /** Owned fields edited in the target (read with `article`). */
+  editedInTarget?: readonly string[]
 }
 
 /**
@@ -76,6 +81,7 @@ export class Verifier {
     missing: 0,
     extra: 0,
     changed: 0,
+    edited: 0,
     rejected: 0,
     filtered: 0,
     retired: 0,
@@ -316,6 +322,7 @@ export class Verifier {
         after: lo,
         upTo: hi,
         ids: inRange,
+        owned: this.opts.owned ?? [],
         ...(limit ? { limit } : {}),
       })
       return records.map((r) => ({
@@ -326,6 +333,7 @@ export class Verifier {
         published: r.article.published,
         is_live: r.article.isLive,
         article: r.article,
+        editedInTarget: r.editedInTarget,
       }))
     }
     const params: unknown[] = [site, lo]
@@ -348,9 +356,13 @@ export class Verifier {
 
   private async attachArticles(byNid: Map<number, TargetRow>, nids: readonly number[]): Promise<void> {
     if (!this.opts.pool || nids.length === 0) return
-    for (const r of await readTargetArticles(this.opts.pool, { site: this.opts.site, ids: nids })) {
+    const selection = { site: this.opts.site, ids: nids, owned: this.opts.owned ?? [] }
+    for (const r of await readTargetArticles(this.opts.pool, selection)) {
       const t = byNid.get(r.legacyNid)
-      if (t) t.article = r.article
+      if (t) {
+        t.article = r.article
+        t.editedInTarget = r.editedInTarget
+      }
     }
   }
 
@@ -368,6 +380,7 @@ export class Verifier {
       isPublished: r.published,
       isLive: r.is_live,
       ...(r.article !== undefined ? { document: r.article } : {}),
+      ...(r.editedInTarget !== undefined ? { editedInTarget: r.editedInTarget } : {}),
     }
   }
 }

@@ -126,6 +126,7 @@ describe('dhm verify', () => {
       missing: 0,
       extra: 0,
       changed: 0,
+      edited: 0,
       rejected: rejectedByMigrate,
       filtered: 0,
       retired: 0,

@@ -195,6 +195,24 @@ describe('compareArticle', () => {
       target: target(undefined, { contentHash: 'h2' }),
       expected: { class: 'changed', fields: ['site', 'legacyNid', 'title', 'sections', 'image'] },
     },
+    {
+      name: 'only an owned field edited in the target differs → edited',
+      source: ok(),
+      target: target({ ...ARTICLE, title: 'Old' }, { editedInTarget: ['title'] }),
+      expected: { class: 'edited', fields: ['title'] },
+    },
+    {
+      name: 'an owned field edited in the target and another field differ → changed, both listed',
+      source: ok(),
+      target: target({ ...ARTICLE, title: 'Old', summary: 'x' }, { editedInTarget: ['title'] }),
+      expected: { class: 'changed', fields: ['title', 'summary'] },
+    },
+    {
+      name: 'a field differs that is not the owned one edited in the target → changed',
+      source: ok(),
+      target: target({ ...ARTICLE, summary: 'x' }, { editedInTarget: ['title'] }),
+      expected: { class: 'changed', fields: ['summary'] },
+    },
   ])('$name', ({ source, target: t, expected }) => {
     expect(summarize(compareArticle(source, t))).toEqual(expected)
   })
@@ -289,6 +307,7 @@ describe('verifyExitCode', () => {
     missing: 0,
     extra: 0,
     changed: 0,
+    edited: 0,
     rejected: 0,
     filtered: 0,
     retired: 0,
@@ -301,8 +320,16 @@ describe('verifyExitCode', () => {
     { name: 'changed', counts: { ...counts, changed: 1 }, expected: EXIT.differences },
     { name: 'only retired', counts: { ...counts, retired: 3 }, expected: EXIT.ok },
     { name: 'retired and rejected', counts: { ...counts, retired: 3, rejected: 1 }, expected: EXIT.rejected },
-  ])('$name → $expected', ({ counts: c, expected }) => {
-    expect(verifyExitCode(c)).toBe(expected)
+    { name: 'only edited in target', counts: { ...counts, edited: 2 }, expected: EXIT.ok },
+    {
+      name: 'edited in target, --strict',
+      counts: { ...counts, edited: 2 },
+      strict: true,
+      expected: EXIT.differences,
+    },
+    { name: 'clean, --strict', counts, strict: true, expected: EXIT.ok },
+  ])('$name → $expected', ({ counts: c, expected, ...rest }) => {
+    expect(verifyExitCode(c, 'strict' in rest ? rest.strict : false)).toBe(expected)
   })
 })
 

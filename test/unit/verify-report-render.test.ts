@@ -15,7 +15,17 @@ const REPORT: VerifyReport = {
   startedAt: '2026-01-01T00:00:00.000Z',
   finishedAt: '2026-01-01T00:00:02.000Z',
   params: { mapping: 'mappings/bne.yaml', source: 'mysql://reader:***@db/drupal' },
-  counts: { read: 5, matched: 1, missing: 1, extra: 1, changed: 1, rejected: 1, filtered: 0, retired: 1 },
+  counts: {
+    read: 5,
+    matched: 1,
+    missing: 1,
+    extra: 1,
+    changed: 1,
+    edited: 0,
+    rejected: 1,
+    filtered: 0,
+    retired: 1,
+  },
   fieldChanges: { title: 1 },
   coverage: [{ field: 'title', source: 4, sourceTotal: 4, target: 3, targetTotal: 4 }],
   rejects: {
@@ -83,6 +93,7 @@ describe('renderers', () => {
       'missing',
       'extra',
       'changed',
+      'edited',
       'rejected',
       'filtered',
       'retired',
@@ -96,6 +107,15 @@ describe('renderers', () => {
     expect(renderHeadline({ ...REPORT, counts: { ...REPORT.counts, retired: 0 } })).toMatchInlineSnapshot(
       `"matched 1, missing in target 1, extra in target 1, changed 1, rejected 1 (read 5, filtered 0) in 2.0s"`,
     )
+  })
+
+  it('the headline and report.md name articles edited in target (owned fields) only in a verify with some', () => {
+    const edited = { ...REPORT, counts: { ...REPORT.counts, edited: 2 } }
+    expect(renderHeadline(edited)).toMatchInlineSnapshot(
+      `"matched 1, missing in target 1, extra in target 1, changed 1, rejected 1, edited in target 2, retired in target 1 (read 5, filtered 0) in 2.0s"`,
+    )
+    expect(renderVerifyMarkdown(edited)).toContain('| edited in target | 2 |')
+    expect(renderVerifyMarkdown({ ...edited, kind: 'plan' })).not.toContain('edited')
   })
 
   it('report.md lists retired articles apart from the differences, not counted as one', () => {

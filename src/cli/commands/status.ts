@@ -3,16 +3,22 @@ import { resolveConnections } from '../../config/connections.js'
 import { redactValues } from '../../config/redact.js'
 import { undoRetentionDays } from '../../config/undo-retention.js'
 import { ConfigError } from '../../errors.js'
+import type { OwnedEditCounts } from '../../load/owned-edits.js'
 import { runChangeBytes } from '../../load/run-changes.js'
 import { readRunSites, runIsAliveSql } from '../../load/run-log.js'
 import { explainTargetError, openTarget } from '../../load/target-db.js'
+import { loadMapping } from '../../mapping/load-mapping.js'
+import { readOwnedEdits } from '../../pipeline/run-release.js'
 import { renderChangeKinds } from '../../pipeline/run-sync.js'
 import type { ChangeCounts } from '../../pipeline/side-changes.js'
 import { formatUtc } from '../../report/run-report.js'
 import { EPILOG } from '../help.js'
+import { MAPPING_OPTION, mappingFileOf } from '../options.js'
 
 interface StatusArgs {
   target?: string
+  mapping?: string
+  owned: boolean
   site?: string
   limit: number
   json: boolean
@@ -131,6 +137,12 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       .option('site', { type: 'string', describe: 'Only runs of this site' })
       .option('limit', { type: 'number', default: 10, describe: 'How many runs' })
       .option('json', { type: 'boolean', default: false, describe: 'One JSON array on stdout' })
+      .option('owned', {
+        type: 'boolean',
+        default: false,
+        describe: "Count the mapping's owned fields edited in the target (reads every article of its site)",
+      })
+      .option('mapping', MAPPING_OPTION)
       .example('dhm status', 'The last 10 runs against the target')
       .example('dhm status --site bne --limit 3 --json', 'For monitoring')
       .hide('source')
@@ -139,6 +151,17 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     if (args.limit < 1 || !Number.isInteger(args.limit))
       throw new ConfigError('--limit must be a positive integer')
     const { targetUrl } = resolveConnections({ target: args.target })
+    if (args.owned) {
+      const mapping = await loadMapping(mappingFileOf(args))
+      const rows = await readRunHistory(targetUrl, { limit: args.limit, site: mapping.site })
+      const edited = await readOwnedEdits(targetUrl, mapping.site, mapping.owned)
+      process.stdout.write(
+        args.json
+          ? `${JSON.stringify({ runs: rows, editedInTarget: edited })}\n`
+          : `${renderRunHistory(rows)}\n${renderOwnedEdits(mapping.site, edited)}\n`,
+      )
+      return
+    }
     const rows = await readRunHistory(targetUrl, {
       limit: args.limit,
       ...(args.site !== undefined ? { site: args.site } : {}),
@@ -161,6 +184,13 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       `${renderRunHistory(rows)}\n${undo === null ? '' : `${renderUndoLog(undo, undoRetentionDays())}\n`}`,
     )
   },
+}
+
+/** `owned fields edited in the target (bne): title 1, summary 0` */
+export function renderOwnedEdits(site: string, edited: OwnedEditCounts): string {
+  const entries = Object.entries(edited)
+  if (entries.length === 0) return `the mapping of ${site} owns no fields (mapping key owned)`
+  return `owned fields edited in the target (${site}): ${entries.map(([f, n]) => `${f} ${n}`).join(', ')}`
 }
 
 /** Bytes of the undo log (run_change, with its index); null on a target from before dhm rollback. */

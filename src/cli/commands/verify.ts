@@ -27,6 +27,7 @@ interface VerifyArgs {
   ids?: string
   sample?: number
   deep: boolean
+  strict: boolean
   json: boolean
   quiet: boolean
   'reports-dir': string
@@ -51,6 +52,11 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         type: 'boolean',
         default: false,
         describe: 'Accepted, changes nothing: every article is compared as the target holds it',
+      })
+      .option('strict', {
+        type: 'boolean',
+        default: false,
+        describe: "Exit 4 for owned fields edited in the target too (the mapping's owned; listed either way)",
       })
       .option('json', jsonOption('Print the counts as one JSON object on stdout'))
       .option('quiet', QUIET_OPTION)
@@ -86,6 +92,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
           ...(ids !== undefined ? { ids } : {}),
           ...(args.sample !== undefined ? { sample: args.sample } : {}),
           deep: args.deep,
+          strict: args.strict,
           reportsDir: args['reports-dir'],
           onEvent,
         }),
