@@ -165,6 +165,21 @@ describe('dhm files into a folder', () => {
     )
   })
 
+  it.each([
+    { name: 'a --to under a file', dryRun: false },
+    { name: 'a --to under a file, dry run', dryRun: true },
+  ])(
+    '$name is a usage error before the first file, not one ENOTDIR crash or failure per file',
+    async ({ dryRun }) => {
+      const file = join(work, 'a-file')
+      await writeFile(file, 'not a folder')
+      const target = join(file, 'store')
+      await expect(files(target, { dryRun })).rejects.toThrow(
+        `--to ${target}: cannot write there (ENOTDIR); give a folder dhm can create or write to, or s3://bucket/prefix`,
+      )
+    },
+  )
+
   it('dhm sync names the dhm files command to run when it changed articles', async () => {
     expect(await filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, 0)).toBeNull()
     expect(await filesNoteAfterSync(targetUrl, 'another-site', MAPPING_FILE, 3)).toBeNull()
