@@ -59,21 +59,20 @@ export async function openFileStore(to: string, s3: S3Settings = {}, dryRun = fa
 /** A usage error unless `dir` is (or, created, would be) a folder dhm can write to. */
 async function requireWritableFolder(dir: string, dryRun: boolean): Promise<void> {
   const root = resolve(dir)
-  try {
-    if (!dryRun) await mkdir(root, { recursive: true })
-    let existing = root
-    // A dry run creates nothing: the nearest existing folder must be writable.
-    while (!(await stat(existing).catch(() => null))) existing = dirname(existing)
-    if (!(await stat(existing)).isDirectory()) {
-      throw Object.assign(new Error(`${existing} is a file`), { code: 'ENOTDIR' })
-    }
-    await access(existing, constants.W_OK)
-  } catch (cause) {
-    const e = cause as { code?: string; message?: string }
-    throw new ConfigError(
-      `--to ${dir}: cannot write there (${e.code ?? e.message}); give a folder dhm can create or write to, or s3://bucket/prefix`,
+  const refuse = (reason: string, cause?: unknown) =>
+    new ConfigError(
+      `--to ${dir}: cannot write there (${reason}); give a folder dhm can create or write to, or s3://bucket/prefix`,
       { cause },
     )
+  // The nearest existing path: it must be a folder (a dry run creates nothing, a run creates the rest).
+  let existing = root
+  while (!(await stat(existing).catch(() => null))) existing = dirname(existing)
+  if (!(await stat(existing)).isDirectory()) throw refuse(`${existing} is a file, not a folder`)
+  try {
+    await access(existing, constants.W_OK)
+    if (!dryRun) await mkdir(root, { recursive: true })
+  } catch (cause) {
+    throw refuse((cause as { code?: string }).code ?? String(cause), cause)
   }
 }
 

@@ -175,7 +175,7 @@ describe('dhm files into a folder', () => {
       await writeFile(file, 'not a folder')
       const target = join(file, 'store')
       await expect(files(target, { dryRun })).rejects.toThrow(
-        `--to ${target}: cannot write there (ENOTDIR); give a folder dhm can create or write to, or s3://bucket/prefix`,
+        `--to ${target}: cannot write there (${file} is a file, not a folder); give a folder dhm can create or write to, or s3://bucket/prefix`,
       )
     },
   )
