@@ -165,6 +165,14 @@ describe('dhm files into a folder', () => {
     )
   })
 
+  it('a --from naming a file says so (it said "no such folder")', async () => {
+    const file = join(work, 'a-from-file')
+    await writeFile(file, 'not a folder')
+    await expect(files(to(), { from: file, dryRun: true })).rejects.toThrow(
+      `--from ${file}: a file, not a folder; give the old site's files folder`,
+    )
+  })
+
   it.each([
     { name: 'a --to under a file', dryRun: false },
     { name: 'a --to under a file, dry run', dryRun: true },
