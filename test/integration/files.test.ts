@@ -261,7 +261,7 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
   /** Requests for this path send half the file, then hang. */
   let stallPath: string | null = null
   let stalled: () => void = () => undefined
-  const stalledOnce = new Promise<void>((resolve) => {
+  let stalledOnce = new Promise<void>((resolve) => {
     stalled = resolve
   })
 
@@ -350,6 +350,46 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     const final = await manifest()
     expect(final.find((m) => m.uri === stallUri)?.status).toBe('copied')
     for (const row of copiedBefore) expect(final.find((m) => m.uri === row.uri)).toEqual(row)
+  })
+
+  it('Ctrl-C (SIGINT) mid-copy exits 1 saying a rerun resumes (it exited 130 without a word)', async () => {
+    await pgQuery(targetUrl, 'DELETE FROM stored_file')
+    const images = await pgQuery<{ uri: string }>(
+      targetUrl,
+      `SELECT DISTINCT (document->'image'->'file'->>'fid')::int AS fid, document->'image'->'file'->>'uri' AS uri
+       FROM article WHERE document->'image'->'file' IS NOT NULL ORDER BY 1`,
+    )
+    const stallUri = images.map((i) => i.uri).filter((u) => !fixtureFiles.missing.includes(u))[9] ?? ''
+    stallPath = stallUri.slice('public://'.length)
+    stalledOnce = new Promise<void>((resolve) => {
+      stalled = resolve
+    })
+    const run = startDhm([
+      'files',
+      '--mapping',
+      MAPPING_FILE,
+      '--source',
+      sourceUrl,
+      '--target',
+      targetUrl,
+      '--from',
+      base,
+      '--to',
+      join(work, 'to-sigint'),
+      '--concurrency',
+      '1',
+      '--quiet',
+      '--reports-dir',
+      join(work, 'reports'),
+    ])
+    await stalledOnce
+    run.child.kill('SIGINT')
+    const outcome = await run.done
+    stallPath = null
+    expect(outcome.code).toBe(1)
+    expect(outcome.stderr).toContain(
+      'dhm: files interrupted (SIGINT); files already copied are kept and skipped next time; rerun to resume.',
+    )
   })
 })
 
