@@ -42,7 +42,7 @@ export async function requireSourceFolder(flag: string, from: string): Promise<v
   const found = await stat(from).catch(() => null)
   if (!found?.isDirectory()) {
     throw new ConfigError(
-      `${flag} ${from}: no such folder; give the old site's files folder (e.g. /var/www/drupal/sites/default/files) or its http(s) URL`,
+      `${flag} ${from}: ${found ? 'a file, not a folder' : 'no such folder'}; give the old site's files folder (e.g. /var/www/drupal/sites/default/files) or its http(s) URL`,
     )
   }
 }

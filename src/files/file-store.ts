@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { constants, createReadStream, createWriteStream } from 'node:fs'
+import { access, mkdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -38,8 +38,12 @@ export interface S3Settings {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string }
 }
 
-/** `--to`: `s3://bucket/prefix` or a folder. The AWS SDK is loaded only for an S3 target. */
-export async function openFileStore(to: string, s3: S3Settings = {}): Promise<FileStore> {
+/**
+ * `--to`: `s3://bucket/prefix` or a folder. The AWS SDK is loaded only for an S3 target. A folder
+ * is created (unless `dryRun`) and must be writable before the first file: otherwise every file
+ * would fail on its own (ENOTDIR once per file, retried with backoff).
+ */
+export async function openFileStore(to: string, s3: S3Settings = {}, dryRun = false): Promise<FileStore> {
   if (/^s3:\/\//i.test(to)) {
     const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(to)
     if (!m?.[1]) throw new ConfigError(`--to ${to}: name a bucket, e.g. s3://my-bucket/files`)
@@ -48,7 +52,28 @@ export async function openFileStore(to: string, s3: S3Settings = {}): Promise<Fi
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(to)) {
     throw new ConfigError(`--to ${to}: give a folder or s3://bucket/prefix`)
   }
+  await requireWritableFolder(to, dryRun)
   return directoryStore(to)
+}
+
+/** A usage error unless `dir` is (or, created, would be) a folder dhm can write to. */
+async function requireWritableFolder(dir: string, dryRun: boolean): Promise<void> {
+  const root = resolve(dir)
+  const refuse = (reason: string, cause?: unknown) =>
+    new ConfigError(
+      `--to ${dir}: cannot write there (${reason}); give a folder dhm can create or write to, or s3://bucket/prefix`,
+      { cause },
+    )
+  // The nearest existing path: it must be a folder (a dry run creates nothing, a run creates the rest).
+  let existing = root
+  while (!(await stat(existing).catch(() => null))) existing = dirname(existing)
+  if (!(await stat(existing)).isDirectory()) throw refuse(`${existing} is a file, not a folder`)
+  try {
+    await access(existing, constants.W_OK)
+    if (!dryRun) await mkdir(root, { recursive: true })
+  } catch (cause) {
+    throw refuse((cause as { code?: string }).code ?? String(cause), cause)
+  }
 }
 
 function directoryStore(dir: string): FileStore {

@@ -87,7 +87,7 @@ export async function runFiles(opts: FilesRunOptions): Promise<FilesRunResult> {
   if (opts.privateFrom && privatePrefix) await requireSourceFolder('--private-from', opts.privateFrom)
   const publicSource = openFileSource(opts.from)
   const privateSource = opts.privateFrom ? openFileSource(opts.privateFrom) : null
-  const store = await openFileStore(opts.to, opts.s3)
+  const store = await openFileStore(opts.to, opts.s3, opts.dryRun)
   const target = await openTarget(opts.targetUrl)
   const source = createSourcePool(opts.sourceUrl, 2)
   let runId: number | null = null

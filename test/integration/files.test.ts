@@ -165,6 +165,29 @@ describe('dhm files into a folder', () => {
     )
   })
 
+  it('a --from naming a file says so (it said "no such folder")', async () => {
+    const file = join(work, 'a-from-file')
+    await writeFile(file, 'not a folder')
+    await expect(files(to(), { from: file, dryRun: true })).rejects.toThrow(
+      `--from ${file}: a file, not a folder; give the old site's files folder`,
+    )
+  })
+
+  it.each([
+    { name: 'a --to under a file', dryRun: false },
+    { name: 'a --to under a file, dry run', dryRun: true },
+  ])(
+    '$name is a usage error before the first file, not one ENOTDIR crash or failure per file',
+    async ({ dryRun }) => {
+      const file = join(work, 'a-file')
+      await writeFile(file, 'not a folder')
+      const target = join(file, 'store')
+      await expect(files(target, { dryRun })).rejects.toThrow(
+        `--to ${target}: cannot write there (${file} is a file, not a folder); give a folder dhm can create or write to, or s3://bucket/prefix`,
+      )
+    },
+  )
+
   it('dhm sync names the dhm files command to run when it changed articles', async () => {
     expect(await filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, 0)).toBeNull()
     expect(await filesNoteAfterSync(targetUrl, 'another-site', MAPPING_FILE, 3)).toBeNull()
@@ -238,7 +261,7 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
   /** Requests for this path send half the file, then hang. */
   let stallPath: string | null = null
   let stalled: () => void = () => undefined
-  const stalledOnce = new Promise<void>((resolve) => {
+  let stalledOnce = new Promise<void>((resolve) => {
     stalled = resolve
   })
 
@@ -327,6 +350,46 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     const final = await manifest()
     expect(final.find((m) => m.uri === stallUri)?.status).toBe('copied')
     for (const row of copiedBefore) expect(final.find((m) => m.uri === row.uri)).toEqual(row)
+  })
+
+  it('Ctrl-C (SIGINT) mid-copy exits 1 saying a rerun resumes (it exited 130 without a word)', async () => {
+    await pgQuery(targetUrl, 'DELETE FROM stored_file')
+    const images = await pgQuery<{ uri: string }>(
+      targetUrl,
+      `SELECT DISTINCT (document->'image'->'file'->>'fid')::int AS fid, document->'image'->'file'->>'uri' AS uri
+       FROM article WHERE document->'image'->'file' IS NOT NULL ORDER BY 1`,
+    )
+    const stallUri = images.map((i) => i.uri).filter((u) => !fixtureFiles.missing.includes(u))[9] ?? ''
+    stallPath = stallUri.slice('public://'.length)
+    stalledOnce = new Promise<void>((resolve) => {
+      stalled = resolve
+    })
+    const run = startDhm([
+      'files',
+      '--mapping',
+      MAPPING_FILE,
+      '--source',
+      sourceUrl,
+      '--target',
+      targetUrl,
+      '--from',
+      base,
+      '--to',
+      join(work, 'to-sigint'),
+      '--concurrency',
+      '1',
+      '--quiet',
+      '--reports-dir',
+      join(work, 'reports'),
+    ])
+    await stalledOnce
+    run.child.kill('SIGINT')
+    const outcome = await run.done
+    stallPath = null
+    expect(outcome.code).toBe(1)
+    expect(outcome.stderr).toContain(
+      'dhm: files interrupted (SIGINT); files already copied are kept and skipped next time; rerun to resume.',
+    )
   })
 })
 

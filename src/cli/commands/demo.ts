@@ -21,7 +21,7 @@ interface DemoArgs {
   seed: number
   legacyDatabase: string
   database: string
-  filesDir: string
+  filesDir?: string
   source?: string
   target?: string
 }
@@ -59,8 +59,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       })
       .option('files-dir', {
         type: 'string',
-        default: join(tmpdir(), 'dhm-demo-files'),
-        describe: "Folder for the sample site's files (old-site/) and their copy (new-site/); emptied first",
+        describe:
+          "Folder for the sample site's files (old-site/) and their copy (new-site/); emptied first. " +
+          'Default: $TMPDIR/dhm-demo-files, or $TMPDIR/dhm-demo-files-<database> with --database',
       })
       .check((a) => {
         for (const [flag, name] of [
@@ -97,9 +98,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       seed: args.seed,
     })
     logLine(`    ${fixture.nodes} nodes (${fixture.articles} articles, ${fixture.liveArticles} live)`)
-    const oldSite = join(args.filesDir, 'old-site')
-    const newSite = join(args.filesDir, 'new-site')
-    await rm(args.filesDir, { recursive: true, force: true })
+    const filesDir = args.filesDir ?? demoFilesDir(args.database)
+    const oldSite = join(filesDir, 'old-site')
+    const newSite = join(filesDir, 'new-site')
+    await rm(filesDir, { recursive: true, force: true })
     const written = await writeFixtureFiles(sourceUrl, oldSite)
     logLine(
       `    ${written.written} files (${written.bytes} bytes) in ${oldSite}, ${written.missing.length} left out on purpose`,
@@ -163,6 +165,14 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       `\nReport: ${second.reportDir}/summary.json\nNext: point DRUPAL_DATABASE_URL and DATABASE_URL at your own databases, write a mapping (or set DHM_MAPPING), and run "npx dhm migrate --mapping mappings/<yours>.yaml --dry-run" (README: "Your own site").\n`,
     )
   },
+}
+
+/**
+ * The demo empties its files folder first, so two demos with their own databases (a shared server,
+ * as the README suggests) get their own folders instead of deleting each other's files mid-run.
+ */
+export function demoFilesDir(database: string): string {
+  return join(tmpdir(), database === DEMO_TARGET_DB ? 'dhm-demo-files' : `dhm-demo-files-${database}`)
 }
 
 async function recreateDatabase(url: string): Promise<void> {

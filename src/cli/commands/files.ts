@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
-import { ExitError } from '../../errors.js'
+import { EXIT, ExitError } from '../../errors.js'
 import { DEFAULT_FILE_CONCURRENCY, type FilesProgress, runFiles } from '../../files/run-files.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { formatBytes, renderFilesLine } from '../../report/files-report.js'
@@ -84,6 +84,17 @@ export const filesCommand: CommandModule<object, FilesArgs> = {
     const mapping = await loadMapping(mappingFile)
     const endpoint = args['s3-endpoint'] ?? process.env.AWS_ENDPOINT_URL_S3
     const progress = args.quiet ? null : progressPrinter(Boolean(process.stderr.isTTY) && !args.json)
+    // Stopping mid-copy is as safe as kill -9 (a file is marked copied only once checked; a
+    // `.dhm-partial` is replaced next time), so a signal exits at once with the documented code 1.
+    const onSignal = (signal: NodeJS.Signals) => {
+      progress?.end()
+      process.stderr.write(
+        `dhm: files interrupted (${signal}); files already copied are kept and skipped next time; rerun to resume.\n`,
+      )
+      process.exit(EXIT.error)
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     const result = await runFiles({
       mapping,
       mappingFile,
@@ -98,6 +109,8 @@ export const filesCommand: CommandModule<object, FilesArgs> = {
       reportsDir: args['reports-dir'],
       ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
     })
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
     progress?.end()
     if (args.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`)
     else {

@@ -84,12 +84,22 @@ export async function readRunHistory(
 
 const COUNT_KEYS = ['read', 'inserted', 'updated', 'unchanged', 'rejected', 'filtered', 'deleted'] as const
 
+const FILE_COUNT_KEYS = ['copied', 'skipped', 'missing', 'failed'] as const
+
+/** A files run's counts (`dhm files` records files/copied/skipped/missing/failed, none of COUNT_KEYS). */
+function describeFileCounts(counts: Record<string, unknown>): string {
+  if (typeof counts.files !== 'number') return '-'
+  return `${counts.files}: ${FILE_COUNT_KEYS.map((k) => `${k} ${String(counts[k] ?? 0)}`).join(', ')}`
+}
+
 /**
- * A fixed-width table, one run per line; a sync's last column says how many nodes each kind of
- * change brought in (`node 40, term 484`), as its summary did.
+ * A fixed-width table, one run per line; a sync's `changes` column says how many nodes each kind of
+ * change brought in (`node 40, term 484`), as its summary did; a `files` column when a `dhm files`
+ * run is listed.
  */
 export function renderRunHistory(rows: readonly RunStatusRow[]): string {
   if (rows.length === 0) return 'no runs recorded yet'
+  const hasFiles = rows.some((r) => typeof r.counts.files === 'number')
   const table = [
     [
       'run',
@@ -101,6 +111,7 @@ export function renderRunHistory(rows: readonly RunStatusRow[]): string {
       ...COUNT_KEYS,
       'high-water mark',
       'changes',
+      ...(hasFiles ? ['files'] : []),
     ],
     ...rows.map((r) => [
       String(r.id),
@@ -112,6 +123,7 @@ export function renderRunHistory(rows: readonly RunStatusRow[]): string {
       ...COUNT_KEYS.map((k) => (typeof r.counts[k] === 'number' ? String(r.counts[k]) : '-')),
       r.highWaterMark === null ? '-' : formatUtc(new Date(r.highWaterMark * 1000)),
       isChangeCounts(r.counts.changes) ? renderChangeKinds(r.counts.changes) : '-',
+      ...(hasFiles ? [describeFileCounts(r.counts)] : []),
     ]),
   ]
   const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => row[i]?.length ?? 0))) ?? []
