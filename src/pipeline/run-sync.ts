@@ -7,7 +7,7 @@ import { type BucketChecksums, findChangedNodes, readSourceClock } from '../extr
 import type { D7NodeBundle } from '../extract/d7-types.js'
 import { extractArticleNodes, withTranslationSources } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE, type ExtractOptions } from '../extract/extract-nodes.js'
-import { countBundleNodes, } from '../extract/source-db.js'
+import { countBundleNodes } from '../extract/source-db.js'
 import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
 import {
