@@ -303,9 +303,9 @@ class Copier {
     }
     const source = this.sourceOf(item)
     if (this.opts.dryRun) {
-      const exists = await source.exists(item.path)
-      return exists
-        ? { ...known, status: 'would-copy', reason: null }
+      const size = await source.sizeOf(item.path)
+      return size !== null
+        ? { ...known, status: 'would-copy', size, reason: null }
         : { ...known, status: 'missing', reason: `not found in ${source.description}` }
     }
     const row = { ...manifestBase(item), storedKey: key, publicUrl: url }
@@ -392,7 +392,11 @@ function summarise(outcomes: readonly FileOutcome[], files: number, started: num
     skipped: count('skipped'),
     missing: count('missing'),
     failed: count('failed'),
-    bytes: outcomes.reduce((n, o) => n + (o.status === 'copied' ? (o.size ?? 0) : 0), 0),
+    // And the bytes it would copy: the sizes the source gave (stat, HEAD's Content-Length).
+    bytes: outcomes.reduce(
+      (n, o) => n + (o.status === 'copied' || o.status === 'would-copy' ? (o.size ?? 0) : 0),
+      0,
+    ),
     seconds: Math.round((performance.now() - started) / 100) / 10,
   }
 }

@@ -42,6 +42,8 @@ let targetUrl = ''
 let work = ''
 let fromDir = ''
 let fixtureFiles: FixtureFilesSummary
+/** What the first dry run into a folder said it would copy, in bytes (checked against the real copy). */
+let dryRunBytes = -1
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
@@ -102,6 +104,7 @@ describe('dhm files into a folder', () => {
     expect(r.summary.missing).toBeGreaterThan(0)
     expect(r.summary.copied + r.summary.missing).toBe(r.summary.files)
     expect(r.exitCode).toBe(3)
+    dryRunBytes = r.summary.bytes
     await expect(stat(to())).rejects.toMatchObject({ code: 'ENOENT' })
     if (before[0]?.ok) expect(await manifest()).toEqual([])
   })
@@ -123,6 +126,8 @@ describe('dhm files into a folder', () => {
       bytes += original.length
     }
     expect(r.summary.bytes).toBe(bytes)
+    // The dry run before said these bytes (it said 0 B).
+    expect(dryRunBytes).toBe(bytes)
     // Missing: exactly the referenced files the fixture left out.
     const missing = rows.filter((m) => m.status === 'missing').map((m) => m.uri)
     expect(missing.length).toBe(r.summary.missing)
@@ -287,6 +292,12 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
   afterAll(async () => {
     http.closeAllConnections()
     await new Promise((resolve) => http.close(resolve))
+  })
+
+  it('a dry run from the web server reports the bytes it would copy (HEAD Content-Length), as from the folder', async () => {
+    const r = await files(join(work, 'to-http-dry'), { from: base, dryRun: true })
+    expect(r.summary.bytes).toBeGreaterThan(0)
+    expect(r.summary.bytes).toBe(dryRunBytes)
   })
 
   it('resumes without recopying what finished, and never marks the partial file copied', async () => {
