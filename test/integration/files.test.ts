@@ -295,9 +295,10 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
   })
 
   it('a dry run from the web server reports the bytes it would copy (HEAD Content-Length), as from the folder', async () => {
-    const r = await files(join(work, 'to-http-dry'), { from: base, dryRun: true })
+    const to = join(work, 'to-http-dry')
+    const r = await files(to, { from: base, dryRun: true })
     expect(r.summary.bytes).toBeGreaterThan(0)
-    expect(r.summary.bytes).toBe(dryRunBytes)
+    expect(r.summary.bytes).toBe((await files(to, { dryRun: true })).summary.bytes)
   })
 
   it('resumes without recopying what finished, and never marks the partial file copied', async () => {
