@@ -71,6 +71,13 @@ interface StoredRow {
   size: string | null
 }
 
+/** The files runs in migration_run, oldest first. */
+const filesRuns = () =>
+  pgQuery<{ id: number; status: string }>(
+    targetUrl,
+    "SELECT id, status FROM migration_run WHERE command = 'files' ORDER BY id",
+  )
+
 const manifest = () =>
   pgQuery<StoredRow>(targetUrl, 'SELECT uri, stored_key, status, sha256, size FROM stored_file ORDER BY uri')
 
@@ -336,6 +343,8 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     first.child.kill('SIGKILL')
     const killed = await first.done
     expect(killed.signal).toBe('SIGKILL')
+    const killedRun = (await filesRuns()).at(-1)
+    expect(killedRun?.status).toBe('running')
 
     const afterKill = await manifest()
     const copiedBefore = afterKill.filter((m) => m.status === 'copied')
@@ -362,6 +371,10 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     const final = await manifest()
     expect(final.find((m) => m.uri === stallUri)?.status).toBe('copied')
     for (const row of copiedBefore) expect(final.find((m) => m.uri === row.uri)).toEqual(row)
+    // The killed run no longer shows as running: the next files run marked it (it stayed running).
+    const runs = await filesRuns()
+    expect(runs.find((r) => r.id === killedRun?.id)?.status).toBe('interrupted')
+    expect(runs.at(-1)?.status).toBe('succeeded')
   })
 
   it('Ctrl-C (SIGINT) mid-copy exits 1 saying a rerun resumes (it exited 130 without a word)', async () => {
@@ -402,6 +415,8 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     expect(outcome.stderr).toContain(
       'dhm: files interrupted (SIGINT); files already copied are kept and skipped next time; rerun to resume.',
     )
+    // Recorded as interrupted before exiting, as migrate and sync do (it stayed running).
+    expect((await filesRuns()).at(-1)?.status).toBe('interrupted')
   })
 })
 
