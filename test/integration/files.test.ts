@@ -22,6 +22,7 @@ import {
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
+import { runSync } from '../../src/pipeline/run-sync.js'
 import {
   createPgDb,
   dropMariaDb,
@@ -33,6 +34,7 @@ import {
   uniqueName,
 } from '../helpers/databases.js'
 import { startDhm } from '../helpers/dhm-process.js'
+import { connectMaria, renameTerm, replaceFile, rows } from '../helpers/drupal-edits.js'
 
 const MAPPING_FILE = 'mappings/bne.yaml'
 const mariaDb = uniqueName('files_src')
@@ -199,15 +201,6 @@ describe('dhm files into a folder', () => {
       )
     },
   )
-
-  it('dhm sync names the dhm files command to run when it changed articles', async () => {
-    expect(await filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, 0)).toBeNull()
-    expect(await filesNoteAfterSync(targetUrl, 'another-site', MAPPING_FILE, 3)).toBeNull()
-    expect(await filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, 3)).toBe(
-      `dhm: 3 article(s) changed; copy their new files with dhm files --mapping ${MAPPING_FILE} ` +
-        `--from ${fromDir} --to ${to()} (files already stored are skipped)`,
-    )
-  })
 })
 
 describe('dhm files into S3 (s3rver on 127.0.0.1)', () => {
@@ -573,6 +566,57 @@ describe('links follow the copied files (files.storedKeys, a new public base URL
       "SELECT DISTINCT (regexp_matches(body, '(https://media\\.example\\.org/files/[^\"'' ]+)', 'g'))[1] AS u FROM article",
     )) {
       expect(urls, u).toContain(u)
+    }
+  })
+})
+
+// Last: it edits the source (a term renamed, an image replaced), which the tests above read.
+describe('dhm sync names the dhm files command only when articles got new or changed files', () => {
+  const sync = async () =>
+    runSync({
+      mapping: await loadMapping(MAPPING_FILE),
+      mappingFile: MAPPING_FILE,
+      sourceUrl,
+      targetUrl,
+      reportsDir: join(work, 'reports'),
+    })
+  const note = (runId: number) => filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, runId)
+
+  it('not for a term renamed (it did, for every article the rename rewrote); yes for an image replaced', async () => {
+    const to = join(work, 'to-sync-note')
+    await files(to) // the run whose --from and --to the note repeats
+    const conn = await connectMaria(sourceUrl)
+    try {
+      const [term] = await rows<{ tid: number }>(
+        conn,
+        `SELECT f.field_website_sections_tid AS tid FROM field_revision_field_website_sections f
+         JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id AND n.type = 'article'
+         GROUP BY f.field_website_sections_tid ORDER BY COUNT(*) DESC LIMIT 1`,
+      )
+      await renameTerm(conn, Number(term?.tid), 'Renamed section')
+      const renamed = await sync()
+      expect(renamed.summary.updated).toBeGreaterThan(0)
+      expect(await note(renamed.runId)).toBeNull()
+      expect(await filesNoteAfterSync(targetUrl, 'another-site', MAPPING_FILE, renamed.runId)).toBeNull()
+
+      const [image] = await pgQuery<{ fid: number }>(
+        targetUrl,
+        `SELECT (document->'image'->'file'->>'fid')::int AS fid FROM article
+         WHERE site = 'bne' AND document->'image'->'file' IS NOT NULL ORDER BY 1 LIMIT 1`,
+      )
+      await replaceFile(conn, Number(image?.fid), Math.floor(Date.now() / 1000))
+      const replaced = await sync()
+      const [using] = await pgQuery<{ n: number }>(
+        targetUrl,
+        "SELECT COUNT(*)::int AS n FROM article WHERE site = 'bne' AND document::text LIKE '%.v2.jpg%'",
+      )
+      expect(using?.n).toBeGreaterThan(0)
+      expect(await note(replaced.runId)).toBe(
+        `dhm: ${using?.n} article(s) with new or changed files; copy them with dhm files --mapping ${MAPPING_FILE} ` +
+          `--from ${fromDir} --to ${to} (files already stored are skipped)`,
+      )
+    } finally {
+      await conn.end()
     }
   })
 })
