@@ -36,6 +36,11 @@ const COMMANDS = [
 export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes('--verbose')
   ignoreClosedStdout()
+  let missing: string | null = null
+  const usageError = (said: string) => {
+    const command = argv.find((a) => COMMANDS.some((c) => c.command === a))
+    return new ConfigError(`${said}\nRun "dhm ${command ? `${command} ` : ''}--help" for usage.`)
+  }
   try {
     await yargs(argv)
       .scriptName('dhm')
@@ -66,14 +71,21 @@ export async function main(argv: string[]): Promise<number> {
       .wrap(Math.min(110, process.stdout.columns || 110))
       .fail((message, error) => {
         if (error) throw error
+        // yargs checks required flags before unknown ones: keep "Missing required argument" until
+        // the unknown-flag check has run, so `--form x` (for --from) is named, not only "from" missing.
+        if (message.startsWith('Missing required argument') && missing === null) {
+          missing = message
+          return
+        }
         // recommendCommands() replaces strict mode's "Unknown argument" with its suggestion alone.
         const said = message.startsWith('Did you mean')
           ? `Unknown command. ${message}`
           : withoutCamelCaseTwins(message)
-        const command = argv.find((a) => COMMANDS.some((c) => c.command === a))
-        throw new ConfigError(`${said}\nRun "dhm ${command ? `${command} ` : ''}--help" for usage.`)
+        throw usageError(missing === null ? said : `${said}\n${missing}`)
       })
       .middleware((args) => {
+        // Runs after validation: no unknown flag, so the missing required one is the whole story.
+        if (missing !== null) throw usageError(missing)
         verbose = Boolean(args.verbose)
       })
       .parseAsync()

@@ -207,19 +207,21 @@ export function inlineImageSource(
   site: string,
   nidOf: (path: string) => number,
 ): FileSource {
+  const pastedImage = async (path: string) => {
+    const { rows } = await target.query<{ original: string | null }>(
+      INLINE_SOURCES.replace('legacy_nid, ', ''),
+      [site, [nidOf(path)]],
+    )
+    return findInlineImages(rows[0]?.original ?? '').find((i) => i.path === path)
+  }
   return {
     description: 'images pasted into bodies (data: URIs)',
-    async exists() {
-      return true
+    async sizeOf(path) {
+      return (await pastedImage(path))?.bytes.length ?? null
     },
     async open(path) {
-      const nid = nidOf(path)
-      const { rows } = await target.query<{ original: string | null }>(
-        INLINE_SOURCES.replace('legacy_nid, ', ''),
-        [site, [nid]],
-      )
-      const image = findInlineImages(rows[0]?.original ?? '').find((i) => i.path === path)
-      if (!image) throw new MissingFileError(`node ${nid} no longer holds the pasted image ${path}`)
+      const image = await pastedImage(path)
+      if (!image) throw new MissingFileError(`node ${nidOf(path)} no longer holds the pasted image ${path}`)
       return Readable.from([image.bytes])
     },
   }

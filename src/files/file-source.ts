@@ -8,8 +8,11 @@ export interface FileSource {
   readonly description: string
   /** A readable stream of the file at `path` (relative, as after `public://`). */
   open(path: string): Promise<Readable>
-  /** Whether the file is there (a dry run's question; nothing is read). */
-  exists(path: string): Promise<boolean>
+  /**
+   * The file's size in bytes, or null when it is not there (a dry run's question; nothing is read).
+   * 0 when an http server does not say (no Content-Length).
+   */
+  sizeOf(path: string): Promise<number | null>
 }
 
 /** The source has no such file (ENOENT, HTTP 404/410): reported as missing, never retried. */
@@ -64,8 +67,9 @@ function directorySource(dir: string): FileSource {
   }
   return {
     description: root,
-    async exists(path) {
-      return (await stat(fileOf(path)).catch(() => null))?.isFile() ?? false
+    async sizeOf(path) {
+      const found = await stat(fileOf(path)).catch(() => null)
+      return found?.isFile() ? found.size : null
     },
     async open(path) {
       const file = fileOf(path)
@@ -87,9 +91,9 @@ function httpSource(base: string): FileSource {
   const urlOf = (path: string) => `${prefix}/${path.split('/').map(encodeSegment).join('/')}`
   return {
     description: prefix,
-    async exists(path) {
+    async sizeOf(path) {
       const response = await fetch(urlOf(path), { method: 'HEAD', redirect: 'follow' })
-      return response.ok
+      return response.ok ? Number(response.headers.get('content-length') ?? 0) || 0 : null
     },
     async open(path) {
       const url = urlOf(path)

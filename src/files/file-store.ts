@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { ConfigError } from '../errors.js'
+import { makeFolders } from '../report/run-report.js'
 import type { Digest } from './tally.js'
 
 /** Where copied files go: a folder or an S3 bucket (with a key prefix). */
@@ -70,7 +71,7 @@ async function requireWritableFolder(dir: string, dryRun: boolean): Promise<void
   if (!(await stat(existing)).isDirectory()) throw refuse(`${existing} is a file, not a folder`)
   try {
     await access(existing, constants.W_OK)
-    if (!dryRun) await mkdir(root, { recursive: true })
+    if (!dryRun) await makeFolders(root)
   } catch (cause) {
     throw refuse((cause as { code?: string }).code ?? String(cause), cause)
   }

@@ -94,31 +94,60 @@ export async function writeManifest(
 }
 
 /**
- * What `dhm sync` says when it changed articles of a site whose files `dhm files` copies: the
- * command that copies the new files (the last files run's --from and --to), or null when the site
- * has no manifest yet or nothing changed. Sync does not copy files itself.
+ * What an article references that `dhm files` copies, as one jsonb value to compare before and
+ * after a write: its image and pdf files, its media, and its source body when that can link a file
+ * (a files path, a stream wrapper, a pasted image), as the inventory reads them.
+ */
+const fileRefsSql = (document: string, body: string) =>
+  `jsonb_build_array(${document}->'image'->'file', ${document}->'pdf'->'file',
+    COALESCE(${document}->'media', '[]'::jsonb),
+    (SELECT b FROM (SELECT COALESCE(${document}->>'bodyOriginal', ${body}) AS b) source_body
+     WHERE b ~ '/files/|(public|private)://|data:image/'))`
+
+/**
+ * Articles run `runId` wrote whose files may have changed: inserted with a file reference, or
+ * updated with other file references than before (a new image, pdf, media, a body that links
+ * another file, a file replaced under its fid). The run's undo log (run_change) holds each row as it
+ * was before the run. A term, alias or user change rewrites articles but not these.
+ */
+const ARTICLES_WITH_NEW_FILES = `
+SELECT COUNT(*)::int AS n FROM run_change c
+JOIN article a ON a.id::text = c.row_key AND a.site = $2 AND a.deleted_at IS NULL
+CROSS JOIN LATERAL (SELECT ${fileRefsSql('a.document', 'a.body')} AS refs) now
+CROSS JOIN LATERAL (SELECT ${fileRefsSql("(c.before->'document')", "(c.before->>'body')")} AS refs) was
+WHERE c.run_id = $1 AND c.table_name = 'article'
+  AND now.refs IS DISTINCT FROM was.refs`
+
+/**
+ * What `dhm sync` (run `runId`) says when it wrote articles whose files may have changed (see
+ * ARTICLES_WITH_NEW_FILES), for a site whose files `dhm files` copies: the command that copies the
+ * new files (the last files run's --from and --to). Null when the site has no files run yet or no
+ * article's files changed (only terms, aliases, users…). Sync does not copy files itself.
  */
 export async function filesNoteAfterSync(
   targetUrl: string,
   site: string,
   mappingFile: string,
-  changedArticles: number,
+  runId: number,
 ): Promise<string | null> {
-  if (changedArticles === 0) return null
   const client = new pg.Client({ connectionString: targetUrl })
   await client.connect()
-  const { rows } = await client
-    .query<{ from: string | null; to: string | null }>(
+  try {
+    const { rows } = await client.query<{ from: string | null; to: string | null }>(
       `SELECT r.params->>'from' AS from, r.params->>'to' AS to FROM migration_run r
-     WHERE r.site = $1 AND r.command = 'files' AND to_regclass('stored_file') IS NOT NULL
-     ORDER BY r.id DESC LIMIT 1`,
+       WHERE r.site = $1 AND r.command = 'files' AND to_regclass('stored_file') IS NOT NULL
+       ORDER BY r.id DESC LIMIT 1`,
       [site],
     )
-    .finally(() => client.end())
-  const last = rows[0]
-  if (!last) return null
-  return (
-    `dhm: ${changedArticles} article(s) changed; copy their new files with ` +
-    `dhm files --mapping ${mappingFile} --from ${last.from} --to ${last.to} (files already stored are skipped)`
-  )
+    const last = rows[0]
+    if (!last) return null
+    const [changed] = (await client.query<{ n: number }>(ARTICLES_WITH_NEW_FILES, [runId, site])).rows
+    if (!changed?.n) return null
+    return (
+      `dhm: ${changed.n} article(s) with new or changed files; copy them with ` +
+      `dhm files --mapping ${mappingFile} --from ${last.from} --to ${last.to} (files already stored are skipped)`
+    )
+  } finally {
+    await client.end()
+  }
 }

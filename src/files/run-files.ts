@@ -4,10 +4,11 @@ import type pg from 'pg'
 import { ConfigError, EXIT, type ExitCode } from '../errors.js'
 import { contentNeeds } from '../extract/content-refs.js'
 import { createSourcePool, explainSourceError } from '../extract/source-db.js'
-import { finishRun, startRun } from '../load/run-log.js'
+import { finishRun, markDeadRuns, startRun } from '../load/run-log.js'
 import { applyTargetMigrations } from '../load/schema-migrations.js'
 import { openTarget } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
+import type { ActiveRun } from '../pipeline/events.js'
 import { withRetry } from '../pipeline/retry.js'
 import {
   type FileOutcome,
@@ -52,6 +53,8 @@ export interface FilesRunOptions {
   readonly retry?: { readonly attempts: number; readonly baseMs: number }
   readonly onProgress?: (p: FilesProgress) => void
   readonly onPhase?: (message: string) => void
+  /** The run recorded in migration_run (not in a dry run): what a signal records as interrupted. */
+  readonly onRunStarted?: (run: ActiveRun) => void
 }
 
 export interface FilesProgress {
@@ -93,7 +96,12 @@ export async function runFiles(opts: FilesRunOptions): Promise<FilesRunResult> {
   let runId: number | null = null
   let release: (() => Promise<void>) | null = null
   try {
-    if (!opts.dryRun) await applyTargetMigrations(target.pool, opts.targetUrl)
+    if (!opts.dryRun) {
+      await applyTargetMigrations(target.pool, opts.targetUrl)
+      // As migrate and sync do: runs of any command left running by a process that died.
+      const dead = await markDeadRuns(target.pool)
+      if (dead > 0) opts.onPhase?.(`${dead} run(s) left running by a process that died: marked interrupted`)
+    }
     const hosts = (contentNeeds(mapping).links?.siteHosts ?? []).map((h) => h.toLowerCase())
     if (mapping.files.publicBaseUrl) hosts.push(new URL(mapping.files.publicBaseUrl).host.toLowerCase())
     opts.onPhase?.('reading the files the articles reference')
@@ -124,6 +132,7 @@ export async function runFiles(opts: FilesRunOptions): Promise<FilesRunResult> {
       })
       runId = run.id
       release = () => run.release()
+      opts.onRunStarted?.({ id: run.id, recordInterrupted: () => run.recordInterrupted() })
     }
     const inlineNids = new Map(items.filter((i) => i.scheme === 'data').map((i) => [i.path, i.nid]))
     const copier = new Copier(opts, target.pool, runId, store, {
@@ -303,9 +312,9 @@ class Copier {
     }
     const source = this.sourceOf(item)
     if (this.opts.dryRun) {
-      const exists = await source.exists(item.path)
-      return exists
-        ? { ...known, status: 'would-copy', reason: null }
+      const size = await source.sizeOf(item.path)
+      return size !== null
+        ? { ...known, status: 'would-copy', size, reason: null }
         : { ...known, status: 'missing', reason: `not found in ${source.description}` }
     }
     const row = { ...manifestBase(item), storedKey: key, publicUrl: url }
@@ -392,7 +401,11 @@ function summarise(outcomes: readonly FileOutcome[], files: number, started: num
     skipped: count('skipped'),
     missing: count('missing'),
     failed: count('failed'),
-    bytes: outcomes.reduce((n, o) => n + (o.status === 'copied' ? (o.size ?? 0) : 0), 0),
+    // And the bytes it would copy: the sizes the source gave (stat, HEAD's Content-Length).
+    bytes: outcomes.reduce(
+      (n, o) => n + (o.status === 'copied' || o.status === 'would-copy' ? (o.size ?? 0) : 0),
+      0,
+    ),
     seconds: Math.round((performance.now() - started) / 100) / 10,
   }
 }

@@ -65,10 +65,10 @@ export async function createReportDir(root: string, command: string, at = new Da
 
 /**
  * `mkdir -p`, one level at a time. Node's `mkdir(…, { recursive: true })` never returns when mkdir
- * says ENOENT although the parent exists (any path under /proc: `--reports-dir /proc/x` hung); here
+ * says ENOENT although the parent exists (any path under /proc: `--reports-dir /proc/x` and `dhm files --to /proc/x` hung); here
  * each missing level is tried once, so that failure surfaces as the error it is.
  */
-async function makeFolders(path: string): Promise<void> {
+export async function makeFolders(path: string): Promise<void> {
   try {
     await mkdir(path)
   } catch (error) {

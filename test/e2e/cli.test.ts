@@ -376,3 +376,27 @@ describe('dhm migrate, from the command line', () => {
     expect(r.stdout).toContain('3  finished, but some rows were rejected')
   })
 })
+
+describe('flags dhm does not know, or misses', () => {
+  it.each([
+    {
+      name: 'a mistyped flag is named even when it leaves a required one missing (only "from" was named)',
+      args: ['files', '--form', 'x', '--to', 'y'],
+      stderr:
+        'dhm: Unknown argument: form\nMissing required argument: from\nRun "dhm files --help" for usage.\n',
+    },
+    {
+      name: 'a required flag left out, nothing mistyped',
+      args: ['files', '--to', 'y'],
+      stderr: 'dhm: Missing required argument: from\nRun "dhm files --help" for usage.\n',
+    },
+    {
+      name: 'both required flags left out, one unknown',
+      args: ['files', '--dry-runn'],
+      stderr:
+        'dhm: Unknown argument: dry-runn\nMissing required arguments: from, to\nRun "dhm files --help" for usage.\n',
+    },
+  ])('$name: exit 2', async ({ args, stderr }) => {
+    expect(await dhm(args)).toEqual({ code: 2, stdout: '', stderr })
+  })
+})

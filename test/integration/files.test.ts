@@ -22,6 +22,7 @@ import {
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
+import { runSync } from '../../src/pipeline/run-sync.js'
 import {
   createPgDb,
   dropMariaDb,
@@ -33,6 +34,7 @@ import {
   uniqueName,
 } from '../helpers/databases.js'
 import { startDhm } from '../helpers/dhm-process.js'
+import { connectMaria, renameTerm, replaceFile, rows } from '../helpers/drupal-edits.js'
 
 const MAPPING_FILE = 'mappings/bne.yaml'
 const mariaDb = uniqueName('files_src')
@@ -42,6 +44,8 @@ let targetUrl = ''
 let work = ''
 let fromDir = ''
 let fixtureFiles: FixtureFilesSummary
+/** What the first dry run into a folder said it would copy, in bytes (checked against the real copy). */
+let dryRunBytes = -1
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
@@ -68,6 +72,13 @@ interface StoredRow {
   sha256: string | null
   size: string | null
 }
+
+/** The files runs in migration_run, oldest first. */
+const filesRuns = () =>
+  pgQuery<{ id: number; status: string }>(
+    targetUrl,
+    "SELECT id, status FROM migration_run WHERE command = 'files' ORDER BY id",
+  )
 
 const manifest = () =>
   pgQuery<StoredRow>(targetUrl, 'SELECT uri, stored_key, status, sha256, size FROM stored_file ORDER BY uri')
@@ -102,6 +113,7 @@ describe('dhm files into a folder', () => {
     expect(r.summary.missing).toBeGreaterThan(0)
     expect(r.summary.copied + r.summary.missing).toBe(r.summary.files)
     expect(r.exitCode).toBe(3)
+    dryRunBytes = r.summary.bytes
     await expect(stat(to())).rejects.toMatchObject({ code: 'ENOENT' })
     if (before[0]?.ok) expect(await manifest()).toEqual([])
   })
@@ -123,6 +135,8 @@ describe('dhm files into a folder', () => {
       bytes += original.length
     }
     expect(r.summary.bytes).toBe(bytes)
+    // The dry run before said these bytes (it said 0 B).
+    expect(dryRunBytes).toBe(bytes)
     // Missing: exactly the referenced files the fixture left out.
     const missing = rows.filter((m) => m.status === 'missing').map((m) => m.uri)
     expect(missing.length).toBe(r.summary.missing)
@@ -187,15 +201,6 @@ describe('dhm files into a folder', () => {
       )
     },
   )
-
-  it('dhm sync names the dhm files command to run when it changed articles', async () => {
-    expect(await filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, 0)).toBeNull()
-    expect(await filesNoteAfterSync(targetUrl, 'another-site', MAPPING_FILE, 3)).toBeNull()
-    expect(await filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, 3)).toBe(
-      `dhm: 3 article(s) changed; copy their new files with dhm files --mapping ${MAPPING_FILE} ` +
-        `--from ${fromDir} --to ${to()} (files already stored are skipped)`,
-    )
-  })
 })
 
 describe('dhm files into S3 (s3rver on 127.0.0.1)', () => {
@@ -289,6 +294,13 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     await new Promise((resolve) => http.close(resolve))
   })
 
+  it('a dry run from the web server reports the bytes it would copy (HEAD Content-Length), as from the folder', async () => {
+    const to = join(work, 'to-http-dry')
+    const r = await files(to, { from: base, dryRun: true })
+    expect(r.summary.bytes).toBeGreaterThan(0)
+    expect(r.summary.bytes).toBe((await files(to, { dryRun: true })).summary.bytes)
+  })
+
   it('resumes without recopying what finished, and never marks the partial file copied', async () => {
     await pgQuery(targetUrl, 'DELETE FROM stored_file')
     const to = join(work, 'to-kill')
@@ -324,6 +336,8 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     first.child.kill('SIGKILL')
     const killed = await first.done
     expect(killed.signal).toBe('SIGKILL')
+    const killedRun = (await filesRuns()).at(-1)
+    expect(killedRun?.status).toBe('running')
 
     const afterKill = await manifest()
     const copiedBefore = afterKill.filter((m) => m.status === 'copied')
@@ -350,6 +364,10 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     const final = await manifest()
     expect(final.find((m) => m.uri === stallUri)?.status).toBe('copied')
     for (const row of copiedBefore) expect(final.find((m) => m.uri === row.uri)).toEqual(row)
+    // The killed run no longer shows as running: the next files run marked it (it stayed running).
+    const runs = await filesRuns()
+    expect(runs.find((r) => r.id === killedRun?.id)?.status).toBe('interrupted')
+    expect(runs.at(-1)?.status).toBe('succeeded')
   })
 
   it('Ctrl-C (SIGINT) mid-copy exits 1 saying a rerun resumes (it exited 130 without a word)', async () => {
@@ -390,6 +408,8 @@ describe('dhm files killed with SIGKILL mid-copy', () => {
     expect(outcome.stderr).toContain(
       'dhm: files interrupted (SIGINT); files already copied are kept and skipped next time; rerun to resume.',
     )
+    // Recorded as interrupted before exiting, as migrate and sync do (it stayed running).
+    expect((await filesRuns()).at(-1)?.status).toBe('interrupted')
   })
 })
 
@@ -546,6 +566,58 @@ describe('links follow the copied files (files.storedKeys, a new public base URL
       "SELECT DISTINCT (regexp_matches(body, '(https://media\\.example\\.org/files/[^\"'' ]+)', 'g'))[1] AS u FROM article",
     )) {
       expect(urls, u).toContain(u)
+    }
+  })
+})
+
+// Last: it edits the source (a term renamed, an image replaced), which the tests above read.
+describe('dhm sync names the dhm files command only when articles got new or changed files', () => {
+  const sync = async () =>
+    runSync({
+      mapping: await loadMapping(MAPPING_FILE),
+      mappingFile: MAPPING_FILE,
+      sourceUrl,
+      targetUrl,
+      reportsDir: join(work, 'reports'),
+    })
+  const note = (runId: number) => filesNoteAfterSync(targetUrl, 'bne', MAPPING_FILE, runId)
+
+  it('not for a term renamed (it did, for every article the rename rewrote); yes for an image replaced', async () => {
+    const to = join(work, 'to-sync-note')
+    await files(to) // the run whose --from and --to the note repeats
+    await sync() // catches up with the source edits of the tests above (a body given file links)
+    const conn = await connectMaria(sourceUrl)
+    try {
+      const [term] = await rows<{ tid: number }>(
+        conn,
+        `SELECT f.field_website_sections_tid AS tid FROM field_revision_field_website_sections f
+         JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id AND n.type = 'article'
+         GROUP BY f.field_website_sections_tid ORDER BY COUNT(*) DESC LIMIT 1`,
+      )
+      await renameTerm(conn, Number(term?.tid), 'Renamed section')
+      const renamed = await sync()
+      expect(renamed.summary.updated).toBeGreaterThan(0)
+      expect(await note(renamed.runId)).toBeNull()
+      expect(await filesNoteAfterSync(targetUrl, 'another-site', MAPPING_FILE, renamed.runId)).toBeNull()
+
+      const [image] = await pgQuery<{ fid: number }>(
+        targetUrl,
+        `SELECT (document->'image'->'file'->>'fid')::int AS fid FROM article
+         WHERE site = 'bne' AND document->'image'->'file' IS NOT NULL ORDER BY 1 LIMIT 1`,
+      )
+      await replaceFile(conn, Number(image?.fid), Math.floor(Date.now() / 1000))
+      const replaced = await sync()
+      const [using] = await pgQuery<{ n: number }>(
+        targetUrl,
+        "SELECT COUNT(*)::int AS n FROM article WHERE site = 'bne' AND document::text LIKE '%.v2.jpg%'",
+      )
+      expect(using?.n).toBeGreaterThan(0)
+      expect(await note(replaced.runId)).toBe(
+        `dhm: ${using?.n} article(s) with new or changed files; copy them with dhm files --mapping ${MAPPING_FILE} ` +
+          `--from ${fromDir} --to ${to} (files already stored are skipped)`,
+      )
+    } finally {
+      await conn.end()
     }
   })
 })

@@ -136,12 +136,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
           process.stdout.write(`rejected rows and reasons: ${result.reportDir}/rejects.ndjson\n`)
       }
     }
-    const filesNote = await filesNoteAfterSync(
-      targetUrl,
-      mapping.site,
-      mappingFile,
-      result.counts.inserted + result.counts.updated,
-    )
+    const filesNote = await filesNoteAfterSync(targetUrl, mapping.site, mappingFile, result.runId)
     if (filesNote) process.stderr.write(`${filesNote}\n`)
     assertAccounted(result.counts)
     if (result.status === 'interrupted') {
