@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledMapping } from '../mapping/compile.js'
+import { stopwatch } from '../stopwatch.js'
 import { querySource, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
@@ -49,13 +50,7 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
   }
 
   const seconds = { changed: 0, workflow: 0, publicationDate: 0 }
-  let clock = performance.now()
-  const lap = (): number => {
-    const now = performance.now()
-    const took = (now - clock) / 1000
-    clock = now
-    return took
-  }
+  const lap = stopwatch()
 
   const changed = await querySource<RowDataPacket>(
     conn,

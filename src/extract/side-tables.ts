@@ -97,28 +97,7 @@ export async function readMaxFid(conn: SourceConnection, url: string): Promise<n
   return Number(row?.m ?? 0)
 }
 
-/** Nodes of the mapped bundles whose nid lies in one of the windows, ascending. */
-export async function readNidsInWindows(
-  conn: SourceConnection,
-  url: string,
-  bundles: readonly string[],
-  windows: readonly IdWindow[],
-): Promise<number[]> {
-  const out: number[] = []
-  for (let i = 0; i < windows.length; i += WINDOWS_PER_QUERY) {
-    const part = windows.slice(i, i + WINDOWS_PER_QUERY)
-    const rows = await querySource<RowDataPacket>(
-      conn,
-      url,
-      `SELECT nid FROM node WHERE type IN (?) AND (${part.map(() => 'nid BETWEEN ? AND ?').join(' OR ')})`,
-      [bundles, ...part.flat()],
-    )
-    for (const r of rows) out.push(Number(r.nid))
-  }
-  return out
-}
-
-/** Nodes of the mapped bundles whose `node.<column>` (uid) lies in one of the windows. */
+/** Nodes of the mapped bundles whose `node.<column>` (`nid`, `uid`) lies in one of the windows. */
 export async function readNidsByNodeColumn(
   conn: SourceConnection,
   url: string,

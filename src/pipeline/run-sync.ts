@@ -38,6 +38,7 @@ import { TargetStatistics } from '../load/target-statistics.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir, type RunSummary, writeRunReport } from '../report/run-report.js'
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
+import { stopwatch } from '../stopwatch.js'
 import type { RowOutcome } from '../transform/outcome.js'
 import { transformNode } from '../transform/transform-node.js'
 import type { ActiveRun, RunListener } from './events.js'
@@ -264,13 +265,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     let fullPass: FullPassState | null = resume
     const seconds = { detect: 0, load: 0, deletions: 0 }
     let deletionScan: DeletionResult | null = null
-    let clock = performance.now()
-    const lap = (): number => {
-      const now = performance.now()
-      const took = (now - clock) / 1000
-      clock = now
-      return Math.round(took * 1000) / 1000
-    }
+    const lap = stopwatch()
     const tgt = target
     const held = lock
     // A batch whose connection dropped is retried, but only while this run still holds the lock:

@@ -9,13 +9,13 @@ import {
   readMaxFid,
   readNidsByFieldValue,
   readNidsByNodeColumn,
-  readNidsInWindows,
   readTerms,
   readUserChecksums,
 } from '../extract/side-tables.js'
 import type { SourceConnection } from '../extract/source-db.js'
 import type { SourceLayout } from '../extract/source-schema.js'
 import type { CompiledMapping } from '../mapping/compile.js'
+import { stopwatch } from '../stopwatch.js'
 
 /**
  * Why a sync re-reads a node: `node` (node.changed, workflow_node.stamp, publication_date), or an
@@ -159,13 +159,7 @@ export async function findSideChanges(
   // Field rows of the node's current revision only (fieldTables: revision keeps every revision).
   const current = mapping.source.fieldTables === 'revision'
   const seconds = { term: 0, alias: 0, file: 0, user: 0, 'list-label': 0 }
-  let clock = performance.now()
-  const lap = (): number => {
-    const now = performance.now()
-    const took = (now - clock) / 1000
-    clock = now
-    return Math.round(took * 1000) / 1000
-  }
+  const lap = stopwatch()
   const previous = q.previous
 
   if (w.terms) {
@@ -203,7 +197,7 @@ export async function findSideChanges(
   if (aliases && previous?.aliases) {
     const windows = differingBuckets(aliases, previous.aliases).map((b) => bucketWindow(b))
     if (windows.length > 0) {
-      if (w.aliases) add('alias', await readNidsInWindows(conn, url, bundles, windows))
+      if (w.aliases) add('alias', await readNidsByNodeColumn(conn, url, bundles, 'nid', windows))
       // node-ref values carry the referenced node's slug: nodes referring into a differing bucket.
       for (const p of w.nodeRefPaths) {
         const f = p.kind === 'field' ? layout.fields[p.field] : undefined
