@@ -44,7 +44,7 @@ import { transformNode } from '../transform/transform-node.js'
 import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
-import { inTransaction } from './run-migration.js'
+import { inTransaction } from '../load/transaction.js'
 import {
   CHANGE_KINDS,
   type ChangeCounts,
