@@ -116,13 +116,9 @@ export async function runBatches<Tag, R>(opts: RunBatchesOptions<Tag, R>): Promi
     opts.progress ??
     ((elapsedMs: number): RunEvent | null =>
       counts ? { kind: 'progress', counts: { ...counts }, total: opts.total, elapsedMs } : null)
-  const write = sink.retry
-    ? (batch: TransformedBatch<Tag>) =>
-        retryTargetBatch(() => sink.write(batch), {
-          command: sink.retry?.command ?? 'migrate',
-          targetUrl: sink.retry?.targetUrl ?? '',
-          emit,
-        })
+  const { retry } = sink
+  const write = retry
+    ? (batch: TransformedBatch<Tag>) => retryTargetBatch(() => sink.write(batch), { ...retry, emit })
     : (batch: TransformedBatch<Tag>) => sink.write(batch)
   // The transform runs on the producer side of the queue; only the outcomes wait in it, the raw
   // source rows (5× bigger) are dropped at once.

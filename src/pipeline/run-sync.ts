@@ -29,15 +29,9 @@ import { applyDeletions, type DeletionResult } from './deletion-scan.js'
 import { type BatchSink, countsAfter, runBatches } from './engine.js'
 import type { ActiveRun, RunListener } from './events.js'
 import { retryTargetBatch } from './retry.js'
-import { CHANGE_KINDS, type ChangeCounts, emptyChangeCounts, unrecordedSideTables } from './side-changes.js'
+import { CHANGE_KINDS, type ChangeCounts, emptyChangeCounts } from './side-changes.js'
 import { findSyncCandidates } from './sync-candidates.js'
-import {
-  describeMappingChange,
-  type FullPassState,
-  readPreviousSync,
-  readUnfinishedFullPass,
-  recordProgress,
-} from './sync-state.js'
+import { decideSyncMode, type FullPassState, recordProgress } from './sync-state.js'
 
 /** Seconds subtracted from the high-water mark: edits saved (changed = T) but committed later are not missed. */
 export const DEFAULT_OVERLAP_SECONDS = 300
@@ -160,34 +154,13 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     source = await openSourceSession(opts.sourceUrl, mapping)
     const { conn, layout } = source
 
-    const previous = await readPreviousSync(target.pool, site)
-    // A full pass that did not finish is finished first: after the nodes it covered (re-read where
-    // they changed since), from where it stopped. With another mapping it starts over.
-    // A whole migrate after the unfinished pass covered every node since: nothing to finish.
-    const found = opts.full ? null : await readUnfinishedFullPass(target.pool, site)
-    const unfinished = found && (previous === null || previous.runId < found.runId) ? found : null
-    // A pass recorded before the side tables' state was kept cannot tell what changed there before it.
-    const resume =
-      unfinished?.mappingHash === mappingHash &&
-      unrecordedSideTables(unfinished.state?.side ?? null, mapping, layout).length === 0
-        ? unfinished.state
-        : null
-    const unrecorded = previous ? unrecordedSideTables(previous.side, mapping, layout) : []
-    const fullReason = opts.full
-      ? '--full'
-      : unfinished && resume
-        ? `resuming the full sync of run ${unfinished.runId} after nid ${resume.afterNid}`
-        : unfinished
-          ? `the full sync of run ${unfinished.runId} did not finish`
-          : previous === null
-            ? 'first sync of this site on this target'
-            : previous.mapping.hash !== mappingHash
-              ? describeMappingChange(previous, current, site)
-              : unrecorded.length > 0
-                ? `the last ${previous.command} (run ${previous.runId}) recorded no state of ${unrecorded.join(', ')} ` +
-                  '(a dhm from before side-table syncing): reading everything once, so that no edit made there before ' +
-                  'this sync is missed'
-                : null
+    const { previous, resume, fullReason } = await decideSyncMode(target.pool, {
+      site,
+      full: opts.full ?? false,
+      mapping,
+      layout,
+      current,
+    })
     run = await startRun(opts.targetUrl, site, 'sync', {
       ...params,
       mode: fullReason ? 'full' : 'incremental',

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import type { BucketChecksums } from '../extract/changed-nodes.js'
 import type { D7NodeBundle } from '../extract/d7-types.js'
+import type { SourceLayout } from '../extract/source-schema.js'
 import {
   isAnotherMapping,
   RUN_MAPPING_COLUMNS,
@@ -8,7 +9,8 @@ import {
   type RunMappingColumns,
   runMappingOf,
 } from '../load/run-log.js'
-import type { SideState } from './side-changes.js'
+import type { CompiledMapping } from '../mapping/compile.js'
+import { type SideState, unrecordedSideTables } from './side-changes.js'
 
 /*
  * What a sync remembers between runs, in migration_run: the mark (and the publication_date
@@ -169,4 +171,60 @@ export function fullPassAfter(
 ): FullPassState | null {
   const last = nodes.at(-1)
   return last ? { afterNid: last.nid, mark, checksums, side } : null
+}
+
+/** Whether a sync reads everything, and why; the pass it resumes; the run it starts from. */
+export interface SyncMode {
+  readonly previous: PreviousSync | null
+  /** The interrupted full pass this sync finishes (null: none, or it starts over). */
+  readonly resume: FullPassState | null
+  /** Why this sync reads everything; null: incremental. */
+  readonly fullReason: string | null
+}
+
+/**
+ * Incremental or full: full with --full, on the first sync of a site, after a mapping change, when
+ * the previous run recorded no state of a side table the mapping reads, or to finish a full pass
+ * that did not (resumed where it stopped when the mapping and the recorded state allow).
+ */
+export async function decideSyncMode(
+  pool: pg.Pool,
+  opts: {
+    readonly site: string
+    readonly full: boolean
+    readonly mapping: CompiledMapping
+    readonly layout: SourceLayout
+    readonly current: RunMapping
+  },
+): Promise<SyncMode> {
+  const { site, mapping, layout, current } = opts
+  const previous = await readPreviousSync(pool, site)
+  // A full pass that did not finish is finished first: after the nodes it covered (re-read where
+  // they changed since), from where it stopped. With another mapping it starts over.
+  // A whole migrate after the unfinished pass covered every node since: nothing to finish.
+  const found = opts.full ? null : await readUnfinishedFullPass(pool, site)
+  const unfinished = found && (previous === null || previous.runId < found.runId) ? found : null
+  // A pass recorded before the side tables' state was kept cannot tell what changed there before it.
+  const resume =
+    unfinished?.mappingHash === current.hash &&
+    unrecordedSideTables(unfinished.state?.side ?? null, mapping, layout).length === 0
+      ? unfinished.state
+      : null
+  const unrecorded = previous ? unrecordedSideTables(previous.side, mapping, layout) : []
+  const fullReason = opts.full
+    ? '--full'
+    : unfinished && resume
+      ? `resuming the full sync of run ${unfinished.runId} after nid ${resume.afterNid}`
+      : unfinished
+        ? `the full sync of run ${unfinished.runId} did not finish`
+        : previous === null
+          ? 'first sync of this site on this target'
+          : previous.mapping.hash !== current.hash
+            ? describeMappingChange(previous, current, site)
+            : unrecorded.length > 0
+              ? `the last ${previous.command} (run ${previous.runId}) recorded no state of ${unrecorded.join(', ')} ` +
+                '(a dhm from before side-table syncing): reading everything once, so that no edit made there before ' +
+                'this sync is missed'
+              : null
+  return { previous, resume, fullReason }
 }
