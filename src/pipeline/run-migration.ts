@@ -65,6 +65,28 @@ export interface MigrateOptions {
   readonly signal?: AbortSignal
   /** Told once the run is recorded in migration_run (never for a dry run). */
   readonly onRunStarted?: (run: ActiveRun) => void
+  /**
+   * One range of a distributed run (`dhm worker`): only nids in (afterNid, throughNid], recorded
+   * as a `migrate-range` run under the run that cut it. The coordinator records the sync baseline.
+   */
+  readonly range?: MigrateRange
+  /** The mapping as the coordinator recorded it (a worker may not have the file); else read from mappingFile. */
+  readonly recordedMapping?: {
+    readonly mapping: string
+    readonly mappingHash: string
+    readonly bundles: readonly string[]
+  }
+}
+
+/** A nid range of a distributed run and who runs it (see workers/run-worker.ts). */
+export interface MigrateRange {
+  readonly parentRunId: number
+  readonly index: number
+  readonly afterNid: number
+  /** Inclusive; null: every nid after afterNid (the last range). */
+  readonly throughNid: number | null
+  readonly jobId: string
+  readonly worker: string
 }
 
 export interface MigrateResult {
@@ -90,7 +112,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
   const emit = opts.onEvent ?? (() => undefined)
   const { mapping } = opts
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
-  const recorded = await mappingParams(opts.mappingFile, mapping.source.bundles)
+  const recorded = opts.recordedMapping ?? (await mappingParams(opts.mappingFile, mapping.source.bundles))
   const params = {
     mapping: recorded.mapping,
     source: redactUrl(opts.sourceUrl),
@@ -101,6 +123,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     // Which mapping wrote the site: dhm migrate and check warn when another one did (shared-site.ts).
     mappingHash: recorded.mappingHash,
     bundles: recorded.bundles,
+    ...(opts.range ? { range: opts.range } : {}),
   }
 
   // Everything that can be wrong with the configuration fails here, before the first batch.
@@ -123,7 +146,9 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       opts.dryRun ? 'migrate-dry-run' : 'migrate',
       startedAt,
     )
-    run = writer ? await startRun(opts.targetUrl, mapping.site, 'migrate', params) : null
+    run = writer
+      ? await startRun(opts.targetUrl, mapping.site, opts.range ? 'migrate-range' : 'migrate', params)
+      : null
     const runId = run?.id ?? null
     if (run) {
       const active = run
@@ -148,6 +173,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         batchSize,
         ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
         ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
+        ...rangeBounds(opts.range),
         sourceUrl: opts.sourceUrl,
       })
       // Transform on the producer side of the queue: while Postgres writes batch N, MariaDB reads
@@ -198,7 +224,8 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     if (writer && runId !== null) {
       // A whole migration is a full pass: the next sync starts from what this snapshot held (the
       // mark, publication_date checksums, side tables), not from a full pass of its own.
-      const whole = status === 'succeeded' && opts.limit === undefined && opts.ids === undefined
+      const whole =
+        status === 'succeeded' && opts.limit === undefined && opts.ids === undefined && !opts.range
       let highWaterMark: number | undefined
       if (whole) {
         const baseline = await readSyncBaseline(conn, mapping, layout, opts.sourceUrl)
@@ -327,9 +354,17 @@ async function countNodes(
   mapping: CompiledMapping,
   opts: MigrateOptions,
 ): Promise<number> {
-  const n = await countBundleNodes(conn, opts.sourceUrl, mapping.source.bundles)
+  const n = await countBundleNodes(conn, opts.sourceUrl, mapping.source.bundles, rangeBounds(opts.range))
   const capped = opts.ids ? Math.min(n, opts.ids.length) : n
   return opts.limit !== undefined ? Math.min(capped, opts.limit) : capped
+}
+
+/** A range's bounds as extract options (none for a whole run). */
+function rangeBounds(range: MigrateRange | undefined): { afterNid?: number; throughNid?: number } {
+  if (!range) return {}
+  return range.throughNid === null
+    ? { afterNid: range.afterNid }
+    : { afterNid: range.afterNid, throughNid: range.throughNid }
 }
 
 async function tableExists(pool: pg.Pool, table: string): Promise<boolean> {
