@@ -258,9 +258,10 @@ export async function runDistributedMigration(opts: DistributedOptions): Promise
     if (queue)
       await queue.cancelRuns(sites.filter((s) => !s.done).map((s) => s.run.id)).catch(() => undefined)
     for (const s of sites.filter((x) => !x.done)) {
-      await finishRun(target.prisma, s.run.id, 'failed', emptyCounts(), {
-        error: (error as Error).message,
-      }).catch(() => undefined)
+      const { counts } = await readRangeCounts(target, s.run.id).catch(() => ({ counts: emptyCounts() }))
+      await finishRun(target.prisma, s.run.id, 'failed', counts, { error: (error as Error).message }).catch(
+        () => undefined,
+      )
     }
     throw error
   } finally {
@@ -413,9 +414,8 @@ async function readRangeCounts(
   target: Target,
   parentRunId: number,
 ): Promise<{ counts: RunCounts; attempts: number; workers: string[] }> {
-  const { rows } = await target.pool.query<{ counts: RunCounts; worker: string; attempts: number }>(
-    `SELECT DISTINCT ON ((params->'range'->>'index')::int) counts, params->'range'->>'worker' AS worker,
-       count(*) OVER ()::int AS attempts
+  const { rows } = await target.pool.query<{ counts: RunCounts; worker: string }>(
+    `SELECT DISTINCT ON ((params->'range'->>'index')::int) counts, params->'range'->>'worker' AS worker
      FROM migration_run WHERE command = 'migrate-range' AND ${RANGE_OF} = $1 AND status = 'succeeded'
      ORDER BY (params->'range'->>'index')::int, id DESC`,
     [parentRunId],
