@@ -20,7 +20,7 @@ import { applyTargetMigrations } from '../load/schema-migrations.js'
 import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { openTarget, type Target } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
-import type { RunListener } from '../pipeline/events.js'
+import type { ActiveRun, RunListener } from '../pipeline/events.js'
 import { runSync, type SyncResult } from '../pipeline/run-sync.js'
 import { readSyncBaseline, type SyncBaseline } from '../pipeline/sync-baseline.js'
 import { createReportDir, type RunSummary, toSummary, writeRunReport } from '../report/run-report.js'
@@ -59,6 +59,8 @@ export interface DistributedOptions {
   readonly signal?: AbortSignal
   /** How often the coordinator looks at the queue and the run log. */
   readonly pollMs?: number
+  /** Told of each run once recorded (a second Ctrl-C records it as interrupted at once). */
+  readonly onRunStarted?: (run: ActiveRun) => void
 }
 
 export interface DistributedSiteResult {
@@ -140,7 +142,11 @@ export async function runDistributedMigration(opts: DistributedOptions): Promise
       emit({ kind: 'phase', message: `applied ${applied.length} schema migration(s): ${applied.join(', ')}` })
     }
     await markDeadRuns(target.pool)
-    for (const m of opts.mappings) sites.push(await startSiteRun(m, opts, { batchSize, rangeSize }, emit))
+    for (const m of opts.mappings) {
+      const site = await startSiteRun(m, opts, { batchSize, rangeSize }, emit)
+      sites.push(site)
+      opts.onRunStarted?.({ id: site.run.id, recordInterrupted: () => site.run.recordInterrupted() })
+    }
     queue = await openRangeQueue(opts.targetUrl, timings, (error) =>
       emit({
         kind: 'phase',

@@ -220,6 +220,7 @@ async function migrateWithWorkers(args: ArgumentsCamelCase<MigrateArgs>): Promis
       reportsDir: args['reports-dir'],
       onEvent,
       signal: stop.signal,
+      onRunStarted: stop.onRunStarted,
     }),
   ).finally(() => stop.dispose())
   for (const site of result.sites) {
