@@ -150,6 +150,9 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       ? await startRun(opts.targetUrl, mapping.site, opts.range ? 'migrate-range' : 'migrate', params)
       : null
     const runId = run?.id ?? null
+    // A range writes its undo log and messages under its distributed run: `dhm rollback <that run>`
+    // undoes every range (the first change of a row in a run keeps its state from before the run).
+    const undoRunId = opts.range?.parentRunId ?? runId
     if (run) {
       const active = run
       opts.onRunStarted?.({ id: active.id, recordInterrupted: () => active.recordInterrupted(counts) })
@@ -191,7 +194,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
             : await retryTargetBatch(
                 () =>
                   inTransaction(writer.pool, opts.targetUrl, (client) =>
-                    loadBatch(client, mapping.site, runId, outcomes, mapping.owned),
+                    loadBatch(client, mapping.site, undoRunId, outcomes, mapping.owned),
                   ),
                 { command: 'migrate', targetUrl: opts.targetUrl, emit },
               )

@@ -133,7 +133,9 @@ describe('dhm migrate --workers', () => {
     expect(status.code, status.stderr).toBe(0)
     // One line per range: its newest attempt (here the retry that succeeded) and how many there were.
     expect(status.stdout).toMatch(/^ranges of run \d+ \(\d+\): \d+ succeeded$/m)
-    expect(status.stdout).toMatch(new RegExp(`^  ${(victim?.index ?? 0) + 1} +\\S+ +succeeded +\\S+ +2 `, 'm'))
+    expect(status.stdout).toMatch(
+      new RegExp(`^  ${(victim?.index ?? 0) + 1} +\\S+ +succeeded +\\S+ +2 `, 'm'),
+    )
   }, 90_000)
 
   it('two mappings (two sites) queued in one go are drained by the same workers', async () => {
@@ -162,6 +164,17 @@ describe('dhm migrate --workers', () => {
     )
     expect(sites.map((s) => s.site)).toEqual(['bne', 'bne-copy'])
     expect(new Set(runs.map((r) => r.worker)).size).toBeLessThanOrEqual(2)
+
+    // Every range wrote its undo log under its distributed run: one rollback undoes the whole site.
+    const [copy] = await pgQuery<{ id: number }>(
+      target,
+      "SELECT id FROM migration_run WHERE command = 'migrate' AND site = 'bne-copy'",
+    )
+    const rollback = await startDhm(['rollback', '--run', String(copy?.id), '--target', target]).done
+    expect(rollback.code, rollback.stderr).toBe(0)
+    expect(rollback.stdout).toContain(`article ${ARTICLES} removed`)
+    expect((await snapshotTarget(target, 'bne-copy')).counts.article).toBe(0)
+    expect(diffSnapshots(await snapshotTarget(target, 'bne'), clean)).toEqual([])
   }, 90_000)
 
   it('the catch-up pass picks up a source edit and a deletion made during the run', async () => {
