@@ -188,12 +188,17 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       )
       return
     }
+    const ranges = await readDistributedRanges(targetUrl, rows)
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(rows)}\n`)
+      // A distributed run (dhm migrate --workers) carries its ranges.
+      const withRanges = rows.map((r) => {
+        const run = ranges.find((d) => d.runId === r.id)
+        return run ? { ...r, ranges: run } : r
+      })
+      process.stdout.write(`${JSON.stringify(withRanges)}\n`)
       return
     }
     const undo = rows.length > 0 ? await readUndoLogBytes(targetUrl) : null
-    const ranges = await readDistributedRanges(targetUrl, rows)
     process.stdout.write(
       `${renderRunHistory(rows)}\n${ranges.map((r) => `${renderRangeStatus(r)}\n`).join('')}` +
         `${undo === null ? '' : `${renderUndoLog(undo, undoRetentionDays())}\n`}`,
