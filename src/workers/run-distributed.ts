@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { databaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
-import { ConfigError, TargetError } from '../errors.js'
+import { ConfigError, LockedError, TargetError } from '../errors.js'
 import { readSourceClock } from '../extract/changed-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import { countBundleNodes } from '../extract/source-db.js'
@@ -289,7 +289,14 @@ async function startSiteRun(
   emit: RunListener,
 ): Promise<SiteRun> {
   const { mapping } = m
-  const lock = await acquireSyncLock(opts.targetUrl, mapping.site)
+  const lock = await acquireSyncLock(opts.targetUrl, mapping.site).catch((error: unknown) => {
+    throw error instanceof LockedError
+      ? new LockedError(
+          `a dhm sync or another distributed migrate of site ${mapping.site} is running against ` +
+            `${redactUrl(opts.targetUrl)} (it holds the site's sync lock); this run did nothing. Rerun once it has finished.`,
+        )
+      : error
+  })
   try {
     const recorded = await mappingParams(m.file, mapping.source.bundles)
     emit({ kind: 'phase', message: `reading the source schema (${redactUrl(opts.sourceUrl)})` })

@@ -23,7 +23,7 @@ import { waitFor } from '../helpers/wait-for.js'
 
 const ARTICLES = 600
 const BATCH = 20
-const RANGE = 40
+const RANGE = 100
 
 interface RangeRun {
   id: number
@@ -91,11 +91,15 @@ describe('dhm migrate --workers', () => {
     const run = startDhm(distributed(target, 3, ['--json']))
     // A range in progress, and the worker process that runs it (host:pid, the pid on this machine).
     let victim: RangeRun | undefined
-    await waitFor(async () => {
-      if (run.child.exitCode !== null) throw new Error(`the run ended first:\n${run.stderr()}`)
-      victim = (await rangeRuns(target)).find((r) => r.status === 'running')
-      return victim !== undefined
-    }, 'a range in progress')
+    await waitFor(
+      async () => {
+        if (run.child.exitCode !== null) throw new Error(`the run ended first:\n${run.stderr()}`)
+        victim = (await rangeRuns(target)).find((r) => r.status === 'running')
+        return victim !== undefined
+      },
+      'a range in progress',
+      60_000,
+    )
     const pid = Number(victim?.worker.split(':').at(-1))
     process.kill(pid, 'SIGKILL')
     const done = await run.done
@@ -182,11 +186,15 @@ describe('dhm migrate --workers', () => {
     const run = startDhm(distributed(target, 2))
     // A range already migrated: edit a node in it and delete another, while the run goes on.
     let done: RangeRun | undefined
-    await waitFor(async () => {
-      if (run.child.exitCode !== null) throw new Error(`the run ended first:\n${run.stderr()}`)
-      done = (await rangeRuns(target)).find((r) => r.status === 'succeeded')
-      return done !== undefined
-    }, 'a range migrated')
+    await waitFor(
+      async () => {
+        if (run.child.exitCode !== null) throw new Error(`the run ended first:\n${run.stderr()}`)
+        done = (await rangeRuns(target)).find((r) => r.status === 'succeeded')
+        return done !== undefined
+      },
+      'a range migrated',
+      60_000,
+    )
     const conn = await connectMaria(source)
     let edited = 0
     let deleted = 0
@@ -209,6 +217,14 @@ describe('dhm migrate --workers', () => {
       "SELECT status FROM migration_run WHERE command = 'migrate'",
     )
     expect(parent?.status, 'the edits were made while the run was going on').toBe('running')
+    // Meanwhile no other run of the site starts: the distributed run holds the site's sync lock.
+    const second = await startDhm(distributed(target, 1)).done
+    expect(second.code).toBe(5)
+    expect(second.stderr).toContain(
+      'a dhm sync or another distributed migrate of site bne is running against postgresql://postgres@127.0.0.1:5432/',
+    )
+    const sync = await startDhm(['sync', '--source', source, '--target', target, '--quiet']).done
+    expect(sync.code).toBe(5)
     const finished = await run.done
     expect(finished.code, finished.stderr).toBe(0)
     expect(finished.stdout).toMatch(/catch-up: \d+ changed node\(s\) re-read, 1 deleted/)
