@@ -67,14 +67,18 @@ export async function countBundleNodes(
   conn: SourceConnection,
   url: string,
   bundles: readonly string[],
-  where: { readonly ids?: readonly number[] | null; readonly afterNid?: number } = {},
+  where: {
+    readonly ids?: readonly number[] | null
+    readonly afterNid?: number
+    readonly throughNid?: number
+  } = {},
 ): Promise<number> {
-  const { ids, afterNid = 0 } = where
+  const { ids, afterNid = 0, throughNid = 4_294_967_295 } = where
   const rows = await querySource<{ n: number | string }>(
     conn,
     url,
-    `SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ?${ids ? ' AND nid IN (?)' : ''}`,
-    ids ? [bundles, afterNid, ids.length ? ids : [0]] : [bundles, afterNid],
+    `SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ? AND nid <= ?${ids ? ' AND nid IN (?)' : ''}`,
+    ids ? [bundles, afterNid, throughNid, ids.length ? ids : [0]] : [bundles, afterNid, throughNid],
   )
   return Number(rows[0]?.n ?? 0)
 }

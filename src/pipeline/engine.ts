@@ -182,6 +182,7 @@ export async function countSourceNodes(
   where: {
     readonly ids?: readonly number[] | null
     readonly afterNid?: number
+    readonly throughNid?: number
     readonly limit?: number
   } = {},
 ): Promise<number> {

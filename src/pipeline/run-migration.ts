@@ -61,6 +61,28 @@ export interface MigrateOptions {
   readonly signal?: AbortSignal
   /** Told once the run is recorded in migration_run (never for a dry run). */
   readonly onRunStarted?: (run: ActiveRun) => void
+  /**
+   * One range of a distributed run (`dhm worker`): only nids in (afterNid, throughNid], recorded
+   * as a `migrate-range` run under the run that cut it. The coordinator records the sync baseline.
+   */
+  readonly range?: MigrateRange
+  /** The mapping as the coordinator recorded it (a worker may not have the file); else read from mappingFile. */
+  readonly recordedMapping?: {
+    readonly mapping: string
+    readonly mappingHash: string
+    readonly bundles: readonly string[]
+  }
+}
+
+/** A nid range of a distributed run and who runs it (see workers/run-worker.ts). */
+export interface MigrateRange {
+  readonly parentRunId: number
+  readonly index: number
+  readonly afterNid: number
+  /** Inclusive; null: every nid after afterNid (the last range). */
+  readonly throughNid: number | null
+  readonly jobId: string
+  readonly worker: string
 }
 
 export interface MigrateResult {
@@ -86,7 +108,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
   const emit = opts.onEvent ?? (() => undefined)
   const { mapping } = opts
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
-  const recorded = await mappingParams(opts.mappingFile, mapping.source.bundles)
+  const recorded = opts.recordedMapping ?? (await mappingParams(opts.mappingFile, mapping.source.bundles))
   const params = {
     mapping: recorded.mapping,
     source: redactUrl(opts.sourceUrl),
@@ -97,6 +119,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     // Which mapping wrote the site: dhm migrate and check warn when another one did (shared-site.ts).
     mappingHash: recorded.mappingHash,
     bundles: recorded.bundles,
+    ...(opts.range ? { range: opts.range } : {}),
   }
 
   // Everything that can be wrong with the configuration fails here, before the first batch.
@@ -112,6 +135,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     const statistics = writer ? await TargetStatistics.open(writer.pool) : null
     const total = await countSourceNodes(conn, opts.sourceUrl, mapping, {
       ids: opts.ids ?? null,
+      ...rangeBounds(opts.range),
       ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
     })
     emit({ kind: 'start', total })
@@ -122,8 +146,13 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       opts.dryRun ? 'migrate-dry-run' : 'migrate',
       startedAt,
     )
-    run = writer ? await startRun(opts.targetUrl, mapping.site, 'migrate', params) : null
+    run = writer
+      ? await startRun(opts.targetUrl, mapping.site, opts.range ? 'migrate-range' : 'migrate', params)
+      : null
     const runId = run?.id ?? null
+    // A range writes its undo log and messages under its distributed run: `dhm rollback <that run>`
+    // undoes every range (the first change of a row in a run keeps its state from before the run).
+    const undoRunId = opts.range?.parentRunId ?? runId
     if (run) {
       const active = run
       opts.onRunStarted?.({ id: active.id, recordInterrupted: () => active.recordInterrupted(counts) })
@@ -145,6 +174,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       batchSize,
       ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
       ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
+      ...rangeBounds(opts.range),
       sourceUrl: opts.sourceUrl,
     })
     const sink: BatchSink<null, BatchResult> =
@@ -153,7 +183,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         : {
             write: ({ outcomes }) =>
               inTransaction(writer.pool, opts.targetUrl, (client) =>
-                loadBatch(client, mapping.site, runId, outcomes, mapping.owned),
+                loadBatch(client, mapping.site, undoRunId, outcomes, mapping.owned),
               ),
             retry: { command: 'migrate', targetUrl: opts.targetUrl },
           }
@@ -188,7 +218,8 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     if (writer && runId !== null) {
       // A whole migration is a full pass: the next sync starts from what this snapshot held (the
       // mark, publication_date checksums, side tables), not from a full pass of its own.
-      const whole = status === 'succeeded' && opts.limit === undefined && opts.ids === undefined
+      const whole =
+        status === 'succeeded' && opts.limit === undefined && opts.ids === undefined && !opts.range
       let highWaterMark: number | undefined
       if (whole) {
         const baseline = await readSyncBaseline(conn, mapping, layout, opts.sourceUrl)
@@ -303,6 +334,14 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
     await target.close()
     throw error
   }
+}
+
+/** A range's bounds as extract options (none for a whole run). */
+function rangeBounds(range: MigrateRange | undefined): { afterNid?: number; throughNid?: number } {
+  if (!range) return {}
+  return range.throughNid === null
+    ? { afterNid: range.afterNid }
+    : { afterNid: range.afterNid, throughNid: range.throughNid }
 }
 
 async function tableExists(pool: pg.Pool, table: string): Promise<boolean> {

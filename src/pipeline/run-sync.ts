@@ -52,6 +52,11 @@ export interface SyncOptions {
   readonly signal?: AbortSignal
   /** Told once the run is recorded in migration_run. */
   readonly onRunStarted?: (run: ActiveRun) => void
+  /**
+   * The site's sync lock, already held by the caller (the catch-up pass of a distributed migrate,
+   * which holds it for the whole run); not released by this run.
+   */
+  readonly heldLock?: SyncLock
 }
 
 export interface SyncCounts extends RunCounts {
@@ -137,7 +142,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   let source: Awaited<ReturnType<typeof openSourceSession>> | null = null
   let run: RunHandle | null = null
   try {
-    lock = await acquireSyncLock(opts.targetUrl, site)
+    lock = opts.heldLock ?? (await acquireSyncLock(opts.targetUrl, site))
     const applied = await applyTargetMigrations(target.pool, opts.targetUrl)
     if (applied.length > 0) {
       emit({
@@ -341,7 +346,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   } finally {
     await source?.close()
     await run?.release()
-    await lock?.release()
+    if (!opts.heldLock) await lock?.release()
     await target.close()
   }
 }

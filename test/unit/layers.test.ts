@@ -27,6 +27,7 @@ const RANK: Readonly<Record<string, number>> = {
   inspect: 7,
   pipeline: 8,
   files: 9,
+  workers: 9,
   cli: 10,
 }
 
