@@ -18,6 +18,7 @@ import {
 } from '../helpers/databases.js'
 import { startDhm } from '../helpers/dhm-process.js'
 import { connectMaria, deleteNode, editTitle, rows } from '../helpers/drupal-edits.js'
+import { holdLock } from '../helpers/held-lock.js'
 import { diffSnapshots, snapshotTarget, type TargetSnapshot } from '../helpers/target-snapshot.js'
 import { waitFor } from '../helpers/wait-for.js'
 
@@ -195,6 +196,15 @@ describe('dhm migrate --workers', () => {
       'a range migrated',
       60_000,
     )
+    // Park the run before its catch-up: the coordinator records the start state on its run's row
+    // once every range is done, and waits for this lock there (no race with the run's speed).
+    const [parentRun] = await pgQuery<{ id: number }>(
+      target,
+      "SELECT id FROM migration_run WHERE command = 'migrate'",
+    )
+    const parked = await holdLock(target, 'SELECT id FROM migration_run WHERE id = $1 FOR UPDATE', [
+      parentRun?.id,
+    ])
     const conn = await connectMaria(source)
     let edited = 0
     let deleted = 0
@@ -225,6 +235,7 @@ describe('dhm migrate --workers', () => {
     )
     const sync = await startDhm(['sync', '--source', source, '--target', target, '--quiet']).done
     expect(sync.code).toBe(5)
+    await parked.release()
     const finished = await run.done
     expect(finished.code, finished.stderr).toBe(0)
     expect(finished.stdout).toMatch(/catch-up: \d+ changed node\(s\) re-read, 1 deleted/)
