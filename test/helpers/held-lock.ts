@@ -7,6 +7,8 @@ import type { DhmProcess } from './dhm-process.js'
 import { waitFor } from './wait-for.js'
 
 export interface HeldLock {
+  /** Whether a backend waits on a lock in this database now. */
+  waiting(): Promise<boolean>
   /** Resolves once a backend of `run` waits on a lock in this database (the run is parked). */
   parked(run: DhmProcess, what: string): Promise<void>
   /** Roll the holding transaction back: the waiting run goes on. Safe to call twice. */
@@ -25,18 +27,22 @@ export async function holdLock(url: string, lockSql: string, params: unknown[] =
   await client.query(lockSql, params)
   const database = new URL(url).pathname.slice(1)
   let released = false
+  const waiting = async () =>
+    (
+      await pgQuery(
+        pgUrl('postgres'),
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+        [database],
+      )
+    ).length > 0
   return {
+    waiting,
     parked: (run, what) =>
       waitFor(
         async () => {
           if (run.child.exitCode !== null)
             throw new Error(`the run exited (${run.child.exitCode}) instead of waiting:\n${run.stderr()}`)
-          const rows = await pgQuery(
-            pgUrl('postgres'),
-            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
-            [database],
-          )
-          return rows.length > 0
+          return waiting()
         },
         what,
         60_000,
