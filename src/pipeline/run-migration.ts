@@ -186,7 +186,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         ? explainSourceLoss(caught, opts.sourceUrl, 'migrate')
         : caught
       if (writer && runId !== null) {
-        await finishRun(writer.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
+        await finishRun(writer.pool, runId, 'failed', counts, { error: (error as Error).message }).catch(
           () => undefined,
         )
       }
@@ -209,8 +209,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
           sideState: baseline.side,
         })
       }
-      await finishRun(
-        writer.prisma,
+      await finishRun(writer.pool,
         runId,
         status,
         counts,

@@ -44,10 +44,10 @@ export async function runRelease(
         throw (error as { code?: string }).code ? explainTargetError(error, opts.targetUrl) : error
       })
       const released = Object.values(result).reduce((n, nids) => n + (nids?.length ?? 0), 0)
-      await finishRun(target.prisma, run.id, 'succeeded', { released })
+      await finishRun(target.pool, run.id, 'succeeded', { released })
       return { runId: run.id, released: result }
     } catch (error) {
-      await finishRun(target.prisma, run.id, 'failed', {}, { error: (error as Error).message }).catch(
+      await finishRun(target.pool, run.id, 'failed', {}, { error: (error as Error).message }).catch(
         () => undefined,
       )
       throw error

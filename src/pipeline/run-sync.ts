@@ -498,14 +498,14 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       const error = isSourceConnectionLost(caught)
         ? explainSourceLoss(caught, opts.sourceUrl, 'sync')
         : caught
-      await finishRun(tgt.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
+      await finishRun(tgt.pool, runId, 'failed', counts, { error: (error as Error).message }).catch(
         () => undefined,
       )
       throw error
     }
     await statistics.finish()
     const status = interrupted ? 'interrupted' : 'succeeded'
-    await finishRun(tgt.prisma, runId, status, counts, interrupted ? {} : { highWaterMark })
+    await finishRun(tgt.pool, runId, status, counts, interrupted ? {} : { highWaterMark })
     const summary = toSyncSummary(counts, (Date.now() - started) / 1000)
     // A report only for a run that wrote or rejected something: a cron sync every few minutes that
     // found nothing leaves no folder behind (its counts are in migration_run, see dhm status).
