@@ -9,6 +9,7 @@ import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import { countBundleNodes, type SourceConnection } from '../extract/source-db.js'
 import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
+import { writeArticleLinks } from '../load/article-links.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
@@ -48,6 +49,7 @@ import { planMigration } from '../verify/plan-migration.js'
 import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
+import { bodyLinkHosts } from './side-changes.js'
 import { readSyncBaseline } from './sync-baseline.js'
 
 export interface MigrateOptions {
@@ -154,6 +156,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       // and JS transforms the next one (bounded: PREFETCH_DEPTH batches ahead). Only the outcomes
       // wait in the queue; the raw source rows (5× bigger) are dropped at once. (Reading MariaDB a
       // batch ahead of the transform as well was measured: no faster, more memory.)
+      const linkHosts = bodyLinkHosts(mapping)
       const transformed = mapBatches(batches, (batch) => ({
         read: batch.length,
         outcomes: batch.map((node) => transformNode(node, mapping)),
@@ -164,9 +167,12 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
             ? await planBatch(planPool, mapping.site, outcomes)
             : await retryTargetBatch(
                 () =>
-                  inTransaction(writer.pool, opts.targetUrl, (client) =>
-                    loadBatch(client, mapping.site, runId, outcomes, mapping.owned),
-                  ),
+                  inTransaction(writer.pool, opts.targetUrl, async (client) => {
+                    const loaded = await loadBatch(client, mapping.site, runId, outcomes, mapping.owned)
+                    // Which nodes the bodies link to (for sync, see article-links.ts).
+                    if (linkHosts) await writeArticleLinks(client, mapping.site, outcomes, linkHosts)
+                    return loaded
+                  }),
                 { command: 'migrate', targetUrl: opts.targetUrl, emit },
               )
         await statistics?.afterBatch(result.inserted + result.updated)
@@ -209,7 +215,8 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
           sideState: baseline.side,
         })
       }
-      await finishRun(writer.pool,
+      await finishRun(
+        writer.pool,
         runId,
         status,
         counts,

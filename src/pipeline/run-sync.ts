@@ -17,6 +17,7 @@ import {
   type DeletePolicy,
   type DeletionResult,
 } from '../load/apply-deletions.js'
+import { writeArticleLinks } from '../load/article-links.js'
 import { loadBatch } from '../load/load-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
 import {
@@ -46,6 +47,7 @@ import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 import { inTransaction } from './run-migration.js'
 import {
+  bodyLinkHosts,
   CHANGE_KINDS,
   type ChangeCounts,
   emptyChangeCounts,
@@ -176,6 +178,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
   const policy = opts.onDelete ?? DEFAULT_DELETE_POLICY
   const overlap = opts.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS
+  // Mappings that rewrite body links keep article_link with the articles (see article-links.ts).
+  const linkHosts = bodyLinkHosts(mapping)
   const recorded = await mappingParams(opts.mappingFile, mapping.source.bundles)
   const { mappingHash } = recorded
   const current: RunMapping = { file: recorded.mapping, hash: mappingHash, bundles: recorded.bundles }
@@ -426,6 +430,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         const result = await writeBatch(async (client) => {
           // Redirects (the articles' old URLs) are written by loadBatch with the articles they belong to.
           const loaded = await loadBatch(client, site, runId, outcomes, mapping.owned)
+          if (linkHosts) await writeArticleLinks(client, site, outcomes, linkHosts)
           const removed = await applyDeletePolicy(client, site, filteredNids, policy)
           const next = { ...counts }
           addBatch(next, read, loaded, strayRows(outcomes))
