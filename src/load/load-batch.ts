@@ -240,7 +240,12 @@ async function writeArticles(
   }
 
   // Owned term lists an editor changed keep their links: read before the merge rewrites documents.
-  const keptLinks = await readEditedTermRoles(client, site, known, owned)
+  const keptLinks = await readEditedTermRoles(
+    client,
+    site,
+    ok.map((o) => o.article.legacyNid),
+    owned,
+  )
   await client.query(CREATE_STAGE)
   await client.query(`DELETE FROM ${STAGE_TABLE}`)
   await copyRows(client, STAGE_TABLE, stageColumns, stageTypes, stageRows(ok))
@@ -299,17 +304,17 @@ async function writeArticles(
 async function readEditedTermRoles(
   client: pg.ClientBase,
   site: string,
-  known: readonly { legacy_nid: number }[],
+  nids: readonly number[],
   owned: OwnedFields,
 ): Promise<Set<string>> {
   const roles = ownedTermRoles(owned)
-  if (roles.length === 0 || known.length === 0) return new Set()
+  if (roles.length === 0 || nids.length === 0) return new Set()
   const { rows } = await client.query<{ id: number; roles: string[] }>(
     `SELECT a.id, array_remove(ARRAY[${roles
       .map(({ field, role }) => `CASE WHEN ${editedInTargetSql(field, 'a', owned.from)} THEN '${role}' END`)
       .join(', ')}]::text[], NULL) AS roles
      FROM article a WHERE a.site = $1 AND a.legacy_nid = ANY($2::int[])`,
-    [site, known.map((k) => k.legacy_nid)],
+    [site, [...nids]],
   )
   return new Set(rows.flatMap((r) => r.roles.map((role) => `${r.id}:${role}`)))
 }
