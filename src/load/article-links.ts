@@ -80,7 +80,8 @@ export async function readLinkingArticles(
 
 /**
  * What the target says each node's aliases were when dhm last wrote it: its article's slug and the
- * redirects of its aliases (a merged translation's redirects are its own nid's), as link keys.
+ * redirects of its own aliases, as link keys (through the indexes on article and redirect.article_id).
+ * A merged translation has no article of its own: none, so it counts as changed with its bucket.
  */
 export async function readTargetAliasKeys(
   db: Pick<pg.Pool, 'query'>,
@@ -93,7 +94,8 @@ export async function readTargetAliasKeys(
     `SELECT legacy_nid AS nid, slug AS path FROM article
      WHERE site = $1 AND legacy_nid = ANY($2::int[]) AND slug IS NOT NULL
      UNION ALL
-     SELECT legacy_nid, source_path FROM redirect WHERE site = $1 AND legacy_nid = ANY($2::int[])`,
+     SELECT a.legacy_nid, r.source_path FROM article a JOIN redirect r ON r.article_id = a.id
+     WHERE a.site = $1 AND a.legacy_nid = ANY($2::int[]) AND r.legacy_nid = a.legacy_nid`,
     [site, [...nids]],
   )
   for (const r of rows) {
