@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise'
+import { isPlainDatabaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { SourceQueryError } from '../errors.js'
-import { isFixtureDatabaseName } from '../fixture/fixture-database.js'
 
 export type SourcePool = mysql.Pool
 export type SourceConnection = mysql.PoolConnection
@@ -140,7 +140,7 @@ function grantFor(url: string): string {
 function fixtureName(url: string): string {
   try {
     const db = decodeURIComponent(new URL(url).pathname.slice(1))
-    return isFixtureDatabaseName(db) ? db : 'NAME'
+    return isPlainDatabaseName(db) ? db : 'NAME'
   } catch {
     return 'NAME'
   }

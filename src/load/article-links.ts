@@ -1,6 +1,6 @@
 import type pg from 'pg'
+import { findLinkTargets } from '../body-scan/links.js'
 import type { Article } from '../model/article.js'
-import { findLinkTargets } from '../transform/content/body-links.js'
 import type { RowOutcome } from '../transform/outcome.js'
 
 /**

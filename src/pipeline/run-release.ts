@@ -2,8 +2,8 @@ import { countOwnedEdits, type OwnedEditCounts, releaseOwnedField } from '../loa
 import { tagRunChanges } from '../load/run-changes.js'
 import { finishRun, startRun } from '../load/run-log.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
+import { inTransaction } from '../load/transaction.js'
 import type { OwnableField, OwnedFields } from '../model/owned-fields.js'
-import { inTransaction } from './run-migration.js'
 
 export interface ReleaseOptions {
   readonly targetUrl: string

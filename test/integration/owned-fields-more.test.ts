@@ -11,7 +11,7 @@ import { runMigration } from '../../src/pipeline/run-migration.js'
 import { runRelease } from '../../src/pipeline/run-release.js'
 import { runRollback } from '../../src/pipeline/run-rollback.js'
 import { runSync } from '../../src/pipeline/run-sync.js'
-import { runVerify } from '../../src/verify/run-verify.js'
+import { runVerify } from '../../src/pipeline/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,
