@@ -1,5 +1,5 @@
 import { ARTICLE_ATTRIBUTES, DERIVED_ATTRIBUTES, EXTRA_NAME, NESTED_ATTRIBUTES } from '../model/article.js'
-import type { OwnableField } from '../model/owned-fields.js'
+import { OWNABLE_FIELD_NAMES, type OwnedFields } from '../model/owned-fields.js'
 import { DEFAULT_FIELDS } from './defaults.js'
 import { nearest } from './nearest.js'
 import {
@@ -25,8 +25,8 @@ export interface CompiledMapping {
   /** Every field name any path or condition reads, so the extractor reads only those tables. */
   readonly fieldNames: readonly string[]
   readonly sourcePaths: readonly SourcePath[]
-  /** Attributes the new system owns once edited there (see OWNABLE_FIELDS). */
-  readonly owned: readonly OwnableField[]
+  /** Attributes the new system owns once edited there, and from when (see OWNABLE_FIELDS). */
+  readonly owned: OwnedFields
 }
 
 export interface CompiledAttribute {
@@ -246,8 +246,17 @@ export function compileMapping(
       attributes,
       fieldNames,
       sourcePaths: paths,
-      owned: [...new Set(mapping.owned)],
+      owned: compileOwned(mapping.owned),
     },
+  }
+}
+
+/** `owned` as a list, or with a date (`from` as an ISO instant; a bare date is UTC midnight). */
+function compileOwned(owned: SiteMapping['owned']): OwnedFields {
+  if (Array.isArray(owned)) return { fields: [...new Set(owned)], from: null }
+  return {
+    fields: [...new Set(owned.fields ?? OWNABLE_FIELD_NAMES)],
+    from: new Date(owned.from.length === 10 ? `${owned.from}T00:00:00Z` : owned.from).toISOString(),
   }
 }
 

@@ -6,6 +6,7 @@ import { readSourceClock } from '../extract/changed-nodes.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import { openSourceSession } from '../extract/source-session.js'
+import { writeArticleLinks } from '../load/article-links.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
@@ -44,6 +45,7 @@ import { emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { planMigration } from '../verify/plan-migration.js'
 import { type BatchSink, countSourceNodes, runBatches, tagged } from './engine.js'
 import type { ActiveRun, RunListener } from './events.js'
+import { bodyLinkHosts } from './side-changes.js'
 import { readSyncBaseline } from './sync-baseline.js'
 
 export interface MigrateOptions {
@@ -177,14 +179,18 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       ...rangeBounds(opts.range),
       sourceUrl: opts.sourceUrl,
     })
+    const linkHosts = bodyLinkHosts(mapping)
     const sink: BatchSink<null, BatchResult> =
       writer === null
         ? { write: ({ outcomes }) => planBatch(planPool, mapping.site, outcomes) }
         : {
             write: ({ outcomes }) =>
-              inTransaction(writer.pool, opts.targetUrl, (client) =>
-                loadBatch(client, mapping.site, undoRunId, outcomes, mapping.owned),
-              ),
+              inTransaction(writer.pool, opts.targetUrl, async (client) => {
+                const loaded = await loadBatch(client, mapping.site, undoRunId, outcomes, mapping.owned)
+                // Which nodes the bodies link to (for sync, see article-links.ts).
+                if (linkHosts) await writeArticleLinks(client, mapping.site, outcomes, linkHosts)
+                return loaded
+              }),
             retry: { command: 'migrate', targetUrl: opts.targetUrl },
           }
     const { interrupted } = await runBatches({
@@ -208,7 +214,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       sourceUrl: opts.sourceUrl,
       onFailure: async (error) => {
         if (writer && runId !== null) {
-          await finishRun(writer.prisma, runId, 'failed', counts, { error: error.message })
+          await finishRun(writer.pool, runId, 'failed', counts, { error: error.message })
         }
       },
     })
@@ -231,7 +237,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         })
       }
       await finishRun(
-        writer.prisma,
+        writer.pool,
         runId,
         status,
         counts,

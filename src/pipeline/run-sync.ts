@@ -6,6 +6,7 @@ import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
 import { applyDeletePolicy, DEFAULT_DELETE_POLICY, type DeletePolicy } from '../load/apply-deletions.js'
+import { writeArticleLinks } from '../load/article-links.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
 import {
@@ -29,7 +30,7 @@ import { applyDeletions, type DeletionResult } from './deletion-scan.js'
 import { type BatchSink, countsAfter, runBatches } from './engine.js'
 import type { ActiveRun, RunListener } from './events.js'
 import { retryTargetBatch } from './retry.js'
-import { CHANGE_KINDS, type ChangeCounts, emptyChangeCounts } from './side-changes.js'
+import { bodyLinkHosts, CHANGE_KINDS, type ChangeCounts, emptyChangeCounts } from './side-changes.js'
 import { findSyncCandidates } from './sync-candidates.js'
 import { decideSyncMode, type FullPassState, recordProgress } from './sync-state.js'
 
@@ -122,6 +123,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
   const policy = opts.onDelete ?? DEFAULT_DELETE_POLICY
   const overlap = opts.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS
+  // Mappings that rewrite body links keep article_link with the articles (see article-links.ts).
+  const linkHosts = bodyLinkHosts(mapping)
   const recorded = await mappingParams(opts.mappingFile, mapping.source.bundles)
   const { mappingHash } = recorded
   const current: RunMapping = { file: recorded.mapping, hash: mappingHash, bundles: recorded.bundles }
@@ -227,6 +230,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             const { outcomes, tag: passAfter } = batch
             // Redirects (the articles' old URLs) are written by loadBatch with the articles they belong to.
             const loaded = await loadBatch(client, site, runId, outcomes, mapping.owned)
+            if (linkHosts) await writeArticleLinks(client, site, outcomes, linkHosts)
             const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
             const removed = await applyDeletePolicy(client, site, filteredNids, policy)
             const next = countsAfter(counts, batch, loaded)
@@ -302,14 +306,14 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       const error = isSourceConnectionLost(caught)
         ? explainSourceLoss(caught, opts.sourceUrl, 'sync')
         : caught
-      await finishRun(tgt.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
+      await finishRun(tgt.pool, runId, 'failed', counts, { error: (error as Error).message }).catch(
         () => undefined,
       )
       throw error
     }
     await statistics.finish()
     const status = interrupted ? 'interrupted' : 'succeeded'
-    await finishRun(tgt.prisma, runId, status, counts, interrupted ? {} : { highWaterMark })
+    await finishRun(tgt.pool, runId, status, counts, interrupted ? {} : { highWaterMark })
     const summary = toSyncSummary(counts, (Date.now() - started) / 1000)
     // A report only for a run that wrote or rejected something: a cron sync every few minutes that
     // found nothing leaves no folder behind (its counts are in migration_run, see dhm status).

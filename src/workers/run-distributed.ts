@@ -242,7 +242,7 @@ export async function runDistributedMigration(opts: DistributedOptions): Promise
       await workers?.stop()
       for (const s of sites.filter((x) => !x.done)) {
         const { counts } = await readRangeCounts(target, s.run.id)
-        await finishRun(target.prisma, s.run.id, 'interrupted', counts)
+        await finishRun(target.pool, s.run.id, 'interrupted', counts)
         s.done = true
         const reportDir = await writeSiteReport(s, counts, 'interrupted', started, reportsDir)
         results.push({
@@ -265,7 +265,7 @@ export async function runDistributedMigration(opts: DistributedOptions): Promise
       await queue.cancelRuns(sites.filter((s) => !s.done).map((s) => s.run.id)).catch(() => undefined)
     for (const s of sites.filter((x) => !x.done)) {
       const { counts } = await readRangeCounts(target, s.run.id).catch(() => ({ counts: emptyCounts() }))
-      await finishRun(target.prisma, s.run.id, 'failed', counts, { error: (error as Error).message }).catch(
+      await finishRun(target.pool, s.run.id, 'failed', counts, { error: (error as Error).message }).catch(
         () => undefined,
       )
     }
@@ -359,7 +359,7 @@ async function finishSiteRun(
     sideState: s.baseline.side,
     rangeWorkers: ranges.workers,
   })
-  await finishRun(target.prisma, s.run.id, 'succeeded', ranges.counts, { highWaterMark: s.mark })
+  await finishRun(target.pool, s.run.id, 'succeeded', ranges.counts, { highWaterMark: s.mark })
   s.done = true
   emit({
     kind: 'phase',

@@ -89,6 +89,7 @@ describe('dhm sync, from the command line', () => {
       'node',
       'term',
       'alias',
+      'link',
       'file',
       'user',
       'list-label',
