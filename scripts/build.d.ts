@@ -2,5 +2,6 @@
 export declare const DIST: string
 export declare const OUT: string
 export declare const ENTRY: string
-export declare function isFresh(): boolean
+/** Whether root/dist/ holds a finished build newer than everything it is built from (root: the checkout). */
+export declare function isFresh(root?: string): boolean
 export declare function build(): Promise<number>

@@ -30,10 +30,10 @@ const INPUTS = ['src', 'node_modules/.package-lock.json', 'tsconfig.json', 'scri
  * folder's mtime changes when a file in it is added, removed or renamed; git checkout touches what
  * it changes). A developer editing src/ thus never runs a stale bundle. Costs ~200 stat calls.
  */
-export function isFresh() {
+export function isFresh(root = ROOT) {
   let built
   try {
-    built = statSync(STAMP).mtimeMs
+    built = statSync(join(root, 'dist', 'built')).mtimeMs
   } catch {
     return false
   }
@@ -47,7 +47,7 @@ export function isFresh() {
     if (st.mtimeMs > built) return true
     return st.isDirectory() && readdirSync(path).some((name) => newer(join(path, name)))
   }
-  return !INPUTS.some((input) => newer(join(ROOT, input)))
+  return !INPUTS.some((input) => newer(join(root, input)))
 }
 
 /**
