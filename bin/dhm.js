@@ -50,6 +50,8 @@ if (process.env[REEXEC] === '1') {
 async function start() {
   const { ENTRY, isFresh } = await import('../scripts/build.js')
   if (process.env.DHM_FROM_SOURCE !== '1' && isFresh()) {
+    // Stack traces name src/ files and lines (dist/cli/*.js.map) when asked for: --verbose.
+    if (args.includes('--verbose')) process.setSourceMapsEnabled(true)
     await import(pathToFileURL(ENTRY).href)
     return
   }

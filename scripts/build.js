@@ -76,8 +76,16 @@ export async function build() {
       js: "import { createRequire as __dhmRequire } from 'node:module'; const require = __dhmRequire(import.meta.url);",
     },
   })
-  rmSync(OUT, { recursive: true, force: true })
-  renameSync(next, OUT)
+  // Two builds at once (two test runs in one checkout) may swap in turn: the last one stays.
+  for (let attempt = 0; ; attempt++) {
+    rmSync(OUT, { recursive: true, force: true })
+    try {
+      renameSync(next, OUT)
+      break
+    } catch (error) {
+      if (attempt >= 5 || !['ENOTEMPTY', 'EEXIST'].includes(error.code)) throw error
+    }
+  }
   writeFileSync(STAMP, `${new Date().toISOString()}\n`)
   return Date.now() - started
 }
