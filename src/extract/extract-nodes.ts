@@ -1,8 +1,10 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledMapping } from '../mapping/compile.js'
+import { collectAuthorUids, readAuthors, readRevisionUids } from './author-records.js'
 import { contentNeeds, resolveLinks, scanTextRefs, type TextRefs } from './content-refs.js'
 import type {
   D7Alias,
+  D7Author,
   D7EntityTranslation,
   D7FieldItem,
   D7File,
@@ -335,6 +337,27 @@ async function readBatch(
     if (refs.nodePaths.length > 0) nodeRefs = await resolveNodeRefs(q, refNids, mapping.source.bundles, index)
     if (refs.userPaths.length > 0) users = await resolveUsers(q, refUids)
   }
+  // authorRecords: the users the articles' author records point at (and the revision's user).
+  let authors: Record<number, D7Author> | undefined
+  let revisionUids: Map<number, number> | undefined
+  const authorConfig = mapping.relations.authors
+  if (authorConfig) {
+    const q = (sql: string, params: unknown[]) =>
+      querySource<RowDataPacket>(conn, opts.sourceUrl, sql, params)
+    revisionUids = authorConfig.revision
+      ? await readRevisionUids(
+          q,
+          nodes.map((n) => Number(n.vid)),
+        )
+      : new Map()
+    const uids = collectAuthorUids(
+      authorConfig,
+      nodes as unknown as Record<string, unknown>[],
+      (nid) => fields.get(nid) ?? {},
+      revisionUids,
+    )
+    authors = await readAuthors(q, uids, authorConfig)
+  }
   const listLabels = layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null
   const files = new Map<number, D7File>()
   if (fids.size > 0) {
@@ -403,6 +426,8 @@ async function readBatch(
       ...(entityTranslations ? { entityTranslations: entityTranslations.translations } : {}),
       ...(nodeRefs ? { nodeRefs } : {}),
       ...(users ? { users } : {}),
+      ...(authors ? { authors } : {}),
+      ...(authorConfig?.revision ? { revisionUid: revisionUids?.get(Number(n.vid)) ?? null } : {}),
       ...(listLabels ? { listLabels } : {}),
     }
   })

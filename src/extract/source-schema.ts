@@ -169,6 +169,11 @@ export async function describeSource(
   const refs = refNeeds(mapping)
   if (refs.nodePaths.length > 0) requireTable('url_alias', 'node-ref (slugs of referenced nodes)')
   if (refs.userPaths.length > 0) requireTable('users', 'user-ref')
+  const { authors, menus } = mapping.relations
+  if (authors) requireTable('users', 'authorRecords')
+  if (authors?.displayName)
+    requireTable(`field_data_${authors.displayName.field}`, 'authorRecords.displayName (a field of users)')
+  if (menus.length > 0) requireTable('menu_links', 'menus')
   if (problems.length > 0) throw new SourceSchemaError(problems)
   return { fields, needsWorkflow, needsPublicationDate, needsAliases, listLabels }
 }

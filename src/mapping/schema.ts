@@ -127,5 +127,32 @@ export const SiteMappingSchema = z.strictObject({
    * the article still syncs), verify reports it as edited in target, and `dhm release` hands it back.
    */
   owned: z.array(z.enum(OWNABLE_FIELD_NAMES)).default([]),
+  /**
+   * Author records from Drupal users (`author` table, `article.authorRecords`): who wrote each
+   * article (`from`: node.uid, or a multi-valued user reference such as field_authors.target_id, in
+   * delta order), with the revision's user when `revision` is set. Without it articles have no
+   * author records (bne keeps its constant `authors`).
+   */
+  authorRecords: z
+    .strictObject({
+      /** node.uid (default) or a user reference field column (`field_authors.target_id`). */
+      from: SourcePathSchema.default('node.uid'),
+      /** Also node_revision.uid of the current revision, as role `revision`. */
+      revision: z.boolean().default(false),
+      /** A field of the user entity holding the name to show (`field_full_name.value`). */
+      displayName: SourcePathSchema.optional(),
+      /** users.picture as a file (media_file), default true. */
+      picture: z.boolean().default(true),
+    })
+    .optional(),
+  /**
+   * Reference fields whose values become `article_reference` rows, resolved to migrated rows after
+   * the batches are written: field name → what it points at (`node`: node_reference or
+   * entityreference to nodes; `user`: user_reference or entityreference to users; `term`: a term
+   * reference or entityreference to taxonomy terms).
+   */
+  references: z.record(z.string(), z.enum(['node', 'user', 'term'])).default({}),
+  /** Menus (menu_links.menu_name) to migrate into `menu_link`, e.g. [main-menu]. */
+  menus: z.array(z.string().regex(/^[a-z0-9_-]+$/, 'a menu machine name such as main-menu')).default([]),
 })
 export type SiteMapping = z.infer<typeof SiteMappingSchema>

@@ -46,6 +46,7 @@ import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../repo
 import { transformNode } from '../transform/transform-node.js'
 import { planMigration } from '../verify/plan-migration.js'
 import type { ActiveRun, RunListener } from './events.js'
+import { finishRelations } from './finish-relations.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 import { readSyncBaseline } from './sync-baseline.js'
@@ -193,6 +194,17 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       throw error
     }
     await statistics?.finish()
+    // After every batch: references resolved through the id map, term tree, menus (issue #21).
+    if (writer && !interrupted) {
+      counts.relations = await finishRelations({
+        conn,
+        sourceUrl: opts.sourceUrl,
+        pool: writer.pool,
+        targetUrl: opts.targetUrl,
+        mapping,
+        runId,
+      })
+    }
     const status = interrupted ? 'interrupted' : 'succeeded'
     const summary = toSummary(counts, (Date.now() - started) / 1000)
     if (writer && runId !== null) {

@@ -42,6 +42,7 @@ import { stopwatch } from '../stopwatch.js'
 import type { RowOutcome } from '../transform/outcome.js'
 import { transformNode } from '../transform/transform-node.js'
 import type { ActiveRun, RunListener } from './events.js'
+import { finishRelations } from './finish-relations.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 import { inTransaction } from './run-migration.js'
@@ -493,6 +494,17 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             `${deletions.deleted} changed (${seconds.deletions.toFixed(2)}s)`,
         })
         interrupted = opts.signal?.aborted ?? false
+      }
+      if (!interrupted) {
+        // References resolved again (targets deleted or arrived), term tree, menus (issue #21).
+        counts.relations = await finishRelations({
+          conn,
+          sourceUrl: opts.sourceUrl,
+          pool: tgt.pool,
+          targetUrl: opts.targetUrl,
+          mapping,
+          runId,
+        })
       }
     } catch (caught) {
       const error = isSourceConnectionLost(caught)

@@ -8,6 +8,7 @@ import { type ContentTally, countRule } from './content/content-tally.js'
 import { normalizeDates, scrubNul } from './normalize-row.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
 import type { TransformContext } from './registry.js'
+import { authorRecordsOf, referencesOf } from './relations.js'
 
 /**
  * Turn one Drupal node into an article, or say why not. Pure and synchronous: everything the node
@@ -79,6 +80,13 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
       values[parent] = { ...base, [attribute]: result }
     }
   }
+  // Author records and references (mapping keys authorRecords, references): absent without them.
+  const { relations } = mapping
+  if (relations.authors) {
+    name = 'authorRecords'
+    extras.authorRecords = authorRecordsOf(node, relations.authors, mapping.files, ctx.warn)
+  }
+  if (relations.references.length > 0) extras.references = referencesOf(node, relations.references)
   const dateIssue = normalizeDates(values, (field, reason) => warnings.push({ field, reason, excerpt: null }))
   if (dateIssue) issues.push(dateIssue)
   if (issues.length > 0) return { kind: 'invalid', ref, issues }
