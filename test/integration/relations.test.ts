@@ -3,7 +3,7 @@
 // every expectation computed with plain SQL on the source (nothing here calls src/extract or
 // src/transform). Then the target is edited behind dhm's back (verify must see it) and the source
 // is edited (one sync must carry it).
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,6 +23,7 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
+import { runDhm } from '../helpers/dhm-process.js'
 
 const MAPPING = 'test/fixtures/mappings/standard-people.yaml'
 const mariaDb = uniqueName('rel_src')
@@ -315,6 +316,68 @@ describe('menus', () => {
     )
     expect(links.filter((l) => l.nid !== null).length).toBeGreaterThan(1)
     expect(migrated.counts.relations?.menuLinks).toBe(source.length)
+  })
+
+  it('dhm export --menus prints each menu as a tree, children under their parent in weight order', async () => {
+    const out = await runDhm(['export', '--menus', '--mapping', MAPPING, '--target', targetUrl])
+    expect(out.code).toBe(0)
+    const trees = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { menu: string; links: { mlid: number; children: { mlid: number }[] }[] })
+    expect(trees.map((t) => t.menu)).toEqual(['main-menu'])
+    const top = await src<{ mlid: number }>(
+      "SELECT mlid FROM menu_links WHERE menu_name = 'main-menu' AND plid = 0 ORDER BY weight, link_title, mlid",
+    )
+    expect(trees[0]?.links.map((l) => l.mlid)).toEqual(top.map((t) => t.mlid))
+    for (const link of trees[0]?.links ?? []) {
+      const children = await src<{ mlid: number }>(
+        'SELECT mlid FROM menu_links WHERE plid = ? ORDER BY weight, link_title, mlid',
+        [link.mlid],
+      )
+      expect(link.children.map((c) => c.mlid)).toEqual(children.map((c) => c.mlid))
+    }
+  })
+})
+
+describe('inspect --scaffold', () => {
+  it('proposes authorRecords, references and menus; the scaffold passes check, migrates and verifies', async () => {
+    const scaffold = join(dir, 'people-scaffold.yaml')
+    expect(
+      (await runDhm(['inspect', '--source', sourceUrl, '--scaffold', 'article', '--out', scaffold])).code,
+    ).toBe(0)
+    const text = await readFile(scaffold, 'utf8')
+    expect(text).toContain('authorRecords:\n  from: node.uid\n')
+    expect(text).toContain('  displayName: field_full_name.value')
+    for (const line of [
+      '  field_related: node',
+      '  field_see_also: node',
+      '  field_editor: user',
+      '  field_tags: term',
+      'menus: [main-menu, footer]',
+    ])
+      expect(text).toContain(line)
+    const check = await runDhm(['check', '--source', sourceUrl, '--mapping', scaffold])
+    expect(check.stderr).toBe('')
+    expect(check.code).toBe(0)
+    const other = uniqueName('rel_scaffold')
+    const otherUrl = await createPgDb(other)
+    try {
+      const common = {
+        mapping: await loadMapping(scaffold),
+        mappingFile: scaffold,
+        sourceUrl,
+        targetUrl: otherUrl,
+        reportsDir: dir,
+      }
+      const run = await runMigration(common)
+      expect(run.counts.rejected).toBe(0)
+      expect(run.counts.relations?.menuLinks).toBeGreaterThan(5)
+      const verified = await runVerify(common)
+      expect(verified.exitCode).toBe(0)
+    } finally {
+      await dropPgDb(other)
+    }
   })
 })
 
