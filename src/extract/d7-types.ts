@@ -83,6 +83,11 @@ export interface D7NodeBundle {
    * revision's user), resolved in bulk per batch; a uid missing here has no users row.
    */
   readonly authors?: Readonly<Record<number, D7Author>>
+  /**
+   * With `seo`: the metatag defaults of the node's bundle, most general first (global, node,
+   * node:<bundle>), and the node's own metatag data at its current revision by language.
+   */
+  readonly metatags?: D7Metatags
   /** With `authorRecords.revision`: node_revision.uid of the current revision. */
   readonly revisionUid?: number | null
   /** Users that user reference values and node.uid point at (`user-ref`), resolved in bulk per batch. */
@@ -104,6 +109,14 @@ export interface D7NodeRef {
 export interface D7User {
   readonly uid: number
   readonly name: string
+}
+
+/** metatag data: tag name → its value (a string, or for robots a map of directives). */
+export type D7MetatagData = Readonly<Record<string, unknown>>
+
+export interface D7Metatags {
+  readonly defaults: readonly D7MetatagData[]
+  readonly byLanguage: Readonly<Record<string, D7MetatagData>>
 }
 
 /** A user as an author record needs it: no e-mail, no password hash. */

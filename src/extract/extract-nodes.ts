@@ -17,6 +17,7 @@ import type {
 } from './d7-types.js'
 import { collectRefIds, refNeeds, resolveNodeRefs, resolveUsers } from './entity-refs.js'
 import { LinkTargetIndex } from './link-targets.js'
+import { readNodeMetatags } from './metatags.js'
 import { querySource, quoteIdent, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
@@ -358,6 +359,15 @@ async function readBatch(
     )
     authors = await readAuthors(q, uids, authorConfig)
   }
+  // seo: the nodes' metatag rows at their current revision, over the run's metatag_config defaults.
+  const metatags =
+    mapping.relations.seo && layout.metatagDefaults
+      ? await readNodeMetatags(
+          (sql, params) => querySource<RowDataPacket>(conn, opts.sourceUrl, sql, params),
+          nodes,
+          layout.metatagDefaults,
+        )
+      : undefined
   const listLabels = layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null
   const files = new Map<number, D7File>()
   if (fids.size > 0) {
@@ -427,6 +437,7 @@ async function readBatch(
       ...(nodeRefs ? { nodeRefs } : {}),
       ...(users ? { users } : {}),
       ...(authors ? { authors } : {}),
+      ...(metatags?.has(n.nid) ? { metatags: metatags.get(n.nid) } : {}),
       ...(authorConfig?.revision ? { revisionUid: revisionUids?.get(Number(n.vid)) ?? null } : {}),
       ...(listLabels ? { listLabels } : {}),
     }

@@ -98,6 +98,8 @@ export interface SourceInventory {
   readonly aliases: { readonly rows: number; readonly nodesWithSeveral: number }
   readonly people: PeopleInventory
   readonly menus: readonly MenuInventory[]
+  /** The metatag module's tables: node rows and metatag_config instances (null: no metatag tables). */
+  readonly metatag: { readonly nodeRows: number; readonly defaults: readonly string[] } | null
 }
 
 /**
@@ -331,7 +333,17 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
       ).map((r) => ({ menu: String(r.menu_name), links: Number(r.n), nodeLinks: Number(r.nodes ?? 0) }))
     : []
 
+  let metatag: SourceInventory['metatag'] = null
+  if (tables.has('metatag') && tables.has('metatag_config')) {
+    const [m] = await rows("SELECT COUNT(*) AS n FROM metatag WHERE entity_type = 'node'")
+    const defaults = (await rows('SELECT instance FROM metatag_config ORDER BY instance')).map((r) =>
+      String(r.instance),
+    )
+    metatag = { nodeRows: Number(m?.n ?? 0), defaults }
+  }
+
   return {
+    metatag,
     people: {
       users: Number(people?.users ?? 0),
       nodeAuthors: Number(people?.authors ?? 0),

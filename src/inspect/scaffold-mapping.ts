@@ -132,6 +132,14 @@ function scaffoldRelations(inv: SourceInventory, bundle: BundleInventory): strin
   }
   const other = bundle.fields.filter((f) => f.targetType !== null && !REFERENCE_KINDS[f.targetType])
   for (const f of other) out.push(`# ${f.name}: ${f.type} to ${f.targetType}: no migrated rows of that kind`)
+  if (inv.metatag) {
+    out.push(
+      '',
+      `# SEO metadata: metatag has ${inv.metatag.nodeRows} node rows and defaults ${inv.metatag.defaults.join(', ') || '(none)'}.`,
+      "# Give the new site's base URL (canonical URLs) and what [site:name] is, then uncomment:",
+      '# seo: { baseUrl: "https://www.example.com", siteName: "Example" }',
+    )
+  }
   const linking = inv.menus.filter((m) => m.nodeLinks > 0)
   if (inv.menus.length > 0) {
     out.push(

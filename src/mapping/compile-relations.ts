@@ -11,6 +11,8 @@ export interface CompiledRelations {
   /** In mapping order: the order of `article.references`. */
   readonly references: readonly CompiledReference[]
   readonly menus: readonly string[]
+  /** metatag (mapping key `seo`); null: no article.seo. */
+  readonly seo: { readonly baseUrl: string; readonly siteName: string } | null
 }
 
 export interface CompiledAuthorRecords {
@@ -38,7 +40,7 @@ export const REFERENCE_ID_COLUMNS: Readonly<Record<ReferenceKind, readonly strin
   term: ['tid', 'target_id'],
 }
 
-export const NO_RELATIONS: CompiledRelations = { authors: null, references: [], menus: [] }
+export const NO_RELATIONS: CompiledRelations = { authors: null, references: [], menus: [], seo: null }
 
 /**
  * Compile the relation keys of a mapping. `compileSource` records a node source path (so the
@@ -86,5 +88,8 @@ export function compileRelations(
     }
     if (source) references.push({ field, kind, source })
   }
-  return { authors, references, menus: [...new Set(mapping.menus)] }
+  const seo = mapping.seo
+    ? { baseUrl: mapping.seo.baseUrl.replace(/\/+$/, ''), siteName: mapping.seo.siteName }
+    : null
+  return { authors, references, menus: [...new Set(mapping.menus)], seo }
 }

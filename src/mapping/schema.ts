@@ -152,6 +152,18 @@ export const SiteMappingSchema = z.strictObject({
    * reference or entityreference to taxonomy terms).
    */
   references: z.record(z.string(), z.enum(['node', 'user', 'term'])).default({}),
+  /**
+   * SEO metadata of the metatag module (`article.seo`): the node's metatag row at its current
+   * revision over the defaults of metatag_config (global → node → node:<bundle>), tokens replaced.
+   */
+  seo: z
+    .strictObject({
+      /** The new site's base URL, for canonical URLs: https://www.example.com */
+      baseUrl: z.url(),
+      /** What [site:name] becomes. */
+      siteName: z.string().default(''),
+    })
+    .optional(),
   /** Menus (menu_links.menu_name) to migrate into `menu_link`, e.g. [main-menu]. */
   menus: z.array(z.string().regex(/^[a-z0-9_-]+$/, 'a menu machine name such as main-menu')).default([]),
 })

@@ -130,6 +130,19 @@ export const ReferenceSchema = z.object({
 })
 export type Reference = z.infer<typeof ReferenceSchema>
 
+/**
+ * SEO metadata (metatag module, mapping key `seo`): the node's tags over the site defaults, tokens
+ * replaced; null where neither sets the tag.
+ */
+export const SeoSchema = z.object({
+  title: z.string().nullable(),
+  description: z.string().nullable(),
+  canonical: z.string().nullable(),
+  robots: z.string().nullable(),
+  ogImage: z.string().nullable(),
+})
+export type Seo = z.infer<typeof SeoSchema>
+
 export const ArticleSchema = z.object({
   site: z.string().min(1),
   legacyNid: z.number().int().positive(),
@@ -174,6 +187,8 @@ export const ArticleSchema = z.object({
   authorRecords: z.array(AuthorRecordSchema).optional(),
   /** Values of the mapping's `references` fields, in mapping then delta order; absent without any. */
   references: z.array(ReferenceSchema).optional(),
+  /** SEO metadata (mapping key `seo`); absent without it. */
+  seo: SeoSchema.optional(),
 })
 export type Article = z.infer<typeof ArticleSchema>
 
@@ -205,6 +220,7 @@ export const DERIVED_ATTRIBUTES = [
   'media',
   'authorRecords',
   'references',
+  'seo',
 ] as const
 
 /** Nested attributes a mapping may set one by one (`image.caption: …`). */

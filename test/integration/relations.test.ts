@@ -340,6 +340,44 @@ describe('menus', () => {
   })
 })
 
+describe('SEO metadata (metatag)', () => {
+  it('applies metatag_config defaults under the node row of its current revision, tokens replaced', async () => {
+    // The node rows of the current revision (older revisions' rows must not show).
+    const own = await src<{ nid: number }>(
+      `SELECT m.entity_id AS nid FROM metatag m JOIN node n ON n.nid = m.entity_id AND n.vid = m.revision_id
+       WHERE m.entity_type = 'node' ORDER BY 1`,
+    )
+    expect(own.length).toBeGreaterThan(3)
+    const custom = new Set(own.map((o) => o.nid))
+    const articles = await dst<{
+      nid: number
+      title: string
+      summary: string | null
+      slug: string
+      image: string | null
+      seo: Record<string, string | null>
+    }>(
+      `SELECT a.legacy_nid AS nid, a.title, a.summary, a.slug, f.url AS image, a.document->'seo' AS seo
+       FROM article a LEFT JOIN media_file f ON f.id = a.image_file_id ORDER BY a.legacy_nid`,
+    )
+    for (const a of articles) {
+      // Literal values: what the fixture's metatag rows and PEOPLE_METATAG_DEFAULTS say.
+      const i = Number(/(\d+)$/.exec(a.title.replace(/ — title field$/, ''))?.[1])
+      expect([a.nid, a.seo]).toEqual([
+        a.nid,
+        {
+          title: `${a.title} | Example Site`,
+          description: custom.has(a.nid) ? `Custom description ${i}` : a.summary,
+          canonical: `https://www.example.com/${a.slug}`,
+          robots: custom.has(a.nid) ? 'noindex, nofollow' : 'index, follow',
+          ogImage: a.image,
+        },
+      ])
+    }
+    expect(articles.filter((a) => a.seo.ogImage !== null).length).toBeGreaterThan(3)
+  })
+})
+
 describe('inspect --scaffold', () => {
   it('proposes authorRecords, references and menus; the scaffold passes check, migrates and verifies', async () => {
     const scaffold = join(dir, 'people-scaffold.yaml')
@@ -355,6 +393,7 @@ describe('inspect --scaffold', () => {
       '  field_editor: user',
       '  field_tags: term',
       'menus: [main-menu, footer]',
+      '# seo: { baseUrl: "https://www.example.com", siteName: "Example" }',
     ])
       expect(text).toContain(line)
     const check = await runDhm(['check', '--source', sourceUrl, '--mapping', scaffold])
