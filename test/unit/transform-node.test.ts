@@ -152,8 +152,8 @@ describe('transformNode with mappings/bne.yaml', () => {
     // UTF-8 bytes, not a UTF-16 string: half the memory while the batch waits to be written.
     expect(Buffer.isBuffer(outcome.document)).toBe(true)
     expect(outcome.document.toString('utf8')).toBe(JSON.stringify(outcome.article))
-    // bne maps no extra.* key, no authorRecords and no references: the article has none of them.
-    const absent = new Set(['extra', 'authorRecords', 'references'])
+    // bne maps no extra.* key, no authorRecords, references or seo: the article has none of them.
+    const absent = new Set(['extra', 'authorRecords', 'references', 'seo'])
     expect(Object.keys(JSON.parse(outcome.document.toString('utf8')))).toEqual(
       ARTICLE_ATTRIBUTES.filter((a) => !absent.has(a)),
     )
