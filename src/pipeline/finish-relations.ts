@@ -20,6 +20,12 @@ import { inTransaction } from './run-migration.js'
 
 export const MAX_DANGLING_LISTED = 100
 
+/** The mapping names authors, references, menus or SEO (the term tree alone is not reported). */
+export function hasRelationKeys(mapping: CompiledMapping): boolean {
+  const r = mapping.relations
+  return r.authors !== null || r.references.length > 0 || r.menus.length > 0 || r.seo !== null
+}
+
 const INSERT_MESSAGES = `
 INSERT INTO migration_message (run_id, legacy_nid, level, field, reason, excerpt)
 SELECT $1, m.nid, 'warning', m.field, m.reason, NULL

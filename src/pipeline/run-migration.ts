@@ -46,7 +46,7 @@ import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../repo
 import { transformNode } from '../transform/transform-node.js'
 import { planMigration } from '../verify/plan-migration.js'
 import type { ActiveRun, RunListener } from './events.js'
-import { finishRelations } from './finish-relations.js'
+import { finishRelations, hasRelationKeys } from './finish-relations.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 import { readSyncBaseline } from './sync-baseline.js'
@@ -196,7 +196,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     await statistics?.finish()
     // After every batch: references resolved through the id map, term tree, menus (issue #21).
     if (writer && !interrupted) {
-      counts.relations = await finishRelations({
+      const relations = await finishRelations({
         conn,
         sourceUrl: opts.sourceUrl,
         pool: writer.pool,
@@ -204,6 +204,8 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         mapping,
         runId,
       })
+      // Only mappings with relation keys report them: others' summaries stay as they were.
+      if (hasRelationKeys(mapping)) counts.relations = relations
     }
     const status = interrupted ? 'interrupted' : 'succeeded'
     const summary = toSummary(counts, (Date.now() - started) / 1000)

@@ -42,7 +42,7 @@ import { stopwatch } from '../stopwatch.js'
 import type { RowOutcome } from '../transform/outcome.js'
 import { transformNode } from '../transform/transform-node.js'
 import type { ActiveRun, RunListener } from './events.js'
-import { finishRelations } from './finish-relations.js'
+import { finishRelations, hasRelationKeys } from './finish-relations.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
 import { inTransaction } from './run-migration.js'
@@ -497,7 +497,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       }
       if (!interrupted) {
         // References resolved again (targets deleted or arrived), term tree, menus (issue #21).
-        counts.relations = await finishRelations({
+        const relations = await finishRelations({
           conn,
           sourceUrl: opts.sourceUrl,
           pool: tgt.pool,
@@ -505,6 +505,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           mapping,
           runId,
         })
+        // Only mappings with relation keys report them: others' summaries stay as they were.
+        if (hasRelationKeys(mapping)) counts.relations = relations
       }
     } catch (caught) {
       const error = isSourceConnectionLost(caught)
