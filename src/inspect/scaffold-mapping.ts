@@ -42,7 +42,9 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
     } else if (f.type === 'file' && !used.has('pdf')) {
       set('pdf', `{ from: ${f.name}, using: [first, attachment] }`, about)
     } else {
-      unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
+      // Reference fields are under `references` (scaffoldRelations), not unmapped.
+      if (!(f.targetType !== null && REFERENCE_KINDS[f.targetType]))
+        unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
     }
   }
   // A dump without some field_revision_* tables: read every field from field_data_* instead.
