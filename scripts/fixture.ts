@@ -49,6 +49,12 @@ const argv = await yargs(hideBin(process.argv))
     default: false,
     describe: 'also plant the malformed cases of docs/chaos-cases.md (bne profile)',
   })
+  .option('people', {
+    type: 'boolean',
+    default: false,
+    describe:
+      'standard profile: users (blocked, deleted), revision users, a full-name user field, an entityreference field, a term tree, menus and metatag (issue #21)',
+  })
   .option('files-dir', {
     type: 'string',
     describe:
@@ -92,6 +98,7 @@ const summary = await tryGenerate({
   mode: argv.mode,
   profile: argv.profile,
   chaos: argv.chaos,
+  people: argv.people,
   onProgress: (done, total) => {
     const now = performance.now()
     if (done < total && now - lastPrinted < 1000) return

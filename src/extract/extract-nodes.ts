@@ -1,8 +1,10 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledMapping } from '../mapping/compile.js'
+import { collectAuthorUids, readAuthors, readRevisionUids } from './author-records.js'
 import { contentNeeds, resolveLinks, scanTextRefs, type TextRefs } from './content-refs.js'
 import type {
   D7Alias,
+  D7Author,
   D7EntityTranslation,
   D7FieldItem,
   D7File,
@@ -15,6 +17,7 @@ import type {
 } from './d7-types.js'
 import { collectRefIds, refNeeds, resolveNodeRefs, resolveUsers } from './entity-refs.js'
 import { LinkTargetIndex } from './link-targets.js'
+import { readNodeMetatags } from './metatags.js'
 import { querySource, quoteIdent, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
 
@@ -340,6 +343,36 @@ async function readBatch(
     if (refs.nodePaths.length > 0) nodeRefs = await resolveNodeRefs(q, refNids, mapping.source.bundles, index)
     if (refs.userPaths.length > 0) users = await resolveUsers(q, refUids)
   }
+  // authorRecords: the users the articles' author records point at (and the revision's user).
+  let authors: Record<number, D7Author> | undefined
+  let revisionUids: Map<number, number> | undefined
+  const authorConfig = mapping.relations.authors
+  if (authorConfig) {
+    const q = (sql: string, params: unknown[]) =>
+      querySource<RowDataPacket>(conn, opts.sourceUrl, sql, params)
+    revisionUids = authorConfig.revision
+      ? await readRevisionUids(
+          q,
+          nodes.map((n) => Number(n.vid)),
+        )
+      : new Map()
+    const uids = collectAuthorUids(
+      authorConfig,
+      nodes as unknown as Record<string, unknown>[],
+      (nid) => fields.get(nid) ?? {},
+      revisionUids,
+    )
+    authors = await readAuthors(q, uids, authorConfig)
+  }
+  // seo: the nodes' metatag rows at their current revision, over the run's metatag_config defaults.
+  const metatags =
+    mapping.relations.seo && layout.metatagDefaults
+      ? await readNodeMetatags(
+          (sql, params) => querySource<RowDataPacket>(conn, opts.sourceUrl, sql, params),
+          nodes,
+          layout.metatagDefaults,
+        )
+      : undefined
   const listLabels = layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null
   const files = new Map<number, D7File>()
   if (fids.size > 0) {
@@ -408,6 +441,9 @@ async function readBatch(
       ...(entityTranslations ? { entityTranslations: entityTranslations.translations } : {}),
       ...(nodeRefs ? { nodeRefs } : {}),
       ...(users ? { users } : {}),
+      ...(authors ? { authors } : {}),
+      ...(metatags?.has(n.nid) ? { metatags: metatags.get(n.nid) } : {}),
+      ...(authorConfig?.revision ? { revisionUid: revisionUids?.get(Number(n.vid)) ?? null } : {}),
       ...(listLabels ? { listLabels } : {}),
     }
   })

@@ -34,6 +34,30 @@ export interface FieldInventory {
   readonly hasRevisionTable: boolean
   /** Vocabulary of a term reference field. */
   readonly vocabulary: string | null
+  /**
+   * What a reference field points at: `node` (node_reference, entityreference to nodes), `user`,
+   * `taxonomy_term`, another entity type of an entityreference; null for other fields.
+   */
+  readonly targetType: string | null
+}
+
+/** The users a site's nodes are by, and the fields of the user entity (display-name candidates). */
+export interface PeopleInventory {
+  readonly users: number
+  /** Distinct node.uid values (0, anonymous, left out). */
+  readonly nodeAuthors: number
+  readonly userFields: readonly {
+    readonly name: string
+    readonly type: string
+    readonly columns: readonly string[]
+  }[]
+}
+
+/** A menu of menu_links: its links and how many of them point at nodes (`node/N`). */
+export interface MenuInventory {
+  readonly menu: string
+  readonly links: number
+  readonly nodeLinks: number
 }
 
 export interface BundleInventory {
@@ -72,6 +96,10 @@ export interface SourceInventory {
   }[]
   /** url_alias rows pointing at nodes, and nodes with more than one alias. */
   readonly aliases: { readonly rows: number; readonly nodesWithSeveral: number }
+  readonly people: PeopleInventory
+  readonly menus: readonly MenuInventory[]
+  /** The metatag module's tables: node rows and metatag_config instances (null: no metatag tables). */
+  readonly metatag: { readonly nodeRows: number; readonly defaults: readonly string[] } | null
 }
 
 /**
@@ -115,7 +143,14 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
 
   const config = new Map<
     string,
-    { type: string; module: string; cardinality: number; translatable: boolean; vocabulary: string | null }
+    {
+      type: string
+      module: string
+      cardinality: number
+      translatable: boolean
+      vocabulary: string | null
+      targetType: string | null
+    }
   >()
   if (tables.has('field_config')) {
     for (const r of await rows(
@@ -130,6 +165,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
         cardinality: Number(r.cardinality),
         translatable: Number(r.translatable) === 1,
         vocabulary: typeof first.vocabulary === 'string' ? first.vocabulary : null,
+        targetType: referenceTarget(String(r.type), asPhpRecord(data.settings).target_type),
       })
     }
   }
@@ -188,6 +224,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
         revisionRows: c.revision.get(type) ?? 0,
         hasRevisionTable: tables.has(`field_revision_${field}`),
         vocabulary: cfg?.vocabulary ?? null,
+        targetType: cfg?.targetType ?? null,
       })
     }
     bundles.push({
@@ -268,7 +305,51 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
     aliases = { rows: Number(a?.n ?? 0), nodesWithSeveral: Number(a?.several ?? 0) }
   }
 
+  const userFields: { name: string; type: string; columns: string[] }[] = []
+  if (tables.has('field_config_instance')) {
+    for (const r of await rows(
+      "SELECT DISTINCT field_name FROM field_config_instance WHERE deleted = 0 AND entity_type = 'user' ORDER BY field_name",
+    )) {
+      const name = String(r.field_name)
+      const real = columnsOf.get(`field_data_${name}`) ?? []
+      userFields.push({
+        name,
+        type: config.get(name)?.type ?? 'unknown',
+        columns: real.filter((col) => col.startsWith(`${name}_`)).map((col) => col.slice(name.length + 1)),
+      })
+    }
+  }
+  const [people] = tables.has('users')
+    ? await rows(
+        'SELECT (SELECT COUNT(*) FROM users WHERE uid > 0) AS users, COUNT(DISTINCT uid) AS authors FROM node WHERE uid > 0',
+      )
+    : []
+  const menus = tables.has('menu_links')
+    ? (
+        await rows(
+          `SELECT menu_name, COUNT(*) AS n, SUM(link_path REGEXP '^node/[0-9]+$') AS nodes FROM menu_links
+           GROUP BY menu_name ORDER BY nodes DESC, menu_name`,
+        )
+      ).map((r) => ({ menu: String(r.menu_name), links: Number(r.n), nodeLinks: Number(r.nodes ?? 0) }))
+    : []
+
+  let metatag: SourceInventory['metatag'] = null
+  if (tables.has('metatag') && tables.has('metatag_config')) {
+    const [m] = await rows("SELECT COUNT(*) AS n FROM metatag WHERE entity_type = 'node'")
+    const defaults = (await rows('SELECT instance FROM metatag_config ORDER BY instance')).map((r) =>
+      String(r.instance),
+    )
+    metatag = { nodeRows: Number(m?.n ?? 0), defaults }
+  }
+
   return {
+    metatag,
+    people: {
+      users: Number(people?.users ?? 0),
+      nodeAuthors: Number(people?.authors ?? 0),
+      userFields,
+    },
+    menus,
     bundles,
     vocabularies,
     languages,
@@ -277,4 +358,13 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
     modules,
     aliases,
   }
+}
+
+/** What a reference field points at, from its type and (entityreference) settings.target_type. */
+function referenceTarget(type: string, targetType: unknown): string | null {
+  if (type === 'node_reference') return 'node'
+  if (type === 'user_reference') return 'user'
+  if (type === 'taxonomy_term_reference') return 'taxonomy_term'
+  if (type === 'entityreference') return typeof targetType === 'string' ? targetType : null
+  return null
 }

@@ -34,8 +34,33 @@ export async function readAliasChecksums(conn: SourceConnection, url: string): P
   return checksumsOf(rows)
 }
 
-/** users has no `changed` column: a checksum of uid:name per bucket of uids. */
-export async function readUserChecksums(conn: SourceConnection, url: string): Promise<BucketChecksums> {
+/**
+ * users has no `changed` column: a checksum of uid:name per bucket of uids. With `authors` (the
+ * mapping has authorRecords) also over what an author record holds: status, picture and the
+ * display-name field of the user entity (its value at delta 0).
+ */
+export async function readUserChecksums(
+  conn: SourceConnection,
+  url: string,
+  authors?: { readonly displayName: { readonly field: string; readonly column: string } | null },
+): Promise<BucketChecksums> {
+  if (authors) {
+    const d = authors.displayName
+    const join = d
+      ? ` LEFT JOIN ${quoteIdent(`field_data_${d.field}`)} f ON f.entity_type = 'user' AND f.entity_id = u.uid
+           AND f.delta = 0 AND f.deleted = 0`
+      : ''
+    const value = d ? `, GROUP_CONCAT(f.${quoteIdent(`${d.field}_${d.column}`)} ORDER BY f.language)` : ''
+    const rows = await querySource<RowDataPacket>(
+      conn,
+      url,
+      `SELECT b, COUNT(*) AS n, SUM(c) AS s FROM (
+         SELECT u.uid DIV ? AS b, CRC32(CONCAT_WS(':', u.uid, u.name, u.status, u.picture${value})) AS c
+         FROM users u${join} GROUP BY u.uid) x GROUP BY b`,
+      [SIDE_BUCKET_SIZE],
+    )
+    return checksumsOf(rows)
+  }
   const rows = await querySource<RowDataPacket>(
     conn,
     url,
@@ -136,6 +161,28 @@ export async function readNidsByNodeColumn(
       conn,
       url,
       `SELECT nid FROM node WHERE type IN (?) AND (${part.map(() => `${col} BETWEEN ? AND ?`).join(' OR ')})`,
+      [bundles, ...part.flat()],
+    )
+    for (const r of rows) out.push(Number(r.nid))
+  }
+  return out
+}
+
+/** Nodes of the mapped bundles whose current revision's user (node_revision.uid) lies in one of the windows. */
+export async function readNidsByRevisionUid(
+  conn: SourceConnection,
+  url: string,
+  bundles: readonly string[],
+  windows: readonly IdWindow[],
+): Promise<number[]> {
+  const out: number[] = []
+  for (let i = 0; i < windows.length; i += WINDOWS_PER_QUERY) {
+    const part = windows.slice(i, i + WINDOWS_PER_QUERY)
+    const rows = await querySource<RowDataPacket>(
+      conn,
+      url,
+      `SELECT n.nid FROM node n JOIN node_revision r ON r.vid = n.vid
+       WHERE n.type IN (?) AND (${part.map(() => 'r.uid BETWEEN ? AND ?').join(' OR ')})`,
       [bundles, ...part.flat()],
     )
     for (const r of rows) out.push(Number(r.nid))

@@ -3,7 +3,9 @@ import { SourceSchemaError } from '../errors.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { nearest } from '../mapping/nearest.js'
 import { fieldColumnName, NON_FIELD_SOURCES } from '../mapping/source-path.js'
+import type { D7MetatagData } from './d7-types.js'
 import { refNeeds } from './entity-refs.js'
+import { readMetatagDefaults } from './metatags.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
 import type { SourceConnection } from './source-db.js'
 
@@ -31,6 +33,8 @@ export interface SourceLayout {
    * field name → stored key → label, from the PHP-serialized field_config.data, read once per run.
    */
   readonly listLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>
+  /** metatag_config (mapping key `seo`): instance → tags, read once per run. */
+  readonly metatagDefaults?: Readonly<Record<string, D7MetatagData>>
 }
 
 const TERM_TYPES = new Set(['taxonomy_term_reference'])
@@ -169,8 +173,26 @@ export async function describeSource(
   const refs = refNeeds(mapping)
   if (refs.nodePaths.length > 0) requireTable('url_alias', 'node-ref (slugs of referenced nodes)')
   if (refs.userPaths.length > 0) requireTable('users', 'user-ref')
+  const { authors, menus } = mapping.relations
+  if (authors) requireTable('users', 'authorRecords')
+  if (authors?.displayName)
+    requireTable(`field_data_${authors.displayName.field}`, 'authorRecords.displayName (a field of users)')
+  if (menus.length > 0) requireTable('menu_links', 'menus')
+  let metatagDefaults: Record<string, D7MetatagData> | undefined
+  if (mapping.relations.seo && requireTable('metatag', 'seo') && requireTable('metatag_config', 'seo')) {
+    metatagDefaults = await readMetatagDefaults(
+      async (sql, params) => (await conn.query<RowDataPacket[]>(sql, params))[0],
+    )
+  }
   if (problems.length > 0) throw new SourceSchemaError(problems)
-  return { fields, needsWorkflow, needsPublicationDate, needsAliases, listLabels }
+  return {
+    fields,
+    needsWorkflow,
+    needsPublicationDate,
+    needsAliases,
+    listLabels,
+    ...(metatagDefaults ? { metatagDefaults } : {}),
+  }
 }
 
 /** `settings.allowed_values` of a list field's field_config.data (key → label), or null. */

@@ -42,7 +42,9 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
     } else if (f.type === 'file' && !used.has('pdf')) {
       set('pdf', `{ from: ${f.name}, using: [first, attachment] }`, about)
     } else {
-      unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
+      // Reference fields are under `references` (scaffoldRelations), not unmapped.
+      if (!(f.targetType !== null && REFERENCE_KINDS[f.targetType]))
+        unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
     }
   }
   // A dump without some field_revision_* tables: read every field from field_data_* instead.
@@ -86,8 +88,69 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
           '  workflowState: { constant: null }',
         ]),
   ]
+  lines.push(...scaffoldRelations(inv, bundle))
   if (unmapped.length) lines.push('', '# Not mapped (no obvious article attribute):', ...unmapped)
   return `${lines.join('\n')}\n`
+}
+
+const REFERENCE_KINDS: Readonly<Record<string, string>> = {
+  node: 'node',
+  user: 'user',
+  taxonomy_term: 'term',
+}
+
+/**
+ * authorRecords, references and menus (mappings/README.md) for what the inventory found: the users
+ * nodes are by (with a name-like text field of the user entity as display name, and a multi-valued
+ * user reference named like "author" as the author list), the bundle's reference fields, and the
+ * menus that link to nodes.
+ */
+function scaffoldRelations(inv: SourceInventory, bundle: BundleInventory): string[] {
+  const out: string[] = []
+  if (inv.people.nodeAuthors > 0) {
+    const byline = bundle.fields.find((f) => f.targetType === 'user' && /author|byline|writer/.test(f.name))
+    const column = byline?.columns.includes('target_id') ? 'target_id' : 'uid'
+    const display = inv.people.userFields.find(
+      (f) => /name/.test(f.name) && f.columns.includes('value') && f.type.startsWith('text'),
+    )
+    out.push(
+      '',
+      `# Authors from users: ${inv.people.users} users, ${inv.people.nodeAuthors} of them authors of nodes.`,
+      'authorRecords:',
+      byline
+        ? `  from: ${byline.name}.${column} # ${byline.type}, cardinality ${byline.cardinality}: the author list, in order`
+        : '  from: node.uid',
+      '  revision: true # also the user of the current revision',
+      display
+        ? `  displayName: ${display.name}.value # a field of the user entity`
+        : `  # displayName: field_full_name.value # a text field of the user entity${inv.people.userFields.length ? ` (user fields: ${inv.people.userFields.map((f) => f.name).join(', ')})` : ' (this site has none)'}`,
+    )
+  }
+  const refs = bundle.fields.filter((f) => f.targetType !== null && REFERENCE_KINDS[f.targetType])
+  if (refs.length > 0) {
+    out.push('', '# Reference fields: article_reference rows, resolved to migrated rows after the batches.')
+    out.push('references:')
+    for (const f of refs) out.push(`  ${f.name}: ${REFERENCE_KINDS[f.targetType ?? '']} # ${f.type}`)
+  }
+  const other = bundle.fields.filter((f) => f.targetType !== null && !REFERENCE_KINDS[f.targetType])
+  for (const f of other) out.push(`# ${f.name}: ${f.type} to ${f.targetType}: no migrated rows of that kind`)
+  if (inv.metatag) {
+    out.push(
+      '',
+      `# SEO metadata: metatag has ${inv.metatag.nodeRows} node rows and defaults ${inv.metatag.defaults.join(', ') || '(none)'}.`,
+      "# Give the new site's base URL (canonical URLs) and what [site:name] is, then uncomment:",
+      '# seo: { baseUrl: "https://www.example.com", siteName: "Example" }',
+    )
+  }
+  const linking = inv.menus.filter((m) => m.nodeLinks > 0)
+  if (inv.menus.length > 0) {
+    out.push(
+      '',
+      `# Menus: ${inv.menus.map((m) => `${m.menu} (${m.links} links, ${m.nodeLinks} to nodes)`).join(', ')}.`,
+    )
+    out.push(linking.length > 0 ? `menus: [${linking.map((m) => m.menu).join(', ')}]` : '# menus: []')
+  }
+  return out
 }
 
 /**

@@ -45,6 +45,7 @@ import { emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { planMigration } from '../verify/plan-migration.js'
 import { type BatchSink, countSourceNodes, runBatches, tagged } from './engine.js'
 import type { ActiveRun, RunListener } from './events.js'
+import { finishRelations, hasRelationKeys } from './finish-relations.js'
 import { bodyLinkHosts } from './side-changes.js'
 import { readSyncBaseline } from './sync-baseline.js'
 
@@ -219,6 +220,19 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       },
     })
     await statistics?.finish()
+    // After every batch: references resolved through the id map, term tree, menus (issue #21).
+    if (writer && !interrupted) {
+      const relations = await finishRelations({
+        conn,
+        sourceUrl: opts.sourceUrl,
+        pool: writer.pool,
+        targetUrl: opts.targetUrl,
+        mapping,
+        runId: undoRunId,
+      })
+      // Only mappings with relation keys report them: others' summaries stay as they were.
+      if (hasRelationKeys(mapping)) counts.relations = relations
+    }
     const status = interrupted ? 'interrupted' : 'succeeded'
     const summary = toSummary(counts, (Date.now() - started) / 1000)
     if (writer && runId !== null) {

@@ -29,6 +29,7 @@ import { stopwatch } from '../stopwatch.js'
 import { applyDeletions, type DeletionResult } from './deletion-scan.js'
 import { type BatchSink, countsAfter, runBatches } from './engine.js'
 import type { ActiveRun, RunListener } from './events.js'
+import { finishRelations, hasRelationKeys } from './finish-relations.js'
 import { retryTargetBatch } from './retry.js'
 import { bodyLinkHosts, CHANGE_KINDS, type ChangeCounts, emptyChangeCounts } from './side-changes.js'
 import { findSyncCandidates } from './sync-candidates.js'
@@ -301,6 +302,19 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             `${deletions.deleted} changed (${seconds.deletions.toFixed(2)}s)`,
         })
         interrupted = opts.signal?.aborted ?? false
+      }
+      if (!interrupted) {
+        // References resolved again (targets deleted or arrived), term tree, menus (issue #21).
+        const relations = await finishRelations({
+          conn,
+          sourceUrl: opts.sourceUrl,
+          pool: tgt.pool,
+          targetUrl: opts.targetUrl,
+          mapping,
+          runId,
+        })
+        // Only mappings with relation keys report them: others' summaries stay as they were.
+        if (hasRelationKeys(mapping)) counts.relations = relations
       }
     } catch (caught) {
       const error = isSourceConnectionLost(caught)

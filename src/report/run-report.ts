@@ -172,6 +172,21 @@ export function renderRunReportMarkdown(report: {
     )
     lines.push('', table(Object.entries(changes)))
   }
+  const relations = report.counts.relations
+  if (relations) {
+    const r = relations.references
+    lines.push('', '## Relations', '')
+    lines.push(
+      `References: ${r.total}, resolved ${r.resolved}, dangling ${r.dangling}` +
+        (r.dangling > 0 ? ' (nid, field and target in summary.json and the run messages).' : '.'),
+    )
+    for (const d of r.danglingList.slice(0, 10))
+      lines.push(`- node ${d.nid} ${d.field}: ${d.kind} ${d.target} not migrated or deleted`)
+    if (relations.menuLinks !== null) lines.push(`Menu links: ${relations.menuLinks}.`)
+    lines.push(
+      `Terms placed in their tree: ${relations.terms.placed} (ancestors added: ${relations.terms.ancestorsAdded}).`,
+    )
+  }
   if (report.counts.rejected > 0) lines.push('', 'Rejected rows and reasons: `rejects.ndjson`.')
   return `${lines.join('\n')}\n`
 }

@@ -1,5 +1,6 @@
 import { InternalError } from '../errors.js'
 import type { BatchResult } from '../load/load-batch.js'
+import type { RelationsSummary } from '../load/site-relations.js'
 import { MAX_EXAMPLES, shorten } from '../transform/content/content-tally.js'
 import type { RowOutcome } from '../transform/outcome.js'
 
@@ -25,6 +26,8 @@ export interface RunCounts {
   content: Record<string, number>
   /** Up to 5 examples per content rule (`node <nid> <attribute>: …`). */
   contentExamples: Record<string, string[]>
+  /** The end-of-run pass: references resolved and dangling, menu links, the term tree. */
+  relations?: RelationsSummary
 }
 
 export function emptyCounts(): RunCounts {

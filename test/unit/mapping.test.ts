@@ -132,7 +132,8 @@ fields:
   const problemLines = (text: string) => problems(text).split('\n- ').slice(1)
 
   describe('unknown keys: each at the key itself, with its path and the nearest allowed key', () => {
-    const ROOT_KEYS = 'Allowed here: site, description, source, files, live, filters, fields, owned'
+    const ROOT_KEYS =
+      'Allowed here: site, description, source, files, live, filters, fields, owned, authorRecords, references, seo, menus'
     const SOURCE_KEYS = 'Allowed here: bundles, fieldTables, translations'
 
     it.each([
