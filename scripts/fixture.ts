@@ -2,6 +2,7 @@
  * CLI for the legacy Drupal 7 fixture:
  *   npm run fixture -- --articles 2000 [--seed 1] [--database dhm_legacy_demo] [--source mysql://root@127.0.0.1:3306] [--chaos]
  *                      [--files-dir DIR]   also write the site's files (for dhm files --from DIR)
+ *                      [--table-prefix P [--add-site]]   Drupal's table prefix (several sites in one database)
  */
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
@@ -54,6 +55,16 @@ const argv = await yargs(hideBin(process.argv))
     describe:
       "also write the site's files (small JPEG/PNG/PDF, a few missing on purpose, awkward names) into this folder: dhm files --from it",
   })
+  .option('table-prefix', {
+    type: 'string',
+    describe:
+      "Drupal's table prefix (settings.php's prefix): site2_ creates site2_node, site2_field_data_body…",
+  })
+  .option('add-site', {
+    type: 'boolean',
+    default: false,
+    describe: 'with --table-prefix: add this site to --database, keeping the sites already there',
+  })
   .option('mode', {
     choices: ['load', 'insert'] as const,
     default: 'load' as const,
@@ -67,6 +78,12 @@ const argv = await yargs(hideBin(process.argv))
       throw new Error(
         `--database "${a.database}": a plain name (letters, digits and _), e.g. --database my_legacy`,
       )
+    if (a['table-prefix'] !== undefined && !/^[A-Za-z0-9_]*$/.test(a['table-prefix']))
+      throw new Error(
+        `--table-prefix "${a['table-prefix']}": letters, digits and _ only, e.g. --table-prefix site2_`,
+      )
+    if (a['add-site'] && !a['table-prefix'])
+      throw new Error('--add-site needs --table-prefix, e.g. --table-prefix site2_')
     return true
   })
   .strict()
@@ -92,6 +109,7 @@ const summary = await tryGenerate({
   mode: argv.mode,
   profile: argv.profile,
   chaos: argv.chaos,
+  ...(argv['table-prefix'] ? { tablePrefix: argv['table-prefix'], addSite: argv['add-site'] } : {}),
   onProgress: (done, total) => {
     const now = performance.now()
     if (done < total && now - lastPrinted < 1000) return

@@ -17,6 +17,7 @@ import { collectRefIds, refNeeds, resolveNodeRefs, resolveUsers } from './entity
 import { LinkTargetIndex } from './link-targets.js'
 import { querySource, quoteIdent, type SourceConnection } from './source-db.js'
 import type { SourceLayout } from './source-schema.js'
+import { tableRef } from './table-prefix.js'
 
 export const DEFAULT_BATCH_SIZE = 2000
 
@@ -96,7 +97,7 @@ export async function* extractNodes(
       const nodes = await querySource<NodeRow>(
         conn,
         opts.sourceUrl,
-        `SELECT ${NODE_COLUMNS} FROM node WHERE type IN (?) AND nid IN (?) ORDER BY nid LIMIT ?`,
+        `SELECT ${NODE_COLUMNS} FROM {node} WHERE type IN (?) AND nid IN (?) ORDER BY nid LIMIT ?`,
         [opts.mapping.source.bundles, ids.slice(i, i + batchSize), Math.min(batchSize, remaining)],
       )
       if (nodes.length === 0) continue
@@ -110,7 +111,7 @@ export async function* extractNodes(
     const nodes = await querySource<NodeRow>(
       conn,
       opts.sourceUrl,
-      `SELECT ${NODE_COLUMNS} FROM node WHERE type IN (?) AND nid > ? ORDER BY nid LIMIT ?`,
+      `SELECT ${NODE_COLUMNS} FROM {node} WHERE type IN (?) AND nid > ? ORDER BY nid LIMIT ?`,
       [opts.mapping.source.bundles, after, size],
     )
     if (nodes.length === 0) return
@@ -130,7 +131,7 @@ async function wantsLinkIndex(conn: SourceConnection, opts: ExtractOptions): Pro
   const rows = await querySource<RowDataPacket>(
     conn,
     opts.sourceUrl,
-    'SELECT COUNT(*) AS total, COALESCE(SUM(type IN (?) AND nid > ?), 0) AS toRead FROM node',
+    'SELECT COUNT(*) AS total, COALESCE(SUM(type IN (?) AND nid > ?), 0) AS toRead FROM {node}',
     [opts.mapping.source.bundles, opts.afterNid ?? 0],
   )
   return linkIndexPays(Number(rows[0]?.toRead ?? 0), Number(rows[0]?.total ?? 0))
@@ -172,7 +173,7 @@ async function readBatch(
     for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      `SELECT entity_id, language, source, status FROM entity_translation
+      `SELECT entity_id, language, source, status FROM {entity_translation}
        WHERE entity_type = 'node' AND ${inBatch('entity_id').sql} ORDER BY entity_id, language`,
       inBatch('entity_id').params,
     )) {
@@ -188,13 +189,13 @@ async function readBatch(
     const select = cols.map(([, real]) => `f.${quoteIdent(real)}`).join(', ')
     const currentRevision =
       mapping.source.fieldTables === 'revision'
-        ? ' JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id'
+        ? ' JOIN {node} n ON n.nid = f.entity_id AND n.vid = f.revision_id'
         : ''
     const rows = await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
       `SELECT f.entity_id, f.language, f.delta${select ? `, ${select}` : ''}
-       FROM ${quoteIdent(field.table)} f${currentRevision}
+       FROM ${tableRef(field.table)} f${currentRevision}
        WHERE f.entity_type = 'node' AND ${inBatch('f.entity_id').sql} AND f.deleted = 0
        ORDER BY f.entity_id, f.delta`,
       inBatch('f.entity_id').params,
@@ -232,7 +233,7 @@ async function readBatch(
     for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      `SELECT nid, sid, stamp FROM workflow_node WHERE ${inBatch('nid').sql}`,
+      `SELECT nid, sid, stamp FROM {workflow_node} WHERE ${inBatch('nid').sql}`,
       inBatch('nid').params,
     )) {
       workflow.set(Number(r.nid), { sid: Number(r.sid), stamp: Number(r.stamp) })
@@ -247,7 +248,7 @@ async function readBatch(
         await querySource<RowDataPacket>(
           conn,
           opts.sourceUrl,
-          'SELECT vid FROM node_revision WHERE vid IN (?)',
+          'SELECT vid FROM {node_revision} WHERE vid IN (?)',
           [nodes.map((n) => n.vid)],
         )
       ).map((r) => Number(r.vid)),
@@ -259,7 +260,7 @@ async function readBatch(
     for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      `SELECT nid, published_at FROM publication_date WHERE ${inBatch('nid').sql}`,
+      `SELECT nid, published_at FROM {publication_date} WHERE ${inBatch('nid').sql}`,
       inBatch('nid').params,
     )) {
       published.set(Number(r.nid), Number(r.published_at))
@@ -270,7 +271,7 @@ async function readBatch(
     const rows = await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      'SELECT pid, source, alias, language FROM url_alias WHERE source IN (?) ORDER BY pid DESC',
+      'SELECT pid, source, alias, language FROM {url_alias} WHERE source IN (?) ORDER BY pid DESC',
       [nodes.map((n) => `node/${n.nid}`)],
     )
     for (const r of rows) {
@@ -286,7 +287,7 @@ async function readBatch(
       conn,
       opts.sourceUrl,
       `SELECT t.tid, t.name, v.machine_name AS vocabulary
-       FROM taxonomy_term_data t JOIN taxonomy_vocabulary v ON v.vid = t.vid WHERE t.tid IN (?)`,
+       FROM {taxonomy_term_data} t JOIN {taxonomy_vocabulary} v ON v.vid = t.vid WHERE t.tid IN (?)`,
       [[...tids]],
     )) {
       terms.set(Number(r.tid), { tid: Number(r.tid), name: String(r.name), vocabulary: String(r.vocabulary) })
@@ -341,7 +342,7 @@ async function readBatch(
     for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      'SELECT fid, uri, filename, filemime, filesize, status FROM file_managed WHERE fid IN (?)',
+      'SELECT fid, uri, filename, filemime, filesize, status FROM {file_managed} WHERE fid IN (?)',
       [[...fids]],
     )) {
       files.set(Number(r.fid), {

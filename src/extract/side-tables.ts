@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import { type BucketChecksums, checksumsOf } from './changed-nodes.js'
 import { querySource, quoteIdent, type SourceConnection } from './source-db.js'
+import { tableRef } from './table-prefix.js'
 
 /**
  * Ids per checksum bucket of the side tables without a timestamp (url_alias by the nid of its
@@ -28,7 +29,7 @@ export async function readAliasChecksums(conn: SourceConnection, url: string): P
     url,
     `SELECT CAST(SUBSTRING(source, 6) AS UNSIGNED) DIV ? AS b, COUNT(*) AS n,
        SUM(CRC32(CONCAT_WS(':', pid, alias, language))) AS s
-     FROM url_alias WHERE source LIKE 'node/%' GROUP BY b`,
+     FROM {url_alias} WHERE source LIKE 'node/%' GROUP BY b`,
     [SIDE_BUCKET_SIZE],
   )
   return checksumsOf(rows)
@@ -39,7 +40,7 @@ export async function readUserChecksums(conn: SourceConnection, url: string): Pr
   const rows = await querySource<RowDataPacket>(
     conn,
     url,
-    `SELECT uid DIV ? AS b, COUNT(*) AS n, SUM(CRC32(CONCAT(uid, ':', name))) AS s FROM users GROUP BY b`,
+    `SELECT uid DIV ? AS b, COUNT(*) AS n, SUM(CRC32(CONCAT(uid, ':', name))) AS s FROM {users} GROUP BY b`,
     [SIDE_BUCKET_SIZE],
   )
   return checksumsOf(rows)
@@ -57,7 +58,7 @@ export async function readTerms(
       conn,
       url,
       `SELECT t.tid, t.name, v.machine_name AS vocabulary
-       FROM taxonomy_term_data t JOIN taxonomy_vocabulary v ON v.vid = t.vid WHERE t.tid IN (?)`,
+       FROM {taxonomy_term_data} t JOIN {taxonomy_vocabulary} v ON v.vid = t.vid WHERE t.tid IN (?)`,
       [tids.slice(i, i + CHUNK)],
     )) {
       out.set(Number(r.tid), { name: String(r.name), vocabulary: String(r.vocabulary) })
@@ -78,7 +79,7 @@ export async function readChangedFiles(
   const rows = await querySource<RowDataPacket>(
     conn,
     url,
-    'SELECT fid, timestamp FROM file_managed WHERE timestamp >= ?',
+    'SELECT fid, timestamp FROM {file_managed} WHERE timestamp >= ?',
     [since],
   )
   let newest: number | null = null
@@ -91,7 +92,7 @@ export async function readMaxFid(conn: SourceConnection, url: string): Promise<n
   const [row] = await querySource<RowDataPacket>(
     conn,
     url,
-    'SELECT COALESCE(MAX(fid), 0) AS m FROM file_managed',
+    'SELECT COALESCE(MAX(fid), 0) AS m FROM {file_managed}',
     [],
   )
   return Number(row?.m ?? 0)
@@ -112,7 +113,7 @@ export async function readNidsByNodeColumn(
     const rows = await querySource<RowDataPacket>(
       conn,
       url,
-      `SELECT nid FROM node WHERE type IN (?) AND (${part.map(() => `${col} BETWEEN ? AND ?`).join(' OR ')})`,
+      `SELECT nid FROM {node} WHERE type IN (?) AND (${part.map(() => `${col} BETWEEN ? AND ?`).join(' OR ')})`,
       [bundles, ...part.flat()],
     )
     for (const r of rows) out.push(Number(r.nid))
@@ -134,8 +135,8 @@ export async function readNidsByFieldValue(
   match: { readonly values: readonly (number | string)[] } | { readonly windows: readonly IdWindow[] },
 ): Promise<number[]> {
   const col = `f.${quoteIdent(column)}`
-  const join = currentRevision ? ' JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id' : ''
-  const from = `SELECT DISTINCT f.entity_id AS nid FROM ${quoteIdent(table)} f${join}
+  const join = currentRevision ? ' JOIN {node} n ON n.nid = f.entity_id AND n.vid = f.revision_id' : ''
+  const from = `SELECT DISTINCT f.entity_id AS nid FROM ${tableRef(table)} f${join}
     WHERE f.entity_type = 'node' AND f.deleted = 0 AND`
   const out: number[] = []
   if ('values' in match) {

@@ -63,6 +63,12 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
     '',
     'source:',
     `  bundles: [${bundle.type}]`,
+    ...(inv.tablePrefix
+      ? [
+          `  # Drupal's tables carry the prefix ${inv.tablePrefix} here (settings.php's prefix).`,
+          `  tablePrefix: ${inv.tablePrefix}`,
+        ]
+      : []),
     ...fieldTables,
     ...(hasTranslations
       ? ['  # Nodes linked by tnid become one article with translations.', '  translations: tnid']
@@ -95,8 +101,8 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
  * of one database never share a site (one site per mapping keeps each sync's high-water mark, lock
  * and deletion scan its own). `dhm_legacy_demo`, `news_item` → `dhm-legacy-demo-news-item`.
  */
-export function scaffoldSite(database: string, bundle: string): string {
-  return toSiteKey(`${database}-${bundle}`)
+export function scaffoldSite(database: string, bundle: string, tablePrefix = ''): string {
+  return toSiteKey(`${database}-${tablePrefix}${tablePrefix ? '-' : ''}${bundle}`)
 }
 
 /** Any text as a valid site key (SITE_PATTERN): lowercase, runs of anything else become one `-`. */
