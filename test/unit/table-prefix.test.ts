@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { findTablePrefixes, prefixTables, siteTables, tableRef } from '../../src/extract/table-prefix.js'
+import {
+  findTablePrefixes,
+  prefixTables,
+  siteTables,
+  type TablePrefix,
+  tableRef,
+} from '../../src/extract/table-prefix.js'
 
 describe('prefixTables: braced table names become the real, quoted ones', () => {
-  it.each([
+  it.each<{ name: string; sql: string; prefix: TablePrefix | undefined; expected: string }>([
     {
       name: 'no prefix',
       sql: 'SELECT nid FROM {node} n',
