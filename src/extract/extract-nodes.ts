@@ -337,6 +337,7 @@ async function readBatch(
     if (refs.userPaths.length > 0) users = await resolveUsers(q, refUids)
   }
   const listLabels = layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null
+  const dateFields = layout.dateFields ?? null
   const files = new Map<number, D7File>()
   if (fids.size > 0) {
     for (const r of await querySource<RowDataPacket>(
@@ -405,6 +406,7 @@ async function readBatch(
       ...(nodeRefs ? { nodeRefs } : {}),
       ...(users ? { users } : {}),
       ...(listLabels ? { listLabels } : {}),
+      ...(dateFields ? { dateFields } : {}),
     }
   })
 }

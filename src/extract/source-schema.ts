@@ -3,10 +3,12 @@ import { SourceSchemaError } from '../errors.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { nearest } from '../mapping/nearest.js'
 import { fieldColumnName, NON_FIELD_SOURCES } from '../mapping/source-path.js'
+import type { D7DateField } from './d7-types.js'
 import { refNeeds } from './entity-refs.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
 import type { SourceConnection } from './source-db.js'
 import { findTablePrefixes, prefixedTable, siteTables, type TablePrefix } from './table-prefix.js'
+import { isTimeZone } from './time-zone.js'
 
 /** How one Drupal field is stored, as read from field_config and the table itself. */
 export interface FieldLayout {
@@ -32,7 +34,12 @@ export interface SourceLayout {
    * field name → stored key → label, from the PHP-serialized field_config.data, read once per run.
    */
   readonly listLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>
+  /** The date module's fields read: how each stores its values (field_config.data), read once per run. */
+  readonly dateFields?: Readonly<Record<string, D7DateField>>
 }
+
+const DATE_TYPES = new Set(['datetime', 'datestamp', 'date'])
+const TZ_HANDLING = new Set(['site', 'date', 'user', 'utc', 'none'])
 
 const TERM_TYPES = new Set(['taxonomy_term_reference'])
 const FILE_TYPES = new Set(['file', 'image'])
@@ -124,6 +131,7 @@ export async function describeSource(
   }
   const config = new Map<string, { type: string; translatable: boolean; cardinality: number }>()
   const listLabels: Record<string, Record<string, string>> = {}
+  const dateData = new Map<string, RowDataPacket>()
   if (wanted.length > 0 && tables.has('field_config')) {
     const [cfg] = await conn.query<RowDataPacket[]>(
       'SELECT field_name, type, translatable, cardinality, data FROM {field_config} WHERE deleted = 0 AND field_name IN (?)',
@@ -139,7 +147,13 @@ export async function describeSource(
         const labels = allowedValues(r.data)
         if (labels) listLabels[String(r.field_name)] = labels
       }
+      if (DATE_TYPES.has(String(r.type))) dateData.set(String(r.field_name), r)
     }
+  }
+  const dateFields: Record<string, D7DateField> = {}
+  if (dateData.size > 0) {
+    const siteTimeZone = tables.has('variable') ? await readSiteTimeZone(conn) : 'UTC'
+    for (const [name, r] of dateData) dateFields[name] = dateSettings(String(r.type), r.data, siteTimeZone)
   }
 
   const fields: Record<string, FieldLayout> = {}
@@ -180,7 +194,14 @@ export async function describeSource(
   if (refs.nodePaths.length > 0) requireTable('url_alias', 'node-ref (slugs of referenced nodes)')
   if (refs.userPaths.length > 0) requireTable('users', 'user-ref')
   if (problems.length > 0) throw new SourceSchemaError(problems)
-  return { fields, needsWorkflow, needsPublicationDate, needsAliases, listLabels }
+  return {
+    fields,
+    needsWorkflow,
+    needsPublicationDate,
+    needsAliases,
+    listLabels,
+    ...(Object.keys(dateFields).length > 0 ? { dateFields } : {}),
+  }
 }
 
 /** The one line for a database without this site's node table, naming the prefixes it does hold. */
@@ -198,6 +219,42 @@ export function noNodeTable(realNames: readonly string[], prefix: TablePrefix | 
   return found.length > 0
     ? `no node table, but Drupal 7 tables with a prefix: ${sites}; set source.tablePrefix in the mapping ("dhm inspect" lists each site)`
     : `no node table among its ${realNames.length} table(s): this is not a Drupal 7 database`
+}
+
+/**
+ * The site's time zone: variable `date_default_timezone` (PHP-serialized, `s:13:"Europe/Berlin";`).
+ * A site that never set it ran on PHP's default, which Drupal 7 installs as UTC.
+ */
+export async function readSiteTimeZone(conn: SourceConnection): Promise<string> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    "SELECT value FROM {variable} WHERE name = 'date_default_timezone'",
+  )
+  const value = readPhpSerialized(rows[0]?.value as Buffer | string | undefined)
+  return typeof value === 'string' && isTimeZone(value) ? value : 'UTC'
+}
+
+/**
+ * A date field's storage from field_config.data's settings. Missing settings take the date
+ * module's defaults (tz_handling site, granularity year to minute, no end date).
+ */
+export function dateSettings(type: string, data: unknown, siteTimeZone: string): D7DateField {
+  const text = typeof data === 'string' || Buffer.isBuffer(data) ? data : null
+  const settings = asPhpRecord(asPhpRecord(readPhpSerialized(text)).settings)
+  const tz = String(settings.tz_handling ?? 'site')
+  const parts = settings.granularity
+  const granularity =
+    parts !== null && typeof parts === 'object'
+      ? Object.entries(asPhpRecord(parts))
+          .filter(([, on]) => on !== 0 && on !== '0' && on !== '' && on !== null && on !== false)
+          .map(([part]) => part)
+      : ['year', 'month', 'day', 'hour', 'minute']
+  return {
+    type: type as D7DateField['type'],
+    tzHandling: (TZ_HANDLING.has(tz) ? tz : 'site') as D7DateField['tzHandling'],
+    granularity,
+    todate: typeof settings.todate === 'string' ? settings.todate : '',
+    siteTimeZone,
+  }
 }
 
 /** `settings.allowed_values` of a list field's field_config.data (key → label), or null. */
