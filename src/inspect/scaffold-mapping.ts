@@ -1,4 +1,7 @@
 import type { BundleInventory, SourceInventory } from '../extract/inspect-source.js'
+import { EXTRA_NAME } from '../model/article.js'
+
+const DATE_TYPES = new Set(['datetime', 'datestamp', 'date'])
 
 const TERM_ROLES: readonly [RegExp, string][] = [
   [/publication/, 'publications'],
@@ -41,6 +44,9 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
       set('image', `{ from: ${f.name}, using: [first, image] }`, about)
     } else if (f.type === 'file' && !used.has('pdf')) {
       set('pdf', `{ from: ${f.name}, using: [first, attachment] }`, about)
+    } else if (DATE_TYPES.has(f.type) && EXTRA_NAME.test(f.name.replace(/^field_/, ''))) {
+      // The date module's fields: UTC instants (or dates) with their end dates, as the field stores them.
+      set(`extra.${f.name.replace(/^field_/, '')}`, `{ from: ${f.name}, using: [first, date-field] }`, about)
     } else {
       unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
     }
