@@ -2,6 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { redactUrl } from '../config/redact.js'
 import { ConfigError } from '../errors.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
+import { type BodySample, sampleBodies } from './sample-bodies.js'
 import { readBundles } from './source-bundles.js'
 import { quoteIdent, type SourceConnection } from './source-db.js'
 import { listTables, noNodeTable } from './source-schema.js'
@@ -47,6 +48,8 @@ export interface BundleInventory {
   readonly published: number
   readonly unpublished: number
   readonly fields: readonly FieldInventory[]
+  /** What a sample of its bodies (first text_with_summary field) links to; null without one. */
+  readonly bodies: BodySample | null
 }
 
 export interface SourceInventory {
@@ -232,6 +235,7 @@ export async function inspectSource(
         vocabulary: cfg?.vocabulary ?? null,
       })
     }
+    const body = fields.find((f) => f.type === 'text_with_summary' && f.rows > 0)
     bundles.push({
       type,
       name,
@@ -240,6 +244,9 @@ export async function inspectSource(
       published: counts.published,
       unpublished: counts.nodes - counts.published,
       fields,
+      bodies: body
+        ? await sampleBodies(conn, type, body.name, { hasAliases: tables.has('url_alias') })
+        : null,
     })
   }
 

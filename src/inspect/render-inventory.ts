@@ -32,6 +32,16 @@ export function renderInventory(inv: SourceInventory, database: string): string 
         `    ${f.name.padEnd(28)} ${f.type.padEnd(24)} cardinality ${card.padEnd(9)} columns ${f.columns.join(', ')}; ${f.rows} rows (${f.hasRevisionTable ? `${f.revisionRows} revision rows` : `no table field_revision_${f.name}`})${extra.length ? `; ${extra.join(', ')}` : ''}`,
       )
     }
+    const s = b.bodies
+    if (s) {
+      const hosts = s.hosts
+        .map((h) => `${h.host} ${h.links}${h.internal > 0 ? ' (old site)' : ''}`)
+        .join(', ')
+      out.push(
+        `    ${s.field} in the newest ${s.sampled} nodes: ${s.nodeLinks} link to node/N, ${s.aliasLinks} to aliases, ` +
+          `${s.filePaths} to files, ${s.mediaTokens} with media tokens; hosts linked: ${hosts || 'none'}`,
+      )
+    }
   }
   out.push('', 'Vocabularies (terms)')
   for (const v of inv.vocabularies) out.push(`  ${v.machineName} "${v.name}": ${v.terms}`)
