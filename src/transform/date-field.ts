@@ -19,19 +19,22 @@ const STORED = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?/
 /**
  * Read one date field item the way the date module wrote it. Values are stored in UTC, except with
  * tz_handling `none` (the wall time as typed, no zone: read in the site's zone); datestamps are unix
- * seconds either way. Dates without an hour are the date in the zone Drupal showed them in (the
- * value's own zone with `date`, UTC with `utc`, the site's otherwise), so midnight in Berlin stored
- * as 22:00 UTC the day before stays the day the editor picked.
+ * seconds either way. Dates without an hour are never converted between zones (the date module's
+ * DateObject leaves them alone): they are the stored date as it is (a datestamp's in UTC), which is
+ * what Drupal core's own D7 migration reads from its fixture (field_date_without_time: 2015-01-20).
  *
- * @example readDateField({ value: '2023-10-28 22:00:00' }, { type: 'datetime', tzHandling: 'site',
- *   granularity: ['year', 'month', 'day'], todate: '', siteTimeZone: 'Europe/Berlin' })
- *   // { start: '2023-10-29', end: null, timeZone: null }
+ * @example readDateField({ value: '2015-01-20 00:00:00' }, { type: 'datetime', tzHandling: 'site',
+ *   granularity: ['year', 'month', 'day'], todate: '', siteTimeZone: 'America/Chicago' })
+ *   // { start: '2015-01-20', end: null, timeZone: null }
  */
 export function readDateField(
   item: Readonly<Record<string, D7Value>>,
   field: D7DateField,
 ): DateFieldValue | null {
-  const start = instantOf(item.value, field)
+  const hasHour = field.granularity.includes('hour')
+  // Without an hour: the stored date, read in UTC and never converted (see above).
+  const read = hasHour ? field : { ...field, tzHandling: 'utc' as const }
+  const start = instantOf(item.value, read)
   if (start === null) return null
   const own = typeof item.timezone === 'string' && item.timezone !== '' ? item.timezone : null
   const zone =
@@ -40,10 +43,9 @@ export function readDateField(
       : field.tzHandling === 'date' && own !== null && isTimeZone(own)
         ? own
         : field.siteTimeZone
-  const hasHour = field.granularity.includes('hour')
-  const show = (ms: number) => (hasHour ? isoInstant(ms) : isoDate(ms, zone, field.granularity))
+  const show = (ms: number) => (hasHour ? isoInstant(ms) : isoDate(ms, 'UTC', field.granularity))
   // The date module writes value2 = value when an editor leaves the end date empty.
-  const end = field.todate === '' ? null : instantOf(item.value2, field)
+  const end = field.todate === '' ? null : instantOf(item.value2, read)
   return {
     start: show(start),
     end: end === null || end === start ? null : show(end),

@@ -113,8 +113,8 @@ const CASES: readonly {
       whenStamp: { start: '2023-10-29T00:30:00Z', end: null, timeZone: 'Europe/Berlin' },
       // 02:30 happened twice: its first (summer-time) occurrence; 03:30 is CET.
       whenIso: { start: '2023-10-29T00:30:00Z', end: '2023-10-29T02:30:00Z', timeZone: 'Europe/Berlin' },
-      // Berlin midnight stored in UTC: the day the editor picked.
-      whenDay: { start: '2023-10-29', end: null, timeZone: null },
+      // A date without an hour is never converted between zones: the stored date.
+      whenDay: { start: '2023-10-28', end: null, timeZone: null },
     },
   },
   {
@@ -135,7 +135,7 @@ const CASES: readonly {
       whenStamp: null,
       // 02:30 did not exist that night: it moves forward to 03:30 CEST.
       whenIso: { start: '2023-03-26T01:30:00Z', end: null, timeZone: 'Europe/Berlin' },
-      whenDay: { start: '2023-03-26', end: null, timeZone: null },
+      whenDay: { start: '2023-03-25', end: null, timeZone: null },
     },
   },
 ]
