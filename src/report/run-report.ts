@@ -143,6 +143,7 @@ export async function writeRunReport(
     counts: report.counts,
     params: report.params,
     rejectsFile: report.counts.rejected > 0 ? 'rejects.ndjson' : null,
+    unresolvedLinksFile: unresolvedLinks(report.counts).length > 0 ? UNRESOLVED_LINKS_FILE : null,
   }
   const links = unresolvedLinks(report.counts)
   if (links.length > 0) {
@@ -151,10 +152,7 @@ export async function writeRunReport(
       `${links.map((l) => JSON.stringify(redactValues(l))).join('\n')}\n`,
     )
   }
-  await writeFile(
-    file,
-    `${JSON.stringify(redactValues(links.length > 0 ? { ...summary, unresolvedLinksFile: UNRESOLVED_LINKS_FILE } : summary), null, 2)}\n`,
-  )
+  await writeFile(file, `${JSON.stringify(redactValues(summary), null, 2)}\n`)
   await writeFile(join(dir, 'summary.md'), renderRunReportMarkdown(report))
   return file
 }
