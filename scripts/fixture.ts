@@ -84,6 +84,10 @@ const argv = await yargs(hideBin(process.argv))
       )
     if (a['add-site'] && !a['table-prefix'])
       throw new Error('--add-site needs --table-prefix, e.g. --table-prefix site2_')
+    if (a['table-prefix'] && a['files-dir'])
+      throw new Error(
+        '--files-dir reads unprefixed tables: write the files from a fixture without --table-prefix',
+      )
     return true
   })
   .strict()
