@@ -65,8 +65,6 @@ const argv = await yargs(hideBin(process.argv))
 const FIXTURE_CLOCK = 1696118400
 const FIXTURE_SEED = 42
 const SYNC_BATCH = 10
-/** Test hook: a pause after each committed sync batch, so a small change set spans a kill window. */
-const SYNC_DELAY_MS = 25
 
 const pgDbs = new Set<string>()
 const mariaDbs = new Set<string>()
@@ -207,13 +205,10 @@ try {
           if (rng.chance(0.15)) {
             nids.push(await addArticleLike(conn, rng.pick(nids), changed, `Chaos article ${seed}`))
           }
-          // Kill windows: the whole run, or the batches (~50 ms each with the hook) and the deletion scan.
-          const batchesMs = Math.ceil(edited.length / SYNC_BATCH) * (50 + SYNC_DELAY_MS) + 300
+          // Kill windows: the whole run, or the batches (~50 ms each) and the deletion scan.
+          const batchesMs = Math.ceil(edited.length / SYNC_BATCH) * 50 + 300
           const kill = pickKill(rng, { total: 1500 + batchesMs, batches: batchesMs })
-          const killed = await runAndKill(
-            startDhm(args([]), { DHM_TEST_BATCH_DELAY_MS: String(SYNC_DELAY_MS) }),
-            kill,
-          )
+          const killed = await runAndKill(startDhm(args([])), kill)
           where = killed.describe
           const [dead] = await pgQuery<{ read: number | null; mark: number | null }>(
             target,

@@ -165,7 +165,7 @@ export async function pruneRunChanges(db: pg.ClientBase | pg.Pool, days: number)
   const { rows } = await db.query<{ removed: number }>(
     `WITH old AS (
        SELECT id FROM migration_run
-       WHERE command IN ('migrate', 'sync') AND started_at < now() - make_interval(days => $1)
+       WHERE command IN ('migrate', 'migrate-range', 'sync') AND started_at < now() - make_interval(days => $1)
      ), marked AS (
        UPDATE migration_run SET params = params || jsonb_build_object('undoPruned', now())
        WHERE id IN (SELECT id FROM old) AND status <> 'rolled-back' AND NOT params ? 'undoPruned'

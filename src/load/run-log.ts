@@ -5,8 +5,10 @@ import pg from 'pg'
 import { redactSecrets, redactValues } from '../config/redact.js'
 import { InternalError } from '../errors.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
-import type { RunCounts } from '../report/run-stats.js'
 import { explainTargetError, openTarget, withSessionSettings } from './target-db.js'
+
+/** What a run counted, stored as JSON: RunCounts (report/run-stats.ts) for migrate and sync, its own summary for `dhm files`. */
+export type RecordedCounts = object
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted'
 
@@ -50,7 +52,7 @@ export interface RunHandle {
    * the reason when it could not. `counts`: what the committed batches counted, when the run does
    * not record them itself as it goes. False when the run had already recorded its outcome.
    */
-  recordInterrupted(counts?: RunCounts): Promise<boolean>
+  recordInterrupted(counts?: RecordedCounts): Promise<boolean>
   /** Close the run's connection, which frees its lock. Call after {@link finishRun}. */
   release(): Promise<void>
 }
@@ -126,8 +128,8 @@ export async function finishRun(
   prisma: PrismaClient,
   id: number,
   status: RunStatus,
-  /** What the command counted: RunCounts for migrate and sync, its own summary for `dhm files`. */
-  counts: RunCounts | Readonly<Record<string, number>>,
+  /** What the command counted (RecordedCounts). */
+  counts: RecordedCounts,
   extra: { highWaterMark?: number | null; error?: string } = {},
 ): Promise<void> {
   await prisma.migrationRun.update({

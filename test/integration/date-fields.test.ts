@@ -11,7 +11,7 @@ import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { type PhpValue, phpSerialize } from '../../src/fixture/php-serialize.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
-import { runVerify } from '../../src/verify/run-verify.js'
+import { runVerify } from '../../src/pipeline/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,

@@ -9,7 +9,7 @@ import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
 import { runSync } from '../../src/pipeline/run-sync.js'
-import { runVerify } from '../../src/verify/run-verify.js'
+import { runVerify } from '../../src/pipeline/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,

@@ -13,7 +13,7 @@ import { scaffoldMapping } from '../../src/inspect/scaffold-mapping.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runCheck } from '../../src/pipeline/run-check.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
-import { runVerify } from '../../src/verify/run-verify.js'
+import { runVerify } from '../../src/pipeline/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,

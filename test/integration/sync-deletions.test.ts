@@ -10,8 +10,8 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSourcePool, type SourcePool } from '../../src/extract/source-db.js'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
-import { applyDeletions, type DeletionScan } from '../../src/load/apply-deletions.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
+import { applyDeletions, type DeletionScan } from '../../src/pipeline/deletion-scan.js'
 import { runSync } from '../../src/pipeline/run-sync.js'
 import {
   createPgDb,
