@@ -9,6 +9,7 @@ import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import { countBundleNodes, type SourceConnection } from '../extract/source-db.js'
 import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
+import { finishBulkLoad, finishDeadBulkLoads, startBulkLoad } from '../load/bulk-load.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
@@ -65,6 +66,11 @@ export interface MigrateOptions {
   readonly signal?: AbortSignal
   /** Told once the run is recorded in migration_run (never for a dry run). */
   readonly onRunStarted?: (run: ActiveRun) => void
+  /**
+   * Into a target without articles, build secondary indexes and foreign keys after the load
+   * (load/bulk-load.ts). Default: on, unless DHM_BULK_LOAD=0.
+   */
+  readonly bulkLoad?: boolean
 }
 
 export interface MigrateResult {
@@ -141,6 +147,16 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         })
       : null
     let interrupted = false
+    const bulkLoad =
+      writer && runId !== null && (opts.bulkLoad ?? process.env.DHM_BULK_LOAD !== '0')
+        ? await startBulkLoad(writer.pool, runId)
+        : null
+    if (bulkLoad) {
+      emit({
+        kind: 'phase',
+        message: `empty target: ${bulkLoad.length} indexes and foreign keys are built after the load`,
+      })
+    }
     try {
       const batches = extractArticleNodes(conn, {
         mapping,
@@ -186,11 +202,17 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         ? explainSourceLoss(caught, opts.sourceUrl, 'migrate')
         : caught
       if (writer && runId !== null) {
+        // Best effort: what it cannot build now, the next run builds (finishDeadBulkLoads).
+        if (bulkLoad) await finishBulkLoad(writer.pool, runId).catch(() => undefined)
         await finishRun(writer.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
           () => undefined,
         )
       }
       throw error
+    }
+    if (writer && runId !== null && bulkLoad) {
+      emit({ kind: 'phase', message: `building ${bulkLoad.length} indexes and foreign keys` })
+      await finishBulkLoad(writer.pool, runId)
     }
     await statistics?.finish()
     const status = interrupted ? 'interrupted' : 'succeeded'
@@ -266,6 +288,13 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
         })
       }
       const dead = await markDeadRuns(writer.pool)
+      const unfinished = await finishDeadBulkLoads(writer.pool)
+      if (unfinished.length > 0) {
+        emit({
+          kind: 'phase',
+          message: `built the indexes and foreign keys the bulk load of run(s) ${unfinished.join(', ')} left unbuilt`,
+        })
+      }
       await pruneRunChanges(writer.pool, undoRetentionDays())
       if (dead > 0) {
         emit({

@@ -17,6 +17,7 @@ import {
   type DeletePolicy,
   type DeletionResult,
 } from '../load/apply-deletions.js'
+import { finishDeadBulkLoads } from '../load/bulk-load.js'
 import { loadBatch } from '../load/load-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
 import {
@@ -206,6 +207,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     }
     const statistics = await TargetStatistics.open(target.pool)
     await markDeadRuns(target.pool)
+    // A migrate killed during its bulk load left indexes unbuilt: built before the first write.
+    await finishDeadBulkLoads(target.pool)
     await pruneRunChanges(target.pool, undoRetentionDays())
 
     // The snapshot opens only now, under the lock.
