@@ -34,6 +34,9 @@ export interface BulkLoadRecord {
   readonly deferred: readonly DeferredObject[]
 }
 
+const LOCK_TIMEOUT = '5s'
+const LOCK_NOT_AVAILABLE = '55P03'
+
 const TABLE_LIST = BULK_TABLES.map((t) => `'${t}'`).join(', ')
 
 // Non-unique secondary indexes (a unique index or primary key is a constraint the load relies on),
@@ -54,8 +57,9 @@ ORDER BY 1, 2, 3`
  * Start a bulk load for run `runId` when the target holds no article at all (of any site: the
  * indexes are shared, and rebuilding them over another site's rows, or leaving another site's
  * concurrent sync without them, would cost more than the load gains). Returns what was dropped,
- * or null when the target is not empty (then the run writes as usual). One transaction: the check,
- * the record and the drops commit together or not at all.
+ * or null when the target is not empty or its tables stay locked by someone else for 5 s (then the
+ * run writes as usual). One transaction: the check, the record and the drops commit together or
+ * not at all.
  */
 export async function startBulkLoad(pool: pg.Pool, runId: number): Promise<readonly DeferredObject[] | null> {
   const client = await pool.connect()
@@ -63,7 +67,15 @@ export async function startBulkLoad(pool: pg.Pool, runId: number): Promise<reado
     await client.query('BEGIN')
     // Nobody writes the bulk tables while they are checked and their indexes dropped (DROP INDEX
     // takes this lock anyway; taking it first makes the emptiness check hold until the commit).
-    await client.query(`LOCK TABLE ${BULK_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`)
+    // Someone else holding them (a reader, another run) only costs the bulk mode, never the run.
+    await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`)
+    try {
+      await client.query(`LOCK TABLE ${BULK_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`)
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error
+      await client.query('ROLLBACK')
+      return null
+    }
     const { rows: any } = await client.query('SELECT 1 FROM article LIMIT 1')
     if (any.length > 0) {
       await client.query('ROLLBACK')
