@@ -13,6 +13,7 @@ import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
 import { runRollback } from '../../src/pipeline/run-rollback.js'
+import { runSync } from '../../src/pipeline/run-sync.js'
 import {
   createPgDb,
   dropMariaDb,
@@ -33,9 +34,10 @@ const databases = {
   bulk: uniqueName('bulk_on'),
   plain: uniqueName('bulk_off'),
   killed: uniqueName('bulk_kill'),
+  killedSync: uniqueName('bulk_kill_sync'),
 }
 const sourceUrl = mariaUrl(mariaDb)
-const urls: Record<keyof typeof databases, string> = { bulk: '', plain: '', killed: '' }
+const urls: Record<keyof typeof databases, string> = { bulk: '', plain: '', killed: '', killedSync: '' }
 let workDir = ''
 
 async function migrate(targetUrl: string, bulkLoad: boolean) {
@@ -117,68 +119,85 @@ describe(`bulk mode of dhm migrate (${ARTICLES} articles, seed 7, batches of 50)
     expect(await bulkState(urls.bulk, again.runId as number)).toBeNull()
   })
 
-  it('after a kill -9 during the bulk load, the next migrate builds what is missing and ends in the same state', {
-    timeout: 120_000,
-  }, async () => {
-    const child = startDhm(
-      [
-        'migrate',
-        '--mapping',
-        MAPPING_FILE,
-        '--source',
-        sourceUrl,
-        '--target',
-        urls.killed,
-        '--batch-size',
-        '50',
-        '--reports-dir',
-        workDir,
-        '--quiet',
-      ],
-      { DHM_HEAP_CAP: '0' },
-    )
-    // Once a batch is in, hold the next one mid-write (article_term is written after article), so
-    // the kill lands inside the load, not after it.
-    const blocker = new pg.Client({ connectionString: urls.killed })
-    await blocker.connect()
-    try {
-      // (The table exists once the run has applied the schema migrations.)
-      const loaded = () =>
-        pgQuery<{ n: number }>(urls.killed, 'SELECT count(*)::int AS n FROM article').then(
-          (rows) => rows[0]?.n ?? 0,
-          () => 0,
-        )
-      await waitFor(async () => (await loaded()) > 0, 'the migrate to commit its first batch', 60_000)
-      await blocker.query('BEGIN')
-      await blocker.query('LOCK TABLE article_term IN ACCESS EXCLUSIVE MODE')
-      const waiting = async () =>
-        (
-          await pgQuery<{ n: number }>(
-            urls.killed,
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+  it.each([
+    ['migrate', 'killed'],
+    ['sync', 'killedSync'],
+  ] as const)(
+    'after a kill -9 during the bulk load, the next %s builds what is missing and ends in the same state',
+    {
+      timeout: 120_000,
+    },
+    async (next, db) => {
+      const url = urls[db]
+      const child = startDhm(
+        [
+          'migrate',
+          '--mapping',
+          MAPPING_FILE,
+          '--source',
+          sourceUrl,
+          '--target',
+          url,
+          '--batch-size',
+          '50',
+          '--reports-dir',
+          workDir,
+          '--quiet',
+        ],
+        { DHM_HEAP_CAP: '0' },
+      )
+      // Once a batch is in, hold the next one mid-write (article_term is written after article), so
+      // the kill lands inside the load, not after it.
+      const blocker = new pg.Client({ connectionString: url })
+      await blocker.connect()
+      try {
+        // (The table exists once the run has applied the schema migrations.)
+        const loaded = () =>
+          pgQuery<{ n: number }>(url, 'SELECT count(*)::int AS n FROM article').then(
+            (rows) => rows[0]?.n ?? 0,
+            () => 0,
           )
-        )[0]?.n === 1
-      await waitFor(waiting, 'the next batch to wait for article_term', 60_000)
-      child.child.kill('SIGKILL')
-      await child.done
-      await blocker.query('ROLLBACK')
-    } finally {
-      await blocker.end()
-    }
-    const [killed] = await pgQuery<{ id: number }>(urls.killed, 'SELECT max(id) AS id FROM migration_run')
-    const killedId = killed?.id as number
-    expect(await bulkState(urls.killed, killedId)).toBe('loading')
-    const partial = await snapshotTarget(urls.killed)
-    expect(partial.counts.article).toBeGreaterThan(0)
-    expect(partial.counts.article).toBeLessThan(ARTICLES)
-    expect(await catalog(urls.killed)).not.toEqual(await catalog(urls.plain))
+        await waitFor(async () => (await loaded()) > 0, 'the migrate to commit its first batch', 60_000)
+        await blocker.query('BEGIN')
+        await blocker.query('LOCK TABLE article_term IN ACCESS EXCLUSIVE MODE')
+        const waiting = async () =>
+          (
+            await pgQuery<{ n: number }>(
+              url,
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+          )[0]?.n === 1
+        await waitFor(waiting, 'the next batch to wait for article_term', 60_000)
+        child.child.kill('SIGKILL')
+        await child.done
+        await blocker.query('ROLLBACK')
+      } finally {
+        await blocker.end()
+      }
+      const [killed] = await pgQuery<{ id: number }>(url, 'SELECT max(id) AS id FROM migration_run')
+      const killedId = killed?.id as number
+      expect(await bulkState(url, killedId)).toBe('loading')
+      const partial = await snapshotTarget(url)
+      expect(partial.counts.article).toBeGreaterThan(0)
+      expect(partial.counts.article).toBeLessThan(ARTICLES)
+      expect(await catalog(url)).not.toEqual(await catalog(urls.plain))
 
-    const rerun = await migrate(urls.killed, true)
-    expect(rerun.status).toBe('succeeded')
-    expect(await bulkState(urls.killed, killedId)).toBe('done')
-    expect(await snapshotTarget(urls.killed)).toEqual(await snapshotTarget(urls.plain))
-    expect(await catalog(urls.killed)).toEqual(await catalog(urls.plain))
-  })
+      if (next === 'migrate') expect((await migrate(url, true)).status).toBe('succeeded')
+      else {
+        await runSync({
+          mapping: await loadMapping(MAPPING_FILE),
+          mappingFile: MAPPING_FILE,
+          sourceUrl,
+          targetUrl: url,
+          batchSize: 50,
+          reportsDir: workDir,
+        })
+      }
+      expect(await bulkState(url, killedId)).toBe('done')
+      expect(await snapshotTarget(url)).toEqual(await snapshotTarget(urls.plain))
+      expect(await catalog(url)).toEqual(await catalog(urls.plain))
+    },
+  )
 
   it('dhm rollback undoes a bulk run: everything it inserted goes', { timeout: 60_000 }, async () => {
     const [first] = await pgQuery<{ id: number }>(urls.bulk, 'SELECT min(id) AS id FROM migration_run')
