@@ -576,7 +576,10 @@ function targetRatios() {
   const rss = dhmSteps.map(
     (k) => [k, Math.max(...(results.get(k)?.samples ?? []).map((s) => s.peakRssMb))] as const,
   )
-  const peak = rss.reduce<readonly [string, number]>((a, b) => (b[1] > a[1] ? b : a), ['', Number.NaN])
+  const peak = rss.reduce<readonly [string, number]>(
+    (a, b) => (Number.isNaN(a[1]) || b[1] > a[1] ? b : a),
+    ['', Number.NaN],
+  )
   return {
     dhmCpuMicrosPerArticle: (medianOf('migrate', (s) => s.cpuSeconds) / N) * 1e6,
     pgloaderOverMigrate: ms('pgloader') / migrateS,
