@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
  * (one of them with a 192 MB heap).
  */
 const HEAP_MB = 224
-const STREAMING = new Set(['migrate', 'sync', 'verify'])
+const STREAMING = new Set(['migrate', 'sync', 'verify', 'worker'])
 const REEXEC = 'DHM_HEAP_CAPPED'
 
 const args = process.argv.slice(2)

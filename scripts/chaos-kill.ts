@@ -48,6 +48,7 @@ import {
   editTitle,
   setStatus,
 } from '../test/helpers/drupal-edits.ts'
+import { holdLock } from '../test/helpers/held-lock.ts'
 import { diffSnapshots, snapshotTarget } from '../test/helpers/target-snapshot.ts'
 
 const argv = await yargs(hideBin(process.argv))
@@ -65,8 +66,6 @@ const argv = await yargs(hideBin(process.argv))
 const FIXTURE_CLOCK = 1696118400
 const FIXTURE_SEED = 42
 const SYNC_BATCH = 10
-/** Test hook: a pause after each committed sync batch, so a small change set spans a kill window. */
-const SYNC_DELAY_MS = 25
 
 const pgDbs = new Set<string>()
 const mariaDbs = new Set<string>()
@@ -207,13 +206,19 @@ try {
           if (rng.chance(0.15)) {
             nids.push(await addArticleLike(conn, rng.pick(nids), changed, `Chaos article ${seed}`))
           }
-          // Kill windows: the whole run, or the batches (~50 ms each with the hook) and the deletion scan.
-          const batchesMs = Math.ceil(edited.length / SYNC_BATCH) * (50 + SYNC_DELAY_MS) + 300
-          const kill = pickKill(rng, { total: 1500 + batchesMs, batches: batchesMs })
-          const killed = await runAndKill(
-            startDhm(args([]), { DHM_TEST_BATCH_DELAY_MS: String(SYNC_DELAY_MS) }),
-            kill,
-          )
+          // Kill windows: the whole run, or the batches (~50 ms each) and the deletion scan.
+          const batchesMs = Math.ceil(edited.length / SYNC_BATCH) * 50 + 300
+          // One trial in three holds an edited article past the first batch: the run commits the
+          // batches before it and is killed while it waits inside the batch that writes it.
+          const sorted = [...edited].sort((a, b) => a - b)
+          const parkAt = rng.chance(1 / 3) ? sorted[rng.int(SYNC_BATCH, sorted.length - 1)] : undefined
+          const killed =
+            parkAt === undefined
+              ? await runAndKill(
+                  startDhm(args([])),
+                  pickKill(rng, { total: 1500 + batchesMs, batches: batchesMs }),
+                )
+              : await parkAndKill(target, parkAt, () => startDhm(args([])))
           where = killed.describe
           const [dead] = await pgQuery<{ read: number | null; mark: number | null }>(
             target,
@@ -322,6 +327,44 @@ async function runAndKill(p: DhmProcess, plan: KillPlan): Promise<{ describe: st
     }
   } finally {
     running.delete(p)
+  }
+}
+
+/**
+ * Hold the target row of `nid` (an edited article the run must write), start the run, and SIGKILL
+ * it once it waits for that row: killed inside a batch after the batches before it committed,
+ * whatever the machine's speed.
+ */
+async function parkAndKill(
+  target: string,
+  nid: number,
+  start: () => DhmProcess,
+): Promise<{ describe: string }> {
+  const held = await holdLock(
+    target,
+    "SELECT id FROM article WHERE site = 'bne' AND legacy_nid = $1 FOR UPDATE",
+    [nid],
+  )
+  const p = start()
+  running.add(p)
+  let exited = false
+  const done = p.done.then((o) => {
+    exited = true
+    return o
+  })
+  try {
+    while (!exited && !(await held.waiting())) await sleep(5)
+    if (!exited) p.child.kill('SIGKILL')
+    const outcome = await done
+    return {
+      describe:
+        outcome.signal === 'SIGKILL'
+          ? `kill@waiting for nid ${nid}`
+          : `held nid ${nid}, never waited for (it exited ${outcome.code})`,
+    }
+  } finally {
+    running.delete(p)
+    await held.release()
   }
 }
 

@@ -15,6 +15,7 @@ import { rollbackCommand } from './commands/rollback.js'
 import { statusCommand } from './commands/status.js'
 import { syncCommand } from './commands/sync.js'
 import { verifyCommand } from './commands/verify.js'
+import { workerCommand } from './commands/worker.js'
 import { EPILOG, withoutCamelCaseTwins } from './help.js'
 
 const COMMANDS = [
@@ -30,6 +31,7 @@ const COMMANDS = [
   verifyCommand,
   reportCommand,
   filesCommand,
+  workerCommand,
 ]
 
 /** The only place that exits: parse, run the command, map errors to exit codes. */

@@ -74,3 +74,39 @@ export function listenForStopSignals(command: 'migrate' | 'sync', opts: { quiet:
     },
   }
 }
+
+/**
+ * SIGINT/SIGTERM for a command that is safe to stop mid-work (dhm files: a file is marked copied
+ * only once checked, a `.dhm-partial` is replaced next time): the first signal calls `before`,
+ * records the run as interrupted (at most {@link STOP_NOW_TIMEOUT_MS}; a run that could not be is
+ * marked so by the next run, its lock being gone with the process), writes `line(signal)` to stderr
+ * and exits 1. A second signal exits without waiting.
+ */
+export function listenForImmediateStop(opts: {
+  readonly line: (signal: NodeJS.Signals) => string
+  readonly before?: () => void
+}): Omit<StopSignals, 'signal'> {
+  let run: ActiveRun | null = null
+  let stopping = false
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(EXIT.error)
+    stopping = true
+    opts.before?.()
+    const recorded = run?.recordInterrupted().catch(() => false) ?? Promise.resolve(false)
+    void Promise.race([recorded, sleep(STOP_NOW_TIMEOUT_MS)]).then(() => {
+      process.stderr.write(`${opts.line(signal)}\n`)
+      process.exit(EXIT.error)
+    })
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return {
+    onRunStarted(started) {
+      run = started
+    },
+    dispose() {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    },
+  }
+}

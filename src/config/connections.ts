@@ -1,9 +1,19 @@
 import { existsSync } from 'node:fs'
 import { ConfigError } from '../errors.js'
-import { DEFAULT_MAPPING_FILE } from '../mapping/load-mapping.js'
 import { registerSecret, secretsOfUrl } from './redact.js'
 
 /** Where the legacy site lives when nothing says otherwise: the local MariaDB, database `drupal`. */
+
+/** The mapping file used when neither --mapping nor $DHM_MAPPING names one. */
+export const DEFAULT_MAPPING_FILE = 'mappings/bne.yaml'
+
+const PLAIN_DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/
+
+/** Whether `database` is a plain identifier (letters, digits and _): safe in DDL, and what the fixture generator takes. */
+export function isPlainDatabaseName(database: string): boolean {
+  return PLAIN_DATABASE_NAME.test(database)
+}
+
 export const DEFAULT_SOURCE_URL = 'mysql://root@127.0.0.1:3306/drupal'
 /** The local Postgres, database `dhm`; created on first use if missing. */
 export const DEFAULT_TARGET_URL = 'postgresql://postgres@127.0.0.1:5432/dhm'

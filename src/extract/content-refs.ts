@@ -1,8 +1,8 @@
 import type { RowDataPacket } from 'mysql2/promise'
+import { findLinkTargets } from '../body-scan/links.js'
+import { findMediaTokenFids } from '../body-scan/media-tokens.js'
+import { BodyHtmlOptionsSchema } from '../mapping/body-html-options.js'
 import type { CompiledMapping, CompiledValue } from '../mapping/compile.js'
-import { BodyHtmlOptionsSchema } from '../transform/content/body-html.js'
-import { findLinkTargets } from '../transform/content/body-links.js'
-import { findMediaTokenFids } from '../transform/content/media-tokens.js'
 import type { D7FieldItem, D7Links, D7LinkTarget } from './d7-types.js'
 import type { LinkTargetIndex } from './link-targets.js'
 

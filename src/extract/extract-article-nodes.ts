@@ -35,7 +35,7 @@ export async function* extractArticleNodes(
     const ids = rows.map((r) => Number(r.nid))
     const byTnid = new Map<number, D7NodeBundle[]>()
     if (ids.length > 0) {
-      const { limit: _limit, afterNid: _after, ...rest } = opts
+      const { limit: _limit, afterNid: _after, throughNid: _through, ...rest } = opts
       for await (const translated of extractNodes(conn, { ...rest, ids, batchSize: ids.length })) {
         for (const t of translated) byTnid.set(t.tnid, [...(byTnid.get(t.tnid) ?? []), t])
       }

@@ -30,6 +30,8 @@ export interface ExtractOptions {
   readonly ids?: readonly number[]
   /** Start after this nid (keyset). */
   readonly afterNid?: number
+  /** Stop at this nid, inclusive (a range of a distributed run; see workers/nid-ranges.ts). */
+  readonly throughNid?: number
   /** For error messages only. */
   readonly sourceUrl: string
   /**
@@ -51,6 +53,9 @@ const LINK_INDEX_MIN_NODES = 50_000
  * batch, as small runs do: slower on a small MariaDB buffer pool, the same result.
  */
 const LINK_INDEX_MAX_NODES = 4_000_000
+
+/** node.nid is an unsigned int: no nid is above this (the open end of a keyset range). */
+export const MAX_NID = 4_294_967_295
 
 const NODE_COLUMNS = 'nid, vid, type, language, title, uid, status, created, changed, promote, sticky, tnid'
 
@@ -110,8 +115,8 @@ export async function* extractNodes(
     const nodes = await querySource<NodeRow>(
       conn,
       opts.sourceUrl,
-      `SELECT ${NODE_COLUMNS} FROM node WHERE type IN (?) AND nid > ? ORDER BY nid LIMIT ?`,
-      [opts.mapping.source.bundles, after, size],
+      `SELECT ${NODE_COLUMNS} FROM node WHERE type IN (?) AND nid > ? AND nid <= ? ORDER BY nid LIMIT ?`,
+      [opts.mapping.source.bundles, after, opts.throughNid ?? MAX_NID, size],
     )
     if (nodes.length === 0) return
     after = nodes[nodes.length - 1]?.nid ?? after
@@ -130,8 +135,8 @@ async function wantsLinkIndex(conn: SourceConnection, opts: ExtractOptions): Pro
   const rows = await querySource<RowDataPacket>(
     conn,
     opts.sourceUrl,
-    'SELECT COUNT(*) AS total, COALESCE(SUM(type IN (?) AND nid > ?), 0) AS toRead FROM node',
-    [opts.mapping.source.bundles, opts.afterNid ?? 0],
+    'SELECT COUNT(*) AS total, COALESCE(SUM(type IN (?) AND nid > ? AND nid <= ?), 0) AS toRead FROM node',
+    [opts.mapping.source.bundles, opts.afterNid ?? 0, opts.throughNid ?? MAX_NID],
   )
   return linkIndexPays(Number(rows[0]?.toRead ?? 0), Number(rows[0]?.total ?? 0))
 }

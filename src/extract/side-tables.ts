@@ -86,6 +86,29 @@ export async function readChangedFiles(
   return { fids: rows.map((r) => Number(r.fid)), newestStamp: newest }
 }
 
+/** The aliases of these nodes (url_alias.source `node/<nid>`, indexed), by nid. */
+export async function readAliasesOf(
+  conn: SourceConnection,
+  url: string,
+  nids: readonly number[],
+): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>()
+  for (let i = 0; i < nids.length; i += CHUNK) {
+    for (const r of await querySource<RowDataPacket>(
+      conn,
+      url,
+      'SELECT source, alias FROM url_alias WHERE source IN (?)',
+      [nids.slice(i, i + CHUNK).map((nid) => `node/${nid}`)],
+    )) {
+      const nid = Number(String(r.source).slice(5))
+      const list = out.get(nid) ?? []
+      list.push(String(r.alias))
+      out.set(nid, list)
+    }
+  }
+  return out
+}
+
 /** The highest fid: a changed file at or below a previous sync's is a file replaced, not a new upload. */
 export async function readMaxFid(conn: SourceConnection, url: string): Promise<number> {
   const [row] = await querySource<RowDataPacket>(

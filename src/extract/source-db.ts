@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise'
+import { isPlainDatabaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { SourceQueryError } from '../errors.js'
-import { isFixtureDatabaseName } from '../fixture/fixture-database.js'
 
 export type SourcePool = mysql.Pool
 export type SourceConnection = mysql.PoolConnection
@@ -67,14 +67,18 @@ export async function countBundleNodes(
   conn: SourceConnection,
   url: string,
   bundles: readonly string[],
-  where: { readonly ids?: readonly number[] | null; readonly afterNid?: number } = {},
+  where: {
+    readonly ids?: readonly number[] | null
+    readonly afterNid?: number
+    readonly throughNid?: number
+  } = {},
 ): Promise<number> {
-  const { ids, afterNid = 0 } = where
+  const { ids, afterNid = 0, throughNid = 4_294_967_295 } = where
   const rows = await querySource<{ n: number | string }>(
     conn,
     url,
-    `SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ?${ids ? ' AND nid IN (?)' : ''}`,
-    ids ? [bundles, afterNid, ids.length ? ids : [0]] : [bundles, afterNid],
+    `SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ? AND nid <= ?${ids ? ' AND nid IN (?)' : ''}`,
+    ids ? [bundles, afterNid, throughNid, ids.length ? ids : [0]] : [bundles, afterNid, throughNid],
   )
   return Number(rows[0]?.n ?? 0)
 }
@@ -140,7 +144,7 @@ function grantFor(url: string): string {
 function fixtureName(url: string): string {
   try {
     const db = decodeURIComponent(new URL(url).pathname.slice(1))
-    return isFixtureDatabaseName(db) ? db : 'NAME'
+    return isPlainDatabaseName(db) ? db : 'NAME'
   } catch {
     return 'NAME'
   }

@@ -153,12 +153,12 @@ export async function runFiles(opts: FilesRunOptions): Promise<FilesRunResult> {
     })
     const exitCode = summary.missing + summary.failed > 0 ? EXIT.rejected : EXIT.ok
     if (runId !== null) {
-      await finishRun(target.prisma, runId, 'succeeded', { ...summary, listed: plan.listed.length })
+      await finishRun(target.pool, runId, 'succeeded', { ...summary, listed: plan.listed.length })
     }
     return { summary, outcomes, reportDir, exitCode }
   } catch (error) {
     if (runId !== null) {
-      await finishRun(target.prisma, runId, 'failed', {}, { error: (error as Error).message }).catch(
+      await finishRun(target.pool, runId, 'failed', {}, { error: (error as Error).message }).catch(
         () => undefined,
       )
     }

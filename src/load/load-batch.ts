@@ -1,6 +1,12 @@
 import type pg from 'pg'
 import type { Article, FileRef, TermRef } from '../model/article.js'
-import { editedInTargetSql, OWNABLE_FIELDS, type OwnableField } from '../model/owned-fields.js'
+import {
+  editedInTargetSql,
+  NO_OWNED_FIELDS,
+  type OwnedFields,
+  ownedColumns,
+  ownedTermRoles,
+} from '../model/owned-fields.js'
 import { type Issue, partitionOutcomes, type RowOutcome } from '../transform/outcome.js'
 import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
 import { type CopyType, copyRows } from './copy-rows.js'
@@ -46,13 +52,13 @@ FROM article WHERE site = $1 AND legacy_nid = ANY($2::int[])`
  * the target (it differs from what dhm last wrote, the old document's value) keeps the editor's value;
  * the new document is written all the same, so the next sync sees the edit again.
  */
-function upsertArticlesSql(owned: readonly OwnableField[]): string {
-  const ownedColumns = new Map<string, OwnableField>(owned.map((f) => [OWNABLE_FIELDS[f].column, f]))
+function upsertArticlesSql(owned: OwnedFields): string {
+  const columns = ownedColumns(owned)
   const set = (c: string) => {
-    const field = ownedColumns.get(c)
+    const field = columns.get(c)
     return field === undefined
       ? `${c} = excluded.${c}`
-      : `${c} = CASE WHEN ${editedInTargetSql(field, 'article')} THEN article.${c} ELSE excluded.${c} END`
+      : `${c} = CASE WHEN ${editedInTargetSql(field, 'article', owned.from)} THEN article.${c} ELSE excluded.${c} END`
   }
   return `
 INSERT INTO article (site, ${insertColumns.join(', ')}, image_file_id, pdf_file_id)
@@ -71,12 +77,12 @@ WHERE article.content_hash IS DISTINCT FROM excluded.content_hash OR article.del
 RETURNING id, legacy_nid, (xmax = 0) AS inserted`
 }
 
-const UPSERT_ARTICLES = upsertArticlesSql([])
+const UPSERT_ARTICLES = upsertArticlesSql(NO_OWNED_FIELDS)
 // One statement per owned list, built once (a run has one mapping, so one list).
 const upsertByOwned = new Map<string, string>()
-function upsertArticles(owned: readonly OwnableField[]): string {
-  if (owned.length === 0) return UPSERT_ARTICLES
-  const key = owned.join(',')
+function upsertArticles(owned: OwnedFields): string {
+  if (owned.fields.length === 0) return UPSERT_ARTICLES
+  const key = `${owned.fields.join(',')}@${owned.from}`
   const cached = upsertByOwned.get(key)
   if (cached !== undefined) return cached
   const sql = upsertArticlesSql(owned)
@@ -100,6 +106,10 @@ WHERE (media_file.uri, media_file.url, media_file.filename, media_file.mime, med
   IS DISTINCT FROM (excluded.uri, excluded.url, excluded.filename, excluded.mime, excluded.size)`
 
 const REPLACE_TERMS_DELETE = 'DELETE FROM article_term WHERE article_id = ANY($1::int[])'
+const REPLACE_TERMS_DELETE_KEEPING = `
+DELETE FROM article_term x WHERE x.article_id = ANY($1::int[])
+  AND NOT EXISTS (SELECT 1 FROM unnest($2::int[], $3::text[]) AS k(id, role)
+                  WHERE k.id = x.article_id AND k.role = x.role::text)`
 const REPLACE_TERMS_INSERT = `
 INSERT INTO article_term (article_id, role, position, term_id)
 SELECT r.article_id, r.role::term_role, r.position, t.id
@@ -123,7 +133,7 @@ export async function loadBatch(
   site: string,
   runId: number | null,
   outcomes: readonly RowOutcome[],
-  owned: readonly OwnableField[] = [],
+  owned: OwnedFields = NO_OWNED_FIELDS,
 ): Promise<BatchResult> {
   const { ok, rejected, filtered } = partitionOutcomes(outcomes)
   // Every article_term row fires a foreign-key check on term, a table of a few pages, so the planner
@@ -189,7 +199,7 @@ async function writeArticles(
   client: pg.ClientBase,
   site: string,
   all: readonly Extract<RowOutcome, { kind: 'ok' }>[],
-  owned: readonly OwnableField[],
+  owned: OwnedFields,
 ): Promise<{ inserted: number; updated: number }> {
   if (all.length === 0) return { inserted: 0, updated: 0 }
   // Rows whose content hash the target already has are not sent at all: a re-run over unchanged
@@ -229,6 +239,13 @@ async function writeArticles(
     }
   }
 
+  // Owned term lists an editor changed keep their links: read before the merge rewrites documents.
+  const keptLinks = await readEditedTermRoles(
+    client,
+    site,
+    ok.map((o) => o.article.legacyNid),
+    owned,
+  )
   await client.query(CREATE_STAGE)
   await client.query(`DELETE FROM ${STAGE_TABLE}`)
   await copyRows(client, STAGE_TABLE, stageColumns, stageTypes, stageRows(ok))
@@ -246,6 +263,7 @@ async function writeArticles(
       const article = byNid.get(legacy_nid)
       if (!article) continue
       for (const [key, role] of TERM_ROLES) {
+        if (keptLinks.has(`${id}:${role}`)) continue
         article[key].forEach((t, position) => {
           ids.push(id)
           roles.push(role)
@@ -256,7 +274,15 @@ async function writeArticles(
     }
     // A freshly inserted article has no links yet: only updated ones need their old links removed.
     const updatedIds = changed.filter((c) => !c.inserted).map((c) => c.id)
-    if (updatedIds.length > 0) await client.query(REPLACE_TERMS_DELETE, [updatedIds])
+    if (updatedIds.length > 0 && keptLinks.size === 0) await client.query(REPLACE_TERMS_DELETE, [updatedIds])
+    if (updatedIds.length > 0 && keptLinks.size > 0) {
+      const kept = [...keptLinks].map((k) => k.split(':'))
+      await client.query(REPLACE_TERMS_DELETE_KEEPING, [
+        updatedIds,
+        kept.map(([id]) => Number(id)),
+        kept.map(([, role]) => role),
+      ])
+    }
     if (ids.length > 0) await client.query(REPLACE_TERMS_INSERT, [site, ids, roles, positions, tids])
     await writeRedirects(
       client,
@@ -269,6 +295,28 @@ async function writeArticles(
   }
   const inserted = changed.filter((c) => c.inserted).length
   return { inserted, updated: changed.length - inserted }
+}
+
+/**
+ * Of the batch's articles already in the target, `<article id>:<role>` of the owned term lists an
+ * editor changed there (see editedInTargetSql): their links stay as they are.
+ */
+async function readEditedTermRoles(
+  client: pg.ClientBase,
+  site: string,
+  nids: readonly number[],
+  owned: OwnedFields,
+): Promise<Set<string>> {
+  const roles = ownedTermRoles(owned)
+  if (roles.length === 0 || nids.length === 0) return new Set()
+  const { rows } = await client.query<{ id: number; roles: string[] }>(
+    `SELECT a.id, array_remove(ARRAY[${roles
+      .map(({ field, role }) => `CASE WHEN ${editedInTargetSql(field, 'a', owned.from)} THEN '${role}' END`)
+      .join(', ')}]::text[], NULL) AS roles
+     FROM article a WHERE a.site = $1 AND a.legacy_nid = ANY($2::int[])`,
+    [site, [...nids]],
+  )
+  return new Set(rows.flatMap((r) => r.roles.map((role) => `${r.id}:${role}`)))
 }
 
 const UNIQUE_VIOLATION = '23505'

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { Article, FileRef, Redirect, TermRef } from '../model/article.js'
-import { editedInTargetSql, type OwnableField } from '../model/owned-fields.js'
+import { editedInTargetSql, type OwnableField, type OwnedFields } from '../model/owned-fields.js'
 
 /**
  * One target article as the front end sees it: rebuilt from the `article` columns, its ordered
@@ -36,7 +36,7 @@ export interface TargetSelection {
   /** Leave soft-deleted articles out. */
   readonly liveOnly?: boolean
   /** The mapping's owned fields: each record says which of them were edited in the target. */
-  readonly owned?: readonly OwnableField[]
+  readonly owned?: OwnedFields
 }
 
 // Attributes rebuilt from columns and tables alone, left out of what is read of `document`. (Of
@@ -93,9 +93,9 @@ LEFT JOIN media_file fp ON fp.id = a.pdf_file_id`
  * SELECT_ARTICLES, with the owned fields edited in the target as `edited_in_target` when the mapping
  * owns any (each reads the document once more: a cost only mappings with `owned` pay).
  */
-function selectArticles(owned: readonly OwnableField[]): string {
-  if (owned.length === 0) return SELECT_ARTICLES
-  const edited = owned.map((f) => `CASE WHEN ${editedInTargetSql(f, 'a')} THEN '${f}' END`)
+function selectArticles(owned: OwnedFields | undefined): string {
+  if (!owned || owned.fields.length === 0) return SELECT_ARTICLES
+  const edited = owned.fields.map((f) => `CASE WHEN ${editedInTargetSql(f, 'a', owned.from)} THEN '${f}' END`)
   return SELECT_ARTICLES.replace(
     '\nFROM article a',
     `,\n  array_remove(ARRAY[${edited.join(', ')}]::text[], NULL) AS edited_in_target\nFROM article a`,
@@ -217,7 +217,7 @@ export async function readTargetArticles(
   if (selection.liveOnly) where += ' AND a.deleted_at IS NULL'
   const limit = selection.limit !== undefined ? ` LIMIT ${Math.trunc(selection.limit)}` : ''
   const { rows } = await pool.query<ArticleColumns>(
-    `${selectArticles(selection.owned ?? [])} WHERE ${where} ORDER BY a.legacy_nid${limit}`,
+    `${selectArticles(selection.owned)} WHERE ${where} ORDER BY a.legacy_nid${limit}`,
     params,
   )
   if (rows.length === 0) return []

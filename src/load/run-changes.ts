@@ -24,6 +24,11 @@ export const LOGGED_TABLES = [
     pk: ['article_id', 'role', 'position'],
   },
   { table: 'redirect', key: (t: string) => `${t}.id::text`, pk: ['id'] },
+  {
+    table: 'article_link',
+    key: (t: string) => `${t}.site || ':' || ${t}.legacy_nid || ':' || ${t}.target`,
+    pk: ['site', 'target', 'legacy_nid'],
+  },
 ] as const
 
 export type LoggedTable = (typeof LOGGED_TABLES)[number]['table']
@@ -91,6 +96,7 @@ export async function undoRunChanges(
 
   await client.query(insertedRows('article_term'), [runId])
   await client.query(insertedRows('redirect'), [runId])
+  await client.query(insertedRows('article_link'), [runId])
   const removedArticles = await client.query(
     `${insertedRows('article')}
        AND ${noForeignRow('article_term', 'x.article_id = t.id')}
@@ -165,7 +171,7 @@ export async function pruneRunChanges(db: pg.ClientBase | pg.Pool, days: number)
   const { rows } = await db.query<{ removed: number }>(
     `WITH old AS (
        SELECT id FROM migration_run
-       WHERE command IN ('migrate', 'sync') AND started_at < now() - make_interval(days => $1)
+       WHERE command IN ('migrate', 'migrate-range', 'sync', 'release') AND started_at < now() - make_interval(days => $1)
      ), marked AS (
        UPDATE migration_run SET params = params || jsonb_build_object('undoPruned', now())
        WHERE id IN (SELECT id FROM old) AND status <> 'rolled-back' AND NOT params ? 'undoPruned'

@@ -1,6 +1,5 @@
 import { ARTICLE_ATTRIBUTES, DERIVED_ATTRIBUTES, EXTRA_NAME, NESTED_ATTRIBUTES } from '../model/article.js'
-import type { OwnableField } from '../model/owned-fields.js'
-import { TRANSFORM_NAMES, TRANSFORMS, type TransformDef } from '../transform/registry.js'
+import { OWNABLE_FIELD_NAMES, type OwnedFields } from '../model/owned-fields.js'
 import { DEFAULT_FIELDS } from './defaults.js'
 import { nearest } from './nearest.js'
 import {
@@ -12,6 +11,7 @@ import {
 } from './schema.js'
 import { describeSchemaIssues } from './schema-issues.js'
 import { parseSourcePath, type SourcePath } from './source-path.js'
+import { TRANSFORM_NAMES, transformArgument } from './transform-catalog.js'
 
 /** A mapping turned into something the transformer can run without re-checking anything. */
 export interface CompiledMapping {
@@ -25,8 +25,8 @@ export interface CompiledMapping {
   /** Every field name any path or condition reads, so the extractor reads only those tables. */
   readonly fieldNames: readonly string[]
   readonly sourcePaths: readonly SourcePath[]
-  /** Attributes the new system owns once edited there (see OWNABLE_FIELDS). */
-  readonly owned: readonly OwnableField[]
+  /** Attributes the new system owns once edited there, and from when (see OWNABLE_FIELDS). */
+  readonly owned: OwnedFields
 }
 
 export interface CompiledAttribute {
@@ -45,9 +45,9 @@ export type CompiledValue =
       readonly fallback: CompiledValue | null
     }
 
+/** A step of a pipeline: the transform's name (transform/registry.ts implements it) and its argument. */
 export interface CompiledStep {
   readonly name: string
-  readonly def: TransformDef
   readonly arg: unknown
 }
 
@@ -97,8 +97,8 @@ export function compileMapping(
     using.flatMap((ref, i) => {
       const [name, arg] =
         typeof ref === 'string' ? [ref, undefined] : (Object.entries(ref)[0] as [string, unknown])
-      const def = TRANSFORMS[name]
-      if (!def) {
+      const schema = transformArgument(name)
+      if (schema === undefined) {
         const hint = nearest(name, TRANSFORM_NAMES)
         problems.push({
           path: [...at, i],
@@ -106,19 +106,19 @@ export function compileMapping(
         })
         return []
       }
-      if (def.arg && arg === undefined) {
+      if (schema && arg === undefined) {
         problems.push({ path: [...at, i], message: `transform "${name}" needs an argument: { ${name}: … }` })
         return []
       }
-      if (!def.arg && arg !== undefined) {
+      if (!schema && arg !== undefined) {
         problems.push({
           path: [...at, i],
           message: `transform "${name}" takes no argument; write it as "${name}"`,
         })
         return []
       }
-      if (def.arg) {
-        const r = def.arg.safeParse(arg)
+      if (schema) {
+        const r = schema.safeParse(arg)
         if (!r.success) {
           problems.push({
             path: [...at, i, name],
@@ -127,7 +127,7 @@ export function compileMapping(
           return []
         }
       }
-      return [{ name, def, arg }]
+      return [{ name, arg }]
     })
 
   const compileValue = (m: FieldMapping, at: (string | number)[]): CompiledValue | null => {
@@ -246,8 +246,17 @@ export function compileMapping(
       attributes,
       fieldNames,
       sourcePaths: paths,
-      owned: [...new Set(mapping.owned)],
+      owned: compileOwned(mapping.owned),
     },
+  }
+}
+
+/** `owned` as a list, or with a date (`from` as an ISO instant; a bare date is UTC midnight). */
+function compileOwned(owned: SiteMapping['owned']): OwnedFields {
+  if (Array.isArray(owned)) return { fields: [...new Set(owned)], from: null }
+  return {
+    fields: [...new Set(owned.fields ?? OWNABLE_FIELD_NAMES)],
+    from: new Date(owned.from.length === 10 ? `${owned.from}T00:00:00Z` : owned.from).toISOString(),
   }
 }
 

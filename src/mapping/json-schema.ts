@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { TRANSFORM_NAMES } from '../transform/registry.js'
 import { SiteMappingSchema, TransformNameSchema } from './schema.js'
+import { TRANSFORM_NAMES } from './transform-catalog.js'
 
 /** Where `npm run mapping:schema` writes the schema; mapping files point at it with a modeline. */
 export const MAPPING_JSON_SCHEMA_FILE = 'mappings/mapping.schema.json'

@@ -6,7 +6,7 @@ import { SiteMappingSchema } from './schema.js'
 import { describeSchemaIssues } from './schema-issues.js'
 
 /** The mapping used when none is given. */
-export const DEFAULT_MAPPING_FILE = 'mappings/bne.yaml'
+export { DEFAULT_MAPPING_FILE } from '../config/connections.js'
 
 /**
  * Read, validate and compile a mapping file. Every problem — YAML syntax, schema, unknown

@@ -125,7 +125,19 @@ export const SiteMappingSchema = z.strictObject({
    * Attributes editors own in the new system after cut-over (`owned: [title, summary]`): once the
    * target's value differs from what dhm last wrote there, sync keeps the target's value (the rest of
    * the article still syncs), verify reports it as edited in target, and `dhm release` hands it back.
+   * `owned: { fields: [...], from: 2026-12-01 }` counts only edits made in the target at or after
+   * that date (UTC midnight, or an ISO timestamp); without `fields`, every ownable attribute.
    */
-  owned: z.array(z.enum(OWNABLE_FIELD_NAMES)).default([]),
+  owned: z
+    .union([
+      z.array(z.enum(OWNABLE_FIELD_NAMES)),
+      z.strictObject({
+        fields: z.array(z.enum(OWNABLE_FIELD_NAMES)).optional(),
+        from: z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+          error: 'owned.from is a date (2026-12-01) or an ISO timestamp (2026-12-01T06:00:00Z)',
+        }),
+      }),
+    ])
+    .default([]),
 })
 export type SiteMapping = z.infer<typeof SiteMappingSchema>

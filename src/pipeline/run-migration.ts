@@ -2,13 +2,11 @@ import type pg from 'pg'
 import { databaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { undoRetentionDays } from '../config/undo-retention.js'
-import { TargetError } from '../errors.js'
 import { readSourceClock } from '../extract/changed-nodes.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
-import { countBundleNodes, type SourceConnection } from '../extract/source-db.js'
-import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-loss.js'
 import { openSourceSession } from '../extract/source-session.js'
+import { writeArticleLinks } from '../load/article-links.js'
 import { finishBulkLoad, finishDeadBulkLoads, startBulkLoad } from '../load/bulk-load.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
@@ -35,6 +33,7 @@ import {
   type Target,
 } from '../load/target-db.js'
 import { TargetStatistics } from '../load/target-statistics.js'
+import { inTransaction } from '../load/transaction.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import {
   appendRejects,
@@ -43,12 +42,11 @@ import {
   toSummary,
   writeRunReport,
 } from '../report/run-report.js'
-import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
-import { transformNode } from '../transform/transform-node.js'
+import { emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { planMigration } from '../verify/plan-migration.js'
+import { type BatchSink, countSourceNodes, runBatches, tagged } from './engine.js'
 import type { ActiveRun, RunListener } from './events.js'
-import { prefetch } from './prefetch.js'
-import { retryTargetBatch } from './retry.js'
+import { bodyLinkHosts } from './side-changes.js'
 import { readSyncBaseline } from './sync-baseline.js'
 
 export interface MigrateOptions {
@@ -67,10 +65,33 @@ export interface MigrateOptions {
   /** Told once the run is recorded in migration_run (never for a dry run). */
   readonly onRunStarted?: (run: ActiveRun) => void
   /**
+   * One range of a distributed run (`dhm worker`): only nids in (afterNid, throughNid], recorded
+   * as a `migrate-range` run under the run that cut it. The coordinator records the sync baseline.
+   */
+  readonly range?: MigrateRange
+  /**
    * Into a target without articles, build secondary indexes and foreign keys after the load
-   * (load/bulk-load.ts). Default: on, unless DHM_BULK_LOAD=0.
+   * (load/bulk-load.ts); never for a range (other workers write beside it). Default: on, unless
+   * DHM_BULK_LOAD=0.
    */
   readonly bulkLoad?: boolean
+  /** The mapping as the coordinator recorded it (a worker may not have the file); else read from mappingFile. */
+  readonly recordedMapping?: {
+    readonly mapping: string
+    readonly mappingHash: string
+    readonly bundles: readonly string[]
+  }
+}
+
+/** A nid range of a distributed run and who runs it (see workers/run-worker.ts). */
+export interface MigrateRange {
+  readonly parentRunId: number
+  readonly index: number
+  readonly afterNid: number
+  /** Inclusive; null: every nid after afterNid (the last range). */
+  readonly throughNid: number | null
+  readonly jobId: string
+  readonly worker: string
 }
 
 export interface MigrateResult {
@@ -96,7 +117,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
   const emit = opts.onEvent ?? (() => undefined)
   const { mapping } = opts
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
-  const recorded = await mappingParams(opts.mappingFile, mapping.source.bundles)
+  const recorded = opts.recordedMapping ?? (await mappingParams(opts.mappingFile, mapping.source.bundles))
   const params = {
     mapping: recorded.mapping,
     source: redactUrl(opts.sourceUrl),
@@ -107,6 +128,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     // Which mapping wrote the site: dhm migrate and check warn when another one did (shared-site.ts).
     mappingHash: recorded.mappingHash,
     bundles: recorded.bundles,
+    ...(opts.range ? { range: opts.range } : {}),
   }
 
   // Everything that can be wrong with the configuration fails here, before the first batch.
@@ -120,7 +142,11 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     target = prepared.target
     const { writer, planPool, pendingMigrations, createsDatabase } = prepared
     const statistics = writer ? await TargetStatistics.open(writer.pool) : null
-    const total = await countNodes(conn, mapping, opts)
+    const total = await countSourceNodes(conn, opts.sourceUrl, mapping, {
+      ids: opts.ids ?? null,
+      ...rangeBounds(opts.range),
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+    })
     emit({ kind: 'start', total })
     const counts = emptyCounts()
     // Before the run is recorded: a reports folder that cannot be made must not leave a run behind.
@@ -129,8 +155,13 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       opts.dryRun ? 'migrate-dry-run' : 'migrate',
       startedAt,
     )
-    run = writer ? await startRun(opts.targetUrl, mapping.site, 'migrate', params) : null
+    run = writer
+      ? await startRun(opts.targetUrl, mapping.site, opts.range ? 'migrate-range' : 'migrate', params)
+      : null
     const runId = run?.id ?? null
+    // A range writes its undo log and messages under its distributed run: `dhm rollback <that run>`
+    // undoes every range (the first change of a row in a run keeps its state from before the run).
+    const undoRunId = opts.range?.parentRunId ?? runId
     if (run) {
       const active = run
       opts.onRunStarted?.({ id: active.id, recordInterrupted: () => active.recordInterrupted(counts) })
@@ -146,9 +177,17 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
           limited: opts.limit !== undefined,
         })
       : null
-    let interrupted = false
+    const batches = extractArticleNodes(conn, {
+      mapping,
+      layout,
+      batchSize,
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+      ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
+      ...rangeBounds(opts.range),
+      sourceUrl: opts.sourceUrl,
+    })
     const bulkLoad =
-      writer && runId !== null && (opts.bulkLoad ?? process.env.DHM_BULK_LOAD !== '0')
+      writer && runId !== null && !opts.range && (opts.bulkLoad ?? process.env.DHM_BULK_LOAD !== '0')
         ? await startBulkLoad(writer.pool, runId)
         : null
     if (bulkLoad) {
@@ -157,59 +196,47 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         message: `empty target: ${bulkLoad.length} indexes and foreign keys are built after the load`,
       })
     }
-    try {
-      const batches = extractArticleNodes(conn, {
-        mapping,
-        layout,
-        batchSize,
-        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-        ...(opts.ids !== undefined ? { ids: opts.ids } : {}),
-        sourceUrl: opts.sourceUrl,
-      })
-      // Transform on the producer side of the queue: while Postgres writes batch N, MariaDB reads
-      // and JS transforms the next one (bounded: PREFETCH_DEPTH batches ahead). Only the outcomes
-      // wait in the queue; the raw source rows (5× bigger) are dropped at once. (Reading MariaDB a
-      // batch ahead of the transform as well was measured: no faster, more memory.)
-      const transformed = mapBatches(batches, (batch) => ({
-        read: batch.length,
-        outcomes: batch.map((node) => transformNode(node, mapping)),
-      }))
-      for await (const { read, outcomes } of prefetch(transformed, PREFETCH_DEPTH)) {
-        const result: BatchResult =
-          writer === null
-            ? await planBatch(planPool, mapping.site, outcomes)
-            : await retryTargetBatch(
-                () =>
-                  inTransaction(writer.pool, opts.targetUrl, (client) =>
-                    loadBatch(client, mapping.site, runId, outcomes, mapping.owned),
-                  ),
-                { command: 'migrate', targetUrl: opts.targetUrl, emit },
-              )
-        await statistics?.afterBatch(result.inserted + result.updated)
-        const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
-        addBatch(counts, read, result, stray)
-        addContentCounts(counts, outcomes)
-        await appendRejects(reportDir, result.rejected)
-        await plan?.addBatch(outcomes)
-        emit({ kind: 'progress', counts: { ...counts }, total, elapsedMs: Date.now() - started })
-        if (opts.signal?.aborted) {
-          interrupted = true
-          break
+    const linkHosts = bodyLinkHosts(mapping)
+    const sink: BatchSink<null, BatchResult> =
+      writer === null
+        ? { write: ({ outcomes }) => planBatch(planPool, mapping.site, outcomes) }
+        : {
+            write: ({ outcomes }) =>
+              inTransaction(writer.pool, opts.targetUrl, async (client) => {
+                const loaded = await loadBatch(client, mapping.site, undoRunId, outcomes, mapping.owned)
+                // Which nodes the bodies link to (for sync, see article-links.ts).
+                if (linkHosts) await writeArticleLinks(client, mapping.site, outcomes, linkHosts)
+                return loaded
+              }),
+            retry: { command: 'migrate', targetUrl: opts.targetUrl },
+          }
+    const { interrupted } = await runBatches({
+      source: tagged(batches, () => null),
+      mapping,
+      sink: {
+        ...sink,
+        counted: (result) => result,
+        after: async ({ outcomes }, result) => {
+          await statistics?.afterBatch(result.inserted + result.updated)
+          await appendRejects(reportDir, result.rejected)
+          await plan?.addBatch(outcomes)
+        },
+      },
+      counts,
+      total,
+      started,
+      emit,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      command: 'migrate',
+      sourceUrl: opts.sourceUrl,
+      onFailure: async (error) => {
+        if (writer && runId !== null) {
+          // Best effort: what it cannot build now, the next run builds (finishDeadBulkLoads).
+          if (bulkLoad) await finishBulkLoad(writer.pool, runId).catch(() => undefined)
+          await finishRun(writer.pool, runId, 'failed', counts, { error: error.message })
         }
-      }
-    } catch (caught) {
-      const error = isSourceConnectionLost(caught)
-        ? explainSourceLoss(caught, opts.sourceUrl, 'migrate')
-        : caught
-      if (writer && runId !== null) {
-        // Best effort: what it cannot build now, the next run builds (finishDeadBulkLoads).
-        if (bulkLoad) await finishBulkLoad(writer.pool, runId).catch(() => undefined)
-        await finishRun(writer.prisma, runId, 'failed', counts, { error: (error as Error).message }).catch(
-          () => undefined,
-        )
-      }
-      throw error
-    }
+      },
+    })
     if (writer && runId !== null && bulkLoad) {
       emit({ kind: 'phase', message: `building ${bulkLoad.length} indexes and foreign keys` })
       await finishBulkLoad(writer.pool, runId)
@@ -220,7 +247,8 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
     if (writer && runId !== null) {
       // A whole migration is a full pass: the next sync starts from what this snapshot held (the
       // mark, publication_date checksums, side tables), not from a full pass of its own.
-      const whole = status === 'succeeded' && opts.limit === undefined && opts.ids === undefined
+      const whole =
+        status === 'succeeded' && opts.limit === undefined && opts.ids === undefined && !opts.range
       let highWaterMark: number | undefined
       if (whole) {
         const baseline = await readSyncBaseline(conn, mapping, layout, opts.sourceUrl)
@@ -232,7 +260,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         })
       }
       await finishRun(
-        writer.prisma,
+        writer.pool,
         runId,
         status,
         counts,
@@ -344,21 +372,12 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
   }
 }
 
-/** Batches read and transformed ahead of the writer; measured with bench/run.ts (2 cores). */
-const PREFETCH_DEPTH = 1
-
-async function* mapBatches<T, U>(source: AsyncIterable<T>, fn: (item: T) => U): AsyncGenerator<U> {
-  for await (const item of source) yield fn(item)
-}
-
-async function countNodes(
-  conn: SourceConnection,
-  mapping: CompiledMapping,
-  opts: MigrateOptions,
-): Promise<number> {
-  const n = await countBundleNodes(conn, opts.sourceUrl, mapping.source.bundles)
-  const capped = opts.ids ? Math.min(n, opts.ids.length) : n
-  return opts.limit !== undefined ? Math.min(capped, opts.limit) : capped
+/** A range's bounds as extract options (none for a whole run). */
+function rangeBounds(range: MigrateRange | undefined): { afterNid?: number; throughNid?: number } {
+  if (!range) return {}
+  return range.throughNid === null
+    ? { afterNid: range.afterNid }
+    : { afterNid: range.afterNid, throughNid: range.throughNid }
 }
 
 async function tableExists(pool: pg.Pool, table: string): Promise<boolean> {
@@ -366,45 +385,4 @@ async function tableExists(pool: pg.Pool, table: string): Promise<boolean> {
     table,
   ])
   return rows[0]?.exists ?? false
-}
-
-/** Run `fn` in one transaction on a pooled client; roll back on any error. */
-export async function inTransaction<T>(
-  pool: pg.Pool,
-  url: string,
-  fn: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  let client: pg.PoolClient
-  try {
-    client = await pool.connect()
-  } catch (cause) {
-    throw explainTargetError(cause, url)
-  }
-  // A session killed between two statements is reported as an 'error' event (no query to fail);
-  // without a listener it would crash the process. The next statement fails, and the retry handles it.
-  let broken: Error | undefined
-  const onError = (error: Error) => {
-    broken = error
-  }
-  client.on('error', onError)
-  try {
-    await client.query('BEGIN')
-    // Every batch is idempotent and re-runnable, so a crash losing the last commits costs a re-run,
-    // never consistency; not waiting for the WAL flush per batch keeps the writer busy.
-    await client.query('SET LOCAL synchronous_commit = off')
-    const result = await fn(client)
-    await client.query('COMMIT')
-    return result
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    // The session's own error (e.g. 57P01) says why; the statement's is only "not queryable".
-    const failure = broken ?? error
-    broken ??= error as Error
-    if (failure instanceof TargetError) throw failure
-    throw (failure as { code?: string }).code ? explainTargetError(failure, url) : failure
-  } finally {
-    client.off('error', onError)
-    // A client that failed is discarded, not pooled: its session may be gone or mid-transaction.
-    client.release(broken)
-  }
 }

@@ -50,7 +50,7 @@ export class RollbackRefusedError extends ConfigError {
 }
 
 /**
- * `dhm rollback --run N`: undo what migrate or sync run N changed in the target, from its undo log
+ * `dhm rollback --run N`: undo what migrate, sync or release run N changed in the target, from its undo log
  * (run_change), in one transaction, under the site's sync lock so no sync of the site runs meanwhile.
  * The run is then marked `rolled-back` and loses its high-water mark, so the next sync starts from the
  * mark before it. A second rollback of the same run does nothing.
@@ -102,6 +102,8 @@ export async function runRollback(opts: RollbackOptions): Promise<RollbackResult
         await client.query(
           `LOCK TABLE ${LOGGED_TABLES.map((t) => t.table).join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
         )
+        // What the rollback writes is dhm's restoring, not an editor's edit (see target_edit).
+        await client.query("SELECT set_config('dhm.restoring', '1', true)")
         const { counts, kept } = await undoRunChanges(client, run.id)
         await client.query(
           `UPDATE migration_run SET status = 'rolled-back', high_water_mark = NULL,
@@ -125,6 +127,12 @@ export async function runRollback(opts: RollbackOptions): Promise<RollbackResult
     await target.close()
   }
 }
+
+/**
+ * The commands whose runs record an undo log. A release is one: rolling it back gives the editors'
+ * values back, so the fields are owned again (what they were before it).
+ */
+export const UNDOABLE_COMMANDS: readonly string[] = ['migrate', 'sync', 'release']
 
 /** The schema migration that created run_change: runs started before it finished have no undo log. */
 const UNDO_LOG_MIGRATION = '20261207140000_run_change'
@@ -173,9 +181,9 @@ async function readRun(
       `run ${runId} is not in the run log of ${redactUrl(url)}. Run "dhm status" to list the runs.`,
     )
   }
-  if (run.command !== 'migrate' && run.command !== 'sync') {
+  if (!UNDOABLE_COMMANDS.includes(run.command)) {
     throw new ConfigError(
-      `run ${runId} is a ${run.command}, which changes nothing: only migrate and sync runs can be rolled back.`,
+      `run ${runId} is a ${run.command}, which changes nothing: only migrate, sync and release runs can be rolled back.`,
     )
   }
   if (run.status !== 'rolled-back' && (run.before_log || run.pruned)) {

@@ -5,6 +5,7 @@ import { refNeeds } from '../extract/entity-refs.js'
 import {
   bucketWindow,
   readAliasChecksums,
+  readAliasesOf,
   readChangedFiles,
   readMaxFid,
   readNidsByFieldValue,
@@ -14,20 +15,22 @@ import {
 } from '../extract/side-tables.js'
 import type { SourceConnection } from '../extract/source-db.js'
 import type { SourceLayout } from '../extract/source-schema.js'
+import { aliasLinkKey, nodeLinkKey, readLinkingArticles, readTargetAliasKeys } from '../load/article-links.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { stopwatch } from '../stopwatch.js'
 
 /**
  * Why a sync re-reads a node: `node` (node.changed, workflow_node.stamp, publication_date), or an
- * edit in a table its article is built from that does not save the node.
+ * edit in a table its article is built from that does not save the node (`link`: its body links to
+ * a node whose aliases changed, so its rewritten links change).
  */
-export const CHANGE_KINDS = ['node', 'term', 'alias', 'file', 'user', 'list-label'] as const
+export const CHANGE_KINDS = ['node', 'term', 'alias', 'link', 'file', 'user', 'list-label'] as const
 export type ChangeKind = (typeof CHANGE_KINDS)[number]
 /** Nodes each kind of change brought in (a node found by several kinds counts under each). */
 export type ChangeCounts = Record<ChangeKind, number>
 
 export function emptyChangeCounts(): ChangeCounts {
-  return { node: 0, term: 0, alias: 0, file: 0, user: 0, 'list-label': 0 }
+  return { node: 0, term: 0, alias: 0, link: 0, file: 0, user: 0, 'list-label': 0 }
 }
 
 /**
@@ -41,6 +44,11 @@ export interface SideState {
   readonly listLabels: Readonly<Record<string, Readonly<Record<string, string>>>> | null
   /** Files above it are new uploads, which no article embeds without being saved itself. */
   readonly maxFid: number | null
+  /**
+   * True: the run that recorded this state wrote article_link for every article it read (a whole
+   * migrate, a full sync), so body links can be followed from it. Absent in older states.
+   */
+  readonly bodyLinks?: true | null
 }
 
 export interface SideChangeQuery {
@@ -80,6 +88,8 @@ function watched(mapping: CompiledMapping, layout: SourceLayout) {
     mediaTokens: contentNeeds(mapping).mediaTokens,
     userPaths: refNeeds(mapping).userPaths,
     nodeRefPaths: refNeeds(mapping).nodePaths,
+    /** Body links are rewritten to other nodes' URLs: the hosts of the old site, else null. */
+    bodyLinks: bodyLinkHosts(mapping),
     listLabels: layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null,
   }
 }
@@ -94,11 +104,20 @@ export async function readSideState(
   const w = watched(mapping, layout)
   const files = w.fileFields.length > 0 || w.mediaTokens
   return {
-    aliases: w.aliases || w.nodeRefPaths.length > 0 ? await readAliasChecksums(conn, sourceUrl) : null,
+    aliases:
+      w.aliases || w.nodeRefPaths.length > 0 || w.bodyLinks
+        ? await readAliasChecksums(conn, sourceUrl)
+        : null,
     users: w.userPaths.length > 0 ? await readUserChecksums(conn, sourceUrl) : null,
     listLabels: w.listLabels,
     maxFid: files ? await readMaxFid(conn, sourceUrl) : null,
+    bodyLinks: w.bodyLinks ? true : null,
   }
+}
+
+/** The hosts of the old site when the mapping rewrites body links (article_link is written), else null. */
+export function bodyLinkHosts(mapping: CompiledMapping): readonly string[] | null {
+  return contentNeeds(mapping).links?.siteHosts ?? null
 }
 
 /**
@@ -113,11 +132,12 @@ export function unrecordedSideTables(
 ): string[] {
   const w = watched(mapping, layout)
   const out: string[] = []
-  if ((w.aliases || w.nodeRefPaths.length > 0) && !recorded?.aliases) out.push('url_alias')
+  if ((w.aliases || w.nodeRefPaths.length > 0 || w.bodyLinks) && !recorded?.aliases) out.push('url_alias')
   if (w.userPaths.length > 0 && !recorded?.users) out.push('users')
   if (w.listLabels && !recorded?.listLabels) out.push('list labels')
   if ((w.fileFields.length > 0 || w.mediaTokens) && (recorded?.maxFid ?? null) === null)
     out.push('file_managed (replaced files)')
+  if (w.bodyLinks && !recorded?.bodyLinks) out.push('body links (article_link)')
   return out
 }
 
@@ -130,6 +150,9 @@ export function unrecordedSideTables(
  *   linked to a differing term (article_term) are re-read.
  * - `alias`: url_alias checksums per bucket of SIDE_BUCKET_SIZE nids, against the previous sync's;
  *   the nodes of differing buckets are re-read.
+ * - `link`: of those nodes, the ones whose aliases differ from what the target holds (slug and
+ *   redirects); the articles whose bodies link to one (`node/<nid>`, or one of its old or new
+ *   aliases: article_link) are re-read, since their rewritten links change.
  * - `file`: file_managed.timestamp >= since (indexed); nodes whose file or image field holds such a
  *   fid (field tables index fid), and, for files older than the previous sync (replaced, not new),
  *   articles embedding them through media tokens (their documents list them).
@@ -149,6 +172,7 @@ export async function findSideChanges(
   const byKind: Record<SideKind, Set<number>> = {
     term: new Set(),
     alias: new Set(),
+    link: new Set(),
     file: new Set(),
     user: new Set(),
     'list-label': new Set(),
@@ -158,7 +182,7 @@ export async function findSideChanges(
   }
   // Field rows of the node's current revision only (fieldTables: revision keeps every revision).
   const current = mapping.source.fieldTables === 'revision'
-  const seconds = { term: 0, alias: 0, file: 0, user: 0, 'list-label': 0 }
+  const seconds = { term: 0, alias: 0, link: 0, file: 0, user: 0, 'list-label': 0 }
   const lap = stopwatch()
   const previous = q.previous
 
@@ -193,11 +217,18 @@ export async function findSideChanges(
   }
   seconds.term = lap()
 
-  const aliases = w.aliases || w.nodeRefPaths.length > 0 ? await readAliasChecksums(conn, url) : null
+  const aliases =
+    w.aliases || w.nodeRefPaths.length > 0 || w.bodyLinks ? await readAliasChecksums(conn, url) : null
   if (aliases && previous?.aliases) {
     const windows = differingBuckets(aliases, previous.aliases).map((b) => bucketWindow(b))
     if (windows.length > 0) {
-      if (w.aliases) add('alias', await readNidsByNodeColumn(conn, url, bundles, 'nid', windows))
+      const inWindows = await readNidsByNodeColumn(conn, url, bundles, 'nid', windows)
+      if (w.aliases) add('alias', inWindows)
+      if (w.bodyLinks && previous.bodyLinks) {
+        seconds.alias = lap()
+        add('link', await findLinkingArticles(conn, target, mapping.site, url, inWindows))
+        seconds.link = lap()
+      }
       // node-ref values carry the referenced node's slug: nodes referring into a differing bucket.
       for (const p of w.nodeRefPaths) {
         const f = p.kind === 'field' ? layout.fields[p.field] : undefined
@@ -208,7 +239,7 @@ export async function findSideChanges(
       }
     }
   }
-  seconds.alias = lap()
+  seconds.alias += lap()
 
   let newestStamp: number | null = null
   let maxFid: number | null = null
@@ -273,8 +304,39 @@ export async function findSideChanges(
   }
   seconds['list-label'] = lap()
 
-  const state: SideState = { aliases, users, listLabels: w.listLabels, maxFid }
+  const state: SideState = {
+    aliases,
+    users,
+    listLabels: w.listLabels,
+    maxFid,
+    bodyLinks: w.bodyLinks ? true : null,
+  }
   return { byKind, newestStamp, state, seconds }
+}
+
+/**
+ * The articles whose bodies link to one of `nids` whose aliases changed: the source's aliases of
+ * each nid against the target's (its slug and redirects, as dhm last wrote them); for each node
+ * that differs, its `node/<nid>` and every old and new alias as link keys, looked up in article_link.
+ */
+async function findLinkingArticles(
+  conn: SourceConnection,
+  target: pg.Pool,
+  site: string,
+  url: string,
+  nids: readonly number[],
+): Promise<number[]> {
+  if (nids.length === 0) return []
+  const now = await readAliasesOf(conn, url, nids)
+  const before = await readTargetAliasKeys(target, site, nids)
+  const keys: string[] = []
+  for (const nid of nids) {
+    const a = new Set((now.get(nid) ?? []).map(aliasLinkKey))
+    const b = before.get(nid) ?? new Set<string>()
+    if (a.size === b.size && [...a].every((k) => b.has(k))) continue
+    keys.push(nodeLinkKey(nid), ...a, ...b)
+  }
+  return readLinkingArticles(target, site, keys)
 }
 
 /** Columns a whole node reference item holds its nid in (node_reference, entityreference). */

@@ -1,5 +1,5 @@
-import type { Difference } from '../verify/compare-articles.js'
 import { escapeMarkdown as md } from './escape.js'
+import type { Difference } from './verify-report.js'
 import {
   classLabel,
   countDifferences,

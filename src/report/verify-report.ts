@@ -1,5 +1,43 @@
 import type { Issue } from '../transform/outcome.js'
-import type { Difference, RetiredArticle } from '../verify/compare-articles.js'
+
+/** The classes of `dhm verify`; `matched` and `absent` (neither side wants the row) are not differences. */
+export type DifferenceClass = 'missing' | 'extra' | 'changed' | 'edited' | 'rejected'
+
+/** One attribute that differs: `target` is what the target holds now (old), `source` what a migration would write (new). */
+export interface FieldChange {
+  readonly field: string
+  readonly target: string | null
+  readonly source: string | null
+  /** What changed inside a list or object, for a person: "missing in target: [\"Energy (12)\"]", "caption". */
+  readonly detail: string | null
+}
+
+export interface Difference {
+  readonly legacyNid: number
+  readonly class: DifferenceClass
+  /** Top-level article attributes involved (changed: those that differ; rejected: those at fault). */
+  readonly fields: readonly string[]
+  /** The article's title, from the source when it has one, else from the target. */
+  readonly title: string | null
+  readonly changes: readonly FieldChange[]
+  /** Why the transformer rejected the node (class `rejected` only). */
+  readonly issues: readonly Issue[]
+}
+
+/**
+ * A target article whose node is gone from the source (or that the mapping's filters exclude) and
+ * that sync's `--on-delete` policy has already taken out of sight: unpublished (not published and
+ * not live, in the columns and the document, as the unpublish policy writes it) or soft-deleted.
+ * Consistent, not a difference.
+ */
+export interface RetiredArticle {
+  readonly legacyNid: number
+  /** From the target's document, when it was read. */
+  readonly title: string | null
+  readonly state: 'unpublished' | 'soft-deleted'
+  /** Why the source no longer wants it. */
+  readonly reason: string
+}
 
 /**
  * The data behind report.json, report.md and report.html, for `dhm verify` (kind `verify`) and for
@@ -89,7 +127,7 @@ export interface RejectReason {
   readonly excerpt: string | null
 }
 
-export type { Difference, Issue, RetiredArticle }
+export type { Issue }
 
 /** Differences (missing + extra + changed), not counting rejected rows. */
 export function countDifferences(c: VerifyCounts): number {

@@ -1,7 +1,8 @@
-import { z } from 'zod'
+import type { z } from 'zod'
 import { TransformError } from '../errors.js'
 import type { D7FieldItem, D7File, D7NodeBundle } from '../extract/d7-types.js'
 import { asPhpRecord, readPhpSerialized } from '../extract/php-unserialize.js'
+import { TRANSFORM_ARGS } from '../mapping/transform-catalog.js'
 import type { Attachment, Body, FileRef, Image, Link, TermRef } from '../model/article.js'
 import { BODY_HTML, REPAIR_ENCODING } from './content/content-transforms.js'
 import { type FileBaseUrls, publishedFileUrl } from './content/file-urls.js'
@@ -167,7 +168,7 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
   join: {
     description: 'join a list into one string with the given separator; null when empty',
     mode: 'list',
-    arg: z.string(),
+    arg: TRANSFORM_ARGS.join,
     apply: (v, sep) => {
       const list = (Array.isArray(v) ? v : [v]).filter((x) => !isEmpty(x)).map(String)
       return list.length ? list.join(sep as string) : null
@@ -176,7 +177,7 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
   split: {
     description: 'split a string into a list on the given separator, trimming the parts',
     mode: 'list',
-    arg: z.string().min(1),
+    arg: TRANSFORM_ARGS.split,
     apply: (v, sep) =>
       (Array.isArray(v) ? v : [v])
         .filter((x) => !isEmpty(x))
@@ -254,7 +255,7 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
     description:
       'replace a value by looking it up in a table; unknown values fail unless the table has a "*" key',
     mode: 'each',
-    arg: z.record(z.string(), z.unknown()),
+    arg: TRANSFORM_ARGS['static-map'],
     apply: (v, table) => {
       const t = table as Record<string, unknown>
       const key = String(v)
@@ -272,7 +273,7 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
   truncate: {
     description: 'cut a string to at most N characters at a word boundary, adding …',
     mode: 'each',
-    arg: z.number().int().positive(),
+    arg: TRANSFORM_ARGS.truncate,
     apply: (v, n) => {
       if (typeof v !== 'string') return v
       const chars = [...v]
@@ -404,5 +405,5 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
   'repair-encoding': REPAIR_ENCODING,
 }
 
-/** Transform names, for error messages and `dhm mapping transforms`. */
-export const TRANSFORM_NAMES = Object.keys(TRANSFORMS).sort()
+/** Transform names, for error messages and `dhm mapping transforms` (mapping/transform-catalog.ts). */
+export { TRANSFORM_NAMES } from '../mapping/transform-catalog.js'

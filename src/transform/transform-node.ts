@@ -7,7 +7,7 @@ import { documentBytes, documentText, hashDocument } from '../model/content-hash
 import { type ContentTally, countRule } from './content/content-tally.js'
 import { normalizeDates, scrubNul } from './normalize-row.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
-import type { TransformContext } from './registry.js'
+import { TRANSFORMS, type TransformContext, type TransformDef } from './registry.js'
 
 /**
  * Turn one Drupal node into an article, or say why not. Pure and synchronous: everything the node
@@ -228,10 +228,12 @@ function evaluateValue(value: CompiledValue, node: D7NodeBundle, ctx: TransformC
   if (value.kind === 'constant') return value.value
   let v: unknown = resolveSourcePath(value.source, node)
   for (const step of value.steps) {
+    // compileMapping checked the name against the catalog, which lists the registry's transforms.
+    const def = TRANSFORMS[step.name] as TransformDef
     v =
-      step.def.mode === 'each' && Array.isArray(v)
-        ? v.map((x) => step.def.apply(x, step.arg, ctx))
-        : step.def.apply(v, step.arg, ctx)
+      def.mode === 'each' && Array.isArray(v)
+        ? v.map((x) => def.apply(x, step.arg, ctx))
+        : def.apply(v, step.arg, ctx)
   }
   if (isNothing(v) && value.fallback) {
     const f = value.fallback

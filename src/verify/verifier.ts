@@ -5,7 +5,7 @@ import { redactValues } from '../config/redact.js'
 import { readTargetArticles } from '../load/read-target-articles.js'
 import { ARTICLE_ATTRIBUTES, type Article } from '../model/article.js'
 import { hashArticle } from '../model/content-hash.js'
-import type { OwnableField } from '../model/owned-fields.js'
+import { NO_OWNED_FIELDS, type OwnedFields } from '../model/owned-fields.js'
 import type { FieldCoverage, RejectReason, VerifyCounts, VerifyReport } from '../report/verify-report.js'
 import type { RowOutcome } from '../transform/outcome.js'
 import {
@@ -49,7 +49,7 @@ export interface VerifierOptions {
   readonly writeRejects?: boolean
   readonly differencesLimit?: number
   /** The mapping's owned fields: differences only in those, edited in the target, are class `edited`. */
-  readonly owned?: readonly OwnableField[]
+  readonly owned?: OwnedFields
 }
 
 interface TargetRow {
@@ -322,7 +322,7 @@ export class Verifier {
         after: lo,
         upTo: hi,
         ids: inRange,
-        owned: this.opts.owned ?? [],
+        owned: this.opts.owned ?? NO_OWNED_FIELDS,
         ...(limit ? { limit } : {}),
       })
       return records.map((r) => ({
@@ -356,7 +356,7 @@ export class Verifier {
 
   private async attachArticles(byNid: Map<number, TargetRow>, nids: readonly number[]): Promise<void> {
     if (!this.opts.pool || nids.length === 0) return
-    const selection = { site: this.opts.site, ids: nids, owned: this.opts.owned ?? [] }
+    const selection = { site: this.opts.site, ids: nids, owned: this.opts.owned ?? NO_OWNED_FIELDS }
     for (const r of await readTargetArticles(this.opts.pool, selection)) {
       const t = byNid.get(r.legacyNid)
       if (t) {

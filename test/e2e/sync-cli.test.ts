@@ -3,7 +3,6 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import {
@@ -17,6 +16,7 @@ import {
 } from '../helpers/databases.js'
 import { startDhm } from '../helpers/dhm-process.js'
 import { articleHashes, connectMaria } from '../helpers/drupal-edits.js'
+import { holdLock } from '../helpers/held-lock.js'
 
 const ARTICLES = 2000
 /** The fixture's fixed clock: every generated node.changed is at or before it. */
@@ -60,12 +60,17 @@ describe('dhm sync, from the command line', () => {
       target,
       "SELECT count(*)::int AS n FROM migration_run WHERE command = 'sync'",
     )
-    // The test hook keeps the winner holding the lock for 2 s after its batch.
-    const env = { DHM_TEST_BATCH_DELAY_MS: '2000' }
-    const [a, b] = await Promise.all([
-      startDhm(sync(['--json', '--quiet']), env).done,
-      startDhm(sync(['--json', '--quiet']), env).done,
-    ])
+    // The test holds migration_run: whichever sync takes the sync lock first waits there (recording its
+    // start), still holding it, while the other one tries.
+    const held = await holdLock(target, 'LOCK TABLE migration_run IN EXCLUSIVE MODE')
+    const runs = [startDhm(sync(['--json', '--quiet'])), startDhm(sync(['--json', '--quiet']))] as const
+    try {
+      const first = await Promise.race(runs.map((r) => r.done))
+      expect(first.code, first.stderr).toBe(5)
+    } finally {
+      await held.release()
+    }
+    const [a, b] = await Promise.all([runs[0]?.done, runs[1]?.done])
     const outcomes = [a, b].sort((x, y) => (x.code ?? 0) - (y.code ?? 0))
     const [winner, loser] = outcomes
     expect(outcomes.map((o) => o.code)).toEqual([0, 5])
@@ -84,6 +89,7 @@ describe('dhm sync, from the command line', () => {
       'node',
       'term',
       'alias',
+      'link',
       'file',
       'user',
       'list-label',
@@ -109,20 +115,29 @@ describe('dhm sync, from the command line', () => {
     )
     await conn.end()
 
-    const killed = startDhm(sync(['--quiet', '--batch-size', '100']), { DHM_TEST_BATCH_DELAY_MS: '300' })
+    // The test holds a later batch's article: the sync commits the batches before it, then waits.
+    const held = await holdLock(
+      target,
+      // (OFFSET in a subquery: a FOR UPDATE query locks the rows its OFFSET skips, too)
+      `SELECT id FROM article WHERE id = (SELECT id FROM article WHERE site = 'bne' ORDER BY legacy_nid OFFSET 500 LIMIT 1)
+       FOR UPDATE`,
+    )
+    const killed = startDhm(sync(['--quiet', '--batch-size', '100']))
     let progress: { id: number; read: number } | undefined
-    for (let i = 0; i < 300 && !progress; i++) {
-      await sleep(100)
+    try {
+      await held.parked(killed, 'the sync to wait inside a later batch')
       const [run] = await pgQuery<{ id: number; read: number | null }>(
         target,
         `SELECT id, (counts->>'read')::int AS read FROM migration_run
          WHERE command = 'sync' AND status = 'running' ORDER BY id DESC LIMIT 1`,
       )
       if (run && (run.read ?? 0) >= 100) progress = { id: run.id, read: run.read ?? 0 }
+      expect(progress, 'the sync committed its first batch').toBeDefined()
+      killed.child.kill('SIGKILL')
+      expect((await killed.done).signal).toBe('SIGKILL')
+    } finally {
+      await held.release()
     }
-    expect(progress, 'the sync committed its first batch').toBeDefined()
-    killed.child.kill('SIGKILL')
-    expect((await killed.done).signal).toBe('SIGKILL')
 
     const [dead] = await pgQuery<{ status: string; mark: number | null }>(
       target,
@@ -182,10 +197,41 @@ describe('dhm sync, from the command line', () => {
   })
 
   it('sync --full stopped by Ctrl-C says the next sync resumes its pass, and the next plain sync does', async () => {
-    const run = startDhm(sync(['--full', '--batch-size', '200']), { DHM_TEST_BATCH_DELAY_MS: '300' })
-    // A progress line is printed once a batch has committed.
-    await expect.poll(run.stderr, { timeout: 30_000 }).toMatch(/ \d+\/2000 \(/)
-    run.child.kill('SIGINT')
+    // A source edit the full pass must write, in its sixth batch; the test holds that article, so
+    // the run waits inside the batch while Ctrl-C arrives.
+    const conn = await connectMaria(source)
+    const [rows] = await conn.query(
+      "SELECT nid FROM node WHERE type = 'article' ORDER BY nid LIMIT 1 OFFSET 1000",
+    )
+    const edited = Number((rows as { nid: number }[])[0]?.nid)
+    await conn.query("UPDATE node SET title = CONCAT(title, ' [ctrl-c]'), changed = ? WHERE nid = ?", [
+      BASE + 900,
+      edited,
+    ])
+    await conn.query(
+      'UPDATE node_revision r JOIN node n ON n.vid = r.vid SET r.title = n.title WHERE n.nid = ?',
+      [edited],
+    )
+    await conn.end()
+    const held = await holdLock(
+      target,
+      "SELECT id FROM article WHERE site = 'bne' AND legacy_nid = $1 FOR UPDATE",
+      [edited],
+    )
+    const run = startDhm(sync(['--full', '--batch-size', '200']))
+    try {
+      await held.parked(run, 'the full sync to wait inside its sixth batch')
+      const [committed] = await pgQuery<{ read: number }>(
+        target,
+        `SELECT (counts->>'read')::int AS read FROM migration_run
+         WHERE command = 'sync' AND status = 'running' ORDER BY id DESC LIMIT 1`,
+      )
+      expect(committed?.read, 'the pass committed its first batch').toBeGreaterThanOrEqual(200)
+      run.child.kill('SIGINT')
+      await expect.poll(run.stderr, { timeout: 30_000 }).toMatch(/SIGINT: stopping after the current batch/)
+    } finally {
+      await held.release()
+    }
     const stopped = await run.done
     expect(stopped.code).toBe(1)
     const last = stopped.stderr.trim().split('\n').at(-1) ?? ''

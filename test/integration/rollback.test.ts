@@ -11,7 +11,7 @@ import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
 import { RollbackRefusedError, runRollback } from '../../src/pipeline/run-rollback.js'
 import { runSync } from '../../src/pipeline/run-sync.js'
-import { runVerify } from '../../src/verify/run-verify.js'
+import { runVerify } from '../../src/pipeline/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,
@@ -33,7 +33,7 @@ import {
   renameTerm,
   setStatus,
 } from '../helpers/drupal-edits.js'
-import { waitFor } from '../helpers/wait-for.js'
+import { holdLock } from '../helpers/held-lock.js'
 
 const MAPPING_FILE = 'mappings/bne.yaml'
 /** The fixture's fixed clock (2023-10-01): every generated node.changed is at or before it. */
@@ -49,7 +49,7 @@ let workDir = ''
 let conn: Conn
 
 /** The tables a run writes; each one's checksum covers every column of every row. */
-const TABLES = ['article', 'article_term', 'term', 'media_file', 'redirect'] as const
+const TABLES = ['article', 'article_term', 'term', 'media_file', 'redirect', 'article_link'] as const
 
 /** md5 of every row of every content table (ordered by the whole row), and row counts. */
 async function checksums(url: string): Promise<Record<string, string>> {
@@ -265,6 +265,13 @@ describe('dhm rollback (200 articles, seed 5, batches of 50)', () => {
       const before = await checksums(syncedUrl)
       // Touch every article, so the next sync has 4 batches to write.
       for (const nid of await articleNids(conn)) await editTitle(conn, nid, LATER + 7200)
+      // The test holds an article of the second batch: the sync commits the first, then waits.
+      const held = await holdLock(
+        syncedUrl,
+        // (OFFSET in a subquery: a FOR UPDATE query locks the rows its OFFSET skips, too)
+        `SELECT id FROM article WHERE id = (SELECT id FROM article WHERE site = 'bne' ORDER BY legacy_nid OFFSET 60 LIMIT 1)
+       FOR UPDATE`,
+      )
       const child = startDhm(
         [
           'sync',
@@ -280,7 +287,7 @@ describe('dhm rollback (200 articles, seed 5, batches of 50)', () => {
           workDir,
           '--quiet',
         ],
-        { DHM_TEST_BATCH_DELAY_MS: '60000', DHM_HEAP_CAP: '0' },
+        { DHM_HEAP_CAP: '0' },
       )
       const running = async () =>
         (
@@ -289,9 +296,14 @@ describe('dhm rollback (200 articles, seed 5, batches of 50)', () => {
             "SELECT count(*)::int AS n FROM migration_run WHERE command = 'sync' AND status = 'running' AND (counts->>'read')::int > 0",
           )
         )[0]?.n === 1
-      await waitFor(running, 'the sync to commit its first batch', 60_000)
-      child.child.kill('SIGKILL')
-      await child.done
+      try {
+        await held.parked(child, 'the sync to wait inside its second batch')
+        expect(await running()).toBe(true)
+        child.child.kill('SIGKILL')
+        await child.done
+      } finally {
+        await held.release()
+      }
       const [killed] = await pgQuery<{ id: number }>(syncedUrl, 'SELECT max(id) AS id FROM migration_run')
       const killedId = killed?.id as number
       expect(await checksums(syncedUrl)).not.toEqual(before)

@@ -12,7 +12,7 @@ import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runCheck } from '../../src/pipeline/run-check.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
 import { runSync } from '../../src/pipeline/run-sync.js'
-import { runVerify } from '../../src/verify/run-verify.js'
+import { runVerify } from '../../src/pipeline/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,

@@ -10,8 +10,8 @@ import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
-import { applyDeletions, type DeletionScan } from '../../src/load/apply-deletions.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
+import { applyDeletions, type DeletionScan } from '../../src/pipeline/deletion-scan.js'
 import { runSync } from '../../src/pipeline/run-sync.js'
 import {
   createPgDb,

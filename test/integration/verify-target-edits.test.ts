@@ -13,7 +13,7 @@ import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { ArticleSchema } from '../../src/model/article.js'
 import { exportArticles } from '../../src/pipeline/run-export.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
-import { runVerify, type VerifyResult } from '../../src/verify/run-verify.js'
+import { runVerify, type VerifyResult } from '../../src/pipeline/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,

@@ -13,8 +13,8 @@ import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { applyDeletePolicy } from '../../src/load/apply-deletions.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
+import { runVerify, type VerifyOptions, type VerifyResult } from '../../src/pipeline/run-verify.js'
 import type { VerifyReport } from '../../src/report/verify-report.js'
-import { runVerify, type VerifyOptions, type VerifyResult } from '../../src/verify/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,

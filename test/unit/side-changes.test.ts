@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { differingBuckets } from '../../src/extract/changed-nodes.js'
 import { bucketWindow } from '../../src/extract/side-tables.js'
+import { bodyLinkKeys } from '../../src/load/article-links.js'
+import type { Article } from '../../src/model/article.js'
 import { renderChangeKinds } from '../../src/pipeline/run-sync.js'
 import { emptyChangeCounts } from '../../src/pipeline/side-changes.js'
 
@@ -48,5 +50,36 @@ describe('renderChangeKinds: the kinds on the human summary line', () => {
     },
   ])('$name', ({ input, expected }) => {
     expect(renderChangeKinds({ ...emptyChangeCounts(), ...input })).toBe(expected)
+  })
+})
+
+describe('bodyLinkKeys: what article_link records of a body (the source text, before rewriting)', () => {
+  const article = (value: string, bodyOriginal: string | null = null) =>
+    ({
+      body: { value, summary: null, format: null, summaryDerived: false },
+      bodyOriginal,
+    }) as unknown as Article
+  it.each([
+    { name: 'no links', body: '<p>plain</p>', original: null, expected: [] },
+    {
+      name: 'node paths and aliases, lower case, once each',
+      body: '<a href="/node/12">a</a> <a href="/News/Old-Title">b</a> <a href="node/12#x">c</a>',
+      original: null,
+      expected: ['n:12', 'a:news/old-title'],
+    },
+    {
+      name: "the source's body when the rules rewrote it",
+      body: '<a href="/new-slug">a</a>',
+      original: '<a href="https://www.example.com/node/7">a</a>',
+      expected: ['n:7'],
+    },
+    {
+      name: 'external links and system paths are no link targets',
+      body: '<a href="https://elsewhere.org/x">a</a> <a href="/sites/default/files/a.pdf">b</a>',
+      original: null,
+      expected: [],
+    },
+  ])('$name', ({ body, original, expected }) => {
+    expect(bodyLinkKeys(article(body, original), ['www.example.com'])).toEqual(expected)
   })
 })

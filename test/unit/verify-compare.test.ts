@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { EXIT } from '../../src/errors.js'
 import type { Article } from '../../src/model/article.js'
+import { verifyExitCode } from '../../src/pipeline/run-verify.js'
 import type { RowOutcome } from '../../src/transform/outcome.js'
 import { type Comparison, compareArticle, type TargetArticle } from '../../src/verify/compare-articles.js'
-import { verifyExitCode } from '../../src/verify/run-verify.js'
 import { isNonEmpty } from '../../src/verify/verifier.js'
 
 // Only the attributes these cases need; the comparison is generic over the article's keys.

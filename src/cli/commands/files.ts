@@ -1,10 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
-import { EXIT, ExitError } from '../../errors.js'
+import { ExitError } from '../../errors.js'
 import { DEFAULT_FILE_CONCURRENCY, type FilesProgress, runFiles } from '../../files/run-files.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
-import type { ActiveRun } from '../../pipeline/events.js'
 import { formatBytes, renderFilesLine } from '../../report/files-report.js'
 import { EPILOG } from '../help.js'
 import {
@@ -16,7 +14,7 @@ import {
   requireInteger,
 } from '../options.js'
 import { logLine } from '../progress.js'
-import { STOP_NOW_TIMEOUT_MS } from '../stop-signals.js'
+import { listenForImmediateStop } from '../stop-signals.js'
 
 interface FilesArgs {
   mapping?: string
@@ -87,26 +85,12 @@ export const filesCommand: CommandModule<object, FilesArgs> = {
     const mapping = await loadMapping(mappingFile)
     const endpoint = args['s3-endpoint'] ?? process.env.AWS_ENDPOINT_URL_S3
     const progress = args.quiet ? null : progressPrinter(Boolean(process.stderr.isTTY) && !args.json)
-    // Stopping mid-copy is as safe as kill -9 (a file is marked copied only once checked; a
-    // `.dhm-partial` is replaced next time), so a signal exits at once with the documented code 1,
-    // once the run is recorded as interrupted (at most STOP_NOW_TIMEOUT_MS; a run that could not be
-    // is marked so by the next migrate, sync or files, its lock being gone with the process).
-    let run: ActiveRun | null = null
-    let stopping = false
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) process.exit(EXIT.error) // a second signal does not wait
-      stopping = true
-      progress?.end()
-      const recorded = run?.recordInterrupted().catch(() => false) ?? Promise.resolve(false)
-      void Promise.race([recorded, sleep(STOP_NOW_TIMEOUT_MS)]).then(() => {
-        process.stderr.write(
-          `dhm: files interrupted (${signal}); files already copied are kept and skipped next time; rerun to resume.\n`,
-        )
-        process.exit(EXIT.error)
-      })
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    // Stopping mid-copy is as safe as kill -9: a signal exits at once with the documented code 1.
+    const stop = listenForImmediateStop({
+      before: () => progress?.end(),
+      line: (signal) =>
+        `dhm: files interrupted (${signal}); files already copied are kept and skipped next time; rerun to resume.`,
+    })
     const result = await runFiles({
       mapping,
       mappingFile,
@@ -120,12 +104,9 @@ export const filesCommand: CommandModule<object, FilesArgs> = {
       concurrency: args.concurrency,
       reportsDir: args['reports-dir'],
       ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
-      onRunStarted: (started) => {
-        run = started
-      },
+      onRunStarted: stop.onRunStarted,
     })
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    stop.dispose()
     progress?.end()
     if (args.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`)
     else {

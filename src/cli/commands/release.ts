@@ -28,7 +28,10 @@ export const releaseCommand: CommandModule<object, ReleaseArgs> = {
         describe: 'The owned field to hand back (repeat for several)',
       })
       .option('ids', { type: 'string', demandOption: true, describe: 'Of these node ids, comma-separated' })
-      .option('json', jsonOption('Print, per field, the nids released as one JSON object on stdout'))
+      .option(
+        'json',
+        jsonOption('Print the run and, per field, the nids released as one JSON object on stdout'),
+      )
       .example(
         'dhm release --field title --ids 12',
         "Article 12's title takes dhm's value; the next sync writes the source's",
@@ -39,9 +42,24 @@ export const releaseCommand: CommandModule<object, ReleaseArgs> = {
     const ids = parseIds(args.ids)
     const { targetUrl } = resolveConnections({ target: args.target })
     const mapping = await loadMapping(mappingFileOf(args))
-    const result = await runRelease({ targetUrl, site: mapping.site, fields: [...new Set(args.field)], ids })
-    process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${renderRelease(result)}\n`)
+    const { runId, released } = await runRelease({
+      targetUrl,
+      site: mapping.site,
+      fields: [...new Set(args.field)],
+      ids,
+      from: mapping.owned.from,
+    })
+    process.stdout.write(
+      args.json
+        ? `${JSON.stringify({ run: runId, released })}\n`
+        : `${renderRelease(released)}\n${renderReleaseRun(runId)}\n`,
+    )
   },
+}
+
+/** The run a release was recorded as, and how to undo it. */
+export function renderReleaseRun(runId: number): string {
+  return `recorded as run ${runId}: dhm rollback --run ${runId} gives the editors' values back`
 }
 
 /** `title: released 1 of the given articles (12); the next sync writes the source's value` per field. */

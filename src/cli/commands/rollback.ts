@@ -15,7 +15,7 @@ interface RollbackArgs {
 
 export const rollbackCommand: CommandModule<object, RollbackArgs> = {
   command: 'rollback',
-  describe: 'Undo what one migrate or sync run changed in the target (dhm status lists the runs)',
+  describe: 'Undo what one migrate, sync or release run changed in the target (dhm status lists the runs)',
   builder: (y: Argv) =>
     y
       .option('run', {

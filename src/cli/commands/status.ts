@@ -12,6 +12,7 @@ import { readOwnedEdits } from '../../pipeline/run-release.js'
 import { renderChangeKinds } from '../../pipeline/run-sync.js'
 import type { ChangeCounts } from '../../pipeline/side-changes.js'
 import { formatUtc } from '../../report/run-report.js'
+import { type DistributedRunStatus, readRangeStatus, renderRangeStatus } from '../../workers/range-status.js'
 import { EPILOG } from '../help.js'
 import { MAPPING_OPTION, mappingFileOf } from '../options.js'
 
@@ -59,7 +60,7 @@ export async function readRunHistory(
         `SELECT id, site, command,
            CASE WHEN status = 'running' AND NOT ${runIsAliveSql('r')} THEN 'interrupted' ELSE status END AS status,
            started_at, extract(epoch FROM finished_at - started_at)::float8 AS seconds, counts, high_water_mark
-         FROM migration_run r WHERE ($1::text IS NULL OR site = $1)
+         FROM migration_run r WHERE ($1::text IS NULL OR site = $1) AND command <> 'migrate-range'
          ORDER BY id DESC LIMIT $2`,
         [opts.site ?? null, opts.limit],
       )
@@ -187,13 +188,20 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       )
       return
     }
+    const ranges = await readDistributedRanges(targetUrl, rows)
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(rows)}\n`)
+      // A distributed run (dhm migrate --workers) carries its ranges.
+      const withRanges = rows.map((r) => {
+        const run = ranges.find((d) => d.runId === r.id)
+        return run ? { ...r, ranges: run } : r
+      })
+      process.stdout.write(`${JSON.stringify(withRanges)}\n`)
       return
     }
     const undo = rows.length > 0 ? await readUndoLogBytes(targetUrl) : null
     process.stdout.write(
-      `${renderRunHistory(rows)}\n${undo === null ? '' : `${renderUndoLog(undo, undoRetentionDays())}\n`}`,
+      `${renderRunHistory(rows)}\n${ranges.map((r) => `${renderRangeStatus(r)}\n`).join('')}` +
+        `${undo === null ? '' : `${renderUndoLog(undo, undoRetentionDays())}\n`}`,
     )
   },
 }
@@ -203,6 +211,23 @@ export function renderOwnedEdits(site: string, edited: OwnedEditCounts): string 
   const entries = Object.entries(edited)
   if (entries.length === 0) return `the mapping of ${site} owns no fields (mapping key owned)`
   return `owned fields edited in the target (${site}): ${entries.map(([f, n]) => `${f} ${n}`).join(', ')}`
+}
+
+/** The ranges of the distributed runs among `rows` (dhm migrate --workers), newest run first. */
+async function readDistributedRanges(
+  targetUrl: string,
+  rows: readonly RunStatusRow[],
+): Promise<DistributedRunStatus[]> {
+  const ids = rows.filter((r) => r.command === 'migrate').map((r) => r.id)
+  if (ids.length === 0) return []
+  const target = await openTarget(targetUrl)
+  try {
+    return await readRangeStatus(target.pool, ids)
+  } catch (error) {
+    throw explainTargetError(error, targetUrl)
+  } finally {
+    await target.close()
+  }
 }
 
 /** Bytes of the undo log (run_change, with its index); null on a target from before dhm rollback. */

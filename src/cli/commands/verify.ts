@@ -2,8 +2,8 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
+import { runVerify } from '../../pipeline/run-verify.js'
 import { classLabel, RETIRED_MEANING, renderHeadline } from '../../report/verify-report.js'
-import { runVerify } from '../../verify/run-verify.js'
 import { EPILOG } from '../help.js'
 import {
   BATCH_SIZE_OPTION,

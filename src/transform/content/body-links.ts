@@ -1,7 +1,10 @@
-import { decodeHTMLAttribute } from 'entities'
+import { classifyHref, HREF } from '../../body-scan/links.js'
 import type { D7Links } from '../../extract/d7-types.js'
 import type { CountFn } from './content-tally.js'
 import { encodeUrlPath, escapeHtml } from './html-escape.js'
+
+// The href scanner lives in body-scan/ (the extractor's look-ups use it too).
+export { classifyHref, findLinkTargets } from '../../body-scan/links.js'
 
 /**
  * Links inside bodies to Drupal's own URLs — `/node/123`, `node/123`, an old alias such as
@@ -13,63 +16,6 @@ export interface LinkOptions {
   readonly pattern: string
   /** Host names of the old site (`www.example.com`): absolute links to them count as internal. */
   readonly siteHosts: readonly string[]
-}
-
-const HREF = /(\shref\s*=\s*)(["'])([^"']*)\2/gi
-
-type Target =
-  | { readonly kind: 'nid'; readonly nid: number; readonly rest: string }
-  | { readonly kind: 'alias'; readonly alias: string; readonly rest: string }
-  | null
-
-/**
- * What an href points at: a node path, a possible alias (relative path), or nothing internal.
- * `href` is the attribute as written (entities decoded here); `rest` is its decoded query/fragment.
- */
-export function classifyHref(href: string, siteHosts: readonly string[]): Target {
-  let path = decodeHTMLAttribute(href.trim())
-  if (path === '' || path.startsWith('#')) return null
-  const absolute = /^(?:[a-z][a-z0-9+.-]*:)?\/\/([^/?#]+)(.*)$/i.exec(path)
-  if (absolute) {
-    const host = (absolute[1] ?? '').toLowerCase()
-    if (!siteHosts.some((h) => h.toLowerCase() === host)) return null
-    path = absolute[2] ?? ''
-  } else if (/^[a-z][a-z0-9+.-]*:/i.test(path)) {
-    return null // mailto:, tel:, javascript: …
-  }
-  const split = /^([^?#]*)(.*)$/.exec(path)
-  const bare = (split?.[1] ?? '').replace(/^\/+/, '').replace(/\/+$/, '')
-  const rest = split?.[2] ?? ''
-  if (bare === '') return null
-  const node = /^node\/(\d+)$/i.exec(bare)
-  if (node) return { kind: 'nid', nid: Number(node[1]), rest }
-  // Drupal's own system paths and files are not aliases.
-  if (/^(node|sites|files|system|user|taxonomy|admin|misc|modules|themes)(\/|$)/i.test(bare)) return null
-  return { kind: 'alias', alias: safeDecode(bare), rest }
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
-}
-
-/** The node ids and candidate aliases the links of `html` point at (for the extractor's bulk lookups). */
-export function findLinkTargets(
-  html: string,
-  siteHosts: readonly string[],
-): { readonly nids: number[]; readonly aliases: string[] } {
-  const nids: number[] = []
-  const aliases: string[] = []
-  if (!html.includes('href')) return { nids, aliases }
-  for (const m of html.matchAll(HREF)) {
-    const t = classifyHref(m[3] ?? '', siteHosts)
-    if (t?.kind === 'nid') nids.push(t.nid)
-    else if (t?.kind === 'alias') aliases.push(t.alias)
-  }
-  return { nids, aliases }
 }
 
 /**

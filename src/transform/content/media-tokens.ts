@@ -1,7 +1,11 @@
+import { hasMediaTokens } from '../../body-scan/media-tokens.js'
 import type { D7File } from '../../extract/d7-types.js'
 import { type CountFn, decodeEntities } from './content-tally.js'
 import { type FileBaseUrls, publishedFileUrl } from './file-urls.js'
 import { escapeHtml, isWebUrl } from './html-escape.js'
+
+// The token scanner the extractor uses lives in body-scan/.
+export { findMediaTokenFids, hasMediaTokens } from '../../body-scan/media-tokens.js'
 
 /**
  * Drupal 7 media module tokens: `[[{"fid":"12","view_mode":"default","type":"media",
@@ -24,25 +28,6 @@ export interface MediaRef {
 
 // `<p>` wrapped around a lone token is dropped with it (a <figure> cannot sit inside a <p>).
 const TOKEN = /(<p>\s*)?\[\[\{([\s\S]*?)\}\]\](\s*<\/p>)?/g
-
-/** True when the text holds at least one media token (escaped or not). */
-export function hasMediaTokens(text: string): boolean {
-  return text.includes('[[{')
-}
-
-/**
- * The fids media tokens in `text` refer to, read loosely (escaped or not, fid as string or number)
- * so the extractor can resolve them with the batch's other files.
- */
-export function findMediaTokenFids(text: string): number[] {
-  if (!hasMediaTokens(text)) return []
-  const out: number[] = []
-  for (const m of text.matchAll(/\[\[\{[\s\S]*?\}\]\]/g)) {
-    const fid = /(?:"|&quot;|&#34;)fid(?:"|&quot;|&#34;)\s*:\s*(?:"|&quot;|&#34;)?(\d+)/.exec(m[0])?.[1]
-    if (fid !== undefined) out.push(Number(fid))
-  }
-  return out
-}
 
 interface TokenData {
   readonly fid: number

@@ -3,17 +3,16 @@ import { redactUrl } from '../config/redact.js'
 import { EXIT, type ExitCode, TargetError } from '../errors.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
-import { countBundleNodes, explainSourceError, type SourceConnection } from '../extract/source-db.js'
+import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
 import { openSourceSession } from '../extract/source-session.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
-import type { RunListener } from '../pipeline/events.js'
-import { prefetch } from '../pipeline/prefetch.js'
 import { createReportDir } from '../report/run-report.js'
 import { countDifferences, type VerifyCounts, type VerifyReport } from '../report/verify-report.js'
 import { type VerifyReportFiles, writeVerifyReport } from '../report/write-verify-report.js'
-import { transformNode } from '../transform/transform-node.js'
-import { Verifier } from './verifier.js'
+import { Verifier } from '../verify/verifier.js'
+import { countSourceNodes, runBatches, tagged } from './engine.js'
+import type { RunListener } from './events.js'
 
 export interface VerifyOptions {
   readonly mapping: CompiledMapping
@@ -79,7 +78,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         emit({ kind: 'phase', message: `choosing a sample of ${opts.sample} node(s)` })
         ids = await sampleNids(source.conn, mapping, opts.sample, ids, opts.sourceUrl)
       }
-      const total = await countBundleNodes(source.conn, opts.sourceUrl, mapping.source.bundles, { ids })
+      const total = await countSourceNodes(source.conn, opts.sourceUrl, mapping, { ids })
       emit({ kind: 'start', total })
       const reportDir = await createReportDir(opts.reportsDir ?? 'reports', 'verify', startedAt)
       const verifier = new Verifier({
@@ -101,14 +100,21 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         ...(ids ? { ids } : {}),
         sourceUrl: opts.sourceUrl,
       })
-      for await (const batch of prefetch(batches)) {
-        const outcomes = batch.map((node) => transformNode(node, mapping))
-        await verifier.addBatch(outcomes)
-        if (Date.now() - lastEvent > 2000) {
+      await runBatches({
+        source: tagged(batches, () => null),
+        mapping,
+        sink: { write: ({ outcomes }) => verifier.addBatch(outcomes) },
+        total,
+        started,
+        emit,
+        // A phase line at most every 2 s (verify counts differences, not writes).
+        progress: (elapsedMs) => {
+          if (Date.now() - lastEvent <= 2000) return null
           lastEvent = Date.now()
-          emit({ kind: 'phase', message: describeProgress(verifier.counts, total, Date.now() - started) })
-        }
-      }
+          return { kind: 'phase', message: describeProgress(verifier.counts, total, elapsedMs) }
+        },
+        sourceUrl: opts.sourceUrl,
+      })
       await verifier.finish()
       emit({ kind: 'phase', message: describeProgress(verifier.counts, total, Date.now() - started) })
 
