@@ -37,7 +37,7 @@ export async function releaseOwnedField(
 ): Promise<number[]> {
   const { column, written } = OWNABLE_FIELDS[field]
   const { rows } = await db.query<{ legacy_nid: number }>(
-    `UPDATE article a SET ${column} = ${written('a.document')}
+    `UPDATE article a SET ${column} = ${written('a.document', `a.${column}`)}
      WHERE a.site = $1 AND a.legacy_nid = ANY($2::int[]) AND ${editedInTargetSql(field, 'a')}
      RETURNING a.legacy_nid`,
     [site, [...nids]],
