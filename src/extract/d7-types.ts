@@ -78,6 +78,18 @@ export interface D7NodeBundle {
    * nid → the node with its slug. A referenced nid missing here does not exist.
    */
   readonly nodeRefs?: Readonly<Record<number, D7NodeRef>>
+  /**
+   * With `authorRecords`: the users it points at (node.uid or a user reference field, and the
+   * revision's user), resolved in bulk per batch; a uid missing here has no users row.
+   */
+  readonly authors?: Readonly<Record<number, D7Author>>
+  /**
+   * With `seo`: the metatag defaults of the node's bundle, most general first (global, node,
+   * node:<bundle>), and the node's own metatag data at its current revision by language.
+   */
+  readonly metatags?: D7Metatags
+  /** With `authorRecords.revision`: node_revision.uid of the current revision. */
+  readonly revisionUid?: number | null
   /** Users that user reference values and node.uid point at (`user-ref`), resolved in bulk per batch. */
   readonly users?: Readonly<Record<number, D7User>>
   /**
@@ -85,6 +97,28 @@ export interface D7NodeBundle {
    * label, for `list-label`.
    */
   readonly listLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>
+  /**
+   * The date module's fields read (datetime, datestamp, date): field name → how their values are
+   * stored (field_config.data), read once per run, for `date-field`.
+   */
+  readonly dateFields?: Readonly<Record<string, D7DateField>>
+}
+
+/** How the date module stores one date field: field_config.type and .data's settings. */
+export interface D7DateField {
+  /** `datetime` ('YYYY-MM-DD HH:MM:SS'), `datestamp` (unix seconds) or `date` (ISO string). */
+  readonly type: 'datetime' | 'datestamp' | 'date'
+  /**
+   * settings.tz_handling: `site`, `user`, `utc` and `date` store UTC (`date` also keeps the editor's
+   * zone per value in `<field>_timezone`); `none` stores the wall time as typed, no zone.
+   */
+  readonly tzHandling: 'site' | 'date' | 'user' | 'utc' | 'none'
+  /** settings.granularity's parts that are on: year, month, day, hour, minute, second. */
+  readonly granularity: readonly string[]
+  /** settings.todate: '' (no end date), `optional` or `required`. */
+  readonly todate: string
+  /** The site's time zone (variable date_default_timezone); UTC when the site never set one. */
+  readonly siteTimeZone: string
 }
 
 /** A node a reference field points at: its slug is the newest alias, chosen as for articles. */
@@ -97,6 +131,26 @@ export interface D7NodeRef {
 export interface D7User {
   readonly uid: number
   readonly name: string
+}
+
+/** metatag data: tag name → its value (a string, or for robots a map of directives). */
+export type D7MetatagData = Readonly<Record<string, unknown>>
+
+export interface D7Metatags {
+  readonly defaults: readonly D7MetatagData[]
+  readonly byLanguage: Readonly<Record<string, D7MetatagData>>
+}
+
+/** A user as an author record needs it: no e-mail, no password hash. */
+export interface D7Author {
+  readonly uid: number
+  readonly name: string
+  /** users.status: 1 active, 0 blocked. */
+  readonly status: number
+  /** From the mapping's authorRecords.displayName field; null when the user has none. */
+  readonly displayName: string | null
+  /** users.picture's file_managed row; null when none (or its row is gone). */
+  readonly picture: D7File | null
 }
 
 /** A node a body links to: its slug (newest alias, as for articles) and whether it is migrated. */

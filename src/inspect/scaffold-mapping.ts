@@ -1,4 +1,8 @@
 import type { BundleInventory, SourceInventory } from '../extract/inspect-source.js'
+import type { BodySample } from '../extract/sample-bodies.js'
+import { EXTRA_NAME } from '../model/article.js'
+
+const DATE_TYPES = new Set(['datetime', 'datestamp', 'date'])
 
 const TERM_ROLES: readonly [RegExp, string][] = [
   [/publication/, 'publications'],
@@ -18,6 +22,8 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
   const titleModule = inv.modules.find((m) => m.name === 'title')?.enabled ?? false
   const hasTranslations = inv.translations.sets > 0
   const hasAliases = inv.aliases.rows > 0
+  const mediaModule = inv.modules.find((m) => m.name === 'media')?.present ?? false
+  const ownHosts = bundle.bodies ? siteHostsOf(bundle.bodies) : []
   const set = (attribute: string, value: string, comment: string) => {
     used.add(attribute)
     mapped.push(`  # ${comment}`, `  ${attribute}: ${value}`)
@@ -32,7 +38,13 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
         `${about} (Title module${titleModule ? '' : ', disabled'}: wins over node.title)`,
       )
     } else if (f.type === 'text_with_summary' && !used.has('body')) {
-      set('body', `{ from: ${f.name}, using: [first, text-with-summary] }`, about)
+      const rules = bundle.bodies?.field === f.name ? bodyRules(bundle.bodies, mediaModule) : null
+      if (rules) mapped.push(...rules.comments.map((c) => `  # ${c}`))
+      set(
+        'body',
+        `{ from: ${f.name}, using: [first, text-with-summary${rules?.rule ? `, ${rules.rule}` : ''}] }`,
+        about,
+      )
     } else if (f.type === 'taxonomy_term_reference') {
       const role = TERM_ROLES.find(([re]) => re.test(f.name))?.[1] ?? 'subjects'
       if (!used.has(role)) set(role, `{ from: ${f.name}.tid, using: [terms] }`, about)
@@ -41,8 +53,13 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
       set('image', `{ from: ${f.name}, using: [first, image] }`, about)
     } else if (f.type === 'file' && !used.has('pdf')) {
       set('pdf', `{ from: ${f.name}, using: [first, attachment] }`, about)
+    } else if (DATE_TYPES.has(f.type) && EXTRA_NAME.test(f.name.replace(/^field_/, ''))) {
+      // The date module's fields: UTC instants (or dates) with their end dates, as the field stores them.
+      set(`extra.${f.name.replace(/^field_/, '')}`, `{ from: ${f.name}, using: [first, date-field] }`, about)
     } else {
-      unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
+      // Reference fields are under `references` (scaffoldRelations), not unmapped.
+      if (!(f.targetType !== null && REFERENCE_KINDS[f.targetType]))
+        unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
     }
   }
   // A dump without some field_revision_* tables: read every field from field_data_* instead.
@@ -63,13 +80,19 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
     '',
     'source:',
     `  bundles: [${bundle.type}]`,
+    ...(inv.tablePrefix
+      ? [
+          `  # Drupal's tables carry the prefix ${inv.tablePrefix} here (settings.php's prefix).`,
+          `  tablePrefix: ${inv.tablePrefix}`,
+        ]
+      : []),
     ...fieldTables,
     ...(hasTranslations
       ? ['  # Nodes linked by tnid become one article with translations.', '  translations: tnid']
       : []),
     '',
     '# files:',
-    '#   publicBaseUrl: https://example.com/sites/default/files/',
+    `#   publicBaseUrl: https://${ownHosts[0] ?? 'example.com'}/sites/default/files/`,
     '',
     'live: { path: node.status, equals: 1 }',
     'filters: []',
@@ -86,8 +109,115 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
           '  workflowState: { constant: null }',
         ]),
   ]
+  lines.push(...scaffoldRelations(inv, bundle))
   if (unmapped.length) lines.push('', '# Not mapped (no obvious article attribute):', ...unmapped)
   return `${lines.join('\n')}\n`
+}
+
+const REFERENCE_KINDS: Readonly<Record<string, string>> = {
+  node: 'node',
+  user: 'user',
+  taxonomy_term: 'term',
+}
+
+/**
+ * authorRecords, references and menus (mappings/README.md) for what the inventory found: the users
+ * nodes are by (with a name-like text field of the user entity as display name, and a multi-valued
+ * user reference named like "author" as the author list), the bundle's reference fields, and the
+ * menus that link to nodes.
+ */
+function scaffoldRelations(inv: SourceInventory, bundle: BundleInventory): string[] {
+  const out: string[] = []
+  if (inv.people.nodeAuthors > 0) {
+    const byline = bundle.fields.find((f) => f.targetType === 'user' && /author|byline|writer/.test(f.name))
+    const column = byline?.columns.includes('target_id') ? 'target_id' : 'uid'
+    const display = inv.people.userFields.find(
+      (f) => /name/.test(f.name) && f.columns.includes('value') && f.type.startsWith('text'),
+    )
+    out.push(
+      '',
+      `# Authors from users: ${inv.people.users} users, ${inv.people.nodeAuthors} of them authors of nodes.`,
+      'authorRecords:',
+      byline
+        ? `  from: ${byline.name}.${column} # ${byline.type}, cardinality ${byline.cardinality}: the author list, in order`
+        : '  from: node.uid',
+      '  revision: true # also the user of the current revision',
+      display
+        ? `  displayName: ${display.name}.value # a field of the user entity`
+        : `  # displayName: field_full_name.value # a text field of the user entity${inv.people.userFields.length ? ` (user fields: ${inv.people.userFields.map((f) => f.name).join(', ')})` : ' (this site has none)'}`,
+    )
+  }
+  const refs = bundle.fields.filter((f) => f.targetType !== null && REFERENCE_KINDS[f.targetType])
+  if (refs.length > 0) {
+    out.push('', '# Reference fields: article_reference rows, resolved to migrated rows after the batches.')
+    out.push('references:')
+    for (const f of refs) out.push(`  ${f.name}: ${REFERENCE_KINDS[f.targetType ?? '']} # ${f.type}`)
+  }
+  const other = bundle.fields.filter((f) => f.targetType !== null && !REFERENCE_KINDS[f.targetType])
+  for (const f of other) out.push(`# ${f.name}: ${f.type} to ${f.targetType}: no migrated rows of that kind`)
+  if (inv.metatag) {
+    out.push(
+      '',
+      `# SEO metadata: metatag has ${inv.metatag.nodeRows} node rows and defaults ${inv.metatag.defaults.join(', ') || '(none)'}.`,
+      "# Give the new site's base URL (canonical URLs) and what [site:name] is, then uncomment:",
+      '# seo: { baseUrl: "https://www.example.com", siteName: "Example" }',
+    )
+  }
+  const linking = inv.menus.filter((m) => m.nodeLinks > 0)
+  if (inv.menus.length > 0) {
+    out.push(
+      '',
+      `# Menus: ${inv.menus.map((m) => `${m.menu} (${m.links} links, ${m.nodeLinks} to nodes)`).join(', ')}.`,
+    )
+    out.push(linking.length > 0 ? `menus: [${linking.map((m) => m.menu).join(', ')}]` : '# menus: []')
+  }
+  return out
+}
+
+/** The hosts a body sample shows to be the old site's own: links to node/N, aliases or its files. */
+export function siteHostsOf(sample: BodySample): string[] {
+  return sample.hosts.filter((h) => h.internal > 0).map((h) => h.host)
+}
+
+/**
+ * The `body-html` rule a body sample calls for, in YAML flow style, with comments saying what the
+ * sample found; rule null when the bodies need none. Own hosts are those with internal links (see
+ * siteHostsOf); other hosts are listed in a comment, as links that stay as they are.
+ */
+export function bodyRules(
+  sample: BodySample,
+  mediaModule: boolean,
+): { readonly rule: string | null; readonly comments: readonly string[] } {
+  const own = siteHostsOf(sample)
+  const others = sample.hosts.filter((h) => h.internal === 0).slice(0, 5)
+  const n = sample.sampled
+  const comments = [
+    `Sampled the newest ${n} bodies: ${sample.nodeLinks} link to node/N, ${sample.aliasLinks} to aliases, ` +
+      `${sample.filePaths} to files (/sites/*/files/, public://), ${sample.mediaTokens} hold media tokens.`,
+    ...sample.hosts
+      .filter((h) => h.internal > 0)
+      .map(
+        (h) =>
+          `${h.host}: ${h.links} links in ${h.bodies} bodies, ${h.internal} to its nodes, aliases or files: the old site (siteHosts).`,
+      ),
+    ...(others.length > 0
+      ? [`Other hosts, left as they are: ${others.map((h) => `${h.host} (${h.links})`).join(', ')}.`]
+      : []),
+  ]
+  const parts: string[] = []
+  if (sample.mediaTokens > 0 && mediaModule) parts.push('mediaTokens: true')
+  else if (sample.mediaTokens > 0) {
+    comments.push(
+      'Media tokens, but no media module in system: add mediaTokens: true if file_managed has their fids.',
+    )
+  }
+  if (sample.filePaths > 0 || own.length > 0) parts.push('fileUris: true')
+  if (sample.nodeLinks > 0 || sample.aliasLinks > 0 || own.length > 0) {
+    parts.push(`rewriteLinks: { pattern: "/{slug}", siteHosts: [${own.join(', ')}] }`)
+  }
+  if (parts.length === 0) return { rule: null, comments }
+  comments.push('Links body-html cannot resolve stay as they are and are listed in the run report.')
+  return { rule: `{ body-html: { ${parts.join(', ')} } }`, comments }
 }
 
 /**
@@ -95,8 +225,8 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
  * of one database never share a site (one site per mapping keeps each sync's high-water mark, lock
  * and deletion scan its own). `dhm_legacy_demo`, `news_item` → `dhm-legacy-demo-news-item`.
  */
-export function scaffoldSite(database: string, bundle: string): string {
-  return toSiteKey(`${database}-${bundle}`)
+export function scaffoldSite(database: string, bundle: string, tablePrefix = ''): string {
+  return toSiteKey(`${database}-${tablePrefix}${tablePrefix ? '-' : ''}${bundle}`)
 }
 
 /** Any text as a valid site key (SITE_PATTERN): lowercase, runs of anything else become one `-`. */

@@ -10,8 +10,10 @@ import {
 import { type Issue, partitionOutcomes, type RowOutcome } from '../transform/outcome.js'
 import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
 import { type CopyType, copyRows } from './copy-rows.js'
+import { UPSERT_FILES } from './media-files.js'
 import { tagRunChanges } from './run-changes.js'
 import { type WrittenArticle, writeRedirects } from './write-redirects.js'
+import { writeRelations } from './write-relations.js'
 
 export interface BatchResult {
   readonly inserted: number
@@ -95,15 +97,6 @@ INSERT INTO term (site, legacy_tid, vocabulary, name)
 SELECT $1, t.tid, t.vocabulary, t.name FROM jsonb_to_recordset($2::jsonb) AS t(tid int, vocabulary text, name text)
 ON CONFLICT (site, legacy_tid) DO UPDATE SET vocabulary = excluded.vocabulary, name = excluded.name
 WHERE (term.vocabulary, term.name) IS DISTINCT FROM (excluded.vocabulary, excluded.name)`
-
-const UPSERT_FILES = `
-INSERT INTO media_file (site, legacy_fid, uri, url, filename, mime, size)
-SELECT $1, f.fid, f.uri, f.url, f.filename, f.mime, f.size
-FROM jsonb_to_recordset($2::jsonb) AS f(fid int, uri text, url text, filename text, mime text, size bigint)
-ON CONFLICT (site, legacy_fid) DO UPDATE SET uri = excluded.uri, url = excluded.url,
-  filename = excluded.filename, mime = excluded.mime, size = excluded.size
-WHERE (media_file.uri, media_file.url, media_file.filename, media_file.mime, media_file.size)
-  IS DISTINCT FROM (excluded.uri, excluded.url, excluded.filename, excluded.mime, excluded.size)`
 
 const REPLACE_TERMS_DELETE = 'DELETE FROM article_term WHERE article_id = ANY($1::int[])'
 const REPLACE_TERMS_DELETE_KEEPING = `
@@ -284,14 +277,12 @@ async function writeArticles(
       ])
     }
     if (ids.length > 0) await client.query(REPLACE_TERMS_INSERT, [site, ids, roles, positions, tids])
-    await writeRedirects(
-      client,
-      site,
-      changed.flatMap(({ id, legacy_nid, inserted }) => {
-        const article = byNid.get(legacy_nid)
-        return article ? [{ id, inserted, article }] : []
-      }),
-    )
+    const writtenArticles = changed.flatMap(({ id, legacy_nid, inserted }) => {
+      const article = byNid.get(legacy_nid)
+      return article ? [{ id, inserted, article }] : []
+    })
+    await writeRedirects(client, site, writtenArticles)
+    await writeRelations(client, site, writtenArticles)
   }
   const inserted = changed.filter((c) => c.inserted).length
   return { inserted, updated: changed.length - inserted }
@@ -373,6 +364,7 @@ async function insertFresh(
     links(),
   )
   await writeRedirects(client, site, written)
+  await writeRelations(client, site, written)
   return ok.length
 }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import type { Article, FileRef, Redirect, TermRef } from '../model/article.js'
 import { editedInTargetSql, type OwnableField, type OwnedFields } from '../model/owned-fields.js'
+import { readTargetRelations } from './read-target-relations.js'
 
 /**
  * One target article as the front end sees it: rebuilt from the `article` columns, its ordered
@@ -241,7 +242,7 @@ export async function readTargetArticles(
   ])
   const termsOf = groupBy(terms.rows)
   const redirectsOf = groupBy(redirects.rows)
-  return rows.map((r) => ({
+  const records = rows.map((r) => ({
     id: r.id,
     legacyNid: r.legacy_nid,
     bundle: r.bundle,
@@ -250,6 +251,9 @@ export async function readTargetArticles(
     editedInTarget: r.edited_in_target ?? [],
     article: rebuildArticle(selection.site, r, termsOf.get(r.id) ?? [], redirectsOf.get(r.id) ?? []),
   }))
+  // Author records and references: from their tables, for the articles whose document has them.
+  await readTargetRelations(pool, new Map(records.map((r) => [r.id, r.article])))
+  return records
 }
 
 /**

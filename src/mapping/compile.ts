@@ -1,5 +1,6 @@
 import { ARTICLE_ATTRIBUTES, DERIVED_ATTRIBUTES, EXTRA_NAME, NESTED_ATTRIBUTES } from '../model/article.js'
 import { OWNABLE_FIELD_NAMES, type OwnedFields } from '../model/owned-fields.js'
+import { type CompiledRelations, compileRelations } from './compile-relations.js'
 import { DEFAULT_FIELDS } from './defaults.js'
 import { nearest } from './nearest.js'
 import {
@@ -27,6 +28,8 @@ export interface CompiledMapping {
   readonly sourcePaths: readonly SourcePath[]
   /** Attributes the new system owns once edited there, and from when (see OWNABLE_FIELDS). */
   readonly owned: OwnedFields
+  /** Authors, references and menus (authorRecords, references, menus keys). */
+  readonly relations: CompiledRelations
 }
 
 export interface CompiledAttribute {
@@ -232,6 +235,9 @@ export function compileMapping(
     ? compileCondition(mapping.live, ['live'])
     : compileCondition({ path: 'node.status', equals: 1 }, ['live'])
   const filters = mapping.filters.map((f, i) => compileCondition(f, ['filters', i]))
+  const relations = compileRelations(mapping, compileSource, (path, message) =>
+    problems.push({ path, message }),
+  )
 
   if (problems.length > 0) return { ok: false, problems }
   const fieldNames = [...new Set(paths.flatMap((p) => (p.kind === 'field' ? [p.field] : [])))].sort()
@@ -247,6 +253,7 @@ export function compileMapping(
       fieldNames,
       sourcePaths: paths,
       owned: compileOwned(mapping.owned),
+      relations,
     },
   }
 }

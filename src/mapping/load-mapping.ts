@@ -79,6 +79,8 @@ export function parseMapping(text: string, file = '<mapping>'): CompiledMapping 
         filters: [],
         fields: fields.data,
         owned: [],
+        references: {},
+        menus: [],
       })
       if (!partial.ok) problems.push(...partial.problems)
     }

@@ -74,6 +74,30 @@ export const ConditionSchema: z.ZodType<Condition> = z
 /** A site key: stored with every row, names the sync lock and `--site` filters (`dhm status`). */
 export const SITE_PATTERN = /^[a-z0-9][a-z0-9-]*$/
 
+/** What a Drupal table prefix may hold: identifier characters, as MariaDB takes them unquoted. */
+export const TABLE_PREFIX_PATTERN = /^[A-Za-z0-9_]*$/
+
+const PrefixStringSchema = z
+  .string()
+  .regex(
+    TABLE_PREFIX_PATTERN,
+    'letters, digits and _ only (e.g. drupal_); a database. prefix is not supported',
+  )
+
+/**
+ * Drupal 7's `$databases['default']['default']['prefix']`: a string for every table, or per table
+ * (`default` plus overrides, settings.php's array form), e.g. `tablePrefix: site2_` or
+ * `tablePrefix: { default: site2_, users: shared_ }`.
+ */
+export const TablePrefixSchema = z.union([
+  PrefixStringSchema,
+  z.record(
+    z.string().regex(/^[a-z0-9_]+$/, 'a Drupal table name such as users or default'),
+    PrefixStringSchema,
+  ),
+])
+export type TablePrefix = z.infer<typeof TablePrefixSchema>
+
 export const SiteMappingSchema = z.strictObject({
   /** Short name of the site; stored with every row so one target can hold several sites. */
   site: z.string().regex(SITE_PATTERN, 'use lowercase letters, digits and - (e.g. bne)'),
@@ -92,6 +116,12 @@ export const SiteMappingSchema = z.strictObject({
      * is its own article.
      */
     translations: z.enum(['none', 'tnid', 'entity_translation']).default('none'),
+    /**
+     * The site's table prefix (settings.php's `prefix`): `drupal_` reads `drupal_node`,
+     * `drupal_field_data_body`… One database can hold several sites, one mapping each.
+     * `dhm inspect` lists the prefixes it finds. Default: none.
+     */
+    tablePrefix: TablePrefixSchema.optional(),
   }),
   files: z
     .strictObject({
@@ -139,5 +169,44 @@ export const SiteMappingSchema = z.strictObject({
       }),
     ])
     .default([]),
+  /**
+   * Author records from Drupal users (`author` table, `article.authorRecords`): who wrote each
+   * article (`from`: node.uid, or a multi-valued user reference such as field_authors.target_id, in
+   * delta order), with the revision's user when `revision` is set. Without it articles have no
+   * author records (bne keeps its constant `authors`).
+   */
+  authorRecords: z
+    .strictObject({
+      /** node.uid (default) or a user reference field column (`field_authors.target_id`). */
+      from: SourcePathSchema.default('node.uid'),
+      /** Also node_revision.uid of the current revision, as role `revision`. */
+      revision: z.boolean().default(false),
+      /** A field of the user entity holding the name to show (`field_full_name.value`). */
+      displayName: SourcePathSchema.optional(),
+      /** users.picture as a file (media_file), default true. */
+      picture: z.boolean().default(true),
+    })
+    .optional(),
+  /**
+   * Reference fields whose values become `article_reference` rows, resolved to migrated rows after
+   * the batches are written: field name → what it points at (`node`: node_reference or
+   * entityreference to nodes; `user`: user_reference or entityreference to users; `term`: a term
+   * reference or entityreference to taxonomy terms).
+   */
+  references: z.record(z.string(), z.enum(['node', 'user', 'term'])).default({}),
+  /**
+   * SEO metadata of the metatag module (`article.seo`): the node's metatag row at its current
+   * revision over the defaults of metatag_config (global → node → node:<bundle>), tokens replaced.
+   */
+  seo: z
+    .strictObject({
+      /** The new site's base URL, for canonical URLs: https://www.example.com */
+      baseUrl: z.url(),
+      /** What [site:name] becomes. */
+      siteName: z.string().default(''),
+    })
+    .optional(),
+  /** Menus (menu_links.menu_name) to migrate into `menu_link`, e.g. [main-menu]. */
+  menus: z.array(z.string().regex(/^[a-z0-9_-]+$/, 'a menu machine name such as main-menu')).default([]),
 })
 export type SiteMapping = z.infer<typeof SiteMappingSchema>

@@ -102,6 +102,47 @@ export const RedirectSchema = z.object({
 })
 export type Redirect = z.infer<typeof RedirectSchema>
 
+/**
+ * A Drupal user as an author of the article (mapping key `authorRecords`): `role` author (node.uid,
+ * or a user reference field mapped as authors, in delta order) or revision (the current revision's
+ * user). `status`: active, blocked, or deleted (no users row left: a placeholder without a name).
+ * (Strings, not enums: the values are the tool's own, and the model's fast parser has no enums.)
+ */
+export const AuthorRecordSchema = z.object({
+  uid: z.number().int().positive(),
+  role: z.string().min(1),
+  name: z.string().nullable(),
+  displayName: z.string().nullable(),
+  status: z.string().min(1),
+  picture: FileRefSchema.nullable(),
+})
+export type AuthorRecord = z.infer<typeof AuthorRecordSchema>
+
+/**
+ * One value of a reference field the mapping names under `references`: the target's legacy id
+ * (`kind` node: a nid, user: a uid, term: a tid), resolved to a migrated row by the loader.
+ */
+export const ReferenceSchema = z.object({
+  field: z.string().min(1),
+  delta: z.number().int().nonnegative(),
+  kind: z.string().min(1),
+  id: z.number().int().positive(),
+})
+export type Reference = z.infer<typeof ReferenceSchema>
+
+/**
+ * SEO metadata (metatag module, mapping key `seo`): the node's tags over the site defaults, tokens
+ * replaced; null where neither sets the tag.
+ */
+export const SeoSchema = z.object({
+  title: z.string().nullable(),
+  description: z.string().nullable(),
+  canonical: z.string().nullable(),
+  robots: z.string().nullable(),
+  ogImage: z.string().nullable(),
+})
+export type Seo = z.infer<typeof SeoSchema>
+
 export const ArticleSchema = z.object({
   site: z.string().min(1),
   legacyNid: z.number().int().positive(),
@@ -142,6 +183,12 @@ export const ArticleSchema = z.object({
    * (content hashes are pinned and must never drift).
    */
   extra: z.record(z.string(), z.unknown()).optional(),
+  /** Authors from users (mapping key `authorRecords`); absent when the mapping has none (hashes unchanged). */
+  authorRecords: z.array(AuthorRecordSchema).optional(),
+  /** Values of the mapping's `references` fields, in mapping then delta order; absent without any. */
+  references: z.array(ReferenceSchema).optional(),
+  /** SEO metadata (mapping key `seo`); absent without it. */
+  seo: SeoSchema.optional(),
 })
 export type Article = z.infer<typeof ArticleSchema>
 
@@ -171,6 +218,9 @@ export const DERIVED_ATTRIBUTES = [
   'redirects',
   'bodyOriginal',
   'media',
+  'authorRecords',
+  'references',
+  'seo',
 ] as const
 
 /** Nested attributes a mapping may set one by one (`image.caption: …`). */

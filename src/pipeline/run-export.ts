@@ -1,3 +1,4 @@
+import { type MenuTree, readMenuTrees } from '../load/read-menu-tree.js'
 import { readTargetArticles } from '../load/read-target-articles.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
 import { type Article, ArticleSchema } from '../model/article.js'
@@ -36,6 +37,21 @@ export async function* exportArticles(opts: {
       if (page.length < pageSize) return
       after = page[page.length - 1]?.legacyNid ?? after
     }
+  } finally {
+    await target.close()
+  }
+}
+
+/** `dhm export --menus`: the site's menus (mapping key `menus`) as trees, one per menu. */
+export async function exportMenus(opts: {
+  readonly targetUrl: string
+  readonly site: string
+}): Promise<MenuTree[]> {
+  const target = await openTarget(opts.targetUrl)
+  try {
+    return await readMenuTrees(target.pool, opts.site).catch((error: unknown) => {
+      throw explainTargetError(error, opts.targetUrl)
+    })
   } finally {
     await target.close()
   }

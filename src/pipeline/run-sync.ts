@@ -7,6 +7,7 @@ import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-los
 import { openSourceSession } from '../extract/source-session.js'
 import { applyDeletePolicy, DEFAULT_DELETE_POLICY, type DeletePolicy } from '../load/apply-deletions.js'
 import { writeArticleLinks } from '../load/article-links.js'
+import { finishDeadBulkLoads } from '../load/bulk-load.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
 import {
@@ -29,6 +30,7 @@ import { stopwatch } from '../stopwatch.js'
 import { applyDeletions, type DeletionResult } from './deletion-scan.js'
 import { type BatchSink, countsAfter, runBatches } from './engine.js'
 import type { ActiveRun, RunListener } from './events.js'
+import { finishRelations, hasRelationKeys } from './finish-relations.js'
 import { retryTargetBatch } from './retry.js'
 import { bodyLinkHosts, CHANGE_KINDS, type ChangeCounts, emptyChangeCounts } from './side-changes.js'
 import { findSyncCandidates } from './sync-candidates.js'
@@ -155,6 +157,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     }
     const statistics = await TargetStatistics.open(target.pool)
     await markDeadRuns(target.pool)
+    // A migrate killed during its bulk load left indexes unbuilt: built before the first write.
+    await finishDeadBulkLoads(target.pool)
     await pruneRunChanges(target.pool, undoRetentionDays())
 
     // The snapshot opens only now, under the lock.
@@ -301,6 +305,19 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             `${deletions.deleted} changed (${seconds.deletions.toFixed(2)}s)`,
         })
         interrupted = opts.signal?.aborted ?? false
+      }
+      if (!interrupted) {
+        // References resolved again (targets deleted or arrived), term tree, menus (issue #21).
+        const relations = await finishRelations({
+          conn,
+          sourceUrl: opts.sourceUrl,
+          pool: tgt.pool,
+          targetUrl: opts.targetUrl,
+          mapping,
+          runId,
+        })
+        // Only mappings with relation keys report them: others' summaries stay as they were.
+        if (hasRelationKeys(mapping)) counts.relations = relations
       }
     } catch (caught) {
       const error = isSourceConnectionLost(caught)

@@ -10,6 +10,7 @@ import {
   readMaxFid,
   readNidsByFieldValue,
   readNidsByNodeColumn,
+  readNidsByRevisionUid,
   readTerms,
   readUserChecksums,
 } from '../extract/side-tables.js'
@@ -86,7 +87,11 @@ function watched(mapping: CompiledMapping, layout: SourceLayout) {
     aliases: layout.needsAliases,
     fileFields: fields.filter((f) => f.fileColumn !== null),
     mediaTokens: contentNeeds(mapping).mediaTokens,
-    userPaths: refNeeds(mapping).userPaths,
+    // user-ref values and author records (authorRecords.from) carry the user's name.
+    userPaths: mapping.relations.authors
+      ? [...refNeeds(mapping).userPaths, mapping.relations.authors.source]
+      : refNeeds(mapping).userPaths,
+    authors: mapping.relations.authors ?? undefined,
     nodeRefPaths: refNeeds(mapping).nodePaths,
     /** Body links are rewritten to other nodes' URLs: the hosts of the old site, else null. */
     bodyLinks: bodyLinkHosts(mapping),
@@ -108,7 +113,7 @@ export async function readSideState(
       w.aliases || w.nodeRefPaths.length > 0 || w.bodyLinks
         ? await readAliasChecksums(conn, sourceUrl)
         : null,
-    users: w.userPaths.length > 0 ? await readUserChecksums(conn, sourceUrl) : null,
+    users: w.userPaths.length > 0 ? await readUserChecksums(conn, sourceUrl, w.authors) : null,
     listLabels: w.listLabels,
     maxFid: files ? await readMaxFid(conn, sourceUrl) : null,
     bodyLinks: w.bodyLinks ? true : null,
@@ -273,7 +278,7 @@ export async function findSideChanges(
   }
   seconds.file = lap()
 
-  const users = w.userPaths.length > 0 ? await readUserChecksums(conn, url) : null
+  const users = w.userPaths.length > 0 ? await readUserChecksums(conn, url, w.authors) : null
   if (users && previous?.users) {
     const windows = differingBuckets(users, previous.users).map((b) => bucketWindow(b))
     if (windows.length > 0) {
@@ -285,6 +290,7 @@ export async function findSideChanges(
         const real = f && column ? f.columns[column] : undefined
         if (f && real) add('user', await readNidsByFieldValue(conn, url, f.table, real, current, { windows }))
       }
+      if (w.authors?.revision) add('user', await readNidsByRevisionUid(conn, url, bundles, windows))
     }
   }
   seconds.user = lap()

@@ -8,6 +8,8 @@ import { type ContentTally, countRule } from './content/content-tally.js'
 import { normalizeDates, scrubNul } from './normalize-row.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
 import { TRANSFORMS, type TransformContext, type TransformDef } from './registry.js'
+import { authorRecordsOf, referencesOf } from './relations.js'
+import { type SeoContext, seoOf } from './seo.js'
 
 /**
  * Turn one Drupal node into an article, or say why not. Pure and synchronous: everything the node
@@ -79,6 +81,13 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
       values[parent] = { ...base, [attribute]: result }
     }
   }
+  // Author records and references (mapping keys authorRecords, references): absent without them.
+  const { relations } = mapping
+  if (relations.authors) {
+    name = 'authorRecords'
+    extras.authorRecords = authorRecordsOf(node, relations.authors, mapping.files, ctx.warn)
+  }
+  if (relations.references.length > 0) extras.references = referencesOf(node, relations.references)
   const dateIssue = normalizeDates(values, (field, reason) => warnings.push({ field, reason, excerpt: null }))
   if (dateIssue) issues.push(dateIssue)
   if (issues.length > 0) return { kind: 'invalid', ref, issues }
@@ -146,6 +155,10 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
   }
   if (issues.length > 0) return { kind: 'invalid', ref, issues }
 
+  if (relations.seo) {
+    name = 'seo'
+    extras.seo = seoOf(node.metatags, node.language, seoContext(node.nid, values, mapping), ctx.warn)
+  }
   const candidate = {
     ...values,
     ...extras,
@@ -157,12 +170,14 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     redirects,
   }
   let parsed = parseArticle(candidate)
-  // The article is serialized once: this text is what the loader writes and what the hash covers.
+  // The article is serialized once: this text is what the loader writes and what the hash covers
+  // (with the body value, which the document leaves to the `body` column).
   let document = parsed.success ? documentText(parsed.data) : null
   // Postgres text cannot hold NUL: scrub (and validate again) only when the article has one, which
-  // its JSON shows as \u0000; a row that fails validation is scrubbed too, as NUL may be why.
+  // its JSON shows as \u0000 (the body value: as itself); a row that fails validation is scrubbed
+  // too, as NUL may be why.
   let scrubbed: typeof candidate = candidate
-  if (document === null || document.includes('\\u0000')) {
+  if (document === null || document.includes('\\u0000') || parsed.data?.body?.value.includes('\u0000')) {
     scrubbed = scrubNul(candidate, (field, reason) => warnings.push({ field, reason, excerpt: null }))
     parsed = parseArticle(scrubbed)
     document = parsed.success ? documentText(parsed.data) : null
@@ -178,12 +193,17 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
       })),
     }
   }
+  const article = parsed.data
+  // Encoded once: the hash is taken over the bytes the loader writes (hashing the text would encode
+  // it to UTF-8 a second time). A mapping that owns `body` stores the body value in the document too.
+  const hashed = documentBytes(document)
+  const bytes = mapping.owned.fields.includes('body') ? documentBytes(documentText(article, true)) : hashed
   return {
     kind: 'ok',
     ref,
-    article: parsed.data,
-    document: documentBytes(document),
-    contentHash: hashDocument(document),
+    article,
+    document: bytes,
+    contentHash: hashDocument(hashed, article.body?.value ?? null),
     warnings,
     strayLanguageRows: node.strayLanguageRows,
     ...(Object.keys(content).length > 0 ? { content } : {}),
@@ -191,6 +211,24 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
 }
 
 const NO_VIEWS: ReadonlySet<D7NodeBundle> = new Set()
+
+/** What metatag tokens become: the article's mapped values (title, summary, slug, image). */
+function seoContext(nid: number, values: Record<string, unknown>, mapping: CompiledMapping): SeoContext {
+  const image = values.image as { file?: { url?: string | null } | null } | null | undefined
+  const imageAttr = mapping.attributes.find((a) => a.attribute === 'image' && a.parent === null)
+  const source = imageAttr?.value.kind === 'pipeline' ? imageAttr.value.source : null
+  const text = (v: unknown) => (typeof v === 'string' ? v : null)
+  return {
+    nid,
+    title: text(values.title),
+    summary: text(values.summary),
+    slug: text(values.slug),
+    imageUrl: image?.file?.url ?? null,
+    imageField: source?.kind === 'field' ? source.field : null,
+    baseUrl: mapping.relations.seo?.baseUrl ?? '',
+    siteName: mapping.relations.seo?.siteName ?? '',
+  }
+}
 
 /** Every alias of the node except the one that became its slug: old URLs that must keep working. */
 function redirectsOf(

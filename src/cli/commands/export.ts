@@ -2,7 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { readRunSites } from '../../load/run-log.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
-import { exportArticles } from '../../pipeline/run-export.js'
+import { exportArticles, exportMenus } from '../../pipeline/run-export.js'
 import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import { MAPPING_OPTION, mappingFileOf, parseIds } from '../options.js'
@@ -12,6 +12,7 @@ interface ExportArgs {
   mapping?: string
   target?: string
   ids?: string
+  menus?: boolean
 }
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
@@ -24,14 +25,33 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
         describe: `${MAPPING_OPTION.describe}; its site selects the articles`,
       })
       .option('ids', { type: 'string', describe: 'Only these legacy node ids, comma-separated' })
+      .option('menus', {
+        type: 'boolean',
+        describe: 'Print the menus (mapping key menus) as trees instead, one JSON line per menu',
+      })
       .example('dhm export --mapping mappings/drupal7-standard.yaml > articles.ndjson', 'Every article')
       .example('dhm export --ids 1,2 | jq .title', 'Two articles')
+      .example('dhm export --menus | jq .menu', 'The navigation menus, node links as article slugs')
       .hide('source')
       .epilog(EPILOG) as unknown as Argv<ExportArgs>,
   handler: async (args: ArgumentsCamelCase<ExportArgs>) => {
     const ids = args.ids === undefined ? undefined : parseIds(args.ids)
     const { targetUrl } = resolveConnections({ target: args.target })
     const mapping = await loadMapping(mappingFileOf(args))
+    if (args.menus) {
+      const trees = await exportMenus({ targetUrl, site: mapping.site })
+      const lines = openStdoutLines()
+      try {
+        for (const tree of trees) if (!(await lines.write(`${JSON.stringify(tree)}\n`))) return
+      } finally {
+        lines.close()
+      }
+      if (trees.length === 0)
+        process.stderr.write(
+          `note: the target has no menu link of site ${mapping.site}; name the menus in the mapping (menus: [main-menu]) and run "dhm migrate".\n`,
+        )
+      return
+    }
     const out = openStdoutLines()
     let written = 0
     try {
