@@ -11,6 +11,7 @@ import { renderInventory } from '../../inspect/render-inventory.js'
 import { scaffoldMapping, scaffoldSite, toSiteKey } from '../../inspect/scaffold-mapping.js'
 import { nearest } from '../../mapping/nearest.js'
 import { SITE_PATTERN, TABLE_PREFIX_PATTERN } from '../../mapping/schema.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 
 interface InspectArgs {
@@ -77,7 +78,7 @@ function outExists(file: string): ConfigError {
 
 export const inspectCommand: CommandModule<object, InspectArgs> = {
   command: 'inspect',
-  describe: 'Describe a Drupal 7 source: bundles, fields, vocabularies, languages, formats, modules',
+  describe: COMMAND_LIST.inspect.describe,
   builder: (y: Argv) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'Print the inventory as JSON' })

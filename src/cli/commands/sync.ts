@@ -12,6 +12,7 @@ import {
 } from '../../pipeline/run-sync.js'
 import { warnIfSiteShared } from '../../pipeline/shared-site.js'
 import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import {
   BATCH_SIZE_OPTION,
@@ -40,7 +41,7 @@ interface SyncArgs {
 
 export const syncCommand: CommandModule<object, SyncArgs> = {
   command: 'sync',
-  describe: 'Bring the target up to date with what changed in the source since the last sync (cron)',
+  describe: COMMAND_LIST.sync.describe,
   builder: (y: Argv) =>
     y
       .option('mapping', MAPPING_OPTION)
