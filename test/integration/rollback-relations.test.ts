@@ -23,6 +23,7 @@ import {
   uniqueName,
 } from '../helpers/databases.js'
 import { runDhm } from '../helpers/dhm-process.js'
+import { diffSnapshots, snapshotTarget } from '../helpers/target-snapshot.js'
 
 const MAPPING = 'test/fixtures/mappings/standard-people.yaml'
 const mariaDb = uniqueName('rbrel_src')
@@ -133,6 +134,10 @@ describe('dhm rollback of authors, article authors, references and menus', () =>
   it('a sync that renamed a user, rolled back, gives the author row and every table back', async () => {
     secondMigrate = (await runMigration({ ...(await common()), batchSize: 7 })).runId as number
     const before = await checksums()
+    const snapshot = await snapshotTarget(targetUrl, 'drupal7-standard')
+    expect(
+      Math.min(snapshot.counts.author, snapshot.counts.article_reference, snapshot.counts.menu_link),
+    ).toBeGreaterThan(0)
     const author = 'SELECT legacy_uid, name, display_name, status FROM author WHERE legacy_uid = 3'
     const [was] = await pgQuery<{ name: string }>(targetUrl, author)
     expect(was?.name).not.toBe('bjorn.renamed')
@@ -146,6 +151,7 @@ describe('dhm rollback of authors, article authors, references and menus', () =>
     expect(r.counts.author).toEqual({ removed: 0, restored: 1 })
     expect(await pgQuery(targetUrl, author)).toEqual([was])
     expect(await checksums()).toEqual(before)
+    expect(diffSnapshots(await snapshotTarget(targetUrl, 'drupal7-standard'), snapshot)).toEqual([])
   })
 
   it('a migrate rolled back keeps an author, article or menu link that rows dhm did not write refer to', async () => {
