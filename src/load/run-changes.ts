@@ -104,7 +104,7 @@ export async function undoRunChanges(
   // No row of `table` (alias x) that dhm did not write refers to t: a row in no log of this run or a
   // later one (rows of later runs are there only with --force, and may go with what they refer to).
   const noForeignRow = (table: LoggedTable, refersToT: string) =>
-    `NOT EXISTS (SELECT 1 FROM ${table} x WHERE ${refersToT} AND NOT EXISTS (SELECT 1 FROM run_change c
+    `NOT EXISTS (SELECT 1 FROM ${table} x WHERE (${refersToT}) AND NOT EXISTS (SELECT 1 FROM run_change c
        WHERE c.run_id >= $1 AND c.table_name = '${table}' AND c.row_key = ${keyOf(table, 'x')}))`
 
   await client.query(insertedRows('article_term'), [runId])

@@ -180,15 +180,34 @@ describe('dhm rollback of authors, article authors, references and menus', () =>
        SELECT $1, 'field_by_an_editor', 0, 'user', legacy_uid, id FROM author WHERE id = $2`,
       [ref?.article_id, ref?.target_author_id],
     )
+    // ... and one to another article dhm wrote.
+    const [other] = await pgQuery<{ id: number }>(
+      targetUrl,
+      'SELECT max(id) AS id FROM article WHERE id <> ALL($1::int[])',
+      [[link?.article_id, ref?.article_id]],
+    )
+    await pgQuery(
+      targetUrl,
+      `INSERT INTO article_reference (article_id, field, delta, kind, target_legacy_id, target_article_id)
+       SELECT $1, 'field_by_an_editor', 1, 'node', legacy_nid, id FROM article WHERE id = $2`,
+      [ref?.article_id, other?.id],
+    )
     const editors = `SELECT parent_id, article_id, title FROM menu_link WHERE legacy_mlid = -1
-      UNION ALL SELECT target_author_id, article_id, field FROM article_reference WHERE field = 'field_by_an_editor'`
+      UNION ALL SELECT coalesce(target_author_id, target_article_id), article_id, field || delta
+      FROM article_reference WHERE field = 'field_by_an_editor'`
     const written = await pgQuery(targetUrl, editors)
 
     const r = await runRollback({ targetUrl, runId: secondMigrate })
     // The editor's rows are untouched (no cascade, no SET NULL), and what they refer to stays.
     expect(await pgQuery(targetUrl, editors)).toEqual(written)
     expect(r.kept).toMatchObject({ menu_link: 1, author: 1 })
-    expect(r.kept?.article).toBeGreaterThanOrEqual(1)
+    const keptArticles = [...new Set([link?.article_id, ref?.article_id, other?.id])].sort(
+      (a, b) => Number(a) - Number(b),
+    )
+    expect(r.kept?.article).toBe(keptArticles.length)
+    expect(await pgQuery(targetUrl, 'SELECT id FROM article ORDER BY id')).toEqual(
+      keptArticles.map((id) => ({ id })),
+    )
     expect(await pgQuery(targetUrl, 'SELECT id FROM menu_link WHERE legacy_mlid <> -1')).toEqual([
       { id: link?.id },
     ])
