@@ -17,11 +17,22 @@ import type pg from 'pg'
 export const LOGGED_TABLES = [
   { table: 'media_file', key: (t: string) => `${t}.id::text`, pk: ['id'] },
   { table: 'term', key: (t: string) => `${t}.id::text`, pk: ['id'] },
+  { table: 'author', key: (t: string) => `${t}.id::text`, pk: ['id'] },
   { table: 'article', key: (t: string) => `${t}.id::text`, pk: ['id'] },
   {
     table: 'article_term',
     key: (t: string) => `${t}.article_id || ':' || ${t}.role || ':' || ${t}.position`,
     pk: ['article_id', 'role', 'position'],
+  },
+  {
+    table: 'article_author',
+    key: (t: string) => `${t}.article_id || ':' || ${t}.role || ':' || ${t}.position`,
+    pk: ['article_id', 'role', 'position'],
+  },
+  {
+    table: 'article_reference',
+    key: (t: string) => `${t}.article_id || ':' || ${t}.field || ':' || ${t}.delta`,
+    pk: ['article_id', 'field', 'delta'],
   },
   { table: 'redirect', key: (t: string) => `${t}.id::text`, pk: ['id'] },
   {
@@ -29,6 +40,7 @@ export const LOGGED_TABLES = [
     key: (t: string) => `${t}.site || ':' || ${t}.legacy_nid || ':' || ${t}.target`,
     pk: ['site', 'target', 'legacy_nid'],
   },
+  { table: 'menu_link', key: (t: string) => `${t}.id::text`, pk: ['id'] },
 ] as const
 
 export type LoggedTable = (typeof LOGGED_TABLES)[number]['table']
@@ -68,14 +80,15 @@ export async function findLaterRuns(db: pg.ClientBase | pg.Pool, runId: number):
 }
 
 /** Rows a rollback kept although the run inserted them: something it did not write refers to them. */
-export type KeptCounts = Record<'article' | 'term' | 'media_file', number>
+export type KeptCounts = Record<'article' | 'term' | 'media_file' | 'author' | 'menu_link', number>
 
 /**
  * Undo run `runId` inside the caller's transaction (which must not be tagged): rows it inserted go
  * (children first), rows it changed or deleted get their before-state back (parents first, UPDATE
  * where the row is there, INSERT where it is gone: an UPDATE never cascades), then its log goes.
- * An inserted article that rows dhm did not write refer to (a redirect an editor added) is kept, so
- * nothing cascades into them; so is a term or file still referred to. Both are counted in `kept`.
+ * An inserted article that rows dhm did not write refer to (a redirect an editor added, a menu link,
+ * a reference) is kept, so nothing cascades into them; so is a term, author or file still referred to,
+ * and a menu link an editor's menu link hangs under. All are counted in `kept`.
  */
 export async function undoRunChanges(
   client: pg.ClientBase,
@@ -91,15 +104,25 @@ export async function undoRunChanges(
   // No row of `table` (alias x) that dhm did not write refers to t: a row in no log of this run or a
   // later one (rows of later runs are there only with --force, and may go with what they refer to).
   const noForeignRow = (table: LoggedTable, refersToT: string) =>
-    `NOT EXISTS (SELECT 1 FROM ${table} x WHERE ${refersToT} AND NOT EXISTS (SELECT 1 FROM run_change c
+    `NOT EXISTS (SELECT 1 FROM ${table} x WHERE (${refersToT}) AND NOT EXISTS (SELECT 1 FROM run_change c
        WHERE c.run_id >= $1 AND c.table_name = '${table}' AND c.row_key = ${keyOf(table, 'x')}))`
 
   await client.query(insertedRows('article_term'), [runId])
+  await client.query(insertedRows('article_author'), [runId])
+  await client.query(insertedRows('article_reference'), [runId])
   await client.query(insertedRows('redirect'), [runId])
   await client.query(insertedRows('article_link'), [runId])
+  // A menu link an editor hangs a link under stays (its parent_id would be set to NULL).
+  const removedMenuLinks = await client.query(
+    `${insertedRows('menu_link')} AND ${noForeignRow('menu_link', 'x.parent_id = t.id')}`,
+    [runId],
+  )
   const removedArticles = await client.query(
     `${insertedRows('article')}
        AND ${noForeignRow('article_term', 'x.article_id = t.id')}
+       AND ${noForeignRow('article_author', 'x.article_id = t.id')}
+       AND ${noForeignRow('article_reference', 'x.article_id = t.id OR x.target_article_id = t.id')}
+       AND ${noForeignRow('menu_link', 'x.article_id = t.id')}
        AND ${noForeignRow('redirect', 'x.article_id = t.id')}`,
     [runId],
   )
@@ -122,13 +145,22 @@ export async function undoRunChanges(
     )
   }
 
+  // The run's own rows that referred to them are gone by now: what still refers to them stays.
   const removedTerms = await client.query(
-    `${insertedRows('term')} AND NOT EXISTS (SELECT 1 FROM article_term x WHERE x.term_id = t.id)`,
+    `${insertedRows('term')} AND NOT EXISTS (SELECT 1 FROM article_term x WHERE x.term_id = t.id)
+       AND NOT EXISTS (SELECT 1 FROM article_reference x WHERE x.target_term_id = t.id)
+       AND ${noForeignRow('term', 'x.parent_id = t.id')}`,
+    [runId],
+  )
+  const removedAuthors = await client.query(
+    `${insertedRows('author')} AND NOT EXISTS (SELECT 1 FROM article_author x WHERE x.author_id = t.id)
+       AND NOT EXISTS (SELECT 1 FROM article_reference x WHERE x.target_author_id = t.id)`,
     [runId],
   )
   const removedFiles = await client.query(
     `${insertedRows('media_file')}
-       AND NOT EXISTS (SELECT 1 FROM article x WHERE x.image_file_id = t.id OR x.pdf_file_id = t.id)`,
+       AND NOT EXISTS (SELECT 1 FROM article x WHERE x.image_file_id = t.id OR x.pdf_file_id = t.id)
+       AND NOT EXISTS (SELECT 1 FROM author x WHERE x.picture_file_id = t.id)`,
     [runId],
   )
   await client.query('DELETE FROM run_change WHERE run_id = $1', [runId])
@@ -138,6 +170,8 @@ export async function undoRunChanges(
       article: counts.article.removed - (removedArticles.rowCount ?? 0),
       term: counts.term.removed - (removedTerms.rowCount ?? 0),
       media_file: counts.media_file.removed - (removedFiles.rowCount ?? 0),
+      author: counts.author.removed - (removedAuthors.rowCount ?? 0),
+      menu_link: counts.menu_link.removed - (removedMenuLinks.rowCount ?? 0),
     },
   }
 }

@@ -204,7 +204,10 @@ describe(`bulk mode of dhm migrate (${ARTICLES} articles, seed 7, batches of 50)
     const result = await runRollback({ targetUrl: urls.bulk, runId: first?.id as number })
     expect(result.outcome).toBe('rolled-back')
     const after = await snapshotTarget(urls.bulk)
-    expect(after.counts).toEqual({ article: 0, article_term: 0, term: 0, media_file: 0, redirect: 0 })
+    expect(
+      Object.values(after.counts).every((n) => n === 0),
+      JSON.stringify(after.counts),
+    ).toBe(true)
     expect(await catalog(urls.bulk)).toEqual(await catalog(urls.plain))
   })
 })

@@ -49,7 +49,18 @@ let workDir = ''
 let conn: Conn
 
 /** The tables a run writes; each one's checksum covers every column of every row. */
-const TABLES = ['article', 'article_term', 'term', 'media_file', 'redirect', 'article_link'] as const
+const TABLES = [
+  'article',
+  'article_term',
+  'term',
+  'media_file',
+  'redirect',
+  'article_link',
+  'author',
+  'article_author',
+  'article_reference',
+  'menu_link',
+] as const
 
 /** md5 of every row of every content table (ordered by the whole row), and row counts. */
 async function checksums(url: string): Promise<Record<string, string>> {

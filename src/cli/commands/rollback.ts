@@ -63,10 +63,11 @@ export function renderRollback(r: RollbackResult): string {
     return `${table} ${c.removed} removed, ${c.restored} restored`
   }).join('; ')
   const lines = [`${r.outcome === 'planned' ? 'would roll back' : 'rolled back'} ${what}: ${perTable}`]
-  if (r.kept && (r.kept.article > 0 || r.kept.term > 0 || r.kept.media_file > 0)) {
+  if (r.kept && Object.values(r.kept).some((n) => n > 0)) {
     lines.push(
       `kept, because rows dhm did not write refer to them: ${r.kept.article} article(s), ` +
-        `${r.kept.term} term(s), ${r.kept.media_file} file(s)`,
+        `${r.kept.term} term(s), ${r.kept.media_file} file(s), ${r.kept.author} author(s), ` +
+        `${r.kept.menu_link} menu link(s)`,
     )
   }
   if (r.laterRuns.length > 0) {
