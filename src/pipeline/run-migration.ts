@@ -43,11 +43,12 @@ import {
   writeRunReport,
 } from '../report/run-report.js'
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
-import { transformNode } from '../transform/transform-node.js'
+import { countStrayLanguageRows } from '../transform/outcome.js'
 import { planMigration } from '../verify/plan-migration.js'
 import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
+import { fastPathFilter, transformBatch } from './skip-unchanged.js'
 import { readSyncBaseline } from './sync-baseline.js'
 
 export interface MigrateOptions {
@@ -65,6 +66,8 @@ export interface MigrateOptions {
   readonly signal?: AbortSignal
   /** Told once the run is recorded in migration_run (never for a dry run). */
   readonly onRunStarted?: (run: ActiveRun) => void
+  /** false (`--no-fast-path`): transform every node, even those its fingerprints settle. */
+  readonly fastPath?: boolean
 }
 
 export interface MigrateResult {
@@ -154,24 +157,25 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       // and JS transforms the next one (bounded: PREFETCH_DEPTH batches ahead). Only the outcomes
       // wait in the queue; the raw source rows (5× bigger) are dropped at once. (Reading MariaDB a
       // batch ahead of the transform as well was measured: no faster, more memory.)
-      const transformed = mapBatches(batches, (batch) => ({
+      const unchanged = writer ? fastPathFilter(writer.pool, mapping, opts.fastPath, counts) : null
+      const transformed = mapBatches(batches, async (batch) => ({
         read: batch.length,
-        outcomes: batch.map((node) => transformNode(node, mapping)),
+        outcomes: await transformBatch(batch, mapping, unchanged),
       }))
       for await (const { read, outcomes } of prefetch(transformed, PREFETCH_DEPTH)) {
+        const plans = unchanged?.plansFor(outcomes)
         const result: BatchResult =
           writer === null
             ? await planBatch(planPool, mapping.site, outcomes)
             : await retryTargetBatch(
                 () =>
                   inTransaction(writer.pool, opts.targetUrl, (client) =>
-                    loadBatch(client, mapping.site, runId, outcomes, mapping.owned),
+                    loadBatch(client, mapping.site, runId, outcomes, mapping.owned, plans),
                   ),
                 { command: 'migrate', targetUrl: opts.targetUrl, emit },
               )
         await statistics?.afterBatch(result.inserted + result.updated)
-        const stray = outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
-        addBatch(counts, read, result, stray)
+        addBatch(counts, read, result, countStrayLanguageRows(outcomes))
         addContentCounts(counts, outcomes)
         await appendRejects(reportDir, result.rejected)
         await plan?.addBatch(outcomes)
@@ -318,8 +322,8 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
 /** Batches read and transformed ahead of the writer; measured with bench/run.ts (2 cores). */
 const PREFETCH_DEPTH = 1
 
-async function* mapBatches<T, U>(source: AsyncIterable<T>, fn: (item: T) => U): AsyncGenerator<U> {
-  for await (const item of source) yield fn(item)
+async function* mapBatches<T, U>(source: AsyncIterable<T>, fn: (item: T) => Promise<U>): AsyncGenerator<U> {
+  for await (const item of source) yield await fn(item)
 }
 
 async function countNodes(

@@ -39,8 +39,7 @@ import type { CompiledMapping } from '../mapping/compile.js'
 import { appendRejects, createReportDir, type RunSummary, writeRunReport } from '../report/run-report.js'
 import { addBatch, addContentCounts, emptyCounts, type RunCounts } from '../report/run-stats.js'
 import { stopwatch } from '../stopwatch.js'
-import type { RowOutcome } from '../transform/outcome.js'
-import { transformNode } from '../transform/transform-node.js'
+import { countStrayLanguageRows, type RowOutcome } from '../transform/outcome.js'
 import type { ActiveRun, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
 import { retryTargetBatch } from './retry.js'
@@ -54,6 +53,7 @@ import {
   type SideState,
   unrecordedSideTables,
 } from './side-changes.js'
+import { fastPathFilter, transformBatch, type UnchangedFilter } from './skip-unchanged.js'
 import { readSyncBaseline } from './sync-baseline.js'
 
 /** Seconds subtracted from the high-water mark: edits saved (changed = T) but committed later are not missed. */
@@ -67,6 +67,8 @@ export interface SyncOptions {
   readonly batchSize?: number
   /** Read every node (and apply deletions), ignoring the high-water mark. */
   readonly full?: boolean
+  /** false (`--no-fast-path`): transform every node read, even those its fingerprints settle. */
+  readonly fastPath?: boolean
   readonly onDelete?: DeletePolicy
   readonly overlapSeconds?: number
   readonly reportsDir?: string
@@ -257,6 +259,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       filteredRemoved: 0,
       changes: emptyChangeCounts(),
     }
+    const unchanged = fastPathFilter(target.pool, mapping, opts.fastPath, counts)
     let reportDir: string | null = null
     let highWaterMark: number | null = null
     let candidates = 0
@@ -367,10 +370,16 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             `${new Date(since * 1000).toISOString()}, then ${rest} node(s) after it`,
         })
         batches = concatBatches(
-          tagBatches(extractArticleNodes(conn, { ...extractOpts, ids: redo }), mapping, () => null),
+          tagBatches(
+            extractArticleNodes(conn, { ...extractOpts, ids: redo }),
+            mapping,
+            unchanged,
+            () => null,
+          ),
           tagBatches(
             extractArticleNodes(conn, { ...extractOpts, afterNid: resume.afterNid }),
             mapping,
+            unchanged,
             (nodes) => fullPassAfter(nodes, mark, passChecksums, passSide),
           ),
         )
@@ -385,7 +394,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         const passSide = side
         candidates = await countBundleNodes(conn, opts.sourceUrl, mapping.source.bundles)
         counts.changes.node = candidates
-        batches = tagBatches(extractArticleNodes(conn, extractOpts), mapping, (nodes) =>
+        batches = tagBatches(extractArticleNodes(conn, extractOpts), mapping, unchanged, (nodes) =>
           fullPassAfter(nodes, mark, passChecksums, passSide),
         )
       } else {
@@ -413,7 +422,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
               .map((k) => `${k} ${counts.changes[k]} (${sideTook[k].toFixed(2)}s)`)
               .join(', ')}`,
         })
-        batches = tagBatches(extractArticleNodes(conn, { ...extractOpts, ids: nids }), mapping, () => null)
+        batches = tagBatches(
+          extractArticleNodes(conn, { ...extractOpts, ids: nids }),
+          mapping,
+          unchanged,
+          () => null,
+        )
       }
       seconds.detect = lap()
       emit({ kind: 'start', total: candidates })
@@ -423,9 +437,10 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       for await (const { value, isLast } of prefetch(withLast(batches))) {
         const { read, outcomes, fullPass: passAfter } = value
         const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
+        const plans = unchanged.plansFor(outcomes)
         const result = await writeBatch(async (client) => {
           // Redirects (the articles' old URLs) are written by loadBatch with the articles they belong to.
-          const loaded = await loadBatch(client, site, runId, outcomes, mapping.owned)
+          const loaded = await loadBatch(client, site, runId, outcomes, mapping.owned, plans)
           const removed = await applyDeletePolicy(client, site, filteredNids, policy)
           const next = { ...counts }
           addBatch(next, read, loaded, strayRows(outcomes))
@@ -708,12 +723,13 @@ function fullPassAfter(
 async function* tagBatches(
   source: AsyncIterable<readonly D7NodeBundle[]>,
   mapping: CompiledMapping,
+  unchanged: UnchangedFilter,
   progress: (nodes: readonly D7NodeBundle[]) => FullPassState | null,
 ): AsyncGenerator<SyncBatch> {
   for await (const nodes of source) {
     yield {
       read: nodes.length,
-      outcomes: nodes.map((node) => transformNode(node, mapping)),
+      outcomes: await transformBatch(nodes, mapping, unchanged),
       fullPass: progress(nodes),
     }
   }
@@ -743,5 +759,5 @@ function assertLockHeld(lock: SyncLock, url: string): void {
 }
 
 function strayRows(outcomes: readonly RowOutcome[]): number {
-  return outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
+  return countStrayLanguageRows(outcomes)
 }

@@ -9,10 +9,10 @@ import { explainTargetError, openTarget } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import type { RunListener } from '../pipeline/events.js'
 import { prefetch } from '../pipeline/prefetch.js'
+import { transformBatches, UnchangedFilter } from '../pipeline/skip-unchanged.js'
 import { createReportDir } from '../report/run-report.js'
 import { countDifferences, type VerifyCounts, type VerifyReport } from '../report/verify-report.js'
 import { type VerifyReportFiles, writeVerifyReport } from '../report/write-verify-report.js'
-import { transformNode } from '../transform/transform-node.js'
 import { Verifier } from './verifier.js'
 
 export interface VerifyOptions {
@@ -35,6 +35,11 @@ export interface VerifyOptions {
   readonly onEvent?: RunListener
   /** Exit 4 for owned fields edited in the target too (they are reported either way). */
   readonly strict?: boolean
+  /**
+   * false (`--no-fast-path`, or `deep`): compare every article in full, even those whose source and
+   * target fingerprints say they are as dhm wrote them (pipeline/skip-unchanged.ts).
+   */
+  readonly fastPath?: boolean
 }
 
 export interface VerifyResult {
@@ -101,8 +106,16 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         ...(ids ? { ids } : {}),
         sourceUrl: opts.sourceUrl,
       })
-      for await (const batch of prefetch(batches)) {
-        const outcomes = batch.map((node) => transformNode(node, mapping))
+      const unchanged = new UnchangedFilter({
+        pool: target.pool,
+        site: mapping.site,
+        owned: mapping.owned,
+        fastPath: (opts.fastPath ?? true) && !opts.deep,
+        writes: false,
+      })
+      // Fingerprints looked up and the rest transformed ahead, while the verifier reads the target.
+      for await (const outcomes of prefetch(transformBatches(batches, mapping, unchanged))) {
+        unchanged.tally(outcomes)
         await verifier.addBatch(outcomes)
         if (Date.now() - lastEvent > 2000) {
           lastEvent = Date.now()
@@ -128,8 +141,10 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
           ids: opts.ids ? [...opts.ids] : null,
           sample: opts.sample ?? null,
           deep: opts.deep ?? false,
+          fastPath: (opts.fastPath ?? true) && !opts.deep,
         },
         ...verifier.snapshot(),
+        fastPath: { ...unchanged.counts },
         timings: {
           totalSeconds: round(totalMs / 1000),
           sourceSeconds: round((totalMs - verifier.targetMs) / 1000),
