@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { CONTENT_HASH_VERSION } from '../model/content-hash.js'
-import { TRANSFORM_VERSION } from '../model/transform-version.js'
+import { TRANSFORM_VERSION, transformCodeFingerprint } from '../model/transform-version.js'
 import type { D7Links, D7NodeBundle, D7NodeRef, D7User } from './d7-types.js'
 import type { SourceLayout } from './source-schema.js'
 
@@ -9,7 +9,7 @@ import type { SourceLayout } from './source-schema.js'
  * The source fingerprint of an article: a hash of every source value its transform can read (the
  * node row, its field items, workflow, publication date, aliases, terms, files, entity translations,
  * and of the batch-wide look-ups only the entries this node's values point at), prefixed with the
- * run's fingerprint (the mapping, the source layout, the transform version). Two equal fingerprints
+ * run's fingerprint (the mapping, the source layout, the transform's version and code). Two equal fingerprints
  * mean the transform would make the same article, so `dhm migrate` again, `sync --full` and `dhm
  * verify` may skip it (pipeline/skip-unchanged.ts) when the target is also as dhm left it.
  *
@@ -35,18 +35,19 @@ const runFingerprints = new WeakMap<CompiledMapping, WeakMap<SourceLayout, strin
 
 /**
  * What every article's fingerprint of a run starts with: a change of the mapping (any key), of the
- * source's field layout or list labels, or of the transform code's version changes every article's.
+ * source's field layout or list labels, of TRANSFORM_VERSION or of the transform's code
+ * (transformCodeFingerprint) changes every article's.
  */
 export function runFingerprint(mapping: CompiledMapping, layout: SourceLayout): string {
   let byLayout = runFingerprints.get(mapping)
   const known = byLayout?.get(layout)
   if (known !== undefined) return known
-  // A compiled step's `def` is the transform's code (covered by TRANSFORM_VERSION); its name and
+  // A compiled step's `def` is the transform's code (covered by transformCodeFingerprint); its name and
   // argument, as the mapping spells them, stay.
   const text = JSON.stringify({ mapping, layout }, (key, v) =>
     key === 'def' || typeof v === 'function' ? undefined : v,
   )
-  const versions = `s${SOURCE_FINGERPRINT_VERSION}:t${TRANSFORM_VERSION}:c${CONTENT_HASH_VERSION}`
+  const versions = `s${SOURCE_FINGERPRINT_VERSION}:t${TRANSFORM_VERSION}:c${CONTENT_HASH_VERSION}:${transformCodeFingerprint()}`
   const fp = hash('sha1', `${versions}:${text}`)
   if (!byLayout) {
     byLayout = new WeakMap()
