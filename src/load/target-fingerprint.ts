@@ -49,6 +49,21 @@ const fileRow = (alias: string) =>
   `CASE WHEN ${alias}.id IS NULL THEN NULL ELSE ROW(${alias}.legacy_fid, ${alias}.uri, ${alias}.url, ${alias}.filename, ${alias}.mime, ${alias}.size) END`
 
 /**
+ * Paths an article's document lists that another article holds, when the holder lists them too: two
+ * articles may claim one alias and the table keeps one row (the last writer wins, write-redirects.ts),
+ * and read-target-articles.ts counts such a path as the article's all the same. So does the
+ * fingerprint: an article does not change when a later article takes one of its paths over.
+ */
+const YIELDED = `SELECT s.id, ROW(d->>'path', d->>'language', d->>'legacyNid')::text
+    FROM sel s
+    CROSS JOIN LATERAL jsonb_array_elements(
+      CASE WHEN jsonb_typeof(s.document->'redirects') = 'array' THEN s.document->'redirects' ELSE '[]'::jsonb END) d
+    JOIN redirect r ON r.site = s.site AND r.source_path = d->>'path' AND r.language = d->>'language'
+      AND r.article_id <> s.id
+    JOIN article o ON o.id = r.article_id
+    WHERE o.document->'redirects' @> jsonb_build_array(jsonb_build_object('path', d->>'path', 'language', d->>'language'))`
+
+/**
  * The target fingerprints of the articles `where` selects (alias `a`), as rows (id, legacy_nid,
  * target), plus `extra` columns over `a`. Terms and redirects are aggregated per article in one pass
  * each (a correlated subquery per article cost 6 times as much).
@@ -62,9 +77,13 @@ terms AS (
   FROM article_term at JOIN term t ON t.id = at.term_id
   WHERE at.article_id IN (SELECT id FROM sel) GROUP BY at.article_id),
 redirects AS (
-  SELECT r.article_id,
-    string_agg(ROW(r.source_path, r.language, r.legacy_nid)::text, ',' ORDER BY r.source_path, r.language, r.id) AS list
-  FROM redirect r WHERE r.article_id IN (SELECT id FROM sel) GROUP BY r.article_id)
+  SELECT x.article_id, string_agg(x.item, ',' ORDER BY x.item) AS list
+  FROM (
+    SELECT r.article_id, ROW(r.source_path, r.language, r.legacy_nid::text)::text AS item
+    FROM redirect r WHERE r.article_id IN (SELECT id FROM sel)
+    UNION
+    ${YIELDED}
+  ) x GROUP BY x.article_id)
 SELECT a.id, a.legacy_nid,
   md5(ROW(${ARTICLE_PART}, ${fileRow('fi')}, ${fileRow('fp')}, terms.list, redirects.list)::text) AS target${extra}
 FROM sel a

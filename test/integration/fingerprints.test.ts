@@ -311,6 +311,36 @@ describe('fingerprints: what did not change is settled without a transform', () 
     expect(after.exitCode).toBe(0)
   })
 
+  it('two articles claiming one alias: one holds the redirect, and neither is rewritten by the next run', async () => {
+    // Two untranslated articles get the same old alias (not the newest: a redirect, not a slug).
+    const [a, b] = (
+      await maria<{ nid: number }>(
+        "SELECT nid FROM node WHERE type = 'article' AND tnid = 0 AND nid <> ? ORDER BY nid LIMIT 2",
+        [ownedNid],
+      )
+    ).map((r) => Number(r.nid))
+    for (const nid of [a, b])
+      await maria("INSERT INTO url_alias (source, alias, language) VALUES (?, 'old/shared-path', 'und')", [
+        `node/${nid}`,
+      ])
+    // Their own aliases stay the newest (the slug is the newest alias).
+    await maria('UPDATE url_alias SET pid = pid + 100000 WHERE source IN (?) AND alias <> ?', [
+      [`node/${a}`, `node/${b}`],
+      'old/shared-path',
+    ])
+    const written = await migrate()
+    expect(written.counts.updated).toBe(2)
+    const holders = await sql<{ nid: number }>(
+      "SELECT a.legacy_nid AS nid FROM redirect r JOIN article a ON a.id = r.article_id WHERE r.source_path = 'old/shared-path'",
+    )
+    expect(holders).toHaveLength(1)
+    // The article that lost the path to the other is as dhm left it: settled, not rewritten.
+    const again = await migrate()
+    expect(again.counts.updated).toBe(0)
+    expect(again.counts.fastPath?.targetChanged).toBe(0)
+    expect((await verify()).exitCode).toBe(0)
+  })
+
   it('a change of the mapping invalidates every fingerprint', async () => {
     const text = await readFile(ownedFile, 'utf8')
     // A different public base URL for files: every article's fingerprint changes with the mapping.
