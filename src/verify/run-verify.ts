@@ -113,8 +113,9 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         fastPath: (opts.fastPath ?? true) && !opts.deep,
         writes: false,
       })
-      // Fingerprints looked up and the rest transformed ahead, while the verifier reads the target.
-      for await (const outcomes of prefetch(transformBatches(batches, mapping, unchanged))) {
+      // Fingerprints looked up and the rest transformed ahead, while the verifier reads the target;
+      // MariaDB reads the batch after that one meanwhile (the fingerprint query waits on Postgres).
+      for await (const outcomes of prefetch(transformBatches(prefetch(batches), mapping, unchanged))) {
         unchanged.tally(outcomes)
         await verifier.addBatch(outcomes)
         if (Date.now() - lastEvent > 2000) {
