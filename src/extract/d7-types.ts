@@ -97,6 +97,12 @@ export interface D7NodeBundle {
    * label, for `list-label`.
    */
   readonly listLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>
+  /**
+   * A hash of every source value the transform of this node (and, with `translations`, of its whole
+   * translation set) can read, with the mapping and transform version (source-fingerprint.ts). Set by
+   * the extractor; absent on bundles made elsewhere (tests), which are then never skipped.
+   */
+  readonly sourceFingerprint?: string
 }
 
 /** A node a reference field points at: its slug is the newest alias, chosen as for articles. */
