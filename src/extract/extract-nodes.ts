@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledMapping } from '../mapping/compile.js'
-import { collectAuthorUids, readAuthors, readRevisionUids } from './author-records.js'
+import { collectAuthorUids, nodeAuthorUids, readAuthors, readRevisionUids } from './author-records.js'
 import { contentNeeds, resolveLinks, scanTextRefs, type TextRefs } from './content-refs.js'
 import type {
   D7Alias,
@@ -459,6 +459,16 @@ async function readBatch(
     const sourceFingerprint = fingerprintNode(run, bundle, {
       ...(text ? { linkNids: text.nids, linkAliases: text.aliases } : {}),
       ...(ids ? { refNids: ids.nids, refUids: ids.uids } : {}),
+      ...(authorConfig
+        ? {
+            authorUids: nodeAuthorUids(
+              authorConfig,
+              n as unknown as Record<string, unknown>,
+              nodeFields,
+              revisionUids?.get(Number(n.vid)),
+            ),
+          }
+        : {}),
     })
     return { ...bundle, sourceFingerprint }
   })

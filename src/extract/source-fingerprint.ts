@@ -2,7 +2,7 @@ import { hash } from 'node:crypto'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { CONTENT_HASH_VERSION } from '../model/content-hash.js'
 import { TRANSFORM_VERSION, transformCodeFingerprint } from '../model/transform-version.js'
-import type { D7Links, D7NodeBundle, D7NodeRef, D7User } from './d7-types.js'
+import type { D7Author, D7Links, D7NodeBundle, D7NodeRef, D7User } from './d7-types.js'
 import type { SourceLayout } from './source-schema.js'
 
 /**
@@ -16,10 +16,18 @@ import type { SourceLayout } from './source-schema.js'
  * The values are fed to the hash as the extractor read them, in the order it read them, as one
  * length-prefixed text (no JSON of the bundle): about 15 µs for a 5 KB article.
  */
-export const SOURCE_FINGERPRINT_VERSION = 1
+export const SOURCE_FINGERPRINT_VERSION = 2
 
 /** Bundle keys that are not this node's own rows: batch-wide look-ups, handled by {@link NodeLookups}. */
-const NOT_OWN = new Set(['links', 'nodeRefs', 'users', 'listLabels', 'translations', 'sourceFingerprint'])
+const NOT_OWN = new Set([
+  'links',
+  'nodeRefs',
+  'users',
+  'authors',
+  'listLabels',
+  'translations',
+  'sourceFingerprint',
+])
 
 /** What of a batch's shared look-ups one node reads: the keys its values point at. */
 export interface NodeLookups {
@@ -29,6 +37,8 @@ export interface NodeLookups {
   /** Ids its node-ref / user-ref paths yield (entity-refs.ts collectRefIds). */
   readonly refNids?: ReadonlySet<number>
   readonly refUids?: ReadonlySet<number>
+  /** Uids its author records point at (author-records.ts nodeAuthorUids). */
+  readonly authorUids?: ReadonlySet<number>
 }
 
 const runFingerprints = new WeakMap<CompiledMapping, WeakMap<SourceLayout, string>>()
@@ -69,6 +79,7 @@ export function fingerprintNode(run: string, node: D7NodeBundle, lookups: NodeLo
   if (node.links) out += linksText(node.links, lookups)
   if (node.nodeRefs) out += refsText('r', node.nodeRefs, lookups.refNids)
   if (node.users) out += refsText('u', node.users, lookups.refUids)
+  if (node.authors) out += refsText('a', node.authors, lookups.authorUids)
   return hash('sha1', out)
 }
 
@@ -99,7 +110,7 @@ function linksText(links: D7Links, lookups: NodeLookups): string {
 
 function refsText(
   tag: string,
-  map: Readonly<Record<number, D7NodeRef | D7User>>,
+  map: Readonly<Record<number, D7NodeRef | D7User | D7Author>>,
   ids: ReadonlySet<number> | undefined,
 ): string {
   let out = tag
