@@ -389,6 +389,25 @@ describe('dhm migrate, from the command line', () => {
     })
   })
 
+  it('--no-fast-path with --workers: a usage error (ranges run with the fast path)', async () => {
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--workers',
+      '0',
+      '--no-fast-path',
+    ])
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'dhm: --no-fast-path cannot be combined with --workers: run dhm migrate --no-fast-path without --workers\n',
+    })
+  })
+
   it('a mistyped command gets a suggestion', async () => {
     const r = await dhm(['migrat'])
     expect(r.code).toBe(2)

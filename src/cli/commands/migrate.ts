@@ -202,6 +202,13 @@ async function migrateWithWorkers(args: ArgumentsCamelCase<MigrateArgs>): Promis
     if (args[flag] !== undefined) throw new ConfigError(`--${flag} cannot be combined with --workers`)
   }
   if (args['dry-run']) throw new ConfigError('--dry-run cannot be combined with --workers')
+  // Workers take their ranges from the queue, which carries no run options: each range keeps the
+  // fast path (it still rewrites articles edited in the target).
+  if (!args['fast-path']) {
+    throw new ConfigError(
+      '--no-fast-path cannot be combined with --workers: run dhm migrate --no-fast-path without --workers',
+    )
+  }
   const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
   const files = Array.isArray(args.mapping)
     ? args.mapping
