@@ -10,8 +10,7 @@
 import mysql from 'mysql2'
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import { openSourceSession } from '../src/extract/source-session.ts'
-import { loadMapping } from '../src/mapping/load-mapping.ts'
+import { involvedTables } from './source-tables.ts'
 
 const argv = await yargs(hideBin(process.argv))
   .option('source', { type: 'string', demandOption: true })
@@ -19,21 +18,7 @@ const argv = await yargs(hideBin(process.argv))
   .strict()
   .parseAsync()
 
-const mapping = await loadMapping(argv.mapping)
-// The same check dhm runs gives the list of tables the mapping reads.
-const session = await openSourceSession(argv.source, mapping)
-const { layout } = session
-await session.close()
-const tables = [
-  'node',
-  ...Object.values(layout.fields).map((f) => f.table),
-  ...(layout.needsWorkflow ? ['workflow_node'] : []),
-  ...(layout.needsPublicationDate ? ['publication_date'] : []),
-  ...(layout.needsAliases ? ['url_alias'] : []),
-  'taxonomy_term_data',
-  'taxonomy_vocabulary',
-  'file_managed',
-]
+const tables = await involvedTables(argv.source, argv.mapping)
 
 const conn = mysql.createConnection({ uri: argv.source, charset: 'utf8mb4_general_ci', rowsAsArray: true })
 const run = (sql: string) =>
@@ -52,7 +37,7 @@ await run('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
 await run('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')
 const counts: Record<string, number> = {}
 const started = performance.now()
-for (const table of [...new Set(tables)]) counts[table] = await run(`SELECT * FROM \`${table}\``)
+for (const table of tables) counts[table] = await run(`SELECT * FROM \`${table}\``)
 const seconds = (performance.now() - started) / 1000
 await run('COMMIT')
 conn.end()

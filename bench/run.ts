@@ -7,10 +7,15 @@
  *    seed, a hash of the generator's sources — matches);
  * 2. measures each step `--runs` times as a child process (wall seconds, peak RSS via /usr/bin/time
  *    or /proc polling, CPU seconds): naive baseline (a sample, extrapolated), read ceiling, write
- *    ceiling, `dhm migrate` into an empty target, `dhm migrate` again (unchanged), `dhm verify`,
- *    `dhm sync` with no changes and with 1% of articles changed (the bench plays the editors: it
- *    edits its own fixture database, never the tool);
- * 3. appends a section with medians, spreads and ratios to bench/RESULTS.md, raw JSON to bench/out/.
+ *    ceiling, `dhm migrate` into an empty target, `dhm migrate` again (unchanged), the two peers of
+ *    issue #19 (pgloader copying the same source tables; Postgres pulling them through mysql_fdw and
+ *    building the articles in one `INSERT … SELECT`), `dhm verify`, `dhm sync` with no changes and
+ *    with 1% of articles changed (the bench plays the editors: it edits its own fixture database,
+ *    never the tool);
+ * 3. appends a section with medians, spreads, ratios and the targets of #19 to bench/RESULTS.md, raw
+ *    JSON to bench/out/.
+ *
+ * The bench installs nothing: a peer whose package is missing is skipped, with the apt command.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -23,9 +28,19 @@ import pg from 'pg'
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { generateFixture } from '../src/fixture/generate-fixture.ts'
+import { FDW_PACKAGE, hasMysqlFdw } from './fdw.ts'
+import {
+  compareRowCounts,
+  hasPgloader,
+  PGLOADER_HEAP_MB,
+  PGLOADER_PACKAGE,
+  pgloaderArgs,
+  pgloaderCommand,
+} from './pgloader.ts'
+import { involvedTables } from './source-tables.ts'
 import { exportDenormalized } from './write-ceiling.ts'
 
-const STEPS = ['naive', 'read', 'write', 'migrate', 'remigrate', 'verify', 'sync'] as const
+const STEPS = ['naive', 'read', 'write', 'migrate', 'remigrate', 'pgloader', 'fdw', 'verify', 'sync'] as const
 type Step = (typeof STEPS)[number]
 
 const argv = await yargs(hideBin(process.argv))
@@ -52,6 +67,8 @@ const dbName = `dhm_bench_${N}`
 const sourceUrl = `${argv.mysql}/${dbName}`
 const targetUrl = `${argv.postgres}/${dbName}`
 const naiveUrl = `${argv.postgres}/${dbName}_naive`
+const pgloaderUrl = `${argv.postgres}/${dbName}_pgloader`
+const fdwUrl = `${argv.postgres}/${dbName}_fdw`
 const outDir = path.resolve('bench/out')
 mkdirSync(outDir, { recursive: true })
 const reportsDir = path.join(outDir, 'reports')
@@ -113,8 +130,15 @@ function serverCpu(): { mariadb: number; postgres: number } {
 
 const TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p)) ?? null
 
-/** Run a command, return its JSON stdout line and resource use; `seconds` is what it reports itself. */
-async function measure(cmd: string, args: readonly string[], secondsKey = 'seconds'): Promise<Sample> {
+/**
+ * Run a command, return its JSON stdout line and resource use; `seconds` is what it reports itself.
+ * `json: false`: a command that prints no JSON (pgloader); `seconds` is then the wall time.
+ */
+async function measure(
+  cmd: string,
+  args: readonly string[],
+  { secondsKey = 'seconds', json = true }: { secondsKey?: string; json?: boolean } = {},
+): Promise<Sample> {
   const load = os.loadavg()[0] ?? 0
   const timeFile = path.join(outDir, `time-${process.pid}.txt`)
   const [file, fileArgs] = TIME
@@ -151,7 +175,7 @@ async function measure(cmd: string, args: readonly string[], secondsKey = 'secon
     throw new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}\n${stdout.slice(-500)}`)
   }
   const line = stdout.trim().split('\n').filter(Boolean).pop() ?? '{}'
-  const output = JSON.parse(line) as Record<string, unknown>
+  const output = json ? (JSON.parse(line) as Record<string, unknown>) : {}
   let peakKb = polledKb
   let cpu = Number.NaN
   if (TIME) {
@@ -370,6 +394,8 @@ const dhmCommands = execFileSync(process.execPath, ['bin/dhm.js', '--help'], { e
 const hasCommand = (c: string) => new RegExp(`dhm ${c}\\s`).test(dhmCommands)
 const batchArgs = argv['batch-size'] ? ['--batch-size', String(argv['batch-size'])] : []
 
+const PGLOADER_HEAP_MB_NOTE = `--dynamic-space-size ${PGLOADER_HEAP_MB}, prefetch rows = 10000`
+
 if (steps.has('naive')) {
   await createPg(`${dbName}_naive`)
   const r = await repeat('naive', '1. naive: seed query + INSERT per article', 0, () =>
@@ -421,6 +447,62 @@ if (steps.has('write')) {
     script('bench/write-ceiling.ts', '--target', targetUrl, '--file', file),
   )
   rmSync(file, { force: true })
+}
+
+// The peers of issue #19: each copies the same source tables into a database of its own.
+const peerTables =
+  steps.has('pgloader') || steps.has('fdw') ? await involvedTables(sourceUrl, argv.mapping) : []
+const skipped = (key: string, label: string, what: string, pkg: string) => {
+  log(`${label}: skipped, ${what} is not installed; install it with: apt-get install -y ${pkg}`)
+  results.set(key, { label, samples: [], articles: N, note: `skipped: apt-get install -y ${pkg}` })
+}
+
+if (steps.has('pgloader')) {
+  const label = '8. pgloader: copy the same source tables'
+  if (!hasPgloader()) skipped('pgloader', label, 'pgloader', PGLOADER_PACKAGE)
+  else {
+    const commandFile = path.join(outDir, `pgloader-${N}.load`)
+    writeFileSync(commandFile, pgloaderCommand(sourceUrl, pgloaderUrl, peerTables))
+    let copied = ''
+    const r = await repeat(
+      'pgloader',
+      label,
+      N,
+      async () => {
+        const sample = await measure('pgloader', pgloaderArgs(commandFile), { json: false })
+        const { rows, mismatches } = await compareRowCounts(sourceUrl, pgloaderUrl, peerTables)
+        if (mismatches.length > 0)
+          throw new Error(`pgloader copied other row counts: ${mismatches.join(', ')}`)
+        copied = `${rows.toLocaleString('en-US')} rows of ${peerTables.length} tables, counts equal to the source`
+        return { ...sample, output: { rows } }
+      },
+      () => createPg(`${dbName}_pgloader`),
+    )
+    if (r.samples.length > 0) results.set('pgloader', { ...r, note: `${copied}; ${PGLOADER_HEAP_MB_NOTE}` })
+    await dropPg(`${dbName}_pgloader`)
+  }
+}
+
+if (steps.has('fdw')) {
+  const label = '9. mysql_fdw pull + one INSERT … SELECT (no content rules)'
+  if (!(await pgAdmin(hasMysqlFdw))) skipped('fdw', label, 'mysql_fdw', FDW_PACKAGE)
+  else {
+    const r = await repeat(
+      'fdw',
+      label,
+      N,
+      () => script('bench/fdw.ts', '--source', sourceUrl, '--target', fdwUrl, '--mapping', argv.mapping),
+      () => createPg(`${dbName}_fdw`),
+    )
+    if (r.samples.length > 0) {
+      const at = (k: string) => median(r.samples.map((s) => Number(s.output[k])))
+      results.set('fdw', {
+        ...r,
+        note: `pull ${fmt(at('pullSeconds'), 2)} s + SQL ${fmt(at('sqlSeconds'), 2)} s (medians); ${fmt(at('rows'), 0)} articles`,
+      })
+    }
+    await dropPg(`${dbName}_fdw`)
+  }
 }
 
 if (steps.has('verify')) {
@@ -476,9 +558,40 @@ const ms = (key: string) => {
 const migrateS = ms('migrate')
 const naive = results.get('naive')
 const naiveRate = naive ? naive.articles / ms('naive') : Number.NaN
+const medianOf = (key: string, pick: (s: Sample) => number) => {
+  const r = results.get(key)
+  return r && r.samples.length > 0 ? median(r.samples.map(pick)) : Number.NaN
+}
 const ratios = {
   speedupVsNaive: N / migrateS / naiveRate,
   migrateOverCeilings: migrateS / (ms('read') + ms('write')),
+  ...targetRatios(),
+}
+
+/** The figures issue #19 sets targets for, from this run's medians (NaN where a step did not run). */
+function targetRatios() {
+  const dhmSteps = ['migrate', 'remigrate', 'verify', 'sync0', 'sync1'].filter(
+    (k) => results.get(k)?.samples.length,
+  )
+  const rss = dhmSteps.map(
+    (k) => [k, Math.max(...(results.get(k)?.samples ?? []).map((s) => s.peakRssMb))] as const,
+  )
+  const peak = rss.reduce<readonly [string, number]>(
+    (a, b) => (Number.isNaN(a[1]) || b[1] > a[1] ? b : a),
+    ['', Number.NaN],
+  )
+  return {
+    dhmCpuMicrosPerArticle: (medianOf('migrate', (s) => s.cpuSeconds) / N) * 1e6,
+    pgloaderOverMigrate: ms('pgloader') / migrateS,
+    fdwOverMigrate: ms('fdw') / migrateS,
+    postgresCpuMigrateOverWrite:
+      medianOf('migrate', (s) => s.postgresCpu) / medianOf('write', (s) => s.postgresCpu),
+    remigrateOverRead: ms('remigrate') / ms('read'),
+    verifyOverRead: ms('verify') / ms('read'),
+    syncNoChangeSeconds: ms('sync0'),
+    peakRssMb: peak[1],
+    peakRssStep: peak[0],
+  }
 }
 const server = await serverVersions()
 const v = versions()
@@ -505,7 +618,18 @@ lines.push(
   '| step | median s | spread (min–max) s | articles/s | peak RSS MB | CPU s (dhm/child) | CPU s MariaDB / Postgres | notes |',
 )
 lines.push('|---|---:|---:|---:|---:|---:|---:|---|')
-for (const key of ['naive', 'read', 'write', 'migrate', 'remigrate', 'verify', 'sync0', 'sync1']) {
+for (const key of [
+  'naive',
+  'read',
+  'write',
+  'migrate',
+  'remigrate',
+  'pgloader',
+  'fdw',
+  'verify',
+  'sync0',
+  'sync1',
+]) {
   const r = results.get(key)
   if (!r) continue
   if (r.samples.length === 0) {
@@ -545,6 +669,72 @@ if (floor)
       (floor.targets.length > 0 ? `; the targets: ${floor.targets.join(' and ')}` : '') +
       '.',
   )
+const t = ratios
+const goal = (met: boolean, x: number) => (Number.isFinite(x) ? (met ? 'met' : '**not met**') : 'not run')
+const targetRows: [string, string, string, string][] = [
+  [
+    'dhm CPU per article (migrate, start-up included)',
+    `${fmt(t.dhmCpuMicrosPerArticle, 0)} µs`,
+    '≤ 120 µs',
+    goal(t.dhmCpuMicrosPerArticle <= 120, t.dhmCpuMicrosPerArticle),
+  ],
+  [
+    'pgloader ÷ dhm migrate (wall)',
+    `${fmt(t.pgloaderOverMigrate, 2)}× (${fmt(ms('pgloader'))} s vs ${fmt(migrateS)} s)`,
+    '≥ 3×',
+    goal(t.pgloaderOverMigrate >= 3, t.pgloaderOverMigrate),
+  ],
+  [
+    'mysql_fdw answer ÷ dhm migrate (wall)',
+    `${fmt(t.fdwOverMigrate, 2)}× (${fmt(ms('fdw'))} s vs ${fmt(migrateS)} s)`,
+    '> 1× (dhm faster)',
+    goal(t.fdwOverMigrate > 1, t.fdwOverMigrate),
+  ],
+  [
+    'Postgres CPU: migrate ÷ write ceiling',
+    `${fmt(t.postgresCpuMigrateOverWrite, 2)}× (${fmt(medianOf('migrate', (s) => s.postgresCpu))} vs ${fmt(medianOf('write', (s) => s.postgresCpu))} CPU-s)`,
+    '≤ 1.3×',
+    goal(t.postgresCpuMigrateOverWrite <= 1.3, t.postgresCpuMigrateOverWrite),
+  ],
+  [
+    'migrate ÷ (read ceiling + write ceiling)',
+    `${fmt(ratios.migrateOverCeilings, 2)}×`,
+    '≤ 2.0×',
+    goal(ratios.migrateOverCeilings <= 2, ratios.migrateOverCeilings),
+  ],
+  [
+    'migrate again ÷ read ceiling',
+    `${fmt(t.remigrateOverRead, 2)}×`,
+    '≤ 2×',
+    goal(t.remigrateOverRead <= 2, t.remigrateOverRead),
+  ],
+  [
+    'verify ÷ read ceiling',
+    `${fmt(t.verifyOverRead, 2)}×`,
+    '≤ 2×',
+    goal(t.verifyOverRead <= 2, t.verifyOverRead),
+  ],
+  [
+    'sync with no changes',
+    `${fmt(t.syncNoChangeSeconds, 2)} s`,
+    '≤ 2 s (at 1M)',
+    goal(t.syncNoChangeSeconds <= 2, t.syncNoChangeSeconds),
+  ],
+  [
+    'peak RSS of the dhm steps',
+    `${fmt(t.peakRssMb, 0)} MB (${t.peakRssStep || 'n/a'})`,
+    '< 400 MB',
+    goal(t.peakRssMb < 400, t.peakRssMb),
+  ],
+]
+lines.push(
+  '',
+  'Targets of issue #19 (medians of this run):',
+  '',
+  '| target | measured | goal | |',
+  '|---|---:|---|---|',
+)
+for (const row of targetRows) lines.push(`| ${row.join(' | ')} |`)
 lines.push('')
 const markdown = `${lines.join('\n')}\n`
 process.stdout.write(`\n${markdown}`)

@@ -2,6 +2,7 @@
  * CLI for the legacy Drupal 7 fixture:
  *   npm run fixture -- --articles 2000 [--seed 1] [--database dhm_legacy_demo] [--source mysql://root@127.0.0.1:3306] [--chaos]
  *                      [--files-dir DIR]   also write the site's files (for dhm files --from DIR)
+ *                      [--table-prefix P [--add-site]]   Drupal's table prefix (several sites in one database)
  */
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
@@ -60,6 +61,16 @@ const argv = await yargs(hideBin(process.argv))
     describe:
       "also write the site's files (small JPEG/PNG/PDF, a few missing on purpose, awkward names) into this folder: dhm files --from it",
   })
+  .option('table-prefix', {
+    type: 'string',
+    describe:
+      "Drupal's table prefix (settings.php's prefix): site2_ creates site2_node, site2_field_data_body…",
+  })
+  .option('add-site', {
+    type: 'boolean',
+    default: false,
+    describe: 'with --table-prefix: add this site to --database, keeping the sites already there',
+  })
   .option('mode', {
     choices: ['load', 'insert'] as const,
     default: 'load' as const,
@@ -72,6 +83,16 @@ const argv = await yargs(hideBin(process.argv))
     if (!isFixtureDatabaseName(a.database))
       throw new Error(
         `--database "${a.database}": a plain name (letters, digits and _), e.g. --database my_legacy`,
+      )
+    if (a['table-prefix'] !== undefined && !/^[A-Za-z0-9_]*$/.test(a['table-prefix']))
+      throw new Error(
+        `--table-prefix "${a['table-prefix']}": letters, digits and _ only, e.g. --table-prefix site2_`,
+      )
+    if (a['add-site'] && !a['table-prefix'])
+      throw new Error('--add-site needs --table-prefix, e.g. --table-prefix site2_')
+    if (a['table-prefix'] && a['files-dir'])
+      throw new Error(
+        '--files-dir reads unprefixed tables: write the files from a fixture without --table-prefix',
       )
     return true
   })
@@ -99,6 +120,7 @@ const summary = await tryGenerate({
   profile: argv.profile,
   chaos: argv.chaos,
   people: argv.people,
+  ...(argv['table-prefix'] ? { tablePrefix: argv['table-prefix'], addSite: argv['add-site'] } : {}),
   onProgress: (done, total) => {
     const now = performance.now()
     if (done < total && now - lastPrinted < 1000) return

@@ -56,7 +56,9 @@ export function findLinkTargets(
   const nids: number[] = []
   const aliases: string[] = []
   if (!html.includes('href')) return { nids, aliases }
-  for (const m of html.matchAll(HREF)) {
+  // exec in a loop, not matchAll (which copies the regex on every call).
+  HREF.lastIndex = 0
+  for (let m = HREF.exec(html); m !== null; m = HREF.exec(html)) {
     const t = classifyHref(m[3] ?? '', siteHosts)
     if (t?.kind === 'nid') nids.push(t.nid)
     else if (t?.kind === 'alias') aliases.push(t.alias)

@@ -3,36 +3,26 @@ import { hideBin } from 'yargs/helpers'
 import { redactSecrets } from '../config/redact.js'
 import { ConfigError, EXIT, ExitError, InternalError, LockedError } from '../errors.js'
 import { SchemaMigrationError } from '../load/schema-migration-errors.js'
-import { checkCommand } from './commands/check.js'
-import { demoCommand } from './commands/demo.js'
-import { exportCommand } from './commands/export.js'
-import { filesCommand } from './commands/files.js'
-import { inspectCommand } from './commands/inspect.js'
-import { migrateCommand } from './commands/migrate.js'
-import { releaseCommand } from './commands/release.js'
-import { reportCommand } from './commands/report.js'
-import { rollbackCommand } from './commands/rollback.js'
-import { statusCommand } from './commands/status.js'
-import { syncCommand } from './commands/sync.js'
-import { verifyCommand } from './commands/verify.js'
-import { workerCommand } from './commands/worker.js'
+import { COMMAND_LIST, type CommandName } from './command-list.js'
 import { EPILOG, withoutCamelCaseTwins } from './help.js'
 
-const COMMANDS = [
-  migrateCommand,
-  demoCommand,
-  checkCommand,
-  inspectCommand,
-  exportCommand,
-  syncCommand,
-  statusCommand,
-  rollbackCommand,
-  releaseCommand,
-  verifyCommand,
-  reportCommand,
-  filesCommand,
-  workerCommand,
-]
+const NAMES = Object.keys(COMMAND_LIST) as CommandName[]
+
+/**
+ * The commands to hand yargs: the ones named in argv loaded in full (their flags, their handler), every
+ * other one as its name and description only, which is all `dhm --help` prints. A run so loads only its
+ * own command's modules (no Prisma, S3 or pg-boss for `dhm status`). Usually one name is in argv; an
+ * option value that happens to spell another command (`--site sync`) only loads that one as well.
+ */
+async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
+  return Promise.all(
+    NAMES.map((name) =>
+      argv.includes(name)
+        ? COMMAND_LIST[name].load()
+        : { command: name, describe: COMMAND_LIST[name].describe, handler: () => undefined },
+    ),
+  )
+}
 
 /** The only place that exits: parse, run the command, map errors to exit codes. */
 export async function main(argv: string[]): Promise<number> {
@@ -40,10 +30,11 @@ export async function main(argv: string[]): Promise<number> {
   ignoreClosedStdout()
   let missing: string | null = null
   const usageError = (said: string) => {
-    const command = argv.find((a) => COMMANDS.some((c) => c.command === a))
+    const command = argv.find((a) => (NAMES as string[]).includes(a))
     return new ConfigError(`${said}\nRun "dhm ${command ? `${command} ` : ''}--help" for usage.`)
   }
   try {
+    const commands = await commandsFor(argv)
     await yargs(argv)
       .scriptName('dhm')
       .usage(
@@ -65,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
         describe: 'Print stack traces on errors',
         global: true,
       })
-      .command(COMMANDS as CommandModule[])
+      .command(commands)
       .demandCommand(1, 'Name a command, e.g. "dhm migrate".')
       .recommendCommands()
       .strict()

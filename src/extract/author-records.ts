@@ -36,7 +36,7 @@ export function nodeAuthorUids(
 export async function readRevisionUids(query: Query, vids: readonly number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>()
   if (vids.length === 0) return out
-  for (const r of await query('SELECT vid, uid FROM node_revision WHERE vid IN (?)', [vids])) {
+  for (const r of await query('SELECT vid, uid FROM {node_revision} WHERE vid IN (?)', [vids])) {
     out.set(Number(r.vid), Number(r.uid))
   }
   return out
@@ -54,7 +54,7 @@ export async function readAuthors(
 ): Promise<Record<number, D7Author>> {
   const out: Record<number, D7Author> = {}
   if (uids.size === 0) return out
-  const users = await query('SELECT uid, name, status, picture FROM users WHERE uid IN (?)', [[...uids]])
+  const users = await query('SELECT uid, name, status, picture FROM {users} WHERE uid IN (?)', [[...uids]])
   const names = new Map<number, string>()
   if (config.displayName && users.length > 0) {
     const { field, column } = config.displayName
@@ -74,7 +74,7 @@ export async function readAuthors(
   const fids = config.picture ? users.map((u) => Number(u.picture)).filter((f) => f > 0) : []
   if (fids.length > 0) {
     for (const r of await query(
-      'SELECT fid, uri, filename, filemime, filesize, status FROM file_managed WHERE fid IN (?)',
+      'SELECT fid, uri, filename, filemime, filesize, status FROM {file_managed} WHERE fid IN (?)',
       [fids],
     )) {
       files.set(Number(r.fid), {

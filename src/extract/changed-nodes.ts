@@ -55,7 +55,7 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
   const changed = await querySource<RowDataPacket>(
     conn,
     q.sourceUrl,
-    'SELECT nid, changed AS stamp FROM node WHERE changed >= ? AND type IN (?)',
+    'SELECT nid, changed AS stamp FROM {node} WHERE changed >= ? AND type IN (?)',
     [q.since, bundles],
   )
   for (const r of changed) {
@@ -70,7 +70,7 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
     const rows = await querySource<RowDataPacket>(
       conn,
       q.sourceUrl,
-      'SELECT nid, stamp FROM workflow_node WHERE stamp >= ?',
+      'SELECT nid, stamp FROM {workflow_node} WHERE stamp >= ?',
       [q.since],
     )
     workflow = rows.length
@@ -91,7 +91,7 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
         const rows = await querySource<RowDataPacket>(
           conn,
           q.sourceUrl,
-          'SELECT nid FROM node WHERE nid BETWEEN ? AND ? AND type IN (?)',
+          'SELECT nid FROM {node} WHERE nid BETWEEN ? AND ? AND type IN (?)',
           [lo, lo + CHECKSUM_BUCKET_SIZE - 1, bundles],
         )
         publicationDate += rows.length
@@ -131,7 +131,7 @@ export async function readNewestStamp(
   const [node] = await querySource<RowDataPacket>(
     conn,
     sourceUrl,
-    'SELECT MAX(changed) AS m FROM node WHERE type IN (?)',
+    'SELECT MAX(changed) AS m FROM {node} WHERE type IN (?)',
     [mapping.source.bundles],
   )
   let newest = node?.m === null || node?.m === undefined ? null : Number(node.m)
@@ -139,7 +139,7 @@ export async function readNewestStamp(
     const [wf] = await querySource<RowDataPacket>(
       conn,
       sourceUrl,
-      'SELECT MAX(stamp) AS m FROM workflow_node',
+      'SELECT MAX(stamp) AS m FROM {workflow_node}',
       [],
     )
     if (wf?.m !== null && wf?.m !== undefined) newest = Math.max(newest ?? 0, Number(wf.m))
@@ -166,7 +166,7 @@ export async function readPublicationDateChecksums(
     conn,
     sourceUrl,
     `SELECT nid DIV ? AS b, COUNT(*) AS n, SUM(CRC32(CONCAT(nid, ':', published_at))) AS s
-     FROM publication_date GROUP BY b`,
+     FROM {publication_date} GROUP BY b`,
     [CHECKSUM_BUCKET_SIZE],
   )
   return checksumsOf(rows)

@@ -84,7 +84,7 @@ export async function resolveLinks(
   const byAlias: Record<string, number> = {}
   const all = new Set(nids)
   if (aliases.size > 0) {
-    for (const r of await query('SELECT source, alias FROM url_alias WHERE alias IN (?) ORDER BY pid', [
+    for (const r of await query('SELECT source, alias FROM {url_alias} WHERE alias IN (?) ORDER BY pid', [
       [...aliases],
     ])) {
       const nid = /^node\/(\d+)$/.exec(String(r.source))?.[1]
@@ -110,12 +110,12 @@ const slugOf = (alias: unknown) => String(alias).replace(/^\/+/, '').trim()
 async function targetsFromSource(query: Query, nids: ReadonlySet<number>): Promise<LinkedNodes> {
   const ids = [...nids]
   const nodes = new Map<number, { type: string; language: string }>()
-  for (const r of await query('SELECT nid, type, language FROM node WHERE nid IN (?)', [ids])) {
+  for (const r of await query('SELECT nid, type, language FROM {node} WHERE nid IN (?)', [ids])) {
     nodes.set(Number(r.nid), { type: String(r.type), language: String(r.language) })
   }
   const aliasRows = new Map<number, { alias: string; language: string }[]>()
   for (const r of await query(
-    'SELECT source, alias, language FROM url_alias WHERE source IN (?) ORDER BY pid DESC',
+    'SELECT source, alias, language FROM {url_alias} WHERE source IN (?) ORDER BY pid DESC',
     [ids.filter((id) => nodes.has(id)).map((id) => `node/${id}`)],
   )) {
     const nid = Number(String(r.source).slice(5))
@@ -146,7 +146,7 @@ async function targetsFromIndex(
   const pids = found.flatMap(([, t]) => (t.slugPid === null ? [] : [t.slugPid]))
   const aliases = new Map<number, string>()
   if (pids.length > 0) {
-    for (const r of await query('SELECT pid, alias FROM url_alias WHERE pid IN (?)', [pids])) {
+    for (const r of await query('SELECT pid, alias FROM {url_alias} WHERE pid IN (?)', [pids])) {
       aliases.set(Number(r.pid), slugOf(r.alias))
     }
   }

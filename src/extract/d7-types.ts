@@ -103,6 +103,28 @@ export interface D7NodeBundle {
    * the extractor; absent on bundles made elsewhere (tests), which are then never skipped.
    */
   readonly sourceFingerprint?: string
+  /**
+   * The date module's fields read (datetime, datestamp, date): field name → how their values are
+   * stored (field_config.data), read once per run, for `date-field`.
+   */
+  readonly dateFields?: Readonly<Record<string, D7DateField>>
+}
+
+/** How the date module stores one date field: field_config.type and .data's settings. */
+export interface D7DateField {
+  /** `datetime` ('YYYY-MM-DD HH:MM:SS'), `datestamp` (unix seconds) or `date` (ISO string). */
+  readonly type: 'datetime' | 'datestamp' | 'date'
+  /**
+   * settings.tz_handling: `site`, `user`, `utc` and `date` store UTC (`date` also keeps the editor's
+   * zone per value in `<field>_timezone`); `none` stores the wall time as typed, no zone.
+   */
+  readonly tzHandling: 'site' | 'date' | 'user' | 'utc' | 'none'
+  /** settings.granularity's parts that are on: year, month, day, hour, minute, second. */
+  readonly granularity: readonly string[]
+  /** settings.todate: '' (no end date), `optional` or `required`. */
+  readonly todate: string
+  /** The site's time zone (variable date_default_timezone); UTC when the site never set one. */
+  readonly siteTimeZone: string
 }
 
 /** A node a reference field points at: its slug is the newest alias, chosen as for articles. */

@@ -80,7 +80,7 @@ export async function resolveNodeRefs(
 export async function resolveUsers(query: Query, uids: ReadonlySet<number>): Promise<Record<number, D7User>> {
   const out: Record<number, D7User> = {}
   if (uids.size === 0) return out
-  for (const r of await query('SELECT uid, name FROM users WHERE uid IN (?)', [[...uids]])) {
+  for (const r of await query('SELECT uid, name FROM {users} WHERE uid IN (?)', [[...uids]])) {
     out[Number(r.uid)] = { uid: Number(r.uid), name: String(r.name) }
   }
   return out

@@ -27,7 +27,7 @@ export async function* extractArticleNodes(
     let rows: RowDataPacket[]
     try {
       ;[rows] = await conn.query<RowDataPacket[]>(
-        'SELECT nid FROM node WHERE tnid IN (?) AND nid <> tnid ORDER BY nid',
+        'SELECT nid FROM {node} WHERE tnid IN (?) AND nid <> tnid ORDER BY nid',
         [sources.map((n) => n.nid)],
       )
     } catch (cause) {
@@ -74,7 +74,7 @@ export async function withTranslationSources(
     let rows: RowDataPacket[]
     try {
       ;[rows] = await conn.query<RowDataPacket[]>(
-        'SELECT DISTINCT tnid FROM node WHERE nid IN (?) AND tnid <> 0 AND tnid <> nid',
+        'SELECT DISTINCT tnid FROM {node} WHERE nid IN (?) AND tnid <> 0 AND tnid <> nid',
         [nids.slice(i, i + CHUNK)],
       )
     } catch (cause) {

@@ -21,6 +21,7 @@ import { readNodeMetatags } from './metatags.js'
 import { querySource, quoteIdent, type SourceConnection } from './source-db.js'
 import { fingerprintNode, runFingerprint } from './source-fingerprint.js'
 import type { SourceLayout } from './source-schema.js'
+import { tableRef } from './table-prefix.js'
 
 export const DEFAULT_BATCH_SIZE = 2000
 
@@ -105,7 +106,7 @@ export async function* extractNodes(
       const nodes = await querySource<NodeRow>(
         conn,
         opts.sourceUrl,
-        `SELECT ${NODE_COLUMNS} FROM node WHERE type IN (?) AND nid IN (?) ORDER BY nid LIMIT ?`,
+        `SELECT ${NODE_COLUMNS} FROM {node} WHERE type IN (?) AND nid IN (?) ORDER BY nid LIMIT ?`,
         [opts.mapping.source.bundles, ids.slice(i, i + batchSize), Math.min(batchSize, remaining)],
       )
       if (nodes.length === 0) continue
@@ -119,7 +120,7 @@ export async function* extractNodes(
     const nodes = await querySource<NodeRow>(
       conn,
       opts.sourceUrl,
-      `SELECT ${NODE_COLUMNS} FROM node WHERE type IN (?) AND nid > ? AND nid <= ? ORDER BY nid LIMIT ?`,
+      `SELECT ${NODE_COLUMNS} FROM {node} WHERE type IN (?) AND nid > ? AND nid <= ? ORDER BY nid LIMIT ?`,
       [opts.mapping.source.bundles, after, opts.throughNid ?? MAX_NID, size],
     )
     if (nodes.length === 0) return
@@ -139,7 +140,7 @@ async function wantsLinkIndex(conn: SourceConnection, opts: ExtractOptions): Pro
   const rows = await querySource<RowDataPacket>(
     conn,
     opts.sourceUrl,
-    'SELECT COUNT(*) AS total, COALESCE(SUM(type IN (?) AND nid > ? AND nid <= ?), 0) AS toRead FROM node',
+    'SELECT COUNT(*) AS total, COALESCE(SUM(type IN (?) AND nid > ? AND nid <= ?), 0) AS toRead FROM {node}',
     [opts.mapping.source.bundles, opts.afterNid ?? 0, opts.throughNid ?? MAX_NID],
   )
   return linkIndexPays(Number(rows[0]?.toRead ?? 0), Number(rows[0]?.total ?? 0))
@@ -181,7 +182,7 @@ async function readBatch(
     for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      `SELECT entity_id, language, source, status FROM entity_translation
+      `SELECT entity_id, language, source, status FROM {entity_translation}
        WHERE entity_type = 'node' AND ${inBatch('entity_id').sql} ORDER BY entity_id, language`,
       inBatch('entity_id').params,
     )) {
@@ -197,13 +198,13 @@ async function readBatch(
     const select = cols.map(([, real]) => `f.${quoteIdent(real)}`).join(', ')
     const currentRevision =
       mapping.source.fieldTables === 'revision'
-        ? ' JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id'
+        ? ' JOIN {node} n ON n.nid = f.entity_id AND n.vid = f.revision_id'
         : ''
     const rows = await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
       `SELECT f.entity_id, f.language, f.delta${select ? `, ${select}` : ''}
-       FROM ${quoteIdent(field.table)} f${currentRevision}
+       FROM ${tableRef(field.table)} f${currentRevision}
        WHERE f.entity_type = 'node' AND ${inBatch('f.entity_id').sql} AND f.deleted = 0
        ORDER BY f.entity_id, f.delta`,
       inBatch('f.entity_id').params,
@@ -241,7 +242,7 @@ async function readBatch(
     for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      `SELECT nid, sid, stamp FROM workflow_node WHERE ${inBatch('nid').sql}`,
+      `SELECT nid, sid, stamp FROM {workflow_node} WHERE ${inBatch('nid').sql}`,
       inBatch('nid').params,
     )) {
       workflow.set(Number(r.nid), { sid: Number(r.sid), stamp: Number(r.stamp) })
@@ -256,7 +257,7 @@ async function readBatch(
         await querySource<RowDataPacket>(
           conn,
           opts.sourceUrl,
-          'SELECT vid FROM node_revision WHERE vid IN (?)',
+          'SELECT vid FROM {node_revision} WHERE vid IN (?)',
           [nodes.map((n) => n.vid)],
         )
       ).map((r) => Number(r.vid)),
@@ -268,7 +269,7 @@ async function readBatch(
     for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      `SELECT nid, published_at FROM publication_date WHERE ${inBatch('nid').sql}`,
+      `SELECT nid, published_at FROM {publication_date} WHERE ${inBatch('nid').sql}`,
       inBatch('nid').params,
     )) {
       published.set(Number(r.nid), Number(r.published_at))
@@ -279,7 +280,7 @@ async function readBatch(
     const rows = await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      'SELECT pid, source, alias, language FROM url_alias WHERE source IN (?) ORDER BY pid DESC',
+      'SELECT pid, source, alias, language FROM {url_alias} WHERE source IN (?) ORDER BY pid DESC',
       [nodes.map((n) => `node/${n.nid}`)],
     )
     for (const r of rows) {
@@ -295,7 +296,7 @@ async function readBatch(
       conn,
       opts.sourceUrl,
       `SELECT t.tid, t.name, v.machine_name AS vocabulary
-       FROM taxonomy_term_data t JOIN taxonomy_vocabulary v ON v.vid = t.vid WHERE t.tid IN (?)`,
+       FROM {taxonomy_term_data} t JOIN {taxonomy_vocabulary} v ON v.vid = t.vid WHERE t.tid IN (?)`,
       [[...tids]],
     )) {
       terms.set(Number(r.tid), { tid: Number(r.tid), name: String(r.name), vocabulary: String(r.vocabulary) })
@@ -381,12 +382,13 @@ async function readBatch(
         )
       : undefined
   const listLabels = layout.listLabels && Object.keys(layout.listLabels).length > 0 ? layout.listLabels : null
+  const dateFields = layout.dateFields ?? null
   const files = new Map<number, D7File>()
   if (fids.size > 0) {
     for (const r of await querySource<RowDataPacket>(
       conn,
       opts.sourceUrl,
-      'SELECT fid, uri, filename, filemime, filesize, status FROM file_managed WHERE fid IN (?)',
+      'SELECT fid, uri, filename, filemime, filesize, status FROM {file_managed} WHERE fid IN (?)',
       [[...fids]],
     )) {
       files.set(Number(r.fid), {
@@ -453,6 +455,7 @@ async function readBatch(
       ...(metatags?.has(n.nid) ? { metatags: metatags.get(n.nid) } : {}),
       ...(authorConfig?.revision ? { revisionUid: revisionUids?.get(Number(n.vid)) ?? null } : {}),
       ...(listLabels ? { listLabels } : {}),
+      ...(dateFields ? { dateFields } : {}),
     }
     const text = textRefs.get(n.nid)
     const ids = nodeRefIds.get(n.nid)

@@ -2,8 +2,11 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { redactUrl } from '../config/redact.js'
 import { ConfigError } from '../errors.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
+import { type BodySample, sampleBodies } from './sample-bodies.js'
 import { readBundles } from './source-bundles.js'
 import { quoteIdent, type SourceConnection } from './source-db.js'
+import { listTables, noNodeTable } from './source-schema.js'
+import { findTablePrefixes, prefixedTable, siteTables, tableRef } from './table-prefix.js'
 
 /** Contrib modules whose storage changes where a node's values live (see mappings/README.md). */
 export const STORAGE_MODULES = [
@@ -69,6 +72,8 @@ export interface BundleInventory {
   readonly published: number
   readonly unpublished: number
   readonly fields: readonly FieldInventory[]
+  /** What a sample of its bodies (first text_with_summary field) links to; null without one. */
+  readonly bodies: BodySample | null
 }
 
 export interface SourceInventory {
@@ -100,6 +105,35 @@ export interface SourceInventory {
   readonly menus: readonly MenuInventory[]
   /** The metatag module's tables: node rows and metatag_config instances (null: no metatag tables). */
   readonly metatag: { readonly nodeRows: number; readonly defaults: readonly string[] } | null
+  /** The table prefix of the site described ('' = none). */
+  readonly tablePrefix: string
+  /** Every Drupal 7 site of the database (one per table prefix), with its node count and bundles. */
+  readonly sites: readonly SourceSite[]
+}
+
+/** One Drupal 7 site of a database that holds several (settings.php's `prefix`). */
+export interface SourceSite {
+  readonly prefix: string
+  readonly nodes: number
+  readonly bundles: readonly { readonly type: string; readonly nodes: number }[]
+}
+
+/**
+ * The Drupal 7 sites a database holds: each table prefix under which node, node_revision,
+ * field_config and system exist, with its nodes per bundle (read from `<prefix>node`).
+ */
+export async function findSites(conn: SourceConnection, realNames: readonly string[]): Promise<SourceSite[]> {
+  const sites: SourceSite[] = []
+  for (const prefix of findTablePrefixes(realNames)) {
+    // The real name, from information_schema: each site's node table read by name, not through the
+    // pool's prefix (which is the one site being inspected).
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT type, COUNT(*) AS n FROM ${quoteIdent(prefixedTable(prefix, 'node'))} GROUP BY type ORDER BY type`,
+    )
+    const bundles = rows.map((r) => ({ type: String(r.type), nodes: Number(r.n) }))
+    sites.push({ prefix, nodes: bundles.reduce((n, b) => n + b.nodes, 0), bundles })
+  }
+  return sites
 }
 
 /**
@@ -108,38 +142,49 @@ export interface SourceInventory {
  * themselves. Identifiers used in SQL come from information_schema (never from input), quoted.
  * A database without a `node` table is not a Drupal 7 site: a usage error (exit 2), said so.
  */
-export async function inspectSource(conn: SourceConnection, sourceUrl: string): Promise<SourceInventory> {
+export async function inspectSource(
+  conn: SourceConnection,
+  sourceUrl: string,
+  tablePrefix = '',
+): Promise<SourceInventory> {
   const rows = async (sql: string, params: unknown[] = []) =>
     (await conn.query<RowDataPacket[]>(sql, params))[0]
-  const tables = new Set(
-    (await rows('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()')).map(
-      (r) => String(r.t),
-    ),
-  )
+  const realNames = await listTables(conn)
+  // Drupal's names of this site's tables → their real names (the prefix, if any, in front).
+  const realOf = siteTables(realNames, tablePrefix)
+  const tables = new Set(realOf.keys())
   if (!tables.has('node')) {
     throw new ConfigError(
-      `the database at ${redactUrl(sourceUrl)} does not look like a Drupal 7 database (it has no node table). ` +
+      `the database at ${redactUrl(sourceUrl)} does not look like a Drupal 7 database (${noNodeTable(realNames, tablePrefix || undefined)}). ` +
         'Check --source or DRUPAL_DATABASE_URL.',
     )
   }
+  const sites = await findSites(conn, realNames)
   const columnsOf = new Map<string, string[]>()
-  for (const r of await rows(
-    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
-     WHERE TABLE_SCHEMA = DATABASE() AND (TABLE_NAME LIKE 'field\\_data\\_%' OR TABLE_NAME LIKE 'field\\_revision\\_%')
-     ORDER BY TABLE_NAME, ORDINAL_POSITION`,
-  )) {
-    const list = columnsOf.get(String(r.t)) ?? []
-    list.push(String(r.c))
-    columnsOf.set(String(r.t), list)
+  const fieldTables = [...realOf].filter(
+    ([name]) => name.startsWith('field_data_') || name.startsWith('field_revision_'),
+  )
+  const drupalName = new Map(fieldTables.map(([name, real]) => [real, name]))
+  if (fieldTables.length > 0) {
+    for (const r of await rows(
+      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
+       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?) ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+      [fieldTables.map(([, real]) => real)],
+    )) {
+      const table = drupalName.get(String(r.t)) ?? String(r.t)
+      const list = columnsOf.get(table) ?? []
+      list.push(String(r.c))
+      columnsOf.set(table, list)
+    }
   }
 
   const nodeCounts = new Map<string, { nodes: number; published: number }>()
   for (const r of await rows(
-    'SELECT type, COUNT(*) AS n, SUM(status = 1) AS p FROM node GROUP BY type ORDER BY type',
+    'SELECT type, COUNT(*) AS n, SUM(status = 1) AS p FROM {node} GROUP BY type ORDER BY type',
   )) {
     nodeCounts.set(String(r.type), { nodes: Number(r.n), published: Number(r.p ?? 0) })
   }
-  const types = await readBundles(conn)
+  const types = await readBundles(conn, tablePrefix)
 
   const config = new Map<
     string,
@@ -154,7 +199,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   >()
   if (tables.has('field_config')) {
     for (const r of await rows(
-      'SELECT field_name, type, module, cardinality, translatable, data FROM field_config WHERE deleted = 0',
+      'SELECT field_name, type, module, cardinality, translatable, data FROM {field_config} WHERE deleted = 0',
     )) {
       const data = asPhpRecord(readPhpSerialized(r.data as Buffer))
       const allowed = asPhpRecord(asPhpRecord(data.settings).allowed_values)
@@ -172,7 +217,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   const instances = new Map<string, { field: string; label: string | null }[]>()
   if (tables.has('field_config_instance')) {
     for (const r of await rows(
-      "SELECT field_name, bundle, data FROM field_config_instance WHERE deleted = 0 AND entity_type = 'node' ORDER BY id",
+      "SELECT field_name, bundle, data FROM {field_config_instance} WHERE deleted = 0 AND entity_type = 'node' ORDER BY id",
     )) {
       const data = asPhpRecord(readPhpSerialized(r.data as Buffer))
       const list = instances.get(String(r.bundle)) ?? []
@@ -185,7 +230,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
     const out = new Map<string, number>()
     if (!tables.has(table)) return out
     for (const r of await rows(
-      `SELECT bundle, COUNT(*) AS n FROM ${quoteIdent(table)} WHERE entity_type = 'node' AND deleted = 0 GROUP BY bundle`,
+      `SELECT bundle, COUNT(*) AS n FROM ${tableRef(table)} WHERE entity_type = 'node' AND deleted = 0 GROUP BY bundle`,
     )) {
       out.set(String(r.bundle), Number(r.n))
     }
@@ -227,6 +272,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
         targetType: cfg?.targetType ?? null,
       })
     }
+    const body = fields.find((f) => f.type === 'text_with_summary' && f.rows > 0)
     bundles.push({
       type,
       name,
@@ -235,6 +281,9 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
       published: counts.published,
       unpublished: counts.nodes - counts.published,
       fields,
+      bodies: body
+        ? await sampleBodies(conn, type, body.name, { hasAliases: tables.has('url_alias') })
+        : null,
     })
   }
 
@@ -242,17 +291,17 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
     tables.has('taxonomy_vocabulary') && tables.has('taxonomy_term_data')
       ? (
           await rows(
-            `SELECT v.machine_name, v.name, COUNT(t.tid) AS n FROM taxonomy_vocabulary v
-             LEFT JOIN taxonomy_term_data t ON t.vid = v.vid GROUP BY v.vid, v.machine_name, v.name ORDER BY v.machine_name`,
+            `SELECT v.machine_name, v.name, COUNT(t.tid) AS n FROM {taxonomy_vocabulary} v
+             LEFT JOIN {taxonomy_term_data} t ON t.vid = v.vid GROUP BY v.vid, v.machine_name, v.name ORDER BY v.machine_name`,
           )
         ).map((r) => ({ machineName: String(r.machine_name), name: String(r.name), terms: Number(r.n) }))
       : []
 
   const languages = (
-    await rows('SELECT language, COUNT(*) AS n FROM node GROUP BY language ORDER BY n DESC, language')
+    await rows('SELECT language, COUNT(*) AS n FROM {node} GROUP BY language ORDER BY n DESC, language')
   ).map((r) => ({ language: String(r.language), nodes: Number(r.n) }))
   const [tr] = await rows(
-    'SELECT COUNT(DISTINCT tnid) AS sets, SUM(tnid <> 0 AND tnid <> nid) AS translated FROM node WHERE tnid <> 0',
+    'SELECT COUNT(DISTINCT tnid) AS sets, SUM(tnid <> 0 AND tnid <> nid) AS translated FROM {node} WHERE tnid <> 0',
   )
 
   const formatUses = new Map<string, number>()
@@ -261,7 +310,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
     const field = table.slice('field_data_'.length)
     if (!cols.includes(`${field}_format`)) continue
     for (const r of await rows(
-      `SELECT ${quoteIdent(`${field}_format`)} AS f, COUNT(*) AS n FROM ${quoteIdent(table)}
+      `SELECT ${quoteIdent(`${field}_format`)} AS f, COUNT(*) AS n FROM ${tableRef(table)}
        WHERE deleted = 0 AND ${quoteIdent(`${field}_format`)} IS NOT NULL GROUP BY f`,
     )) {
       formatUses.set(String(r.f), (formatUses.get(String(r.f)) ?? 0) + Number(r.n))
@@ -269,7 +318,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   }
   const formatNames = new Map<string, string>()
   if (tables.has('filter_format')) {
-    for (const r of await rows('SELECT format, name FROM filter_format ORDER BY weight, format')) {
+    for (const r of await rows('SELECT format, name FROM {filter_format} ORDER BY weight, format')) {
       formatNames.set(String(r.format), String(r.name))
     }
   }
@@ -280,7 +329,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   const system = new Map<string, { status: number; schema: number }>()
   if (tables.has('system')) {
     for (const r of await rows(
-      "SELECT name, status, schema_version FROM system WHERE type = 'module' AND name IN (?)",
+      "SELECT name, status, schema_version FROM {system} WHERE type = 'module' AND name IN (?)",
       [[...STORAGE_MODULES]],
     )) {
       system.set(String(r.name), { status: Number(r.status), schema: Number(r.schema_version) })
@@ -299,8 +348,8 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   let aliases = { rows: 0, nodesWithSeveral: 0 }
   if (tables.has('url_alias')) {
     const [a] = await rows(
-      `SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM (SELECT source FROM url_alias WHERE source LIKE 'node/%'
-         GROUP BY source HAVING COUNT(*) > 1) s) AS several FROM url_alias WHERE source LIKE 'node/%'`,
+      `SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM (SELECT source FROM {url_alias} WHERE source LIKE 'node/%'
+         GROUP BY source HAVING COUNT(*) > 1) s) AS several FROM {url_alias} WHERE source LIKE 'node/%'`,
     )
     aliases = { rows: Number(a?.n ?? 0), nodesWithSeveral: Number(a?.several ?? 0) }
   }
@@ -308,7 +357,7 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   const userFields: { name: string; type: string; columns: string[] }[] = []
   if (tables.has('field_config_instance')) {
     for (const r of await rows(
-      "SELECT DISTINCT field_name FROM field_config_instance WHERE deleted = 0 AND entity_type = 'user' ORDER BY field_name",
+      "SELECT DISTINCT field_name FROM {field_config_instance} WHERE deleted = 0 AND entity_type = 'user' ORDER BY field_name",
     )) {
       const name = String(r.field_name)
       const real = columnsOf.get(`field_data_${name}`) ?? []
@@ -321,13 +370,13 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
   }
   const [people] = tables.has('users')
     ? await rows(
-        'SELECT (SELECT COUNT(*) FROM users WHERE uid > 0) AS users, COUNT(DISTINCT uid) AS authors FROM node WHERE uid > 0',
+        'SELECT (SELECT COUNT(*) FROM {users} WHERE uid > 0) AS users, COUNT(DISTINCT uid) AS authors FROM {node} WHERE uid > 0',
       )
     : []
   const menus = tables.has('menu_links')
     ? (
         await rows(
-          `SELECT menu_name, COUNT(*) AS n, SUM(link_path REGEXP '^node/[0-9]+$') AS nodes FROM menu_links
+          `SELECT menu_name, COUNT(*) AS n, SUM(link_path REGEXP '^node/[0-9]+$') AS nodes FROM {menu_links}
            GROUP BY menu_name ORDER BY nodes DESC, menu_name`,
         )
       ).map((r) => ({ menu: String(r.menu_name), links: Number(r.n), nodeLinks: Number(r.nodes ?? 0) }))
@@ -335,8 +384,8 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
 
   let metatag: SourceInventory['metatag'] = null
   if (tables.has('metatag') && tables.has('metatag_config')) {
-    const [m] = await rows("SELECT COUNT(*) AS n FROM metatag WHERE entity_type = 'node'")
-    const defaults = (await rows('SELECT instance FROM metatag_config ORDER BY instance')).map((r) =>
+    const [m] = await rows("SELECT COUNT(*) AS n FROM {metatag} WHERE entity_type = 'node'")
+    const defaults = (await rows('SELECT instance FROM {metatag_config} ORDER BY instance')).map((r) =>
       String(r.instance),
     )
     metatag = { nodeRows: Number(m?.n ?? 0), defaults }
@@ -357,6 +406,8 @@ export async function inspectSource(conn: SourceConnection, sourceUrl: string): 
     textFormats,
     modules,
     aliases,
+    tablePrefix,
+    sites,
   }
 }
 

@@ -46,7 +46,7 @@ export class LinkTargetIndex {
     let languages = new Uint16Array(nids.length)
     let size = 0
     for (let after = -1; ; ) {
-      const rows = await query('SELECT nid, type, language FROM node WHERE nid > ? ORDER BY nid LIMIT ?', [
+      const rows = await query('SELECT nid, type, language FROM {node} WHERE nid > ? ORDER BY nid LIMIT ?', [
         after,
         CHUNK,
       ])
@@ -73,7 +73,7 @@ export class LinkTargetIndex {
     )
     for (let after = -1; ; ) {
       const rows = await query(
-        `SELECT pid, source, language FROM url_alias WHERE pid > ? AND source LIKE 'node/%' ORDER BY pid LIMIT ?`,
+        `SELECT pid, source, language FROM {url_alias} WHERE pid > ? AND source LIKE 'node/%' ORDER BY pid LIMIT ?`,
         [after, CHUNK],
       )
       for (const r of rows) {

@@ -18,7 +18,7 @@ export function readMetatagData(blob: unknown): D7MetatagData {
 /** metatag_config: instance (`global`, `node`, `node:article`, `global:frontpage`…) → its tags. Read once per run. */
 export async function readMetatagDefaults(query: Query): Promise<Record<string, D7MetatagData>> {
   const out: Record<string, D7MetatagData> = {}
-  for (const r of await query('SELECT instance, config FROM metatag_config', [])) {
+  for (const r of await query('SELECT instance, config FROM {metatag_config}', [])) {
     out[String(r.instance)] = readMetatagData(r.config)
   }
   return out
@@ -38,7 +38,7 @@ export async function readNodeMetatags(
   if (nodes.length > 0) {
     const vids = new Map(nodes.map((n) => [Number(n.nid), Number(n.vid)]))
     for (const r of await query(
-      "SELECT entity_id, revision_id, language, data FROM metatag WHERE entity_type = 'node' AND entity_id IN (?)",
+      "SELECT entity_id, revision_id, language, data FROM {metatag} WHERE entity_type = 'node' AND entity_id IN (?)",
       [[...vids.keys()]],
     )) {
       const nid = Number(r.entity_id)

@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import { type BucketChecksums, checksumsOf } from './changed-nodes.js'
 import { querySource, quoteIdent, type SourceConnection } from './source-db.js'
+import { tableRef } from './table-prefix.js'
 
 /**
  * Ids per checksum bucket of the side tables without a timestamp (url_alias by the nid of its
@@ -28,7 +29,7 @@ export async function readAliasChecksums(conn: SourceConnection, url: string): P
     url,
     `SELECT CAST(SUBSTRING(source, 6) AS UNSIGNED) DIV ? AS b, COUNT(*) AS n,
        SUM(CRC32(CONCAT_WS(':', pid, alias, language))) AS s
-     FROM url_alias WHERE source LIKE 'node/%' GROUP BY b`,
+     FROM {url_alias} WHERE source LIKE 'node/%' GROUP BY b`,
     [SIDE_BUCKET_SIZE],
   )
   return checksumsOf(rows)
@@ -56,7 +57,7 @@ export async function readUserChecksums(
       url,
       `SELECT b, COUNT(*) AS n, SUM(c) AS s FROM (
          SELECT u.uid DIV ? AS b, CRC32(CONCAT_WS(':', u.uid, u.name, u.status, u.picture${value})) AS c
-         FROM users u${join} GROUP BY u.uid) x GROUP BY b`,
+         FROM {users} u${join} GROUP BY u.uid) x GROUP BY b`,
       [SIDE_BUCKET_SIZE],
     )
     return checksumsOf(rows)
@@ -64,7 +65,7 @@ export async function readUserChecksums(
   const rows = await querySource<RowDataPacket>(
     conn,
     url,
-    `SELECT uid DIV ? AS b, COUNT(*) AS n, SUM(CRC32(CONCAT(uid, ':', name))) AS s FROM users GROUP BY b`,
+    `SELECT uid DIV ? AS b, COUNT(*) AS n, SUM(CRC32(CONCAT(uid, ':', name))) AS s FROM {users} GROUP BY b`,
     [SIDE_BUCKET_SIZE],
   )
   return checksumsOf(rows)
@@ -82,7 +83,7 @@ export async function readTerms(
       conn,
       url,
       `SELECT t.tid, t.name, v.machine_name AS vocabulary
-       FROM taxonomy_term_data t JOIN taxonomy_vocabulary v ON v.vid = t.vid WHERE t.tid IN (?)`,
+       FROM {taxonomy_term_data} t JOIN {taxonomy_vocabulary} v ON v.vid = t.vid WHERE t.tid IN (?)`,
       [tids.slice(i, i + CHUNK)],
     )) {
       out.set(Number(r.tid), { name: String(r.name), vocabulary: String(r.vocabulary) })
@@ -103,7 +104,7 @@ export async function readChangedFiles(
   const rows = await querySource<RowDataPacket>(
     conn,
     url,
-    'SELECT fid, timestamp FROM file_managed WHERE timestamp >= ?',
+    'SELECT fid, timestamp FROM {file_managed} WHERE timestamp >= ?',
     [since],
   )
   let newest: number | null = null
@@ -122,7 +123,7 @@ export async function readAliasesOf(
     for (const r of await querySource<RowDataPacket>(
       conn,
       url,
-      'SELECT source, alias FROM url_alias WHERE source IN (?)',
+      'SELECT source, alias FROM {url_alias} WHERE source IN (?)',
       [nids.slice(i, i + CHUNK).map((nid) => `node/${nid}`)],
     )) {
       const nid = Number(String(r.source).slice(5))
@@ -139,7 +140,7 @@ export async function readMaxFid(conn: SourceConnection, url: string): Promise<n
   const [row] = await querySource<RowDataPacket>(
     conn,
     url,
-    'SELECT COALESCE(MAX(fid), 0) AS m FROM file_managed',
+    'SELECT COALESCE(MAX(fid), 0) AS m FROM {file_managed}',
     [],
   )
   return Number(row?.m ?? 0)
@@ -160,7 +161,7 @@ export async function readNidsByNodeColumn(
     const rows = await querySource<RowDataPacket>(
       conn,
       url,
-      `SELECT nid FROM node WHERE type IN (?) AND (${part.map(() => `${col} BETWEEN ? AND ?`).join(' OR ')})`,
+      `SELECT nid FROM {node} WHERE type IN (?) AND (${part.map(() => `${col} BETWEEN ? AND ?`).join(' OR ')})`,
       [bundles, ...part.flat()],
     )
     for (const r of rows) out.push(Number(r.nid))
@@ -181,7 +182,7 @@ export async function readNidsByRevisionUid(
     const rows = await querySource<RowDataPacket>(
       conn,
       url,
-      `SELECT n.nid FROM node n JOIN node_revision r ON r.vid = n.vid
+      `SELECT n.nid FROM {node} n JOIN {node_revision} r ON r.vid = n.vid
        WHERE n.type IN (?) AND (${part.map(() => 'r.uid BETWEEN ? AND ?').join(' OR ')})`,
       [bundles, ...part.flat()],
     )
@@ -204,8 +205,8 @@ export async function readNidsByFieldValue(
   match: { readonly values: readonly (number | string)[] } | { readonly windows: readonly IdWindow[] },
 ): Promise<number[]> {
   const col = `f.${quoteIdent(column)}`
-  const join = currentRevision ? ' JOIN node n ON n.nid = f.entity_id AND n.vid = f.revision_id' : ''
-  const from = `SELECT DISTINCT f.entity_id AS nid FROM ${quoteIdent(table)} f${join}
+  const join = currentRevision ? ' JOIN {node} n ON n.nid = f.entity_id AND n.vid = f.revision_id' : ''
+  const from = `SELECT DISTINCT f.entity_id AS nid FROM ${tableRef(table)} f${join}
     WHERE f.entity_type = 'node' AND f.deleted = 0 AND`
   const out: number[] = []
   if ('values' in match) {

@@ -32,7 +32,7 @@ export async function readMenuLinks(
     conn,
     url,
     `SELECT menu_name, mlid, plid, link_path, link_title, hidden, expanded, weight, external
-     FROM menu_links WHERE menu_name IN (?) ORDER BY depth, weight, link_title, mlid`,
+     FROM {menu_links} WHERE menu_name IN (?) ORDER BY depth, weight, link_title, mlid`,
     [menus],
   )
   return rows.map((r) => ({
@@ -73,8 +73,8 @@ export async function readTermPlaces(
       url,
       `SELECT t.tid, COALESCE(MIN(NULLIF(h.parent, 0)), 0) AS parent, t.weight, t.name,
          v.machine_name AS vocabulary
-       FROM taxonomy_term_data t JOIN taxonomy_vocabulary v ON v.vid = t.vid
-       LEFT JOIN taxonomy_term_hierarchy h ON h.tid = t.tid
+       FROM {taxonomy_term_data} t JOIN {taxonomy_vocabulary} v ON v.vid = t.vid
+       LEFT JOIN {taxonomy_term_hierarchy} h ON h.tid = t.tid
        WHERE t.tid IN (?) GROUP BY t.tid, t.weight, t.name, v.machine_name`,
       [tids.slice(i, i + CHUNK)],
     )) {

@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { SourceConnection } from './source-db.js'
+import { prefixedTable, type TablePrefix } from './table-prefix.js'
 
 /** A node type of the source, as inspect lists it and check accepts it in source.bundles. */
 export interface SourceBundle {
@@ -14,16 +15,17 @@ export interface SourceBundle {
 }
 
 /** Every node type of the source: node_type's rows and every node.type without one, by type. */
-export async function readBundles(conn: SourceConnection): Promise<SourceBundle[]> {
+export async function readBundles(conn: SourceConnection, prefix?: TablePrefix): Promise<SourceBundle[]> {
   const [hasNodeType] = await conn.query<RowDataPacket[]>(
-    "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'node_type'",
+    'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    [prefixedTable(prefix, 'node_type')],
   )
   const names = new Map<string, string>()
   if (hasNodeType.length > 0) {
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT type, name FROM node_type')
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT type, name FROM {node_type}')
     for (const r of rows) names.set(String(r.type), String(r.name))
   }
-  const [used] = await conn.query<RowDataPacket[]>('SELECT DISTINCT type FROM node')
+  const [used] = await conn.query<RowDataPacket[]>('SELECT DISTINCT type FROM {node}')
   const bundles = [...names].map(([type, name]) => ({ type, name, declared: true }))
   for (const r of used) {
     const type = String(r.type)

@@ -2,16 +2,22 @@ import mysql from 'mysql2/promise'
 import { isPlainDatabaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { SourceQueryError } from '../errors.js'
+import { prefixTables, type TablePrefix } from './table-prefix.js'
 
 export type SourcePool = mysql.Pool
 export type SourceConnection = mysql.PoolConnection
 
 /**
  * A small mysql2 pool for the legacy database. Everything the tool does there is a SELECT, so a
- * user with SELECT privileges only is enough (and recommended).
+ * user with SELECT privileges only is enough (and recommended). Source queries write tables in
+ * braces (`{node}`): the pool qualifies them with the site's `tablePrefix` (prefixTables) before
+ * the usual `?` formatting, whichever command sends them.
  */
-export function createSourcePool(url: string, connectionLimit = 4): SourcePool {
+export function createSourcePool(url: string, connectionLimit = 4, tablePrefix?: TablePrefix): SourcePool {
   return mysql.createPool({
+    // The pool's own formatting (mysql.format, `?` placeholders) after the table names.
+    queryFormat: (sql: string, values: Parameters<typeof mysql.format>[1]) =>
+      mysql.format(prefixTables(sql, tablePrefix), values),
     uri: url,
     connectionLimit,
     charset: 'utf8mb4_general_ci',
@@ -77,7 +83,7 @@ export async function countBundleNodes(
   const rows = await querySource<{ n: number | string }>(
     conn,
     url,
-    `SELECT COUNT(*) AS n FROM node WHERE type IN (?) AND nid > ? AND nid <= ?${ids ? ' AND nid IN (?)' : ''}`,
+    `SELECT COUNT(*) AS n FROM {node} WHERE type IN (?) AND nid > ? AND nid <= ?${ids ? ' AND nid IN (?)' : ''}`,
     ids ? [bundles, afterNid, throughNid, ids.length ? ids : [0]] : [bundles, afterNid, throughNid],
   )
   return Number(rows[0]?.n ?? 0)

@@ -15,7 +15,7 @@ export interface SourceSession {
 }
 
 export async function openSourceSession(url: string, mapping: CompiledMapping): Promise<SourceSession> {
-  const pool = createSourcePool(url, 2)
+  const pool = createSourcePool(url, 2, mapping.source.tablePrefix)
   let conn: SourceConnection | null = null
   try {
     conn = await openSnapshot(pool, url)

@@ -128,7 +128,7 @@ export async function readInventory(
   }
   for (const chunk of chunks([...fidRefs.keys()], 1000)) {
     const [rows] = await source.query<RowDataPacket[]>(
-      'SELECT fid, uri, filename, filemime FROM file_managed WHERE fid IN (?)',
+      'SELECT fid, uri, filename, filemime FROM {file_managed} WHERE fid IN (?)',
       [chunk],
     )
     for (const r of rows) {
@@ -139,7 +139,7 @@ export async function readInventory(
   const linked = [...uriRefs.keys()].filter((u) => !items.has(u))
   for (const chunk of chunks(linked, 1000)) {
     const [rows] = await source.query<RowDataPacket[]>(
-      'SELECT fid, uri, filename, filemime FROM file_managed WHERE uri IN (?)',
+      'SELECT fid, uri, filename, filemime FROM {file_managed} WHERE uri IN (?)',
       [chunk],
     )
     for (const r of rows) add(r, uriRefs.get(String(r.uri)) ?? 0, null, null)

@@ -92,7 +92,7 @@ export async function runFiles(opts: FilesRunOptions): Promise<FilesRunResult> {
   const privateSource = opts.privateFrom ? openFileSource(opts.privateFrom) : null
   const store = await openFileStore(opts.to, opts.s3, opts.dryRun)
   const target = await openTarget(opts.targetUrl)
-  const source = createSourcePool(opts.sourceUrl, 2)
+  const source = createSourcePool(opts.sourceUrl, 2, mapping.source.tablePrefix)
   let runId: number | null = null
   let release: (() => Promise<void>) | null = null
   try {

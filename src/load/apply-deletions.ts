@@ -9,7 +9,7 @@ export type DeletePolicy = (typeof DELETE_POLICIES)[number]
 export const DEFAULT_DELETE_POLICY: DeletePolicy = 'unpublish'
 
 const UNPUBLISH_SELECT = `
-SELECT id, document FROM article
+SELECT id, document, body FROM article
 WHERE site = $1 AND legacy_nid = ANY($2::int[]) AND (published OR is_live)
 FOR UPDATE`
 
@@ -49,11 +49,19 @@ export async function applyDeletePolicy(
     case 'hard-delete':
       return (await client.query(HARD_DELETE, [site, ids])).rowCount ?? 0
     case 'unpublish': {
-      const { rows } = await client.query<{ id: number; document: Article }>(UNPUBLISH_SELECT, [site, ids])
+      const { rows } = await client.query<{ id: number; document: Article; body: string | null }>(
+        UNPUBLISH_SELECT,
+        [site, ids],
+      )
       if (rows.length === 0) return 0
-      const updates = rows.map(({ id, document }) => {
+      const updates = rows.map(({ id, document, body }) => {
         const unpublished = { ...document, published: false, isLive: false }
-        return { id, document: unpublished, content_hash: hashArticle(unpublished) }
+        // The document leaves the body value to the body column (content hash v3): hashed with it.
+        const whole =
+          unpublished.body && unpublished.body.value === undefined && body !== null
+            ? { ...unpublished, body: { ...unpublished.body, value: body } }
+            : unpublished
+        return { id, document: unpublished, content_hash: hashArticle(whole) }
       })
       return (await client.query(UNPUBLISH_UPDATE, [JSON.stringify(updates)])).rowCount ?? 0
     }

@@ -1,16 +1,20 @@
-import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { databaseName, withDatabase } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { TargetError, TargetNotDhmError } from '../errors.js'
-import { PrismaClient } from '../generated/prisma/client.js'
+import type { PrismaClient } from '../generated/prisma/client.js'
 import { SchemaNotEmptyError } from './schema-migration-errors.js'
 import { LZ4_AVAILABLE } from './toast-compression.js'
 
 export interface Target {
   /** Shared by Prisma and by the bulk path (raw SQL on a pooled client), so both see one database. */
   readonly pool: pg.Pool
-  readonly prisma: PrismaClient
+  /**
+   * A Prisma client on the same pool, made on first call: nothing in a run queries through Prisma today
+   * (the bulk path is raw SQL), and loading the client and its WASM query compiler costs ~0.3–0.5 CPU-s
+   * of start-up, so only a caller that needs it pays for it.
+   */
+  prisma(): Promise<PrismaClient>
   readonly url: string
   close(): Promise<void>
 }
@@ -41,13 +45,22 @@ export async function openTarget(url: string, opts: { create?: boolean } = {}): 
   pool.on('error', () => {
     // An idle client lost its connection (server restart); the next checkout reconnects.
   })
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  let prisma: Promise<PrismaClient> | null = null
   return {
     pool,
-    prisma,
+    prisma() {
+      prisma ??= (async () => {
+        const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
+          import('../generated/prisma/client.js'),
+          import('@prisma/adapter-pg'),
+        ])
+        return new PrismaClient({ adapter: new PrismaPg(pool) })
+      })()
+      return prisma
+    },
     url,
     async close() {
-      await prisma.$disconnect()
+      if (prisma !== null) await (await prisma).$disconnect()
       await pool.end()
     },
   }

@@ -74,6 +74,30 @@ export const ConditionSchema: z.ZodType<Condition> = z
 /** A site key: stored with every row, names the sync lock and `--site` filters (`dhm status`). */
 export const SITE_PATTERN = /^[a-z0-9][a-z0-9-]*$/
 
+/** What a Drupal table prefix may hold: identifier characters, as MariaDB takes them unquoted. */
+export const TABLE_PREFIX_PATTERN = /^[A-Za-z0-9_]*$/
+
+const PrefixStringSchema = z
+  .string()
+  .regex(
+    TABLE_PREFIX_PATTERN,
+    'letters, digits and _ only (e.g. drupal_); a database. prefix is not supported',
+  )
+
+/**
+ * Drupal 7's `$databases['default']['default']['prefix']`: a string for every table, or per table
+ * (`default` plus overrides, settings.php's array form), e.g. `tablePrefix: site2_` or
+ * `tablePrefix: { default: site2_, users: shared_ }`.
+ */
+export const TablePrefixSchema = z.union([
+  PrefixStringSchema,
+  z.record(
+    z.string().regex(/^[a-z0-9_]+$/, 'a Drupal table name such as users or default'),
+    PrefixStringSchema,
+  ),
+])
+export type TablePrefix = z.infer<typeof TablePrefixSchema>
+
 export const SiteMappingSchema = z.strictObject({
   /** Short name of the site; stored with every row so one target can hold several sites. */
   site: z.string().regex(SITE_PATTERN, 'use lowercase letters, digits and - (e.g. bne)'),
@@ -92,6 +116,12 @@ export const SiteMappingSchema = z.strictObject({
      * is its own article.
      */
     translations: z.enum(['none', 'tnid', 'entity_translation']).default('none'),
+    /**
+     * The site's table prefix (settings.php's `prefix`): `drupal_` reads `drupal_node`,
+     * `drupal_field_data_body`… One database can hold several sites, one mapping each.
+     * `dhm inspect` lists the prefixes it finds. Default: none.
+     */
+    tablePrefix: TablePrefixSchema.optional(),
   }),
   files: z
     .strictObject({

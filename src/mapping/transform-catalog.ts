@@ -23,6 +23,7 @@ const WITHOUT_ARGUMENT = [
   'boolean',
   'compact',
   'date',
+  'date-field',
   'empty-to-null',
   'file',
   'first',

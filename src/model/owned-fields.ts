@@ -17,6 +17,10 @@
  * so an edited slug would leave the old URL without a redirect), publications (the legacy view and
  * the `isLive` rule read them), and what has no column of its own (links, translations, media).
  *
+ * The body value is in the document only when the mapping owned `body` when dhm wrote it (content
+ * hash v3 documents leave it to the column, see content-hash.ts): a document without it records
+ * nothing to compare with, so the column counts as not edited until dhm writes the article again.
+ *
  * With a date (`owned: { from: 2026-12-01 }`), a field counts as edited only on articles edited in
  * the target at or after it (`target_edit.edited_at`, kept by triggers: see OWNED_FROM_SQL).
  */
@@ -49,7 +53,7 @@ export const OWNABLE_FIELDS = {
   social: one('social', (a) => `${a}.document->>'social'`),
   headTags: one('head_tags', (a) => `${a}.document->>'headTags'`),
   bodyTags: one('body_tags', (a) => `${a}.document->>'bodyTags'`),
-  body: one('body', text('body,value')),
+  body: one('body', (a) => `COALESCE(${a}.document#>>'{body,value}', ${a}.body)`),
   authors: one('authors', textArray('authors')),
   bylines: one('bylines', textArray('bylines')),
   image: {

@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
 import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
+import { prefixedTable } from '../extract/table-prefix.js'
 import { type DeletePolicy, retireNids } from '../load/apply-deletions.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 
@@ -147,7 +148,7 @@ class RangeSums {
     const rows = await this.select(
       `SELECT nid DIV ? AS r, COUNT(*) AS n, CAST(SUM(nid) AS CHAR) AS s, CAST(SUM(nid * nid) AS CHAR) AS q,
          CAST(SUM((nid * ${HASH_MULTIPLIER}) MOD 4294967296) AS CHAR) AS h
-       FROM node ${hint} WHERE type IN (?) ${sourceWindows(windows)} GROUP BY r`,
+       FROM {node} ${hint} WHERE type IN (?) ${sourceWindows(windows)} GROUP BY r`,
       [size, this.opts.mapping.source.bundles, ...(windows ?? []).flat()],
     )
     return new Map(rows.map((row) => [Number(row.r), sumKey(row)]))
@@ -164,7 +165,7 @@ class RangeSums {
 
   /** The source's nids of mapped bundles in these windows (primary-key ranges). */
   async sourceNids(windows: readonly Window[]): Promise<Set<number>> {
-    const rows = await this.select(`SELECT nid FROM node WHERE type IN (?) ${sourceWindows(windows)}`, [
+    const rows = await this.select(`SELECT nid FROM {node} WHERE type IN (?) ${sourceWindows(windows)}`, [
       this.opts.mapping.source.bundles,
       ...windows.flat(),
     ])
@@ -180,8 +181,8 @@ class RangeSums {
     if (this.sourceHint === null) {
       const rows = await this.select(
         `SELECT COUNT(*) AS n FROM information_schema.statistics
-         WHERE table_schema = DATABASE() AND table_name = 'node' AND index_name = 'node_status_type'`,
-        [],
+         WHERE table_schema = DATABASE() AND table_name = ? AND index_name = 'node_status_type'`,
+        [prefixedTable(this.opts.mapping.source.tablePrefix, 'node')],
       )
       this.sourceHint = Number(rows[0]?.n) > 0 ? 'FORCE INDEX (node_status_type)' : ''
     }

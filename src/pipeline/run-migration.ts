@@ -7,6 +7,7 @@ import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
 import { openSourceSession } from '../extract/source-session.js'
 import { writeArticleLinks } from '../load/article-links.js'
+import { finishBulkLoad, finishDeadBulkLoads, startBulkLoad } from '../load/bulk-load.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { planBatch } from '../load/plan-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
@@ -72,6 +73,12 @@ export interface MigrateOptions {
   /** false (`--no-fast-path`): transform every node, even those its fingerprints settle. */
   readonly fastPath?: boolean
   readonly range?: MigrateRange
+  /**
+   * Into a target without articles, build secondary indexes and foreign keys after the load
+   * (load/bulk-load.ts); never for a range (other workers write beside it). Default: on, unless
+   * DHM_BULK_LOAD=0.
+   */
+  readonly bulkLoad?: boolean
   /** The mapping as the coordinator recorded it (a worker may not have the file); else read from mappingFile. */
   readonly recordedMapping?: {
     readonly mapping: string
@@ -183,6 +190,16 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       ...rangeBounds(opts.range),
       sourceUrl: opts.sourceUrl,
     })
+    const bulkLoad =
+      writer && runId !== null && !opts.range && (opts.bulkLoad ?? process.env.DHM_BULK_LOAD !== '0')
+        ? await startBulkLoad(writer.pool, runId)
+        : null
+    if (bulkLoad) {
+      emit({
+        kind: 'phase',
+        message: `empty target: ${bulkLoad.length} indexes and foreign keys are built after the load`,
+      })
+    }
     const linkHosts = bodyLinkHosts(mapping)
     // Fingerprints (skip-unchanged.ts): settle unchanged nodes before the transform, store them with
     // each write, rewrite articles edited in the target. Not for a dry run (it writes nothing).
@@ -232,10 +249,16 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       sourceUrl: opts.sourceUrl,
       onFailure: async (error) => {
         if (writer && runId !== null) {
+          // Best effort: what it cannot build now, the next run builds (finishDeadBulkLoads).
+          if (bulkLoad) await finishBulkLoad(writer.pool, runId).catch(() => undefined)
           await finishRun(writer.pool, runId, 'failed', counts, { error: error.message })
         }
       },
     })
+    if (writer && runId !== null && bulkLoad) {
+      emit({ kind: 'phase', message: `building ${bulkLoad.length} indexes and foreign keys` })
+      await finishBulkLoad(writer.pool, runId)
+    }
     await statistics?.finish()
     // After every batch: references resolved through the id map, term tree, menus (issue #21).
     if (writer && !interrupted) {
@@ -324,6 +347,13 @@ async function prepareTarget(opts: MigrateOptions, emit: RunListener): Promise<P
         })
       }
       const dead = await markDeadRuns(writer.pool)
+      const unfinished = await finishDeadBulkLoads(writer.pool)
+      if (unfinished.length > 0) {
+        emit({
+          kind: 'phase',
+          message: `built the indexes and foreign keys the bulk load of run(s) ${unfinished.join(', ')} left unbuilt`,
+        })
+      }
       await pruneRunChanges(writer.pool, undoRetentionDays())
       if (dead > 0) {
         emit({

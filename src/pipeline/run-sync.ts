@@ -7,6 +7,7 @@ import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-los
 import { openSourceSession } from '../extract/source-session.js'
 import { applyDeletePolicy, DEFAULT_DELETE_POLICY, type DeletePolicy } from '../load/apply-deletions.js'
 import { writeArticleLinks } from '../load/article-links.js'
+import { finishDeadBulkLoads } from '../load/bulk-load.js'
 import { type BatchResult, loadBatch } from '../load/load-batch.js'
 import { pruneRunChanges } from '../load/run-changes.js'
 import {
@@ -159,6 +160,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     }
     const statistics = await TargetStatistics.open(target.pool)
     await markDeadRuns(target.pool)
+    // A migrate killed during its bulk load left indexes unbuilt: built before the first write.
+    await finishDeadBulkLoads(target.pool)
     await pruneRunChanges(target.pool, undoRetentionDays())
 
     // The snapshot opens only now, under the lock.

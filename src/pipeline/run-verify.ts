@@ -208,7 +208,7 @@ async function sampleNids(
 ): Promise<number[]> {
   try {
     const [rows] = await conn.query<RowDataPacket[]>(
-      `SELECT nid FROM node WHERE type IN (?)${within ? ' AND nid IN (?)' : ''}
+      `SELECT nid FROM {node} WHERE type IN (?)${within ? ' AND nid IN (?)' : ''}
        ORDER BY MD5(CONCAT('dhm-verify:', nid)) LIMIT ?`,
       within ? [mapping.source.bundles, within.length ? within : [0], n] : [mapping.source.bundles, n],
     )

@@ -2,8 +2,9 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { redactValues } from '../config/redact.js'
 import { ConfigError } from '../errors.js'
+import { shorten, UNRESOLVED_LINK_RULES } from '../transform/content/content-tally.js'
 import type { Issue } from '../transform/outcome.js'
-import type { RunCounts } from './run-stats.js'
+import { type RunCounts, unresolvedLinks } from './run-stats.js'
 
 /** The one-line summary every run ends with, and the exact keys of `--json`. */
 export interface RunSummary {
@@ -93,6 +94,15 @@ function cannotCreate(root: string, error: unknown): ConfigError {
   )
 }
 
+/** The file of a run report listing every unresolved body link (nid, attribute, rule, link). */
+export const UNRESOLVED_LINKS_FILE = 'unresolved-links.ndjson'
+const MD_LINKS = 100
+
+/** Text in a Markdown table cell: one line, pipes and backticks escaped. */
+function mdCell(text: string): string {
+  return `\`${shorten(text).replace(/`/g, "'").replace(/\|/g, '\\|')}\``
+}
+
 export interface RejectRecord {
   readonly nid: number
   readonly issues: readonly Issue[]
@@ -133,6 +143,14 @@ export async function writeRunReport(
     counts: report.counts,
     params: report.params,
     rejectsFile: report.counts.rejected > 0 ? 'rejects.ndjson' : null,
+    unresolvedLinksFile: unresolvedLinks(report.counts).length > 0 ? UNRESOLVED_LINKS_FILE : null,
+  }
+  const links = unresolvedLinks(report.counts)
+  if (links.length > 0) {
+    await writeFile(
+      join(dir, UNRESOLVED_LINKS_FILE),
+      `${links.map((l) => JSON.stringify(redactValues(l))).join('\n')}\n`,
+    )
   }
   await writeFile(file, `${JSON.stringify(redactValues(summary), null, 2)}\n`)
   await writeFile(join(dir, 'summary.md'), renderRunReportMarkdown(report))
@@ -188,5 +206,21 @@ export function renderRunReportMarkdown(report: {
     )
   }
   if (report.counts.rejected > 0) lines.push('', 'Rejected rows and reasons: `rejects.ndjson`.')
+  const links = unresolvedLinks(report.counts)
+  if (links.length > 0) {
+    const total = [...UNRESOLVED_LINK_RULES].reduce((n, r) => n + (report.counts.content[r] ?? 0), 0)
+    lines.push(
+      '',
+      '## Links left as they were',
+      '',
+      `Body links dhm could not resolve to a migrated article: ${total}` +
+        `${links.length < total ? ` (the first ${links.length} in \`${UNRESOLVED_LINKS_FILE}\`)` : ` (all in \`${UNRESOLVED_LINKS_FILE}\`)`}` +
+        `${links.length > MD_LINKS ? `, the first ${MD_LINKS} here` : ''}.`,
+      '',
+      '| nid | attribute | rule | link |',
+      '| ---: | --- | --- | --- |',
+      ...links.slice(0, MD_LINKS).map((l) => `| ${l.nid} | ${l.attribute} | ${l.rule} | ${mdCell(l.link)} |`),
+    )
+  }
   return `${lines.join('\n')}\n`
 }

@@ -1,7 +1,7 @@
 import { InternalError } from '../errors.js'
 import type { BatchResult } from '../load/load-batch.js'
 import type { RelationsSummary } from '../load/site-relations.js'
-import { MAX_EXAMPLES, shorten } from '../transform/content/content-tally.js'
+import { MAX_EXAMPLES, shorten, UNRESOLVED_LINK_RULES } from '../transform/content/content-tally.js'
 import type { RowOutcome } from '../transform/outcome.js'
 
 /**
@@ -35,6 +35,29 @@ export interface RunCounts {
    */
   fastPath?: { settled: number; targetChanged: number }
 }
+
+// The links of a run, listed in its report only: kept beside the counts, not in them, since
+// migration_run.counts stores the counts (after every batch of a sync).
+const listedLinks = new WeakMap<RunCounts, UnresolvedLink[]>()
+
+/**
+ * Links bodies keep because they cannot be resolved (UNRESOLVED_LINK_RULES), each with its node:
+ * the first MAX_LISTED_LINKS the run met (the content counts have the totals).
+ */
+export function unresolvedLinks(counts: RunCounts): readonly UnresolvedLink[] {
+  return listedLinks.get(counts) ?? []
+}
+
+/** One link a body keeps as it was: its node, the attribute, the rule and the href as written. */
+export interface UnresolvedLink {
+  readonly nid: number
+  readonly attribute: string
+  readonly rule: string
+  readonly link: string
+}
+
+/** How many unresolved links a run report lists (summary.json; summary.md shows the first 100). */
+export const MAX_LISTED_LINKS = 5000
 
 export function emptyCounts(): RunCounts {
   return {
@@ -104,6 +127,15 @@ export function addContentCounts(counts: RunCounts, outcomes: readonly RowOutcom
       // Shortened here, for the few the run keeps, not by the rule for every occurrence.
       for (const e of examples) if (kept.length < MAX_EXAMPLES) kept.push(shorten(e))
       counts.contentExamples[rule] = kept
+      if (!UNRESOLVED_LINK_RULES.has(rule)) continue
+      const listed = listedLinks.get(counts) ?? []
+      listedLinks.set(counts, listed)
+      for (const e of examples) {
+        if (listed.length >= MAX_LISTED_LINKS) break
+        // Examples read `node <nid> <attribute>: <href>` (transformNode's count).
+        const m = /^node \d+ ([^:]+): ([\s\S]*)$/.exec(e)
+        listed.push({ nid: o.ref.nid, attribute: m?.[1] ?? '', rule, link: m?.[2] ?? e })
+      }
     }
   }
 }

@@ -1,12 +1,13 @@
 import type { z } from 'zod'
 import { TransformError } from '../errors.js'
-import type { D7FieldItem, D7File, D7NodeBundle } from '../extract/d7-types.js'
+import type { D7DateField, D7FieldItem, D7File, D7NodeBundle, D7Value } from '../extract/d7-types.js'
 import { asPhpRecord, readPhpSerialized } from '../extract/php-unserialize.js'
 import { TRANSFORM_ARGS } from '../mapping/transform-catalog.js'
 import type { Attachment, Body, FileRef, Image, Link, TermRef } from '../model/article.js'
 import { BODY_HTML, REPAIR_ENCODING } from './content/content-transforms.js'
 import { type FileBaseUrls, publishedFileUrl } from './content/file-urls.js'
 import { htmlToText } from './content/html-text.js'
+import { readDateField } from './date-field.js'
 
 /**
  * Named, pure transforms a mapping chains in `using:`. A pipeline starts from the list of values a
@@ -32,6 +33,15 @@ export interface TransformDef {
   /** Argument schema, for transforms written `{ name: arg }`; absent = takes no argument. */
   readonly arg?: z.ZodType
   apply(value: unknown, arg: unknown, ctx: TransformContext): unknown
+}
+
+/** `date-field` on a field field_config does not describe: UTC, every part, end dates read. */
+const UNKNOWN_DATE_FIELD: D7DateField = {
+  type: 'datetime',
+  tzHandling: 'utc',
+  granularity: ['year', 'month', 'day', 'hour', 'minute', 'second'],
+  todate: 'optional',
+  siteTimeZone: 'UTC',
 }
 
 const isEmpty = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '')
@@ -220,6 +230,22 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = {
       'a date field value → ISO 8601 UTC: unix time (datestamp), "YYYY-MM-DD HH:MM:SS" (datetime) or "YYYY-MM-DDTHH:MM:SS" (date, varchar), read as UTC; empty → null',
     mode: 'each',
     apply: (v) => toIsoDate(v),
+  },
+  'date-field': {
+    description:
+      "a date module field item (datetime, datestamp, date) → { start, end, timeZone }: ISO 8601 UTC instants read as the field stores them (tz_handling, the value's own zone, the site's date_default_timezone), or the date alone (YYYY-MM-DD, YYYY-MM, YYYY) when its granularity has no hour; end from value2 (null without one); map the whole item: { from: field_when, using: [first, date-field] }",
+    mode: 'each',
+    apply: (v, _arg, ctx) => {
+      if (v === null || v === undefined) return null
+      const item =
+        typeof v === 'object' && !Array.isArray(v) ? (v as D7FieldItem['values']) : { value: v as D7Value }
+      const settings = ctx.field ? ctx.node.dateFields?.[ctx.field] : undefined
+      if (!settings) {
+        ctx.warn(`field ${ctx.field ?? '(none)'} is not a date module field in field_config; read as UTC`)
+        return readDateField(item, UNKNOWN_DATE_FIELD)
+      }
+      return readDateField(item, settings)
+    },
   },
   link: {
     description:

@@ -172,12 +172,14 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     redirects,
   }
   let parsed = parseArticle(candidate)
-  // The article is serialized once: this text is what the loader writes and what the hash covers.
+  // The article is serialized once: this text is what the loader writes and what the hash covers
+  // (with the body value, which the document leaves to the `body` column).
   let document = parsed.success ? documentText(parsed.data) : null
   // Postgres text cannot hold NUL: scrub (and validate again) only when the article has one, which
-  // its JSON shows as \u0000; a row that fails validation is scrubbed too, as NUL may be why.
+  // its JSON shows as \u0000 (the body value: as itself); a row that fails validation is scrubbed
+  // too, as NUL may be why.
   let scrubbed: typeof candidate = candidate
-  if (document === null || document.includes('\\u0000')) {
+  if (document === null || document.includes('\\u0000') || parsed.data?.body?.value.includes('\u0000')) {
     scrubbed = scrubNul(candidate, (field, reason) => warnings.push({ field, reason, excerpt: null }))
     parsed = parseArticle(scrubbed)
     document = parsed.success ? documentText(parsed.data) : null
@@ -193,12 +195,17 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
       })),
     }
   }
+  const article = parsed.data
+  // Encoded once: the hash is taken over the bytes the loader writes (hashing the text would encode
+  // it to UTF-8 a second time). A mapping that owns `body` stores the body value in the document too.
+  const hashed = documentBytes(document)
+  const bytes = mapping.owned.fields.includes('body') ? documentBytes(documentText(article, true)) : hashed
   return {
     kind: 'ok',
     ref,
-    article: parsed.data,
-    document: documentBytes(document),
-    contentHash: hashDocument(document),
+    article,
+    document: bytes,
+    contentHash: hashDocument(hashed, article.body?.value ?? null),
     warnings,
     strayLanguageRows: node.strayLanguageRows,
     ...(Object.keys(content).length > 0 ? { content } : {}),

@@ -24,7 +24,7 @@ export async function cutNidRanges(
   const rows = await querySource<{ nid: number | string }>(
     conn,
     sourceUrl,
-    `SELECT nid FROM (SELECT nid, ROW_NUMBER() OVER (ORDER BY nid) AS n FROM node WHERE type IN (?)) t
+    `SELECT nid FROM (SELECT nid, ROW_NUMBER() OVER (ORDER BY nid) AS n FROM {node} WHERE type IN (?)) t
      WHERE n % ? = 0 ORDER BY nid`,
     [bundles, size],
   )

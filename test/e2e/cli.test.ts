@@ -169,6 +169,7 @@ describe('dhm migrate, from the command line', () => {
           "startedAt": "T",
           "status": "succeeded",
           "unchanged": 150,
+          "unresolvedLinksFile": "unresolved-links.ndjson",
           "updated": 0,
         }
       `)

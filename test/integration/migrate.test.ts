@@ -848,7 +848,7 @@ describe('dhm migrate (400 articles, seed 7, batches of 97)', () => {
     const once = await migrate()
     expect(once.summary).toMatchObject({ inserted: 0, updated: first.summary.inserted, unchanged: 0 })
     const [{ n } = { n: '' }] = await dst<{ n: string }>(
-      "SELECT count(*)::text AS n FROM article WHERE content_hash !~ '^v2:[0-9a-f]{61}$'",
+      "SELECT count(*)::text AS n FROM article WHERE content_hash !~ '^v3:[0-9a-f]{61}$'",
     )
     expect(n).toBe('0')
     expect(await documents()).toEqual(before)

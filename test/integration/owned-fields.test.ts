@@ -26,6 +26,7 @@ import { articleNids, type Conn, changeSection, connectMaria, editTitle } from '
 const BASE = 1696118400
 const mariaDb = uniqueName('owned_src')
 const pgDb = uniqueName('owned_dst')
+const pgBodyDb = uniqueName('owned_body')
 const sourceUrl = mariaUrl(mariaDb)
 let targetUrl = ''
 let workDir = ''
@@ -97,6 +98,7 @@ afterAll(async () => {
   await conn?.end()
   await dropMariaDb(mariaDb)
   await dropPgDb(pgDb)
+  await dropPgDb(pgBodyDb)
   if (workDir) await rm(workDir, { recursive: true, force: true })
 })
 
@@ -191,5 +193,43 @@ describe('owned: [title] (bne, 40 articles)', () => {
     expect((await target(nid)).title).toMatch(/\(drupal 3\)$/)
     expect((await target(other)).summary).not.toBe('Not owned')
     expect((await verify()).exitCode).toBe(0)
+  })
+})
+
+describe('owned: [body] (the document keeps the body value only for a mapping that owns body)', () => {
+  it('a body edited in the target survives a sync that rewrites the rest of its article', async () => {
+    const file = path.join(workDir, 'bne-owned-body.yaml')
+    await writeFile(file, `${await readFile('mappings/bne.yaml', 'utf8')}\nowned: [body]\n`)
+    const mapping = await loadMapping(file)
+    const url = await createPgDb(pgBodyDb)
+    await runMigration({ mapping, mappingFile: file, sourceUrl, targetUrl: url, batchSize: 20 })
+    // What dhm wrote, for the edited-in-target test: the body value in the document too.
+    const [written] = await pgQuery<{ same: boolean }>(
+      url,
+      "SELECT bool_and(document#>>'{body,value}' = body) AS same FROM article WHERE body IS NOT NULL",
+    )
+    expect(written?.same).toBe(true)
+
+    const nid = (await articleNids(conn, 'n.status = 1'))[2] as number
+    await pgQuery(url, "UPDATE article SET body = '<p>Edited in the new system</p>' WHERE legacy_nid = $1", [
+      nid,
+    ])
+    await editTitle(conn, nid, BASE + 10800, ' (drupal 3)')
+    const r = await runSync({
+      mapping,
+      mappingFile: file,
+      sourceUrl,
+      targetUrl: url,
+      batchSize: 20,
+      reportsDir: workDir,
+    })
+    expect(r.summary).toMatchObject({ rejected: 0 })
+    const [row] = await pgQuery<{ body: string; title: string }>(
+      url,
+      "SELECT body, title FROM article WHERE site = 'bne' AND legacy_nid = $1",
+      [nid],
+    )
+    expect(row?.body).toBe('<p>Edited in the new system</p>')
+    expect(row?.title).toMatch(/\(drupal 3\)$/)
   })
 })

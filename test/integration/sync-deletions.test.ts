@@ -6,9 +6,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createSourcePool, type SourcePool } from '../../src/extract/source-db.js'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { applyDeletions, type DeletionScan } from '../../src/pipeline/deletion-scan.js'
@@ -33,7 +33,7 @@ const targetDb = uniqueName('syncdel_dst')
 const sourceUrl = mariaUrl(mariaDb)
 let targetUrl = ''
 let conn: Conn
-let sourcePool: mysql.Pool
+let sourcePool: SourcePool
 let targetPool: pg.Pool
 let workDir = ''
 
@@ -65,7 +65,7 @@ async function article(nid: number) {
 beforeAll(async () => {
   await generateFixture({ url: MARIADB_SERVER, database: mariaDb, articles: 300, seed: 12 })
   conn = await connectMaria(sourceUrl)
-  sourcePool = mysql.createPool({ uri: sourceUrl, connectionLimit: 1 })
+  sourcePool = createSourcePool(sourceUrl, 1)
   targetUrl = await createPgDb(targetDb)
   targetPool = new pg.Pool({ connectionString: targetUrl, max: 2 })
   // Sessions are terminated when the database is dropped: a closing client's FATAL is not a failure.

@@ -225,6 +225,12 @@ describe('body links', () => {
       counts: { 'link-missing-node': 1, 'link-without-slug': 1 },
     },
     {
+      name: 'a path of the old site that is no alias (relative, or on its host): left and reported',
+      input: '<a href="/search?q=kyiv">s</a><a href="https://www.intellinews.com/no/such/page">n</a>',
+      expected: '<a href="/search?q=kyiv">s</a><a href="https://www.intellinews.com/no/such/page">n</a>',
+      counts: { 'link-unknown-path': 2 },
+    },
+    {
       name: 'external links, mailto and anchors are never touched',
       input:
         '<a href="https://www.reuters.com/node/10">R</a><a href="mailto:desk@example.com">m</a><a href="#top">t</a><a href="/node/10/edit">e</a>',

@@ -51,7 +51,7 @@ fields:
       "mappings/broken.yaml: 7 problem(s)
       - mappings/broken.yaml:1:7 site: use lowercase letters, digits and - (e.g. bne)
       - mappings/broken.yaml:5:3 fields.titel: unknown article attribute "titel" (did you mean "title"?)
-      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, list-label, node-ref, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, user-ref, zero-to-null
+      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, date-field, empty-to-null, file, first, image, int, join, last, link, list-label, node-ref, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, user-ref, zero-to-null
       - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string
       - mappings/broken.yaml:8:3 fields.image.colour: unknown article attribute "image.colour"
       - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
@@ -60,7 +60,7 @@ fields:
     expect(problems(text.replace('Example News', 'example'))).toMatchInlineSnapshot(`
       "mappings/broken.yaml: 6 problem(s)
       - mappings/broken.yaml:5:3 fields.titel: unknown article attribute "titel" (did you mean "title"?)
-      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, empty-to-null, file, first, image, int, join, last, link, list-label, node-ref, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, user-ref, zero-to-null
+      - mappings/broken.yaml:6:56 fields.summary.using.1: unknown transform "trimm" (did you mean "trim"?). Known: attachment, body-html, boolean, compact, date, date-field, empty-to-null, file, first, image, int, join, last, link, list-label, node-ref, repair-encoding, split, static-map, strip-html, term-name, terms, text-with-summary, timestamp, trim, truncate, user-ref, zero-to-null
       - mappings/broken.yaml:7:63 fields.tracking.using.0.truncate: bad argument for "truncate": Invalid input: expected number, received string
       - mappings/broken.yaml:8:3 fields.image.colour: unknown article attribute "image.colour"
       - mappings/broken.yaml:9:17 fields.body.from: "node.body": node has node.nid, node.vid, node.type, node.language, node.title, node.uid, node.status, node.created, node.changed, node.promote, node.sticky, node.tnid
@@ -134,7 +134,7 @@ fields:
   describe('unknown keys: each at the key itself, with its path and the nearest allowed key', () => {
     const ROOT_KEYS =
       'Allowed here: site, description, source, files, live, filters, fields, owned, authorRecords, references, seo, menus'
-    const SOURCE_KEYS = 'Allowed here: bundles, fieldTables, translations'
+    const SOURCE_KEYS = 'Allowed here: bundles, fieldTables, translations, tablePrefix'
 
     it.each([
       {

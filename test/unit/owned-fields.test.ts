@@ -9,7 +9,7 @@ describe('editedInTargetSql: the column against what dhm last wrote (the documen
   it.each([
     { field: 'title', expected: "a.title IS DISTINCT FROM a.document->>'title'" },
     { field: 'headTags', expected: "a.head_tags IS DISTINCT FROM a.document->>'headTags'" },
-    { field: 'body', expected: "a.body IS DISTINCT FROM a.document#>>'{body,value}'" },
+    { field: 'body', expected: "a.body IS DISTINCT FROM COALESCE(a.document#>>'{body,value}', a.body)" },
     {
       field: 'authors',
       expected: "a.authors IS DISTINCT FROM ARRAY(SELECT jsonb_array_elements_text(a.document->'authors'))",

@@ -4,6 +4,7 @@ import { EXIT, ExitError } from '../../errors.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { runCheck } from '../../pipeline/run-check.js'
 import { warnIfSiteShared } from '../../pipeline/shared-site.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import { jsonOption, MAPPING_OPTION, mappingFileOf } from '../options.js'
 
@@ -16,7 +17,7 @@ interface CheckArgs {
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: 'check',
-  describe: 'Validate a mapping file, then check every table and column it names against the source',
+  describe: COMMAND_LIST.check.describe,
   builder: (y: Argv) =>
     y
       .option('mapping', MAPPING_OPTION)

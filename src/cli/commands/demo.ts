@@ -13,6 +13,7 @@ import { generateFixture } from '../../fixture/generate-fixture.js'
 import { DEFAULT_MAPPING_FILE, loadMapping } from '../../mapping/load-mapping.js'
 import { runMigration } from '../../pipeline/run-migration.js'
 import { renderFilesLine } from '../../report/files-report.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { logLine, withProgress } from '../progress.js'
 import { renderMigrateResult } from './migrate.js'
 
@@ -33,8 +34,7 @@ const DEMO_DB_NAME = /^[A-Za-z0-9_]{1,63}$/
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
-  describe:
-    'Build a sample Drupal 7 database, migrate it twice (the second run changes nothing), show an article',
+  describe: COMMAND_LIST.demo.describe,
   builder: (y: Argv) =>
     y
       .option('articles', {

@@ -3,6 +3,7 @@ import { resolveConnections } from '../../config/connections.js'
 import { readRunSites } from '../../load/run-log.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { exportArticles, exportMenus } from '../../pipeline/run-export.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import { MAPPING_OPTION, mappingFileOf, parseIds } from '../options.js'
 import { openStdoutLines } from '../stdout-lines.js'
@@ -16,7 +17,7 @@ interface ExportArgs {
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
   command: 'export',
-  describe: 'Print the migrated articles as JSON lines in the article model (from the target)',
+  describe: COMMAND_LIST.export.describe,
   builder: (y: Argv) =>
     y
       .option('mapping', {

@@ -4,6 +4,7 @@ import { ExitError } from '../../errors.js'
 import { DEFAULT_FILE_CONCURRENCY, type FilesProgress, runFiles } from '../../files/run-files.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { formatBytes, renderFilesLine } from '../../report/files-report.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import {
   jsonOption,
@@ -33,8 +34,7 @@ interface FilesArgs {
 
 export const filesCommand: CommandModule<object, FilesArgs> = {
   command: 'files',
-  describe:
-    'Copy the files the migrated articles reference (images, PDFs) from the old site to a folder or S3',
+  describe: COMMAND_LIST.files.describe,
   builder: (y: Argv) =>
     y
       .option('mapping', MAPPING_OPTION)

@@ -3,12 +3,15 @@ import { writeFile } from 'node:fs/promises'
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { databaseName, resolveConnections } from '../../config/connections.js'
 import { ConfigError } from '../../errors.js'
-import { inspectSource, type SourceInventory } from '../../extract/inspect-source.js'
+import { findSites, inspectSource, type SourceInventory } from '../../extract/inspect-source.js'
 import { closeSnapshot, createSourcePool, openSnapshot } from '../../extract/source-db.js'
+import { listTables } from '../../extract/source-schema.js'
+import { findTablePrefixes } from '../../extract/table-prefix.js'
 import { renderInventory } from '../../inspect/render-inventory.js'
 import { scaffoldMapping, scaffoldSite, toSiteKey } from '../../inspect/scaffold-mapping.js'
 import { nearest } from '../../mapping/nearest.js'
-import { SITE_PATTERN } from '../../mapping/schema.js'
+import { SITE_PATTERN, TABLE_PREFIX_PATTERN } from '../../mapping/schema.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 
 interface InspectArgs {
@@ -18,15 +21,47 @@ interface InspectArgs {
   out?: string
   force: boolean
   site?: string
+  tablePrefix?: string
 }
 
-/** Read the inventory of a Drupal 7 database in one read-only snapshot. */
-export async function readInventory(sourceUrl: string): Promise<SourceInventory> {
+/**
+ * Read the inventory of a Drupal 7 database in one read-only snapshot. `tablePrefix` chooses the
+ * site of a database holding several (settings.php's prefix); without it, the unprefixed site, or
+ * the only prefixed one.
+ */
+export async function readInventory(sourceUrl: string, tablePrefix?: string): Promise<SourceInventory> {
+  const prefix = tablePrefix ?? (await guessTablePrefix(sourceUrl))
+  const pool = createSourcePool(sourceUrl, 1, prefix)
+  try {
+    const conn = await openSnapshot(pool, sourceUrl)
+    try {
+      return await inspectSource(conn, sourceUrl, prefix)
+    } finally {
+      await closeSnapshot(conn).catch(() => undefined)
+    }
+  } finally {
+    await pool.end()
+  }
+}
+
+/** The prefix to inspect when none is given: '' if that site exists, else the only one, else ask. */
+async function guessTablePrefix(sourceUrl: string): Promise<string> {
   const pool = createSourcePool(sourceUrl, 1)
   try {
     const conn = await openSnapshot(pool, sourceUrl)
     try {
-      return await inspectSource(conn, sourceUrl)
+      const tables = await listTables(conn)
+      const found = findTablePrefixes(tables)
+      if (found.length === 0 || found.includes('')) return ''
+      if (found.length === 1) return found[0] as string
+      const sites = await findSites(conn, tables)
+      throw new ConfigError(
+        `${databaseName(sourceUrl)} holds ${found.length} Drupal 7 sites (table prefixes): ` +
+          sites
+            .map((s) => `${s.prefix} (${s.nodes} nodes: ${s.bundles.map((b) => b.type).join(', ')})`)
+            .join('; ') +
+          `; choose one with --table-prefix, e.g. dhm inspect --table-prefix ${found[0]}`,
+      )
     } finally {
       await closeSnapshot(conn).catch(() => undefined)
     }
@@ -43,7 +78,7 @@ function outExists(file: string): ConfigError {
 
 export const inspectCommand: CommandModule<object, InspectArgs> = {
   command: 'inspect',
-  describe: 'Describe a Drupal 7 source: bundles, fields, vocabularies, languages, formats, modules',
+  describe: COMMAND_LIST.inspect.describe,
   builder: (y: Argv) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'Print the inventory as JSON' })
@@ -58,6 +93,11 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
         type: 'string',
         describe:
           "With --scaffold: the mapping's site key: lowercase letters, digits and - (default: <database>-<bundle>)",
+      })
+      .option('table-prefix', {
+        type: 'string',
+        describe:
+          "The site's table prefix (settings.php's prefix), for a database holding several sites; inspect lists them",
       })
       .example('dhm inspect', 'What does the default source hold?')
       .example('dhm inspect --json > inventory.json', 'The same, for machines')
@@ -82,8 +122,13 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
           "put a display name in the mapping's description.",
       )
     }
+    if (args.tablePrefix !== undefined && !TABLE_PREFIX_PATTERN.test(args.tablePrefix)) {
+      throw new ConfigError(
+        `--table-prefix ${JSON.stringify(args.tablePrefix)}: a table prefix holds letters, digits and _ only (e.g. drupal_)`,
+      )
+    }
     const { sourceUrl } = resolveConnections({ source: args.source })
-    const inventory = await readInventory(sourceUrl)
+    const inventory = await readInventory(sourceUrl, args.tablePrefix)
     const database = databaseName(sourceUrl)
     if (args.scaffold !== undefined) {
       const bundle = inventory.bundles.find((b) => b.type === args.scaffold)
@@ -94,7 +139,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
           `--scaffold: no bundle ${args.scaffold} in ${database}${hint ? `; did you mean ${hint}?` : ''} (it has ${names.join(', ')})`,
         )
       }
-      const site = args.site ?? scaffoldSite(database, bundle.type)
+      const site = args.site ?? scaffoldSite(database, bundle.type, inventory.tablePrefix)
       const text = scaffoldMapping(inventory, bundle, site)
       if (args.out) {
         // 'wx' fails if the file appeared meanwhile: an edited mapping is never overwritten unasked.

@@ -15,6 +15,7 @@ import {
 import { DEFAULT_RANGE_SIZE } from '../../workers/nid-ranges.js'
 import { DEFAULT_QUEUE_TIMINGS } from '../../workers/range-queue.js'
 import { type DistributedMapping, runDistributedMigration } from '../../workers/run-distributed.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import {
   BATCH_SIZE_OPTION,
@@ -53,7 +54,7 @@ interface MigrateArgs {
 
 export const migrateCommand: CommandModule<object, MigrateArgs> = {
   command: 'migrate',
-  describe: 'Migrate every node the mapping selects into the target (safe to re-run)',
+  describe: COMMAND_LIST.migrate.describe,
   builder: (y: Argv) =>
     y
       .option('mapping', MAPPING_OPTION)

@@ -3,6 +3,7 @@ import { resolveConnections } from '../../config/connections.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { OWNABLE_FIELD_NAMES, type OwnableField } from '../../model/owned-fields.js'
 import { type ReleaseResult, runRelease } from '../../pipeline/run-release.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import { jsonOption, MAPPING_OPTION, mappingFileOf, parseIds } from '../options.js'
 
@@ -16,7 +17,7 @@ interface ReleaseArgs {
 
 export const releaseCommand: CommandModule<object, ReleaseArgs> = {
   command: 'release',
-  describe: "Hand owned fields edited in the target back to dhm: they take dhm's value again and sync again",
+  describe: COMMAND_LIST.release.describe,
   builder: (y: Argv) =>
     y
       .option('mapping', MAPPING_OPTION)

@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { ConfigError } from '../../errors.js'
 import { findLastReport } from '../../report/find-last-report.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 
 interface ReportArgs {
@@ -10,7 +11,7 @@ interface ReportArgs {
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report',
-  describe: 'Show where the newest run report is, and its headline',
+  describe: COMMAND_LIST.report.describe,
   builder: (y: Argv) =>
     y
       .option('last', { type: 'boolean', default: false, describe: 'The newest report (required for now)' })

@@ -2,6 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { resolveConnections } from '../../config/connections.js'
 import { LOGGED_TABLES } from '../../load/run-changes.js'
 import { type RollbackResult, runRollback } from '../../pipeline/run-rollback.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import { jsonOption, requireInteger } from '../options.js'
 
@@ -15,7 +16,7 @@ interface RollbackArgs {
 
 export const rollbackCommand: CommandModule<object, RollbackArgs> = {
   command: 'rollback',
-  describe: 'Undo what one migrate, sync or release run changed in the target (dhm status lists the runs)',
+  describe: COMMAND_LIST.rollback.describe,
   builder: (y: Argv) =>
     y
       .option('run', {

@@ -13,6 +13,7 @@ import { renderChangeKinds } from '../../pipeline/run-sync.js'
 import type { ChangeCounts } from '../../pipeline/side-changes.js'
 import { formatUtc } from '../../report/run-report.js'
 import { type DistributedRunStatus, readRangeStatus, renderRangeStatus } from '../../workers/range-status.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import { MAPPING_OPTION, mappingFileOf } from '../options.js'
 
@@ -144,7 +145,7 @@ function isChangeCounts(value: unknown): value is ChangeCounts {
 
 export const statusCommand: CommandModule<object, StatusArgs> = {
   command: 'status',
-  describe: 'Show the last runs (migrate, sync, …): outcome, duration, counts, high-water mark',
+  describe: COMMAND_LIST.status.describe,
   builder: (y: Argv) =>
     y
       .option('site', { type: 'string', describe: 'Only runs of this site' })

@@ -17,6 +17,7 @@ import {
   renderContentLine,
   renderFastPathLine,
 } from '../../report/run-stats.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import {
   BATCH_SIZE_OPTION,
@@ -47,7 +48,7 @@ interface SyncArgs {
 
 export const syncCommand: CommandModule<object, SyncArgs> = {
   command: 'sync',
-  describe: 'Bring the target up to date with what changed in the source since the last sync (cron)',
+  describe: COMMAND_LIST.sync.describe,
   builder: (y: Argv) =>
     y
       .option('mapping', MAPPING_OPTION)

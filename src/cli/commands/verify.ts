@@ -4,6 +4,7 @@ import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { loadMapping } from '../../mapping/load-mapping.js'
 import { runVerify } from '../../pipeline/run-verify.js'
 import { classLabel, RETIRED_MEANING, renderHeadline } from '../../report/verify-report.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import {
   BATCH_SIZE_OPTION,
@@ -37,7 +38,7 @@ interface VerifyArgs {
 
 export const verifyCommand: CommandModule<object, VerifyArgs> = {
   command: 'verify',
-  describe: 'Compare the target with what a migration of the source would produce; write a diff report',
+  describe: COMMAND_LIST.verify.describe,
   builder: (y: Argv) =>
     y
       .option('mapping', MAPPING_OPTION)

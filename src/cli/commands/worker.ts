@@ -3,6 +3,7 @@ import { resolveConnections } from '../../config/connections.js'
 import { redactUrl } from '../../config/redact.js'
 import { EXIT, ExitError } from '../../errors.js'
 import { runWorker, workerName } from '../../workers/run-worker.js'
+import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import { QUIET_OPTION, reportsDirOption } from '../options.js'
 import { logLine } from '../progress.js'
@@ -17,7 +18,7 @@ interface WorkerArgs {
 
 export const workerCommand: CommandModule<object, WorkerArgs> = {
   command: 'worker',
-  describe: 'Migrate ranges of distributed runs (dhm migrate --workers) from the queue in the target',
+  describe: COMMAND_LIST.worker.describe,
   builder: (y: Argv) =>
     y
       .option('once', {

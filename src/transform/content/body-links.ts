@@ -21,8 +21,9 @@ export interface LinkOptions {
 /**
  * Rewrite internal links to the new URLs. Each changed link is counted (`link-node` for a node
  * path, `link-alias` for an old alias); links to nodes that exist but are not migrated
- * (`link-unmigrated`), to nodes that do not exist (`link-missing-node`) or to migrated nodes
- * without a slug (`link-without-slug`) are left as they are and counted. A link already pointing at
+ * (`link-unmigrated`), to nodes that do not exist (`link-missing-node`), to migrated nodes
+ * without a slug (`link-without-slug`) or to old-site paths that are no alias (`link-unknown-path`)
+ * are left as they are and counted. A link already pointing at
  * the new URL is left alone. Returns the input itself when no link changed.
  *
  * The slug is percent-encoded per path segment and the whole URL escaped for the attribute, so an
@@ -34,7 +35,11 @@ export function rewriteBodyLinks(html: string, links: D7Links, opts: LinkOptions
     const t = classifyHref(href, opts.siteHosts)
     if (t === null) return whole
     const nid = t.kind === 'nid' ? t.nid : links.byAlias[t.alias.toLowerCase()]
-    if (nid === undefined) return whole // a path that is no alias we know (e.g. a static page)
+    if (nid === undefined) {
+      // A path on the old site that is no alias we know (a static page, a view, a broken link).
+      count('link-unknown-path', href)
+      return whole
+    }
     const target = links.byNid[nid]
     if (!target) {
       count('link-missing-node', href)

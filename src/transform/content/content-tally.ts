@@ -25,6 +25,17 @@ export type ContentTally = Record<string, RuleCount>
 /** Called by content rules for each change they make (or each problem they report). */
 export type CountFn = (rule: string, example?: string) => void
 
+/**
+ * Links a body keeps because they cannot be resolved: every one is listed in the run report (a
+ * row's tally keeps all of their examples, not MAX_EXAMPLES).
+ */
+export const UNRESOLVED_LINK_RULES: ReadonlySet<string> = new Set([
+  'link-missing-node',
+  'link-unmigrated',
+  'link-without-slug',
+  'link-unknown-path',
+])
+
 /** Add one occurrence of `rule` to `tally`, keeping the first MAX_EXAMPLES examples as given. */
 export function countRule(tally: ContentTally, rule: string, example?: string): void {
   let entry = tally[rule]
@@ -33,7 +44,8 @@ export function countRule(tally: ContentTally, rule: string, example?: string): 
     tally[rule] = entry
   }
   entry.n++
-  if (example !== undefined && entry.examples.length < MAX_EXAMPLES) entry.examples.push(example)
+  if (example !== undefined && (entry.examples.length < MAX_EXAMPLES || UNRESOLVED_LINK_RULES.has(rule)))
+    entry.examples.push(example)
 }
 
 /** Add every count of `from` into `into`; the examples `into` keeps (MAX_EXAMPLES) are shortened. */

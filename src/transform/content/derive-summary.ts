@@ -31,7 +31,14 @@ const FIGURE = /<figure\b[\s\S]*?<\/figure\s*>/gi
  * The text of HTML whose blocks are gone: tags dropped, entities decoded, white space collapsed.
  * Markup the decoding produced (`&lt;script&gt;`) is dropped too: a summary is never HTML.
  */
-const textOf = (html: string) => tagsToText(html, ' ').replace(/\s+/g, ' ').trim()
+const textOf = (html: string) => tagsToText(html, ' ').replace(SPACES_TO_COLLAPSE, ' ').trim()
+
+/**
+ * White space that collapsing runs of `\s` into one space changes: a run of two or more, or a lone
+ * white-space character other than a space. (The same result as `/\s+/g`, which also matched, and
+ * rewrote, every single space between two words.)
+ */
+const SPACES_TO_COLLAPSE = /\s{2,}|[^\S ]/g
 
 /**
  * The summary from the body's first `size` characters, ended after a tag's `>` (no tag, entity or
@@ -54,7 +61,20 @@ function cutText(text: string, maxLength: number): string | null {
   const cut = firstCodePoints(text, maxLength)
   if (cut === null) return null
   const space = cut.lastIndexOf(' ')
-  return `${(space > maxLength / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`
+  return `${trimEndPunctuation(space > maxLength / 2 ? cut.slice(0, space) : cut)}…`
+}
+
+const END_PUNCTUATION = /[\s,;:.–—-]/
+
+/**
+ * `text` without its trailing white space and `,;:.–—-` (what `.replace(/[\s,;:.–—-]+$/, '')` does,
+ * without the regex trying a run at every position of the text). All these characters are single
+ * UTF-16 units.
+ */
+function trimEndPunctuation(text: string): string {
+  let end = text.length
+  while (end > 0 && END_PUNCTUATION.test(text.charAt(end - 1))) end--
+  return end === text.length ? text : text.slice(0, end)
 }
 
 /**

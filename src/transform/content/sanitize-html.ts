@@ -205,7 +205,10 @@ export function isPlainlyClean(html: string, opts: SanitizeOptions): boolean {
     const tag = (m[1] ?? '').toLowerCase()
     if (!INERT_TAGS.has(tag) || !tags.has(tag)) return false
     const attribs: Record<string, string> = Object.create(null)
-    for (const a of (m[2] ?? '').matchAll(ATTRIBUTE)) {
+    const list = m[2] ?? ''
+    // exec in a loop, not matchAll: matchAll copies the regex on every call (once per tag here).
+    ATTRIBUTE.lastIndex = 0
+    for (let a = ATTRIBUTE.exec(list); a !== null; a = ATTRIBUTE.exec(list)) {
       const name = (a[1] ?? '').toLowerCase()
       const value = a[2] ?? a[3] ?? a[4] ?? ''
       // Entities would be decoded by the parser: let it read those URLs.
@@ -228,9 +231,23 @@ function describe(attribs: Record<string, string>): string {
 }
 
 function isAllowedAttribute(tag: string, attr: string, opts: SanitizeOptions): boolean {
-  const lists = [opts.allowedAttributes[tag], opts.allowedAttributes['*'], GENERATED[tag]]
-  return lists.some((l) => l?.some((x) => x.toLowerCase() === attr))
+  let byTag = allowedAttributesCache.get(opts)
+  if (!byTag) {
+    byTag = new Map()
+    allowedAttributesCache.set(opts, byTag)
+  }
+  let allowed = byTag.get(tag)
+  if (!allowed) {
+    // Built once per tag and options (checkTag asks for every attribute of every tag).
+    const lists = [opts.allowedAttributes[tag], opts.allowedAttributes['*'], GENERATED[tag]]
+    allowed = new Set(lists.flatMap((l) => (l ?? []).map((x) => x.toLowerCase())))
+    byTag.set(tag, allowed)
+  }
+  return allowed.has(attr)
 }
+
+/** Lower-cased attributes allowed per tag, per options object (checkTag only asks for allowed tags). */
+const allowedAttributesCache = new WeakMap<SanitizeOptions, Map<string, ReadonlySet<string>>>()
 
 function isAllowedIframe(src: string, opts: SanitizeOptions): boolean {
   try {
