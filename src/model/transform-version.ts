@@ -25,7 +25,9 @@ let code: string | undefined
  */
 export function transformCodeFingerprint(): string {
   if (code !== undefined) return code
-  const root = fileURLToPath(new URL('..', import.meta.url))
+  // src/, from src/model/ as from the bundle (dist/cli/, two folders deep too, see scripts/build.js:
+  // bin/dhm.js runs it only while it is newer than src/, so both read the code it was built from).
+  const root = fileURLToPath(new URL('../../src/', import.meta.url))
   const parts: string[] = []
   try {
     for (const dir of TRANSFORM_CODE) {
