@@ -82,3 +82,11 @@ export function renderNoIdsMatched(ids: readonly number[], bundles: readonly str
     `(type ${bundles.join(', ')}); nothing was read.`
   )
 }
+
+/** `--fast-path` (default) / `--no-fast-path` of migrate, sync and verify (pipeline/skip-unchanged.ts). */
+export const FAST_PATH_OPTION = {
+  type: 'boolean',
+  default: true,
+  describe:
+    'Skip the transform of articles whose source rows and target rows are as dhm last wrote them (fingerprints); --no-fast-path transforms and compares every one',
+} as const

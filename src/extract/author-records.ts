@@ -19,6 +19,19 @@ export function collectAuthorUids(
   return out
 }
 
+/** The uids one node's author records point at (its source fingerprint covers only those users). */
+export function nodeAuthorUids(
+  config: CompiledAuthorRecords,
+  node: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, readonly D7FieldItem[]>>,
+  revisionUid: number | undefined,
+): Set<number> {
+  const out = new Set<number>()
+  collectRefIds([config.source], node, fields, out)
+  if (revisionUid !== undefined && revisionUid > 0) out.add(revisionUid)
+  return out
+}
+
 /** node_revision.uid of each node's current revision (vid → uid), one query per batch. */
 export async function readRevisionUids(query: Query, vids: readonly number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>()

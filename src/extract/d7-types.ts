@@ -98,6 +98,12 @@ export interface D7NodeBundle {
    */
   readonly listLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>
   /**
+   * A hash of every source value the transform of this node (and, with `translations`, of its whole
+   * translation set) can read, with the mapping and transform version (source-fingerprint.ts). Set by
+   * the extractor; absent on bundles made elsewhere (tests), which are then never skipped.
+   */
+  readonly sourceFingerprint?: string
+  /**
    * The date module's fields read (datetime, datestamp, date): field name → how their values are
    * stored (field_config.data), read once per run, for `date-field`.
    */

@@ -2,6 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import type { D7NodeBundle } from './d7-types.js'
 import { type ExtractOptions, extractNodes } from './extract-nodes.js'
 import { explainSourceError, type SourceConnection } from './source-db.js'
+import { combineFingerprints } from './source-fingerprint.js'
 
 /**
  * extractNodes, plus translation sets when the mapping says `source.translations: tnid`: each
@@ -40,7 +41,20 @@ export async function* extractArticleNodes(
         for (const t of translated) byTnid.set(t.tnid, [...(byTnid.get(t.tnid) ?? []), t])
       }
     }
-    yield batch.map((n) => (n.tnid === n.nid ? { ...n, translations: byTnid.get(n.nid) ?? [] } : n))
+    yield batch.map((n) => {
+      if (n.tnid !== n.nid) return n
+      const translations = byTnid.get(n.nid) ?? []
+      // The article is made of the whole set: its fingerprint covers every node of it.
+      const { sourceFingerprint: own, ...node } = n
+      const sourceFingerprint =
+        own === undefined
+          ? undefined
+          : combineFingerprints(
+              own,
+              translations.map((t) => t.sourceFingerprint),
+            )
+      return { ...node, translations, ...(sourceFingerprint === undefined ? {} : { sourceFingerprint }) }
+    })
   }
 }
 

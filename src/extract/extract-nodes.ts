@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledMapping } from '../mapping/compile.js'
-import { collectAuthorUids, readAuthors, readRevisionUids } from './author-records.js'
+import { collectAuthorUids, nodeAuthorUids, readAuthors, readRevisionUids } from './author-records.js'
 import { contentNeeds, resolveLinks, scanTextRefs, type TextRefs } from './content-refs.js'
 import type {
   D7Alias,
@@ -19,6 +19,7 @@ import { collectRefIds, refNeeds, resolveNodeRefs, resolveUsers } from './entity
 import { LinkTargetIndex } from './link-targets.js'
 import { readNodeMetatags } from './metatags.js'
 import { querySource, quoteIdent, type SourceConnection } from './source-db.js'
+import { fingerprintNode, runFingerprint } from './source-fingerprint.js'
 import type { SourceLayout } from './source-schema.js'
 import { tableRef } from './table-prefix.js'
 
@@ -328,6 +329,7 @@ async function readBatch(
   }
   // node-ref / user-ref: referenced nodes (with slugs) and users, resolved in bulk per batch.
   const refs = refNeeds(mapping)
+  const nodeRefIds = new Map<number, { nids: Set<number>; uids: Set<number> }>()
   let nodeRefs: Record<number, D7NodeRef> | undefined
   let users: Record<number, D7User> | undefined
   if (refs.nodePaths.length > 0 || refs.userPaths.length > 0) {
@@ -336,8 +338,13 @@ async function readBatch(
     for (const n of nodes) {
       const row = n as unknown as Record<string, unknown>
       const nodeFields = fields.get(n.nid) ?? {}
-      collectRefIds(refs.nodePaths, row, nodeFields, refNids)
-      collectRefIds(refs.userPaths, row, nodeFields, refUids)
+      // Per node too: its source fingerprint covers the referenced nodes and users it points at.
+      const own = { nids: new Set<number>(), uids: new Set<number>() }
+      collectRefIds(refs.nodePaths, row, nodeFields, own.nids)
+      collectRefIds(refs.userPaths, row, nodeFields, own.uids)
+      nodeRefIds.set(n.nid, own)
+      for (const id of own.nids) refNids.add(id)
+      for (const id of own.uids) refUids.add(id)
     }
     const q = (sql: string, params: unknown[]) =>
       querySource<RowDataPacket>(conn, opts.sourceUrl, sql, params)
@@ -395,6 +402,7 @@ async function readBatch(
     }
   }
 
+  const run = runFingerprint(mapping, layout)
   return nodes.map((n): D7NodeBundle => {
     const nodeFields = fields.get(n.nid) ?? {}
     const nodeAliases = aliases.get(n.nid) ?? []
@@ -418,7 +426,7 @@ async function readBatch(
       const file = files.get(fid)
       if (file) nodeFiles[fid] = file
     }
-    return {
+    const bundle: D7NodeBundle = {
       nid: Number(n.nid),
       vid: Number(n.vid),
       type: String(n.type),
@@ -449,6 +457,23 @@ async function readBatch(
       ...(listLabels ? { listLabels } : {}),
       ...(dateFields ? { dateFields } : {}),
     }
+    const text = textRefs.get(n.nid)
+    const ids = nodeRefIds.get(n.nid)
+    const sourceFingerprint = fingerprintNode(run, bundle, {
+      ...(text ? { linkNids: text.nids, linkAliases: text.aliases } : {}),
+      ...(ids ? { refNids: ids.nids, refUids: ids.uids } : {}),
+      ...(authorConfig
+        ? {
+            authorUids: nodeAuthorUids(
+              authorConfig,
+              n as unknown as Record<string, unknown>,
+              nodeFields,
+              revisionUids?.get(Number(n.vid)),
+            ),
+          }
+        : {}),
+    })
+    return { ...bundle, sourceFingerprint }
   })
 }
 

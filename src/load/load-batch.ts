@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { Article, FileRef, TermRef } from '../model/article.js'
+import { coverageMask } from '../model/article-coverage.js'
 import {
   editedInTargetSql,
   NO_OWNED_FIELDS,
@@ -12,6 +13,7 @@ import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
 import { type CopyType, copyRows } from './copy-rows.js'
 import { UPSERT_FILES } from './media-files.js'
 import { tagRunChanges } from './run-changes.js'
+import { type FingerprintPlan, storeFingerprints } from './target-fingerprint.js'
 import { type WrittenArticle, writeRedirects } from './write-redirects.js'
 import { writeRelations } from './write-relations.js'
 
@@ -75,7 +77,9 @@ ON CONFLICT (site, legacy_nid) DO UPDATE SET
     .join(',\n  ')},
   last_migrated_at = now(),
   deleted_at = NULL
+-- $2: articles edited in the target since dhm wrote them (their target fingerprint changed): rewritten.
 WHERE article.content_hash IS DISTINCT FROM excluded.content_hash OR article.deleted_at IS NOT NULL
+  OR excluded.legacy_nid = ANY($2::int[])
 RETURNING id, legacy_nid, (xmax = 0) AS inserted`
 }
 
@@ -120,6 +124,9 @@ FROM jsonb_to_recordset($2::jsonb) AS m(nid int, level text, field text, reason 
  * touched. If Postgres refuses a value, the batch is retried row by row under savepoints so that
  * only the offending rows are rejected, with Postgres' reason. `owned`: the mapping's fields the new
  * system owns; an existing article's edited value of one is kept (see upsertArticlesSql).
+ * `fingerprints` (pipeline/skip-unchanged.ts): per nid, the source fingerprint to store with the
+ * article and whether it must be rewritten although its content hash is unchanged (edited in the
+ * target); the target fingerprint is computed by Postgres once the batch is written.
  */
 export async function loadBatch(
   client: pg.ClientBase,
@@ -127,8 +134,9 @@ export async function loadBatch(
   runId: number | null,
   outcomes: readonly RowOutcome[],
   owned: OwnedFields = NO_OWNED_FIELDS,
+  fingerprints: ReadonlyMap<number, FingerprintPlan> = NO_PLANS,
 ): Promise<BatchResult> {
-  const { ok, rejected, filtered } = partitionOutcomes(outcomes)
+  const { ok, rejected, filtered, unchanged: settled } = partitionOutcomes(outcomes)
   // Every article_term row fires a foreign-key check on term, a table of a few pages, so the planner
   // plans that check as a sequential scan, and the plan is cached for the session. By index it costs
   // half (511,530 links: 1.35 s against 2.55 s over a no-FK insert, measured on a 100k target).
@@ -138,10 +146,11 @@ export async function loadBatch(
   // What this transaction changes goes into the run's undo log (dhm rollback).
   if (runId !== null) await tagRunChanges(client, runId)
 
-  let written = { inserted: 0, updated: 0 }
+  const force = [...fingerprints].flatMap(([nid, plan]) => (plan.force ? [nid] : []))
+  let written: Written = { inserted: 0, updated: 0, nids: [] }
   await client.query('SAVEPOINT batch')
   try {
-    written = await writeArticles(client, site, ok, owned)
+    written = await writeArticles(client, site, ok, owned, force)
     await client.query('RELEASE SAVEPOINT batch')
   } catch (error) {
     if (!isDataError(error)) throw error
@@ -149,8 +158,12 @@ export async function loadBatch(
     for (const row of ok) {
       await client.query('SAVEPOINT row')
       try {
-        const r = await writeArticles(client, site, [row], owned)
-        written = { inserted: written.inserted + r.inserted, updated: written.updated + r.updated }
+        const r = await writeArticles(client, site, [row], owned, force)
+        written = {
+          inserted: written.inserted + r.inserted,
+          updated: written.updated + r.updated,
+          nids: [...written.nids, ...r.nids],
+        }
         await client.query('RELEASE SAVEPOINT row')
       } catch (rowError) {
         if (!isDataError(rowError)) throw rowError
@@ -169,6 +182,27 @@ export async function loadBatch(
     }
   }
   const loadedRows = ok.length - rejected.filter((r) => ok.some((o) => o.ref.nid === r.nid)).length
+  if (fingerprints.size > 0) {
+    const refused = new Set(rejected.map((r) => r.nid))
+    const wrote = new Set(written.nids)
+    await storeFingerprints(
+      client,
+      site,
+      ok.flatMap((o) => {
+        const plan = fingerprints.get(o.ref.nid)
+        if (plan === undefined || refused.has(o.ref.nid)) return []
+        return [
+          {
+            nid: o.ref.nid,
+            source: plan.source,
+            coverage: coverageMask(o.article),
+            written: wrote.has(o.ref.nid),
+            seen: plan.seen,
+          },
+        ]
+      }),
+    )
+  }
 
   const warnings = ok.flatMap((o) => o.warnings.map((w) => ({ nid: o.ref.nid, level: 'warning', ...w })))
   if (runId !== null) {
@@ -181,11 +215,20 @@ export async function loadBatch(
   return {
     inserted: written.inserted,
     updated: written.updated,
-    unchanged: loadedRows - written.inserted - written.updated,
+    unchanged: loadedRows - written.inserted - written.updated + settled,
     rejected,
     filtered,
     warnings: warnings.length,
   }
+}
+
+const NO_PLANS: ReadonlyMap<number, FingerprintPlan> = new Map()
+
+/** What writeArticles wrote: counts, and the nids of the articles it inserted or updated. */
+interface Written {
+  readonly inserted: number
+  readonly updated: number
+  readonly nids: readonly number[]
 }
 
 async function writeArticles(
@@ -193,8 +236,9 @@ async function writeArticles(
   site: string,
   all: readonly Extract<RowOutcome, { kind: 'ok' }>[],
   owned: OwnedFields,
-): Promise<{ inserted: number; updated: number }> {
-  if (all.length === 0) return { inserted: 0, updated: 0 }
+  force: readonly number[],
+): Promise<Written> {
+  if (all.length === 0) return { inserted: 0, updated: 0, nids: [] }
   // Rows whose content hash the target already has are not sent at all: a re-run over unchanged
   // data reads one hash per article instead of writing (the ON CONFLICT guard stays for races).
   const { rows: known } = await client.query<{ legacy_nid: number; content_hash: string; deleted: boolean }>(
@@ -202,8 +246,11 @@ async function writeArticles(
     [site, all.map((o) => o.article.legacyNid)],
   )
   const same = new Set(known.filter((k) => !k.deleted).map((k) => `${k.legacy_nid}:${k.content_hash}`))
-  const ok = all.filter((o) => !same.has(`${o.article.legacyNid}:${o.contentHash}`))
-  if (ok.length === 0) return { inserted: 0, updated: 0 }
+  const forced = new Set(force)
+  const ok = all.filter(
+    (o) => forced.has(o.article.legacyNid) || !same.has(`${o.article.legacyNid}:${o.contentHash}`),
+  )
+  if (ok.length === 0) return { inserted: 0, updated: 0, nids: [] }
 
   const terms = new Map<number, TermRef>()
   const files = new Map<number, FileRef>()
@@ -225,7 +272,7 @@ async function writeArticles(
     try {
       const inserted = await insertFresh(client, site, ok, terms, files)
       await client.query('RELEASE SAVEPOINT fresh')
-      return { inserted, updated: 0 }
+      return { inserted, updated: 0, nids: ok.map((o) => o.article.legacyNid) }
     } catch (error) {
       if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error
       await client.query('ROLLBACK TO SAVEPOINT fresh')
@@ -244,7 +291,7 @@ async function writeArticles(
   await copyRows(client, STAGE_TABLE, stageColumns, stageTypes, stageRows(ok))
   const { rows: changed } = await client.query<{ id: number; legacy_nid: number; inserted: boolean }>(
     upsertArticles(owned),
-    [site],
+    [site, force],
   )
   if (changed.length > 0) {
     const byNid = new Map<number, Article>(ok.map((o) => [o.article.legacyNid, o.article]))
@@ -285,7 +332,7 @@ async function writeArticles(
     await writeRelations(client, site, writtenArticles)
   }
   const inserted = changed.filter((c) => c.inserted).length
-  return { inserted, updated: changed.length - inserted }
+  return { inserted, updated: changed.length - inserted, nids: changed.map((c) => c.legacy_nid) }
 }
 
 /**

@@ -11,7 +11,7 @@ export async function planBatch(
   site: string,
   outcomes: readonly RowOutcome[],
 ): Promise<BatchResult> {
-  const { ok, rejected, filtered } = partitionOutcomes(outcomes)
+  const { ok, rejected, filtered, unchanged: settled } = partitionOutcomes(outcomes)
   const existing = new Map<number, { hash: string; deleted: boolean }>()
   if (client && ok.length > 0) {
     const { rows } = await client.query<{ legacy_nid: number; content_hash: string; deleted: boolean }>(
@@ -31,7 +31,7 @@ export async function planBatch(
   return {
     inserted,
     updated,
-    unchanged: ok.length - inserted - updated,
+    unchanged: ok.length - inserted - updated + settled,
     rejected,
     filtered,
     warnings: ok.reduce((n, o) => n + o.warnings.length, 0),

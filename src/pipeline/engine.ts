@@ -4,7 +4,7 @@ import { explainSourceLoss, isSourceConnectionLost } from '../extract/source-los
 import type { BatchResult } from '../load/load-batch.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { addBatch, addContentCounts, type RunCounts } from '../report/run-stats.js'
-import type { RowOutcome } from '../transform/outcome.js'
+import { countStrayLanguageRows, type RowOutcome } from '../transform/outcome.js'
 import { transformNode } from '../transform/transform-node.js'
 import type { RunEvent, RunListener } from './events.js'
 import { prefetch } from './prefetch.js'
@@ -152,7 +152,7 @@ export async function runBatches<Tag, R>(opts: RunBatchesOptions<Tag, R>): Promi
 
 /** Add a batch to the run counts: its rows, their content-rule counts and stray language rows. */
 export function countBatch(counts: RunCounts, batch: TransformedBatch<unknown>, result: BatchResult): void {
-  addBatch(counts, batch.read, result, strayLanguageRows(batch.outcomes))
+  addBatch(counts, batch.read, result, countStrayLanguageRows(batch.outcomes))
   addContentCounts(counts, batch.outcomes)
 }
 
@@ -163,12 +163,8 @@ export function countsAfter<C extends RunCounts>(
   result: BatchResult,
 ): C {
   const next = { ...counts }
-  addBatch(next, batch.read, result, strayLanguageRows(batch.outcomes))
+  addBatch(next, batch.read, result, countStrayLanguageRows(batch.outcomes))
   return next
-}
-
-function strayLanguageRows(outcomes: readonly RowOutcome[]): number {
-  return outcomes.reduce((n, o) => n + (o.kind === 'ok' ? o.strayLanguageRows : 0), 0)
 }
 
 /**

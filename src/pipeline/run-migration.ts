@@ -48,6 +48,7 @@ import { type BatchSink, countSourceNodes, runBatches, tagged } from './engine.j
 import type { ActiveRun, RunListener } from './events.js'
 import { finishRelations, hasRelationKeys } from './finish-relations.js'
 import { bodyLinkHosts } from './side-changes.js'
+import { fastPathFilter } from './skip-unchanged.js'
 import { readSyncBaseline } from './sync-baseline.js'
 
 export interface MigrateOptions {
@@ -69,6 +70,8 @@ export interface MigrateOptions {
    * One range of a distributed run (`dhm worker`): only nids in (afterNid, throughNid], recorded
    * as a `migrate-range` run under the run that cut it. The coordinator records the sync baseline.
    */
+  /** false (`--no-fast-path`): transform every node, even those its fingerprints settle. */
+  readonly fastPath?: boolean
   readonly range?: MigrateRange
   /**
    * Into a target without articles, build secondary indexes and foreign keys after the load
@@ -198,22 +201,36 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       })
     }
     const linkHosts = bodyLinkHosts(mapping)
+    // Fingerprints (skip-unchanged.ts): settle unchanged nodes before the transform, store them with
+    // each write, rewrite articles edited in the target. Not for a dry run (it writes nothing).
+    const unchanged = writer ? fastPathFilter(writer.pool, mapping, opts.fastPath, counts) : null
     const sink: BatchSink<null, BatchResult> =
       writer === null
         ? { write: ({ outcomes }) => planBatch(planPool, mapping.site, outcomes) }
         : {
-            write: ({ outcomes }) =>
-              inTransaction(writer.pool, opts.targetUrl, async (client) => {
-                const loaded = await loadBatch(client, mapping.site, undoRunId, outcomes, mapping.owned)
+            write: ({ outcomes }) => {
+              // The same plans again when the engine retries this batch (see plansFor).
+              const plans = unchanged?.plansFor(outcomes)
+              return inTransaction(writer.pool, opts.targetUrl, async (client) => {
+                const loaded = await loadBatch(
+                  client,
+                  mapping.site,
+                  undoRunId,
+                  outcomes,
+                  mapping.owned,
+                  plans,
+                )
                 // Which nodes the bodies link to (for sync, see article-links.ts).
                 if (linkHosts) await writeArticleLinks(client, mapping.site, outcomes, linkHosts)
                 return loaded
-              }),
+              })
+            },
             retry: { command: 'migrate', targetUrl: opts.targetUrl },
           }
     const { interrupted } = await runBatches({
       source: tagged(batches, () => null),
       mapping,
+      ...(unchanged ? { beforeTransform: (nodes) => unchanged.beforeTransform(nodes) } : {}),
       sink: {
         ...sink,
         counted: (result) => result,

@@ -33,6 +33,7 @@ import type { ActiveRun, RunListener } from './events.js'
 import { finishRelations, hasRelationKeys } from './finish-relations.js'
 import { retryTargetBatch } from './retry.js'
 import { bodyLinkHosts, CHANGE_KINDS, type ChangeCounts, emptyChangeCounts } from './side-changes.js'
+import { fastPathFilter } from './skip-unchanged.js'
 import { findSyncCandidates } from './sync-candidates.js'
 import { decideSyncMode, type FullPassState, recordProgress } from './sync-state.js'
 
@@ -47,6 +48,8 @@ export interface SyncOptions {
   readonly batchSize?: number
   /** Read every node (and apply deletions), ignoring the high-water mark. */
   readonly full?: boolean
+  /** false (`--no-fast-path`): transform every node read, even those its fingerprints settle. */
+  readonly fastPath?: boolean
   readonly onDelete?: DeletePolicy
   readonly overlapSeconds?: number
   readonly reportsDir?: string
@@ -189,6 +192,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       filteredRemoved: 0,
       changes: emptyChangeCounts(),
     }
+    const unchanged = fastPathFilter(target.pool, mapping, opts.fastPath, counts)
     let reportDir: string | null = null
     let highWaterMark: number | null = null
     let candidates = 0
@@ -229,11 +233,13 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
 
       const mark = { highWaterMark, checksums, side }
       const sink: BatchSink<FullPassState | null, { loaded: BatchResult; removed: number }> = {
-        write: (batch) =>
-          inBatchTransaction(async (client) => {
+        write: (batch) => {
+          // The same plans again when the engine retries this batch (see plansFor).
+          const plans = unchanged.plansFor(batch.outcomes)
+          return inBatchTransaction(async (client) => {
             const { outcomes, tag: passAfter } = batch
             // Redirects (the articles' old URLs) are written by loadBatch with the articles they belong to.
-            const loaded = await loadBatch(client, site, runId, outcomes, mapping.owned)
+            const loaded = await loadBatch(client, site, runId, outcomes, mapping.owned, plans)
             if (linkHosts) await writeArticleLinks(client, site, outcomes, linkHosts)
             const filteredNids = outcomes.flatMap((o) => (o.kind === 'filtered' ? [o.ref.nid] : []))
             const removed = await applyDeletePolicy(client, site, filteredNids, policy)
@@ -243,7 +249,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             // pass's progress with each batch.
             await recordProgress(client, runId, next, batch.isLast ? mark : null, passAfter)
             return { loaded, removed }
-          }),
+          })
+        },
         retry: { command: 'sync', targetUrl: opts.targetUrl },
         counted: (result) => result.loaded,
         after: async (batch, result) => {
@@ -260,6 +267,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       ;({ interrupted } = await runBatches({
         source: plan.source,
         mapping,
+        beforeTransform: (nodes) => unchanged.beforeTransform(nodes),
         sink,
         counts,
         total: candidates,

@@ -13,6 +13,8 @@ import { type VerifyReportFiles, writeVerifyReport } from '../report/write-verif
 import { Verifier } from '../verify/verifier.js'
 import { countSourceNodes, runBatches, tagged } from './engine.js'
 import type { RunListener } from './events.js'
+import { prefetch } from './prefetch.js'
+import { UnchangedFilter } from './skip-unchanged.js'
 
 export interface VerifyOptions {
   readonly mapping: CompiledMapping
@@ -34,6 +36,11 @@ export interface VerifyOptions {
   readonly onEvent?: RunListener
   /** Exit 4 for owned fields edited in the target too (they are reported either way). */
   readonly strict?: boolean
+  /**
+   * false (`--no-fast-path`, or `deep`): compare every article in full, even those whose source and
+   * target fingerprints say they are as dhm wrote them (pipeline/skip-unchanged.ts).
+   */
+  readonly fastPath?: boolean
 }
 
 export interface VerifyResult {
@@ -100,10 +107,25 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         ...(ids ? { ids } : {}),
         sourceUrl: opts.sourceUrl,
       })
+      const unchanged = new UnchangedFilter({
+        pool: target.pool,
+        site: mapping.site,
+        owned: mapping.owned,
+        fastPath: (opts.fastPath ?? true) && !opts.deep,
+        writes: false,
+      })
       await runBatches({
-        source: tagged(batches, () => null),
+        // MariaDB reads the batch after next while the fingerprint query of the next one waits on
+        // Postgres (the engine looks fingerprints up and transforms one batch ahead of the verifier).
+        source: tagged(prefetch(batches), () => null),
         mapping,
-        sink: { write: ({ outcomes }) => verifier.addBatch(outcomes) },
+        beforeTransform: (nodes) => unchanged.beforeTransform(nodes),
+        sink: {
+          write: ({ outcomes }) => {
+            unchanged.tally(outcomes)
+            return verifier.addBatch(outcomes)
+          },
+        },
         total,
         started,
         emit,
@@ -134,8 +156,10 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
           ids: opts.ids ? [...opts.ids] : null,
           sample: opts.sample ?? null,
           deep: opts.deep ?? false,
+          fastPath: (opts.fastPath ?? true) && !opts.deep,
         },
         ...verifier.snapshot(),
+        fastPath: { ...unchanged.counts },
         timings: {
           totalSeconds: round(totalMs / 1000),
           sourceSeconds: round((totalMs - verifier.targetMs) / 1000),

@@ -28,6 +28,12 @@ export interface RunCounts {
   contentExamples: Record<string, string[]>
   /** The end-of-run pass: references resolved and dangling, menu links, the term tree. */
   relations?: RelationsSummary
+  /**
+   * What the fast path did (pipeline/skip-unchanged.ts): rows settled by their fingerprints without
+   * a transform (counted in `unchanged`), and articles whose target fingerprint had changed (edited
+   * in Postgres behind dhm's back, or without one yet): rewritten. Absent where it did not run.
+   */
+  fastPath?: { settled: number; targetChanged: number }
 }
 
 // The links of a run, listed in its report only: kept beside the counts, not in them, since
@@ -132,6 +138,20 @@ export function addContentCounts(counts: RunCounts, outcomes: readonly RowOutcom
       }
     }
   }
+}
+
+/**
+ * `fast path: 99,000 of 100,000 settled without a transform; 12 edited in the target since dhm wrote
+ * them, rewritten` — null when the fast path did not run.
+ */
+export function renderFastPathLine(counts: RunCounts, opts: { rewrites?: boolean } = {}): string | null {
+  const f = counts.fastPath
+  if (!f) return null
+  const changed =
+    f.targetChanged > 0
+      ? `; ${f.targetChanged} article(s) whose target changed since dhm wrote them (or never fingerprinted)${opts.rewrites === false ? '' : ': rewritten'}`
+      : ''
+  return `fast path: ${f.settled} of ${counts.read} settled by their fingerprints without a transform${changed}`
 }
 
 /** `content: 812 link-node, 40 media-token, …` — one line, most frequent first; null when nothing. */

@@ -75,6 +75,11 @@ export interface VerifyReport {
   readonly retired: readonly RetiredArticle[]
   readonly retiredTotal: number
   readonly retiredFile: string | null
+  /**
+   * verify only: articles matched by their fingerprints without a transform (`settled`, in
+   * `matched`), and articles whose target changed since dhm wrote them (compared in full).
+   */
+  readonly fastPath?: { readonly settled: number; readonly targetChanged: number }
   readonly timings: {
     readonly totalSeconds: number
     /** Reading the source and transforming (what `migrate` spends too). */

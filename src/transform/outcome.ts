@@ -32,6 +32,18 @@ export type RowOutcome =
     }
   | { readonly kind: 'filtered'; readonly ref: SourceRef; readonly reason: string }
   | { readonly kind: 'invalid'; readonly ref: SourceRef; readonly issues: readonly Issue[] }
+  | {
+      /**
+       * Not transformed: the node's source fingerprint and its article's target fingerprint are
+       * those the last write stored (pipeline/skip-unchanged.ts), so the transform would make the
+       * article the target holds. Counted as unchanged (migrate, sync) or matched (verify).
+       */
+      readonly kind: 'unchanged'
+      readonly ref: SourceRef
+      readonly strayLanguageRows: number
+      /** The article's filled attributes as stored with its fingerprints (model/article-coverage.ts). */
+      readonly coverage: string | null
+    }
 
 export const EXCERPT_LENGTH = 120
 
@@ -49,14 +61,25 @@ export function partitionOutcomes(outcomes: readonly RowOutcome[]): {
   readonly ok: Extract<RowOutcome, { kind: 'ok' }>[]
   readonly rejected: { readonly nid: number; readonly issues: readonly Issue[] }[]
   readonly filtered: number
+  /** Settled before the transform (kind `unchanged`): nothing to write. */
+  readonly unchanged: number
 } {
   const ok: Extract<RowOutcome, { kind: 'ok' }>[] = []
   const rejected: { nid: number; issues: readonly Issue[] }[] = []
   let filtered = 0
+  let unchanged = 0
   for (const o of outcomes) {
     if (o.kind === 'ok') ok.push(o)
     else if (o.kind === 'invalid') rejected.push({ nid: o.ref.nid, issues: o.issues })
+    else if (o.kind === 'unchanged') unchanged++
     else filtered++
   }
-  return { ok, rejected, filtered }
+  return { ok, rejected, filtered, unchanged }
+}
+
+/** Rows of non-translatable fields in another language than `und` that a batch ignored. */
+export function countStrayLanguageRows(outcomes: readonly RowOutcome[]): number {
+  let n = 0
+  for (const o of outcomes) if (o.kind === 'ok' || o.kind === 'unchanged') n += o.strayLanguageRows
+  return n
 }

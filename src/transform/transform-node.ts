@@ -134,7 +134,9 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
       const why =
         outcome.kind === 'invalid'
           ? outcome.issues.map((i) => `${i.field}: ${i.reason}`).join('; ')
-          : outcome.reason
+          : outcome.kind === 'filtered'
+            ? outcome.reason
+            : 'not transformed'
       issues.push({
         field: 'translations',
         reason: `translation node ${t.nid} (${t.language}): ${why}`,

@@ -46,9 +46,12 @@ export const GONE_FROM_SOURCE = 'not in the source (deleted, or no longer of a m
  * - source gone or filtered out, target soft-deleted or unpublished (not published and not live,
  *   in the columns) → retired: sync's delete policy has handled it;
  * - source gone or filtered out, target still published or live → extra;
- * - source `invalid` → rejected, with the transformer's reasons, whatever the target holds.
+ * - source `invalid` → rejected, with the transformer's reasons, whatever the target holds;
+ * - source `unchanged` (settled by the fingerprints before the transform) → matched.
  */
 export function compareArticle(source: RowOutcome | null, target: TargetArticle | null): Comparison {
+  // Settled by the fingerprints: the target holds what dhm last wrote from this very source.
+  if (source?.kind === 'unchanged') return { kind: 'matched' }
   const live = target && !target.isDeleted ? target : null
   if (source?.kind === 'invalid') {
     return difference({

@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import type pg from 'pg'
 import { redactValues } from '../config/redact.js'
 import { readTargetArticles } from '../load/read-target-articles.js'
-import { ARTICLE_ATTRIBUTES, type Article } from '../model/article.js'
+import type { Article } from '../model/article.js'
+import { COVERAGE_FIELDS, coveredFields, isNonEmpty } from '../model/article-coverage.js'
 import { hashArticle } from '../model/content-hash.js'
 import { NO_OWNED_FIELDS, type OwnedFields } from '../model/owned-fields.js'
 import type { FieldCoverage, RejectReason, VerifyCounts, VerifyReport } from '../report/verify-report.js'
@@ -21,8 +22,7 @@ export const DEFAULT_DIFFERENCES_LIMIT = 1000
 const MAX_REASONS = 500
 const TAIL_PAGE = 2000
 
-/** Attributes whose coverage is reported (site and legacyNid are always there). */
-export const COVERAGE_FIELDS = ARTICLE_ATTRIBUTES.filter((a) => a !== 'site' && a !== 'legacyNid')
+export { COVERAGE_FIELDS, isNonEmpty }
 
 export interface VerifierOptions {
   /** null: the target has no schema yet, so every row is missing. */
@@ -110,7 +110,10 @@ export class Verifier {
     const started = Date.now()
     const hi = outcomes.reduce((m, o) => Math.max(m, o.ref.nid), this.prevHi)
     const sourceNids = new Set(outcomes.map((o) => o.ref.nid))
-    const rows = (await this.readRange(this.prevHi, hi)).filter(
+    // Articles the fingerprints settled (kind `unchanged`) are not read back: the others of the
+    // range are then read by nid after a look at the range's keys.
+    const hasSettled = outcomes.some((o) => o.kind === 'unchanged')
+    const rows = (await this.readRange(this.prevHi, hi, undefined, hasSettled)).filter(
       (r) => sourceNids.has(r.legacy_nid) || this.inScope(r),
     )
     this.prevHi = hi
@@ -120,8 +123,12 @@ export class Verifier {
     const needArticles: number[] = []
     for (const o of outcomes) {
       const t = byNid.get(o.ref.nid)
-      if (!t || t.article !== undefined) continue
-      if (o.kind === 'filtered' || (!t.is_deleted && (o.kind !== 'ok' || o.contentHash !== t.content_hash)))
+      if (!t || t.article !== undefined || o.kind === 'unchanged') continue
+      if (
+        this.byContent ||
+        o.kind === 'filtered' ||
+        (!t.is_deleted && (o.kind !== 'ok' || o.contentHash !== t.content_hash))
+      )
         needArticles.push(o.ref.nid)
     }
     for (const r of rows)
@@ -224,6 +231,19 @@ export class Verifier {
     found: Difference[],
     retired: RetiredArticle[],
   ): void {
+    if (source?.kind === 'unchanged') {
+      // Matched by the fingerprints: the article (source's and target's alike) is the one whose
+      // filled attributes were stored with them.
+      const covered = coveredFields(source.coverage) ?? []
+      this.sourceTotal++
+      this.targetTotal++
+      for (const f of covered) {
+        bump(this.sourceCoverage, f)
+        bump(this.targetCoverage, f)
+      }
+      this.counts.matched++
+      return
+    }
     const ok = source?.kind === 'ok' ? source : null
     if (ok) {
       this.sourceTotal++
@@ -307,8 +327,16 @@ export class Verifier {
     return (this.opts.fingerprint ?? 'content') === 'content'
   }
 
-  /** Target rows with lo < nid <= hi (hi null: no upper bound, paged), restricted to `ids` if set. */
-  private async readRange(lo: number, hi: number | null, limit?: number): Promise<TargetRow[]> {
+  /**
+   * Target rows with lo < nid <= hi (hi null: no upper bound, paged), restricted to `ids` if set;
+   * by content (and not `keysOnly`) with their articles.
+   */
+  private async readRange(
+    lo: number,
+    hi: number | null,
+    limit?: number,
+    keysOnly = false,
+  ): Promise<TargetRow[]> {
     const { pool, site, ids } = this.opts
     if (!pool) return []
     let inRange: number[] | null = null
@@ -316,7 +344,7 @@ export class Verifier {
       inRange = ids.filter((n) => n > lo && (hi === null || n <= hi))
       if (inRange.length === 0) return []
     }
-    if (this.byContent) {
+    if (this.byContent && !keysOnly) {
       const records = await readTargetArticles(pool, {
         site,
         after: lo,
@@ -387,16 +415,4 @@ export class Verifier {
 
 function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1)
-}
-
-/**
- * Whether an attribute counts as filled: not null, not blank text, not an empty list, `true` for
- * flags, and for objects (image, body) at least one filled property.
- */
-export function isNonEmpty(value: unknown): boolean {
-  if (value === null || value === undefined || value === false) return false
-  if (typeof value === 'string') return value.trim() !== ''
-  if (Array.isArray(value)) return value.length > 0
-  if (typeof value === 'object') return Object.values(value).some(isNonEmpty)
-  return true
 }

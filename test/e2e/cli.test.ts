@@ -110,12 +110,14 @@ describe('dhm migrate, from the command line', () => {
     expect(r.stdout).toMatch(
       /^read 150, inserted 0, updated 0, unchanged 150, rejected 0, filtered 0 in \d+\.\ds$/m,
     )
-    // Content rules (media tokens, links, encodings…) are counted on every run, in one line.
-    expect(r.stdout).toMatch(/^content: \d+ [a-z0-9-]+(, \d+ [a-z0-9-]+)*$/m)
+    // Source and target are as the first run left them: every article is settled by its
+    // fingerprints, none is transformed, so no content rule runs and no body link is left
+    // unresolved by this run (unresolvedLinksFile: null below; the first run wrote the file).
+    expect(r.stdout).toMatch(/^fast path: 150 of 150 settled by their fingerprints without a transform$/m)
+    expect(r.stdout).not.toMatch(/^content: /m)
     const dirs = (await readdir(reports)).sort()
     const last = JSON.parse(await readFile(join(reports, dirs.at(-1) ?? '', 'summary.json'), 'utf8'))
-    expect(last.counts.content['link-node']).toBeGreaterThan(0)
-    expect(last.counts.contentExamples['link-node'].length).toBeLessThanOrEqual(5)
+    expect(last.counts.fastPath).toEqual({ settled: 150, targetChanged: 0 })
     // The mapping's fingerprint (sha256 of the file): what tells another mapping of the same site apart.
     expect(last.params.mappingHash).toMatch(/^[0-9a-f]{64}$/)
     expect({
@@ -131,6 +133,10 @@ describe('dhm migrate, from the command line', () => {
           "counts": {
             "content": {},
             "contentExamples": {},
+            "fastPath": {
+              "settled": 150,
+              "targetChanged": 0,
+            },
             "filtered": 0,
             "inserted": 0,
             "read": 150,
@@ -164,10 +170,31 @@ describe('dhm migrate, from the command line', () => {
           "startedAt": "T",
           "status": "succeeded",
           "unchanged": 150,
-          "unresolvedLinksFile": "unresolved-links.ndjson",
+          "unresolvedLinksFile": null,
           "updated": 0,
         }
       `)
+  })
+
+  it('--no-fast-path transforms every article again: content rules are counted, in one line', async () => {
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--reports-dir',
+      reports,
+      '--no-fast-path',
+    ])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^read 150, inserted 0, updated 0, unchanged 150, rejected 0, filtered 0 in /m)
+    expect(r.stdout).toMatch(/^fast path: 0 of 150 settled by their fingerprints without a transform$/m)
+    expect(r.stdout).toMatch(/^content: \d+ [a-z0-9-]+(, \d+ [a-z0-9-]+)*$/m)
+    const dirs = (await readdir(reports)).sort()
+    const last = JSON.parse(await readFile(join(reports, dirs.at(-1) ?? '', 'summary.json'), 'utf8'))
+    expect(last.counts.content['link-node']).toBeGreaterThan(0)
+    expect(last.counts.contentExamples['link-node'].length).toBeLessThanOrEqual(5)
   })
 
   it('a reader that closes stdout early (| head -c 10) ends no run with an EPIPE stack trace', async () => {
@@ -361,6 +388,25 @@ describe('dhm migrate, from the command line', () => {
       code: 2,
       stdout: '',
       stderr: 'dhm: --ids and --sample exclude each other: give one of them\n',
+    })
+  })
+
+  it('--no-fast-path with --workers: a usage error (ranges run with the fast path)', async () => {
+    const r = await dhm([
+      'migrate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--workers',
+      '0',
+      '--no-fast-path',
+    ])
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'dhm: --no-fast-path cannot be combined with --workers: run dhm migrate --no-fast-path without --workers\n',
     })
   })
 

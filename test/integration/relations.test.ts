@@ -489,4 +489,75 @@ describe('verify and sync', () => {
     ])
     expect((await runVerify(common)).report.counts).toMatchObject({ missing: 0, extra: 0, changed: 0 })
   })
+
+  // The fingerprints' fast path (pipeline/skip-unchanged.ts) settles an article whose source rows
+  // and target rows are as dhm last wrote them: author rows and reference rows are part of both.
+  it('the fast path never settles an article whose author or references changed, in the target or in the source', async () => {
+    const mapping = await loadMapping(MAPPING)
+    const common = { mapping, mappingFile: MAPPING, sourceUrl, targetUrl, reportsDir: dir }
+    const articles = Number(
+      (await src<{ n: number }>(`SELECT COUNT(*) AS n FROM node n WHERE ${ARTICLE_NODES}`))[0]?.n,
+    )
+    // Other batches than the first migrate's: a node's fingerprint covers its own authors only.
+    const settled = await runMigration({ ...common, batchSize: 5 })
+    expect(settled.counts).toMatchObject({ inserted: 0, updated: 0, unchanged: articles })
+    expect(settled.counts.fastPath).toEqual({ settled: articles, targetChanged: 0 })
+
+    // Edited in Postgres behind dhm's back: an author's display name, one reference row.
+    const byAnna = (
+      await dst<{ nid: number }>(
+        `SELECT DISTINCT a.legacy_nid AS nid FROM article_author aa JOIN author au ON au.id = aa.author_id
+         JOIN article a ON a.id = aa.article_id WHERE au.legacy_uid = $1 ORDER BY 1`,
+        [STD_PEOPLE.pictureUid],
+      )
+    ).map((r) => r.nid)
+    expect(byAnna.length).toBeGreaterThan(0)
+    await dst("UPDATE author SET display_name = 'Edited in target' WHERE legacy_uid = $1", [
+      STD_PEOPLE.pictureUid,
+    ])
+    const [removed] = await dst<{ nid: number }>(
+      `DELETE FROM article_reference r USING article a WHERE a.id = r.article_id
+         AND (r.article_id, r.field, r.delta) = (SELECT article_id, field, delta FROM article_reference
+           WHERE field = 'field_related' ORDER BY article_id DESC, delta LIMIT 1)
+       RETURNING a.legacy_nid AS nid`,
+    )
+    const edited = new Set([...byAnna, removed?.nid as number])
+    const seen = await runVerify(common)
+    expect(seen.report.counts.changed).toBe(edited.size)
+    expect(seen.report.fastPath?.settled).toBe(articles - edited.size)
+
+    // The first article by Anna rewritten puts her author row back for all of hers: those looked up
+    // after that batch committed are intact again (how many depends on the read-ahead), never fewer
+    // than the article with the reference and one by Anna are rewritten.
+    const repaired = await runMigration({ ...common, batchSize: 5 })
+    const changed = repaired.counts.fastPath?.targetChanged ?? 0
+    expect(changed).toBeGreaterThanOrEqual(2)
+    expect(changed).toBeLessThanOrEqual(edited.size)
+    expect(repaired.counts.fastPath?.settled).toBe(articles - changed)
+    expect(repaired.counts).toMatchObject({ inserted: 0, updated: changed })
+    expect(
+      await dst('SELECT display_name FROM author WHERE legacy_uid = $1', [STD_PEOPLE.pictureUid]),
+    ).toEqual([{ display_name: STD_PEOPLE.fullNames[STD_PEOPLE.pictureUid] }])
+    const clean = await runVerify(common)
+    expect(clean.report.counts).toMatchObject({ missing: 0, extra: 0, changed: 0 })
+    expect(clean.report.fastPath?.settled).toBe(articles)
+
+    // Edited in the source: the user's display name (a user field, no node row changes).
+    await src(
+      "UPDATE field_data_field_full_name SET field_full_name_value = 'Anna Renamed' WHERE entity_type = 'user' AND entity_id = ?",
+      [STD_PEOPLE.pictureUid],
+    )
+    const byUser = await src<{ nid: number }>(
+      `SELECT n.nid FROM node n JOIN node_revision r ON r.vid = n.vid
+       WHERE ${ARTICLE_NODES} AND (n.uid = ? OR r.uid = ?) ORDER BY n.nid`,
+      [STD_PEOPLE.pictureUid, STD_PEOPLE.pictureUid],
+    )
+    expect(byUser.map((r) => r.nid)).toEqual(byAnna)
+    const carried = await runMigration({ ...common, batchSize: 5 })
+    expect(carried.counts).toMatchObject({ inserted: 0, updated: byUser.length })
+    expect(carried.counts.fastPath?.settled).toBe(articles - byUser.length)
+    expect(
+      await dst('SELECT display_name FROM author WHERE legacy_uid = $1', [STD_PEOPLE.pictureUid]),
+    ).toEqual([{ display_name: 'Anna Renamed' }])
+  })
 })

@@ -94,6 +94,8 @@ describe('dhm verify reads the target as the front end does', () => {
     expect(brief(r)).toEqual([])
     expect(r.report.counts.matched).toBeGreaterThan(0)
     expect(r.exitCode).toBe(0)
+    // Untouched since the migration: every article is matched by its fingerprints.
+    expect(r.report.fastPath).toEqual({ settled: r.report.counts.matched, targetChanged: 0 })
 
     // What export printed before it read the columns: each live document in the model's key order,
     // with the body value the document leaves to the body column (content hash v3).
@@ -169,6 +171,8 @@ describe('dhm verify reads the target as the front end does', () => {
       ].sort((a, b) => a.nid - b.nid),
     )
     expect(r.exitCode).toBe(4)
+    // With the fast path on: the six edited articles were compared in full, the others settled.
+    expect(r.report.fastPath).toEqual({ settled: r.report.counts.matched, targetChanged: 6 })
     const change = (nid: number) => r.report.differences.find((d) => d.legacyNid === nid)?.changes[0]
     expect(change(retitled)).toMatchObject({ field: 'title', target: '"Hacked title"' })
     expect(change(reordered)?.detail).toBe('same items, different order')

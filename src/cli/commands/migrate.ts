@@ -6,7 +6,12 @@ import type { MigrateResult } from '../../pipeline/run-migration.js'
 import { runMigration } from '../../pipeline/run-migration.js'
 import { warnIfSiteShared } from '../../pipeline/shared-site.js'
 import { renderSummaryLine } from '../../report/run-report.js'
-import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
+import {
+  assertAccounted,
+  renderAccountedLine,
+  renderContentLine,
+  renderFastPathLine,
+} from '../../report/run-stats.js'
 import { DEFAULT_RANGE_SIZE } from '../../workers/nid-ranges.js'
 import { DEFAULT_QUEUE_TIMINGS } from '../../workers/range-queue.js'
 import { type DistributedMapping, runDistributedMigration } from '../../workers/run-distributed.js'
@@ -14,6 +19,7 @@ import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import {
   BATCH_SIZE_OPTION,
+  FAST_PATH_OPTION,
   IDS_OPTION,
   jsonOption,
   MAPPING_OPTION,
@@ -36,6 +42,7 @@ interface MigrateArgs {
   limit?: number
   ids?: string
   'dry-run': boolean
+  'fast-path': boolean
   json: boolean
   quiet: boolean
   'reports-dir': string
@@ -59,6 +66,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
         default: false,
         describe: 'Write nothing; report what would be inserted/updated',
       })
+      .option('fast-path', FAST_PATH_OPTION)
       .option('json', jsonOption())
       .option('quiet', QUIET_OPTION)
       .option('reports-dir', reportsDirOption())
@@ -124,6 +132,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
           ...(args.limit !== undefined ? { limit: args.limit } : {}),
           ...(ids !== undefined ? { ids } : {}),
           dryRun: args['dry-run'],
+          fastPath: args['fast-path'],
           reportsDir: args['reports-dir'],
           onEvent,
           signal: stop.signal,
@@ -173,6 +182,8 @@ export function renderMigrateResult(
       `${counts.warnings} warning(s) on loaded rows, ${counts.strayLanguageRows} stray-language field row(s) ignored`,
     )
   }
+  const fastPathLine = renderFastPathLine(counts)
+  if (fastPathLine) lines.push(fastPathLine)
   const contentLine = renderContentLine(counts)
   if (contentLine) lines.push(contentLine)
   if (reportDir) lines.push(`report: ${reportDir}/summary.json`)
@@ -192,6 +203,13 @@ async function migrateWithWorkers(args: ArgumentsCamelCase<MigrateArgs>): Promis
     if (args[flag] !== undefined) throw new ConfigError(`--${flag} cannot be combined with --workers`)
   }
   if (args['dry-run']) throw new ConfigError('--dry-run cannot be combined with --workers')
+  // Workers take their ranges from the queue, which carries no run options: each range keeps the
+  // fast path (it still rewrites articles edited in the target).
+  if (!args['fast-path']) {
+    throw new ConfigError(
+      '--no-fast-path cannot be combined with --workers: run dhm migrate --no-fast-path without --workers',
+    )
+  }
   const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
   const files = Array.isArray(args.mapping)
     ? args.mapping

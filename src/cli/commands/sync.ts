@@ -11,11 +11,17 @@ import {
   runSync,
 } from '../../pipeline/run-sync.js'
 import { warnIfSiteShared } from '../../pipeline/shared-site.js'
-import { assertAccounted, renderAccountedLine, renderContentLine } from '../../report/run-stats.js'
+import {
+  assertAccounted,
+  renderAccountedLine,
+  renderContentLine,
+  renderFastPathLine,
+} from '../../report/run-stats.js'
 import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import {
   BATCH_SIZE_OPTION,
+  FAST_PATH_OPTION,
   jsonOption,
   MAPPING_OPTION,
   mappingFileOf,
@@ -32,6 +38,7 @@ interface SyncArgs {
   target?: string
   'batch-size': number
   full: boolean
+  'fast-path': boolean
   'on-delete': DeletePolicy
   overlap: number
   json: boolean
@@ -51,6 +58,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
         default: false,
         describe: 'Read every node, not only changed ones (catches edits that bypass node.changed)',
       })
+      .option('fast-path', FAST_PATH_OPTION)
       .option('on-delete', {
         choices: DELETE_POLICIES,
         default: DEFAULT_DELETE_POLICY,
@@ -103,6 +111,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
           targetUrl,
           batchSize: args['batch-size'],
           full: args.full,
+          fastPath: args['fast-path'],
           onDelete: args['on-delete'],
           overlapSeconds: args.overlap,
           reportsDir: args['reports-dir'],
@@ -118,6 +127,8 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       process.stdout.write(`${renderSyncLine(result.summary)}\n`)
       process.stdout.write(`${renderAccountedLine(result.counts)}\n`)
       if (!args.quiet) {
+        const fastPathLine = renderFastPathLine(result.counts)
+        if (fastPathLine) process.stdout.write(`${fastPathLine}\n`)
         const contentLine = renderContentLine(result.counts)
         if (contentLine) process.stdout.write(`${contentLine}\n`)
         const kept =

@@ -8,6 +8,7 @@ import { COMMAND_LIST } from '../command-list.js'
 import { EPILOG } from '../help.js'
 import {
   BATCH_SIZE_OPTION,
+  FAST_PATH_OPTION,
   IDS_OPTION,
   jsonOption,
   MAPPING_OPTION,
@@ -28,6 +29,7 @@ interface VerifyArgs {
   ids?: string
   sample?: number
   deep: boolean
+  'fast-path': boolean
   strict: boolean
   json: boolean
   quiet: boolean
@@ -52,7 +54,12 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .option('deep', {
         type: 'boolean',
         default: false,
-        describe: 'Accepted, changes nothing: every article is compared as the target holds it',
+        describe: 'Compare every article in full (the same as --no-fast-path)',
+      })
+      .option('fast-path', {
+        ...FAST_PATH_OPTION,
+        describe:
+          'Count as matched, without a transform, articles whose source rows and target rows are as dhm last wrote them (fingerprints computed now by both databases); --no-fast-path compares every one in full',
       })
       .option('strict', {
         type: 'boolean',
@@ -93,6 +100,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
           ...(ids !== undefined ? { ids } : {}),
           ...(args.sample !== undefined ? { sample: args.sample } : {}),
           deep: args.deep,
+          fastPath: args['fast-path'],
           strict: args.strict,
           reportsDir: args['reports-dir'],
           onEvent,
@@ -102,6 +110,11 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       process.stdout.write(`${JSON.stringify(result.report.counts)}\n`)
     } else {
       process.stdout.write(`${renderHeadline(result.report)}\n`)
+      const settled = result.report.fastPath?.settled ?? 0
+      if (!args.quiet && settled > 0)
+        process.stdout.write(
+          `fast path: ${settled} of ${result.report.counts.read} matched by their fingerprints without a transform\n`,
+        )
       if (!args.quiet && result.report.counts.retired > 0)
         process.stdout.write(`${classLabel('verify', 'retired')}: ${RETIRED_MEANING}\n`)
       if (!args.quiet) process.stdout.write(`report: ${result.files.html} (also report.md, report.json)\n`)

@@ -1,0 +1,220 @@
+import type pg from 'pg'
+import { editedInTargetSql, type OwnedFields } from '../model/owned-fields.js'
+
+/**
+ * The target fingerprint of an article: an md5 Postgres computes over everything
+ * read-target-articles.ts reads for it — its columns (document included), its two files' rows, its
+ * ordered term links with their terms, its redirects, its author links with their authors and their
+ * pictures, its references (read-target-relations.ts) — so that it changes with any edit made in
+ * Postgres, whoever made it. The loader stores it next to the source fingerprint right after it
+ * wrote the article (same transaction); a run compares the stored value with the one Postgres
+ * computes at that moment (see pipeline/skip-unchanged.ts). Timestamps go in as epoch seconds, so the
+ * value does not depend on the session's TimeZone or DateStyle.
+ */
+const ARTICLE_PART = [
+  'a.bundle',
+  'a.language',
+  'a.title',
+  'a.slug',
+  'a.published',
+  'a.workflow_state',
+  'a.is_live',
+  'a.authors',
+  'a.bylines',
+  'a.summary',
+  'a.social',
+  'extract(epoch FROM a.published_at)',
+  'a.image_file_id',
+  'a.image_caption',
+  'a.image_credit',
+  'a.image_alt',
+  'a.image_title',
+  'a.image_width',
+  'a.image_height',
+  'a.pdf_file_id',
+  'a.pdf_description',
+  'a.body',
+  'a.body_summary',
+  'a.body_format',
+  'a.tracking',
+  'a.head_tags',
+  'a.body_tags',
+  'extract(epoch FROM a.created_at)',
+  'extract(epoch FROM a.updated_at)',
+  'a.content_hash',
+  'a.deleted_at IS NOT NULL',
+  'a.document',
+].join(', ')
+
+const fileRow = (alias: string) =>
+  `CASE WHEN ${alias}.id IS NULL THEN NULL ELSE ROW(${alias}.legacy_fid, ${alias}.uri, ${alias}.url, ${alias}.filename, ${alias}.mime, ${alias}.size) END`
+
+/**
+ * Paths an article's document lists that another article holds, when the holder lists them too: two
+ * articles may claim one alias and the table keeps one row (the last writer wins, write-redirects.ts),
+ * and read-target-articles.ts counts such a path as the article's all the same. So does the
+ * fingerprint: an article does not change when a later article takes one of its paths over.
+ */
+const YIELDED = `SELECT s.id, ROW(d->>'path', d->>'language', d->>'legacyNid')::text
+    FROM sel s
+    CROSS JOIN LATERAL jsonb_array_elements(
+      CASE WHEN jsonb_typeof(s.document->'redirects') = 'array' THEN s.document->'redirects' ELSE '[]'::jsonb END) d
+    JOIN redirect r ON r.site = s.site AND r.source_path = d->>'path' AND r.language = d->>'language'
+      AND r.article_id <> s.id
+    JOIN article o ON o.id = r.article_id
+    WHERE o.document->'redirects' @> jsonb_build_array(jsonb_build_object('path', d->>'path', 'language', d->>'language'))`
+
+/**
+ * The target fingerprints of the articles `where` selects (alias `a`), as rows (id, legacy_nid,
+ * target), plus `extra` columns over `a`. Terms and redirects are aggregated per article in one pass
+ * each (a correlated subquery per article cost 6 times as much).
+ */
+export function targetFingerprintsSql(where: string, extra = ''): string {
+  return `
+WITH sel AS MATERIALIZED (SELECT a.* FROM article a WHERE ${where}),
+terms AS (
+  SELECT at.article_id,
+    string_agg(ROW(at.role, at.position, t.legacy_tid, t.name, t.vocabulary)::text, ',' ORDER BY at.role, at.position) AS list
+  FROM article_term at JOIN term t ON t.id = at.term_id
+  WHERE at.article_id IN (SELECT id FROM sel) GROUP BY at.article_id),
+authors AS (
+  SELECT aa.article_id,
+    string_agg(ROW(aa.role, aa.position, au.legacy_uid, au.name, au.display_name, au.status, ${fileRow('pf')})::text,
+      ',' ORDER BY aa.role, aa.position) AS list
+  FROM article_author aa JOIN author au ON au.id = aa.author_id
+  LEFT JOIN media_file pf ON pf.id = au.picture_file_id
+  WHERE aa.article_id IN (SELECT id FROM sel) GROUP BY aa.article_id),
+refs AS (
+  -- What read-target-relations.ts reads: the resolved target ids are set after the last batch
+  -- (pipeline/finish-relations.ts) and are not part of the article as read back.
+  SELECT r.article_id,
+    string_agg(ROW(r.field, r.delta, r.kind, r.target_legacy_id)::text, ',' ORDER BY r.field, r.delta) AS list
+  FROM article_reference r
+  WHERE r.article_id IN (SELECT id FROM sel) GROUP BY r.article_id),
+redirects AS (
+  SELECT x.article_id, string_agg(x.item, ',' ORDER BY x.item) AS list
+  FROM (
+    SELECT r.article_id, ROW(r.source_path, r.language, r.legacy_nid::text)::text AS item
+    FROM redirect r WHERE r.article_id IN (SELECT id FROM sel)
+    UNION
+    ${YIELDED}
+  ) x GROUP BY x.article_id)
+SELECT a.id, a.legacy_nid,
+  md5(ROW(${ARTICLE_PART}, ${fileRow('fi')}, ${fileRow('fp')}, terms.list, redirects.list, authors.list, refs.list)::text) AS target${extra}
+FROM sel a
+LEFT JOIN media_file fi ON fi.id = a.image_file_id
+LEFT JOIN media_file fp ON fp.id = a.pdf_file_id
+LEFT JOIN terms ON terms.article_id = a.id
+LEFT JOIN redirects ON redirects.article_id = a.id
+LEFT JOIN authors ON authors.article_id = a.id
+LEFT JOIN refs ON refs.article_id = a.id`
+}
+
+/** An article of a batch as the target holds it now, with what its last write stored. */
+export interface TargetFingerprint {
+  readonly legacyNid: number
+  readonly isDeleted: boolean
+  /** Stored by the last write (null: none stored, e.g. written before fingerprints existed). */
+  readonly storedSource: string | null
+  readonly storedTarget: string | null
+  readonly coverage: string | null
+  /** Computed by Postgres now. */
+  readonly target: string
+  /** One of the mapping's owned fields holds an editor's value (see owned-fields.ts). */
+  readonly isOwnedEdited: boolean
+}
+
+/** The fingerprints of these nids' articles (those the target has), stored and computed now. */
+export async function readTargetFingerprints(
+  db: Pick<pg.Pool, 'query'>,
+  site: string,
+  nids: readonly number[],
+  owned: OwnedFields,
+): Promise<TargetFingerprint[]> {
+  if (nids.length === 0) return []
+  const edited =
+    owned.fields.length === 0
+      ? 'false'
+      : owned.fields.map((f) => `(${editedInTargetSql(f, 'a', owned.from)})`).join(' OR ')
+  const sql = `${targetFingerprintsSql(
+    'a.site = $1 AND a.legacy_nid = ANY($2::int[])',
+    `, a.deleted_at IS NOT NULL AS is_deleted, f.source, f.target AS stored_target, f.coverage,
+  ${edited} AS owned_edited`,
+  )}
+LEFT JOIN article_fingerprint f ON f.article_id = a.id`
+  const { rows } = await db.query<{
+    legacy_nid: number
+    target: string
+    is_deleted: boolean
+    source: string | null
+    stored_target: string | null
+    coverage: string | null
+    owned_edited: boolean
+  }>(sql, [site, nids])
+  return rows.map((r) => ({
+    legacyNid: r.legacy_nid,
+    isDeleted: r.is_deleted,
+    storedSource: r.source,
+    storedTarget: r.stored_target,
+    coverage: r.coverage,
+    target: r.target,
+    isOwnedEdited: r.owned_edited,
+  }))
+}
+
+/** One article of a batch whose fingerprints the loader is to store. */
+export interface FingerprintToStore {
+  readonly nid: number
+  readonly source: string
+  readonly coverage: string
+  /**
+   * The batch wrote the article: store what Postgres computes now. Otherwise the article was left as
+   * it was (same content hash), and the fingerprint is stored only if the target still computes
+   * `seen`, the value the run checked before it decided that.
+   */
+  readonly written: boolean
+  readonly seen: string | null
+}
+
+/**
+ * Store source and target fingerprints of articles the caller's transaction just wrote (or found
+ * unchanged), the target one computed by Postgres over the rows as they are now.
+ */
+export async function storeFingerprints(
+  client: pg.ClientBase,
+  site: string,
+  rows: readonly FingerprintToStore[],
+): Promise<void> {
+  if (rows.length === 0) return
+  await client.query(
+    `INSERT INTO article_fingerprint (article_id, source, target, coverage)
+SELECT t.id, s.source, t.target, s.coverage
+FROM (${targetFingerprintsSql('a.site = $1 AND a.legacy_nid = ANY($2::int[])')}) t
+JOIN unnest($2::int[], $3::text[], $4::text[], $5::bool[], $6::text[]) AS s(nid, source, coverage, written, seen)
+  ON s.nid = t.legacy_nid
+WHERE s.written OR s.seen = t.target
+ON CONFLICT (article_id) DO UPDATE
+SET source = excluded.source, target = excluded.target, coverage = excluded.coverage`,
+    [
+      site,
+      rows.map((r) => r.nid),
+      rows.map((r) => r.source),
+      rows.map((r) => r.coverage),
+      rows.map((r) => r.written),
+      rows.map((r) => r.seen),
+    ],
+  )
+}
+
+/** What the run learned about a node before its transform, for the loader (skip-unchanged.ts). */
+export interface FingerprintPlan {
+  /** The node's source fingerprint, stored with the article once written. */
+  readonly source: string
+  /** The target fingerprint Postgres computed before the transform (null: no article yet). */
+  readonly seen: string | null
+  /**
+   * The article no longer computes the target fingerprint stored with it (edited in Postgres, or
+   * none stored): rewrite it even if its content hash is the new one.
+   */
+  readonly force: boolean
+}
