@@ -39,13 +39,20 @@ const LOCK_NOT_AVAILABLE = '55P03'
 
 const TABLE_LIST = BULK_TABLES.map((t) => `'${t}'`).join(', ')
 
+/**
+ * Indexes every batch reads through, kept during a bulk load: the target fingerprint of a batch
+ * (load/target-fingerprint.ts) and the redirect writer look up the batch's redirects by article, a
+ * scan of the whole table per batch without it (quadratic over a large site).
+ */
+const KEPT_INDEXES = ['redirect_article_id_idx'] as const
+
 // Non-unique secondary indexes (a unique index or primary key is a constraint the load relies on),
 // and foreign keys declared on the bulk tables. Only objects of the current schema's tables.
 const READ_DEFERRABLE = `
 SELECT 'index' AS kind, c.relname AS table, i.relname AS name, pg_get_indexdef(i.oid) AS create
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
 WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN (${TABLE_LIST})
-  AND NOT x.indisunique AND NOT x.indisprimary
+  AND NOT x.indisunique AND NOT x.indisprimary AND i.relname NOT IN (${KEPT_INDEXES.map((n) => `'${n}'`).join(', ')})
 UNION ALL
 SELECT 'foreign key', c.relname, k.conname,
   format('ALTER TABLE %I ADD CONSTRAINT %I %s', c.relname, k.conname, pg_get_constraintdef(k.oid))
