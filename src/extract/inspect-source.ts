@@ -155,7 +155,7 @@ export async function inspectSource(
   const tables = new Set(realOf.keys())
   if (!tables.has('node')) {
     throw new ConfigError(
-      `the database at ${redactUrl(sourceUrl)} does not look like a Drupal 7 database (${noNodeTable(realNames, tablePrefix || undefined)}). ` +
+      `the database at ${redactUrl(sourceUrl)}: ${noNodeTable(realNames, tablePrefix || undefined)}. ` +
         'Check --source or DRUPAL_DATABASE_URL.',
     )
   }

@@ -91,7 +91,7 @@ describe('connection problems, from the command line', () => {
       name: 'inspect on a database that is not Drupal 7',
       args: () => ['inspect', '--source', mariaUrl(notDrupalDb)],
       code: 2,
-      stderr: `dhm: the database at ${mariaUrl(notDrupalDb)} does not look like a Drupal 7 database (it has no node table). Check --source or DRUPAL_DATABASE_URL.\n`,
+      stderr: `dhm: the database at ${mariaUrl(notDrupalDb)}: no node table among its 1 table(s): this is not a Drupal 7 database. Check --source or DRUPAL_DATABASE_URL.\n`,
     },
   ])('$name: one line, exit $code, no password', async ({ args, code, stderr }) => {
     const r = await runDhm(args())

@@ -24,7 +24,7 @@ beforeAll(async () => {
   session = await openSourceSession(mariaUrl(database), mapping)
   const query = session.conn.query.bind(session.conn)
   session.conn.query = ((sql: unknown, ...rest: unknown[]) => {
-    if (typeof sql === 'string' && /FROM node WHERE type IN/.test(sql)) nodeQueries++
+    if (typeof sql === 'string' && /FROM (?:\{node\}|`node`) WHERE type IN/.test(sql)) nodeQueries++
     return (query as (...args: unknown[]) => unknown)(sql, ...rest)
   }) as typeof session.conn.query
 }, 120_000)
