@@ -138,8 +138,10 @@ describe(`bulk mode of dhm migrate (${ARTICLES} articles, seed 7, batches of 50)
           sourceUrl,
           '--target',
           url,
+          // Batches of 2 (150 of them): the lock below is taken while the run is still loading, however
+          // fast the machine writes a batch (with batches of 50 a quiet machine finished first).
           '--batch-size',
-          '50',
+          '2',
           '--reports-dir',
           workDir,
           '--quiet',
@@ -160,13 +162,14 @@ describe(`bulk mode of dhm migrate (${ARTICLES} articles, seed 7, batches of 50)
         await waitFor(async () => (await loaded()) > 0, 'the migrate to commit its first batch', 60_000)
         await blocker.query('BEGIN')
         await blocker.query('LOCK TABLE article_term IN ACCESS EXCLUSIVE MODE')
+        // The writer waits, and so may the fingerprint query of the batch read ahead (its own connection).
         const waiting = async () =>
-          (
+          ((
             await pgQuery<{ n: number }>(
               url,
               "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
             )
-          )[0]?.n === 1
+          )[0]?.n ?? 0) >= 1
         await waitFor(waiting, 'the next batch to wait for article_term', 60_000)
         child.child.kill('SIGKILL')
         await child.done
