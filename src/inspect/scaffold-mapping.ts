@@ -15,7 +15,16 @@ const TERM_ROLES: readonly [RegExp, string][] = [
  * home in the article model are mapped, the rest are listed as comments with their type and columns.
  * The result passes `dhm check` against the database it came from.
  */
-export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, site: string): string {
+/**
+ * `schemaRef`: the mapping JSON schema as the modeline names it, relative to where the mapping is
+ * written (default: beside it, as in mappings/).
+ */
+export function scaffoldMapping(
+  inv: SourceInventory,
+  bundle: BundleInventory,
+  site: string,
+  schemaRef = './mapping.schema.json',
+): string {
   const mapped: string[] = []
   const unmapped: string[] = []
   const used = new Set<string>()
@@ -72,7 +81,7 @@ export function scaffoldMapping(inv: SourceInventory, bundle: BundleInventory, s
       ]
     : ['  fieldTables: revision']
   const lines = [
-    '# yaml-language-server: $schema=./mapping.schema.json',
+    `# yaml-language-server: $schema=${schemaRef}`,
     `# Scaffolded by "dhm inspect --scaffold ${bundle.type}": ${bundle.nodes} nodes, ${bundle.fields.length} fields.`,
     '# Every key is documented in mappings/README.md; check it with "dhm check --mapping FILE".',
     `site: ${site}`,

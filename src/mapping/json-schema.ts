@@ -1,9 +1,15 @@
+import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { SiteMappingSchema, TransformNameSchema } from './schema.js'
 import { TRANSFORM_NAMES } from './transform-catalog.js'
 
 /** Where `npm run mapping:schema` writes the schema; mapping files point at it with a modeline. */
 export const MAPPING_JSON_SCHEMA_FILE = 'mappings/mapping.schema.json'
+
+/** The schema file of this install (src/mapping/ and the bundle's dist/cli/ are both two folders deep). */
+export const MAPPING_JSON_SCHEMA_PATH = fileURLToPath(
+  new URL(`../../${MAPPING_JSON_SCHEMA_FILE}`, import.meta.url),
+)
 
 /**
  * The JSON Schema of mapping files, generated from the same zod schema the loader validates with,

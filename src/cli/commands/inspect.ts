@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
+import { dirname, relative, resolve } from 'node:path'
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { databaseName, resolveConnections } from '../../config/connections.js'
 import { ConfigError } from '../../errors.js'
@@ -9,6 +10,7 @@ import { listTables } from '../../extract/source-schema.js'
 import { findTablePrefixes } from '../../extract/table-prefix.js'
 import { renderInventory } from '../../inspect/render-inventory.js'
 import { scaffoldMapping, scaffoldSite, toSiteKey } from '../../inspect/scaffold-mapping.js'
+import { MAPPING_JSON_SCHEMA_PATH } from '../../mapping/json-schema.js'
 import { nearest } from '../../mapping/nearest.js'
 import { SITE_PATTERN, TABLE_PREFIX_PATTERN } from '../../mapping/schema.js'
 import { COMMAND_LIST } from '../command-list.js'
@@ -140,7 +142,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
         )
       }
       const site = args.site ?? scaffoldSite(database, bundle.type, inventory.tablePrefix)
-      const text = scaffoldMapping(inventory, bundle, site)
+      // Written to a file: the modeline points at this install's schema from wherever the file is.
+      const text = scaffoldMapping(inventory, bundle, site, args.out ? schemaRefFrom(args.out) : undefined)
       if (args.out) {
         // 'wx' fails if the file appeared meanwhile: an edited mapping is never overwritten unasked.
         await writeFile(args.out, text, { flag: args.force ? 'w' : 'wx' }).catch((error) => {
@@ -165,4 +168,12 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
         : renderInventory(inventory, database),
     )
   },
+}
+
+/** The mapping JSON schema relative to the folder of `file` (`./…` or `../…`, as a modeline wants). */
+export function schemaRefFrom(file: string): string {
+  const ref = relative(dirname(resolve(file)), MAPPING_JSON_SCHEMA_PATH)
+    .split('\\')
+    .join('/')
+  return ref.startsWith('.') ? ref : `./${ref}`
 }
