@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto'
 import type pg from 'pg'
 import { type BucketChecksums, differingBuckets } from '../extract/changed-nodes.js'
 import { contentNeeds } from '../extract/content-refs.js'
@@ -18,6 +19,8 @@ import type { SourceConnection } from '../extract/source-db.js'
 import type { SourceLayout } from '../extract/source-schema.js'
 import { aliasLinkKey, nodeLinkKey, readLinkingArticles, readTargetAliasKeys } from '../load/article-links.js'
 import type { CompiledMapping } from '../mapping/compile.js'
+import { CONTENT_HASH_VERSION } from '../model/content-hash.js'
+import { TRANSFORM_VERSION, transformCodeFingerprint } from '../model/transform-version.js'
 import { stopwatch } from '../stopwatch.js'
 
 /**
@@ -50,6 +53,50 @@ export interface SideState {
    * migrate, a full sync), so body links can be followed from it. Absent in older states.
    */
   readonly bodyLinks?: true | null
+  /**
+   * What every article is built with besides rows (settingsState): a hash per part. Absent in
+   * states recorded before it was kept (nothing to compare with: no full pass is forced).
+   */
+  readonly settings?: SettingsState | null
+}
+
+/**
+ * Settings that may change every article at once, none of which saves a node: the site's time zone
+ * and the date fields' settings (date-field), the metatag defaults (seo), and dhm's own transform
+ * (an upgrade of dhm). A hash of each part the mapping uses; a sync that finds one changed since the
+ * previous sync reads everything once (sync-state.ts decideSyncMode).
+ */
+export type SettingsState = Readonly<Partial<Record<SettingsPart, string>>>
+export type SettingsPart = 'transform' | 'dateFields' | 'metatagDefaults'
+
+/** What a changed part means to the user, for the full pass's reason. */
+export const SETTINGS_PART_LABEL: Readonly<Record<SettingsPart, string>> = {
+  transform: "dhm's transform (another version of dhm)",
+  dateFields: "the date fields' settings or the site's time zone",
+  metatagDefaults: 'the metatag defaults (metatag_config)',
+}
+
+/** The settings parts of this mapping and source, hashed (see {@link SettingsState}). */
+export function settingsState(layout: SourceLayout): SettingsState {
+  const digest = (v: unknown) => hash('sha1', JSON.stringify(v))
+  const code = transformCodeFingerprint()
+  const out: Partial<Record<SettingsPart, string>> = {}
+  // Where the code could not be read, the fingerprint is this process's own: not a change to report.
+  if (!code.startsWith('unreadable:')) out.transform = digest([TRANSFORM_VERSION, CONTENT_HASH_VERSION, code])
+  if (layout.dateFields && Object.keys(layout.dateFields).length > 0)
+    out.dateFields = digest(layout.dateFields)
+  if (layout.metatagDefaults && Object.keys(layout.metatagDefaults).length > 0)
+    out.metatagDefaults = digest(layout.metatagDefaults)
+  return out
+}
+
+/** The parts recorded in `before` whose hash differs now (a part absent on either side is not compared). */
+export function changedSettings(
+  before: SettingsState | null | undefined,
+  now: SettingsState,
+): SettingsPart[] {
+  if (!before) return []
+  return (Object.keys(now) as SettingsPart[]).filter((k) => before[k] !== undefined && before[k] !== now[k])
 }
 
 export interface SideChangeQuery {
@@ -117,6 +164,7 @@ export async function readSideState(
     listLabels: w.listLabels,
     maxFid: files ? await readMaxFid(conn, sourceUrl) : null,
     bodyLinks: w.bodyLinks ? true : null,
+    settings: settingsState(layout),
   }
 }
 
@@ -316,6 +364,7 @@ export async function findSideChanges(
     listLabels: w.listLabels,
     maxFid,
     bodyLinks: w.bodyLinks ? true : null,
+    settings: settingsState(layout),
   }
   return { byKind, newestStamp, state, seconds }
 }

@@ -10,7 +10,13 @@ import {
   runMappingOf,
 } from '../load/run-log.js'
 import type { CompiledMapping } from '../mapping/compile.js'
-import { type SideState, unrecordedSideTables } from './side-changes.js'
+import {
+  changedSettings,
+  SETTINGS_PART_LABEL,
+  type SideState,
+  settingsState,
+  unrecordedSideTables,
+} from './side-changes.js'
 
 /*
  * What a sync remembers between runs, in migration_run: the mark (and the publication_date
@@ -184,7 +190,9 @@ export interface SyncMode {
 
 /**
  * Incremental or full: full with --full, on the first sync of a site, after a mapping change, when
- * the previous run recorded no state of a side table the mapping reads, or to finish a full pass
+ * the previous run recorded no state of a side table the mapping reads, when settings every article
+ * is built with changed (site time zone, date field settings, metatag defaults, dhm's transform: see
+ * side-changes.ts settingsState), or to finish a full pass
  * that did not (resumed where it stopped when the mapping and the recorded state allow).
  */
 export async function decideSyncMode(
@@ -207,10 +215,12 @@ export async function decideSyncMode(
   // A pass recorded before the side tables' state was kept cannot tell what changed there before it.
   const resume =
     unfinished?.mappingHash === current.hash &&
-    unrecordedSideTables(unfinished.state?.side ?? null, mapping, layout).length === 0
+    unrecordedSideTables(unfinished.state?.side ?? null, mapping, layout).length === 0 &&
+    changedSettings(unfinished.state?.side?.settings, settingsState(layout)).length === 0
       ? unfinished.state
       : null
   const unrecorded = previous ? unrecordedSideTables(previous.side, mapping, layout) : []
+  const settings = previous ? changedSettings(previous.side?.settings, settingsState(layout)) : []
   const fullReason = opts.full
     ? '--full'
     : unfinished && resume
@@ -225,6 +235,9 @@ export async function decideSyncMode(
               ? `the last ${previous.command} (run ${previous.runId}) recorded no state of ${unrecorded.join(', ')} ` +
                 '(a dhm from before side-table syncing): reading everything once, so that no edit made there before ' +
                 'this sync is missed'
-              : null
+              : settings.length > 0
+                ? `${settings.map((p) => SETTINGS_PART_LABEL[p]).join(', ')} changed since the last ${previous.command} ` +
+                  `(run ${previous.runId}): every article may change, reading everything once`
+                : null
   return { previous, resume, fullReason }
 }

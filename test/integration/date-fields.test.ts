@@ -11,6 +11,7 @@ import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { type PhpValue, phpSerialize } from '../../src/fixture/php-serialize.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { runMigration } from '../../src/pipeline/run-migration.js'
+import { runSync } from '../../src/pipeline/run-sync.js'
 import { runVerify } from '../../src/pipeline/run-verify.js'
 import {
   createPgDb,
@@ -281,5 +282,45 @@ describe('date module fields, read as they are stored', () => {
     await mariaQuery(sourceUrl, "UPDATE variable SET value = ? WHERE name = 'date_default_timezone'", [
       phpSerialize('Europe/Berlin'),
     ])
+  })
+
+  it('a sync after the site time zone changed reads everything once and carries it; the next sync is incremental', async () => {
+    const sync = async () =>
+      runSync({
+        mapping: await loadMapping(mapping),
+        mappingFile: mapping,
+        sourceUrl,
+        targetUrl,
+        batchSize: 8,
+        reportsDir: dir,
+      })
+    // Nothing changed since the migrate (which recorded the settings): incremental.
+    expect((await sync()).fullReason).toBeNull()
+    await mariaQuery(sourceUrl, "UPDATE variable SET value = ? WHERE name = 'date_default_timezone'", [
+      phpSerialize('UTC'),
+    ])
+    try {
+      // No node was saved: only the settings comparison can bring the articles in.
+      const changed = await sync()
+      expect(changed.fullReason).toMatch(
+        /date fields' settings or the site's time zone changed since the last (sync|migrate) \(run \d+\)/,
+      )
+      expect(changed.counts.updated).toBe(planted.length)
+      const verify = await runVerify({
+        mapping: await loadMapping(mapping),
+        mappingFile: mapping,
+        sourceUrl,
+        targetUrl,
+        reportsDir: dir,
+      })
+      expect(verify.report.differencesTotal).toBe(0)
+      const again = await sync()
+      expect(again.fullReason).toBeNull()
+      expect(again.counts.updated).toBe(0)
+    } finally {
+      await mariaQuery(sourceUrl, "UPDATE variable SET value = ? WHERE name = 'date_default_timezone'", [
+        phpSerialize('Europe/Berlin'),
+      ])
+    }
   })
 })

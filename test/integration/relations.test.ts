@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
+import { phpSerialize } from '../../src/fixture/php-serialize.js'
 import { STD_PEOPLE } from '../../src/fixture/standard-profile.js'
 import { loadMapping } from '../../src/mapping/load-mapping.js'
 import { type MigrateResult, runMigration } from '../../src/pipeline/run-migration.js'
@@ -375,6 +376,37 @@ describe('SEO metadata (metatag)', () => {
       ])
     }
     expect(articles.filter((a) => a.seo.ogImage !== null).length).toBeGreaterThan(3)
+  })
+
+  it('a sync after the metatag defaults changed reads everything once and carries them; the next is incremental', async () => {
+    const common = {
+      mapping: await loadMapping(MAPPING),
+      mappingFile: MAPPING,
+      sourceUrl,
+      targetUrl,
+      reportsDir: dir,
+    }
+    expect((await runSync(common)).fullReason).toBeNull()
+    // An instance for the article bundle, as admin/config/search/metatags saves it: no node is saved.
+    const tags = phpSerialize({ title: { value: '[node:title] — News | [site:name]' } })
+    await src("INSERT INTO metatag_config (instance, config) VALUES ('node:article', ?)", [tags])
+    try {
+      const changed = await runSync(common)
+      expect(changed.fullReason).toMatch(
+        /the metatag defaults \(metatag_config\) changed since the last (sync|migrate)/,
+      )
+      const titles = await dst<{ title: string; seo: string }>(
+        "SELECT title, document->'seo'->>'title' AS seo FROM article",
+      )
+      expect(titles.length).toBeGreaterThan(0)
+      expect(titles.filter((t) => t.seo !== `${t.title} — News | Example Site`)).toEqual([])
+      expect((await runVerify(common)).report.counts).toMatchObject({ missing: 0, extra: 0, changed: 0 })
+      expect((await runSync(common)).fullReason).toBeNull()
+    } finally {
+      await src("DELETE FROM metatag_config WHERE instance = 'node:article'")
+    }
+    // Back as they were: the next sync puts every title back (for the tests below).
+    expect((await runSync(common)).fullReason).toMatch(/metatag defaults/)
   })
 })
 
