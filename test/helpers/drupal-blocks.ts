@@ -58,11 +58,32 @@ export async function addBlockTables(url: string): Promise<void> {
     await q(
       `INSERT INTO field_config (field_name, type, module, active, storage_type, storage_module, storage_active,
          locked, data, cardinality, translatable, deleted)
-       VALUES (?, ?, ?, 1, 'field_sql_storage', 'field_sql_storage', 1, 0, '', -1, 0, 0)`,
-      [f.name, f.type, f.module],
+       VALUES (?, ?, ?, 1, 'field_sql_storage', 'field_sql_storage', 1, 0, '', ?, 0, 0)`,
+      [f.name, f.type, f.module, f.columns === HOST_COLUMNS ? -1 : 1],
+    )
+  }
+  for (const [entity, bundle, field] of INSTANCES) {
+    await q(
+      `INSERT INTO field_config_instance (field_id, field_name, entity_type, bundle, data, deleted)
+       SELECT id, field_name, ?, ?, '', 0 FROM field_config WHERE field_name = ?`,
+      [entity, bundle, field],
     )
   }
 }
+
+/** Field instances: which fields each item type (and the article) has, as field_config_instance lists them. */
+const INSTANCES: [string, string, string][] = [
+  ['node', 'article', 'field_sections'],
+  ['node', 'article', 'field_facts'],
+  ['paragraphs_item', 'text', 'field_heading'],
+  ['paragraphs_item', 'text', 'field_text'],
+  ['paragraphs_item', 'gallery', 'field_heading'],
+  ['paragraphs_item', 'gallery', 'field_nested'],
+  ['paragraphs_item', 'tagged', 'field_tags'],
+  ['paragraphs_item', 'quote', 'field_heading'],
+  ['field_collection_item', 'field_facts', 'field_heading'],
+  ['field_collection_item', 'field_facts', 'field_image'],
+]
 
 /** What {@link plantBlocks} made, for the test's literal expectations. */
 export interface BlockNodes {

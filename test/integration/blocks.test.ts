@@ -4,7 +4,7 @@
 // from plain SQL on the source (a recursive query over the host and item tables) and from literals,
 // never from src/extract or src/transform. Then verify sees a block edited in the target, a source
 // edit reaches the target, and rollback gives the blocks back.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -24,6 +24,7 @@ import {
   pgQuery,
   uniqueName,
 } from '../helpers/databases.js'
+import { runDhm } from '../helpers/dhm-process.js'
 import { addBlockTables, type BlockNodes, plantBlocks } from '../helpers/drupal-blocks.js'
 
 const MAPPING = 'test/fixtures/mappings/standard-blocks.yaml'
@@ -195,5 +196,45 @@ describe('blocks from field collections and paragraphs', () => {
     const rolled = await runRollback({ targetUrl, runId: synced.runId })
     expect(rolled.counts.block.restored).toBeGreaterThan(0)
     expect(await dst(TARGET_BLOCKS)).toEqual(before)
+  })
+})
+
+describe('inspect --scaffold', () => {
+  it('proposes the blocks part; the scaffold passes check, migrates and verifies', async () => {
+    const scaffold = join(dir, 'blocks-scaffold.yaml')
+    expect(
+      (await runDhm(['inspect', '--source', sourceUrl, '--scaffold', 'article', '--out', scaffold])).code,
+    ).toBe(0)
+    const text = await readFile(scaffold, 'utf8')
+    for (const line of [
+      'blocks:\n  fields: [field_sections, field_facts, field_nested]\n  types:\n',
+      '    # paragraphs bundle gallery: 1 items, in field_sections\n    gallery:\n      heading: { from: field_heading.value, using: [first] } # text\n',
+      '    tagged:\n      tags: { from: field_tags.tid, using: [terms] } # taxonomy_term_reference\n',
+      '    # paragraphs bundle text: 5 items, 1 archived (left out), in field_nested, field_sections\n',
+      '      image: { from: field_image, using: [first, image] } # image\n',
+    ])
+      expect(text).toContain(line)
+    const check = await runDhm(['check', '--source', sourceUrl, '--mapping', scaffold])
+    expect(check.stderr).toBe('')
+    expect(check.code).toBe(0)
+    const other = uniqueName('blk_scaffold')
+    const otherUrl = await createPgDb(other)
+    try {
+      const opts = {
+        mapping: await loadMapping(scaffold),
+        mappingFile: scaffold,
+        sourceUrl,
+        targetUrl: otherUrl,
+        reportsDir: dir,
+      }
+      const run = await runMigration(opts)
+      expect(run.counts.rejected).toBe(0)
+      expect(Number((await pgQuery<{ n: string }>(otherUrl, 'SELECT count(*) AS n FROM block'))[0]?.n)).toBe(
+        (await src(EXPECTED_BLOCKS)).length,
+      )
+      expect((await runVerify(opts)).exitCode).toBe(0)
+    } finally {
+      await dropPgDb(other)
+    }
   })
 })
