@@ -199,6 +199,30 @@ describe('blocks from field collections and paragraphs', () => {
   })
 })
 
+describe('an item saved without its host', () => {
+  it('is not seen by an incremental sync (no timestamp moves) and is carried by sync --full', async () => {
+    const opts = await common()
+    // The rollback above left node C behind the source: a first sync settles it.
+    await runSync(opts)
+    // field_collection / paragraphs save an edited item in place when its host is not saved.
+    await src(
+      `UPDATE field_revision_field_heading SET field_heading_value = 'Saved on its own'
+       WHERE entity_type = 'paragraphs_item' AND entity_id = 7 AND revision_id = ?`,
+      [nodes.hostRevisionOfB],
+    )
+    expect((await runSync(opts)).counts).toMatchObject({ updated: 0 })
+    const full = await runSync({ ...opts, full: true })
+    expect(full.counts).toMatchObject({ updated: 1, inserted: 0 })
+    const [b] = await dst<{ heading: string }>(
+      `SELECT b.data->>'heading' AS heading FROM block b JOIN article a ON a.id = b.article_id
+       WHERE a.legacy_nid = $1`,
+      [nodes.b],
+    )
+    expect(b?.heading).toBe('Saved on its own')
+    expect((await runVerify(opts)).exitCode).toBe(0)
+  })
+})
+
 describe('inspect --scaffold', () => {
   it('proposes the blocks part; the scaffold passes check, migrates and verifies', async () => {
     const scaffold = join(dir, 'blocks-scaffold.yaml')
