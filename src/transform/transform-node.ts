@@ -97,12 +97,16 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
       mapping.blocks,
       (value, view, at) => {
         const field = value.kind === 'pipeline' && value.source.kind === 'field' ? value.source.field : null
+        // Warnings name the block attribute (blocks[0].tags); the block-level ones name `blocks`.
+        name = at
         try {
           return evaluateValue(value, view, { ...ctx, node: view, field, emit: noEmit })
         } catch (error) {
           if (!(error instanceof TransformError)) throw error
           issues.push({ field: at, reason: error.message, excerpt: excerpt(error.value) })
           return null
+        } finally {
+          name = 'blocks'
         }
       },
       ctx.warn,
