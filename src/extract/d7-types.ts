@@ -108,6 +108,29 @@ export interface D7NodeBundle {
    * stored (field_config.data), read once per run, for `date-field`.
    */
   readonly dateFields?: Readonly<Record<string, D7DateField>>
+  /**
+   * With `blocks`: the field collection and paragraphs items of the node's host fields at its
+   * current revision, any depth, in pre-order (a host's items in delta order, each followed by its
+   * own items). Archived and orphaned items are left out and counted in `blocksLeftOut`.
+   */
+  readonly blocks?: readonly D7Block[]
+  readonly blocksLeftOut?: { readonly archived: number; readonly orphaned: number }
+}
+
+/** One field collection or paragraphs item, read at the revision its host points at. */
+export interface D7Block {
+  readonly entity: 'field_collection_item' | 'paragraphs_item'
+  readonly itemId: number
+  readonly revisionId: number
+  /** The host field it is a value of, and its delta there. */
+  readonly field: string
+  readonly delta: number
+  /** Index in the node's `blocks` of the item that holds it; null: the node holds it. */
+  readonly parent: number | null
+  /** paragraphs_item.bundle; a field collection item's type is its field name. */
+  readonly type: string
+  /** The item's own field items at that revision, per field name, in delta order. */
+  readonly fields: Readonly<Record<string, readonly D7FieldItem[]>>
 }
 
 /** How the date module stores one date field: field_config.type and .data's settings. */

@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { collectAuthorUids, nodeAuthorUids, readAuthors, readRevisionUids } from './author-records.js'
+import { type BatchBlocks, readBlocks } from './blocks.js'
 import { contentNeeds, resolveLinks, scanTextRefs, type TextRefs } from './content-refs.js'
 import type {
   D7Alias,
@@ -193,7 +194,9 @@ async function readBatch(
     }
   }
 
+  const itemOnly = new Set(mapping.blocks?.itemOnlyFields ?? [])
   for (const field of Object.values(layout.fields)) {
+    if (itemOnly.has(field.name)) continue
     const cols = Object.entries(field.columns)
     const select = cols.map(([, real]) => `f.${quoteIdent(real)}`).join(', ')
     const currentRevision =
@@ -235,6 +238,20 @@ async function readBatch(
       if (field.termColumn) addId(tids, values[field.termColumn])
       if (field.fileColumn) addId(fids, values[field.fileColumn])
     }
+  }
+
+  // blocks: the field collection and paragraphs items of the batch's nodes, any depth.
+  let blockItems: BatchBlocks | undefined
+  if (mapping.blocks) {
+    blockItems = await readBlocks(
+      (sql, params) => querySource<RowDataPacket>(conn, opts.sourceUrl, sql, params),
+      nodes.map((n) => ({ nid: Number(n.nid), language: String(n.language) })),
+      (nid) => fields.get(nid) ?? {},
+      mapping.blocks,
+      layout,
+    )
+    for (const tid of blockItems.tids) tids.add(tid)
+    for (const fid of blockItems.fids) fids.add(fid)
   }
 
   const workflow = new Map<number, { sid: number; stamp: number }>()
@@ -422,6 +439,18 @@ async function readBatch(
         if (file) nodeFiles[fid] = file
       }
     }
+    const nodeBlocks = blockItems?.byNid.get(n.nid)
+    for (const block of nodeBlocks?.blocks ?? []) {
+      for (const [name, items] of Object.entries(block.fields)) {
+        const f = layout.fields[name]
+        for (const item of items) {
+          const term = f?.termColumn ? terms.get(Number(item.values[f.termColumn])) : undefined
+          if (term) nodeTerms[term.tid] = term
+          const file = f?.fileColumn ? files.get(Number(item.values[f.fileColumn])) : undefined
+          if (file) nodeFiles[file.fid] = file
+        }
+      }
+    }
     for (const fid of textRefs.get(n.nid)?.fids ?? []) {
       const file = files.get(fid)
       if (file) nodeFiles[fid] = file
@@ -456,6 +485,12 @@ async function readBatch(
       ...(authorConfig?.revision ? { revisionUid: revisionUids?.get(Number(n.vid)) ?? null } : {}),
       ...(listLabels ? { listLabels } : {}),
       ...(dateFields ? { dateFields } : {}),
+      ...(nodeBlocks
+        ? {
+            blocks: nodeBlocks.blocks,
+            blocksLeftOut: { archived: nodeBlocks.archived, orphaned: nodeBlocks.orphaned },
+          }
+        : {}),
     }
     const text = textRefs.get(n.nid)
     const ids = nodeRefIds.get(n.nid)

@@ -105,10 +105,31 @@ export interface SourceInventory {
   readonly menus: readonly MenuInventory[]
   /** The metatag module's tables: node rows and metatag_config instances (null: no metatag tables). */
   readonly metatag: { readonly nodeRows: number; readonly defaults: readonly string[] } | null
+  /** Field collection and paragraphs item types (empty without those modules' tables). */
+  readonly blockTypes: readonly BlockTypeInventory[]
   /** The table prefix of the site described ('' = none). */
   readonly tablePrefix: string
   /** Every Drupal 7 site of the database (one per table prefix), with its node count and bundles. */
   readonly sites: readonly SourceSite[]
+}
+
+/**
+ * A type of field collection or paragraphs item (mapping key `blocks`): a paragraphs bundle, or a
+ * field collection field (its items' type is its field name), with its items and its own fields.
+ */
+export interface BlockTypeInventory {
+  readonly entity: 'field_collection_item' | 'paragraphs_item'
+  readonly type: string
+  /** Items of this type, of them archived; and the host fields that hold them. */
+  readonly items: number
+  readonly archived: number
+  readonly hostFields: readonly string[]
+  readonly fields: readonly {
+    readonly name: string
+    readonly type: string
+    readonly cardinality: number
+    readonly columns: readonly string[]
+  }[]
 }
 
 /** One Drupal 7 site of a database that holds several (settings.php's `prefix`). */
@@ -391,7 +412,19 @@ export async function inspectSource(
     metatag = { nodeRows: Number(m?.n ?? 0), defaults }
   }
 
+  const blockTypes = await readBlockTypes(
+    rows,
+    tables,
+    (table) => realOf.get(table) ?? table,
+    (field) => {
+      const real = columnsOf.get(`field_data_${field}`) ?? []
+      return real.filter((col) => col.startsWith(`${field}_`)).map((col) => col.slice(field.length + 1))
+    },
+    (field) => config.get(field),
+  )
+
   return {
+    blockTypes,
     metatag,
     people: {
       users: Number(people?.users ?? 0),
@@ -418,4 +451,72 @@ function referenceTarget(type: string, targetType: unknown): string | null {
   if (type === 'taxonomy_term_reference') return 'taxonomy_term'
   if (type === 'entityreference') return typeof targetType === 'string' ? targetType : null
   return null
+}
+
+/**
+ * The item types of the field_collection and paragraphs modules: from their item tables (items per
+ * host field and type, archived ones) and field_config_instance (each type's own fields).
+ */
+async function readBlockTypes(
+  rows: (sql: string, params?: unknown[]) => Promise<RowDataPacket[]>,
+  tables: ReadonlySet<string>,
+  realName: (table: string) => string,
+  columnsOf: (field: string) => string[],
+  configOf: (field: string) => { type: string; cardinality: number } | undefined,
+): Promise<BlockTypeInventory[]> {
+  const types = new Map<string, BlockTypeInventory & { hostFields: string[] }>()
+  const typeOf = (entity: BlockTypeInventory['entity'], type: string) => {
+    const key = `${entity}:${type}`
+    const known = types.get(key)
+    if (known) return known
+    const made = { entity, type, items: 0, archived: 0, hostFields: [] as string[], fields: [] }
+    types.set(key, made)
+    return made
+  }
+  for (const entity of ['field_collection_item', 'paragraphs_item'] as const) {
+    if (!tables.has(entity)) continue
+    const columns = (
+      await rows(
+        'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+        [realName(entity)],
+      )
+    ).map((r) => String(r.c))
+    const archived = columns.includes('archived') ? 'SUM(archived)' : '0'
+    const bundle = entity === 'paragraphs_item' ? 'bundle' : 'field_name'
+    for (const r of await rows(
+      `SELECT field_name, ${bundle} AS type, COUNT(*) AS n, ${archived} AS archived FROM {${entity}}
+       GROUP BY field_name, ${bundle} ORDER BY field_name, ${bundle}`,
+    )) {
+      const t = typeOf(entity, String(r.type))
+      types.set(`${entity}:${t.type}`, {
+        ...t,
+        items: t.items + Number(r.n),
+        archived: t.archived + Number(r.archived ?? 0),
+        hostFields: [...t.hostFields, String(r.field_name)],
+      })
+    }
+  }
+  if (tables.has('field_config_instance') && types.size > 0) {
+    for (const r of await rows(
+      `SELECT field_name, entity_type, bundle FROM {field_config_instance}
+       WHERE deleted = 0 AND entity_type IN ('field_collection_item', 'paragraphs_item') ORDER BY id`,
+    )) {
+      const t = typeOf(String(r.entity_type) as BlockTypeInventory['entity'], String(r.bundle))
+      const name = String(r.field_name)
+      const cfg = configOf(name)
+      types.set(`${t.entity}:${t.type}`, {
+        ...t,
+        fields: [
+          ...t.fields,
+          {
+            name,
+            type: cfg?.type ?? 'unknown',
+            cardinality: cfg?.cardinality ?? 1,
+            columns: columnsOf(name),
+          },
+        ],
+      })
+    }
+  }
+  return [...types.values()]
 }

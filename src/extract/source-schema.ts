@@ -3,7 +3,7 @@ import { SourceSchemaError } from '../errors.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { nearest } from '../mapping/nearest.js'
 import { fieldColumnName, NON_FIELD_SOURCES } from '../mapping/source-path.js'
-import type { D7DateField, D7MetatagData } from './d7-types.js'
+import type { D7Block, D7DateField, D7MetatagData } from './d7-types.js'
 import { refNeeds } from './entity-refs.js'
 import { readMetatagDefaults } from './metatags.js'
 import { asPhpRecord, readPhpSerialized } from './php-unserialize.js'
@@ -39,6 +39,14 @@ export interface SourceLayout {
   readonly metatagDefaults?: Readonly<Record<string, D7MetatagData>>
   /** The date module's fields read: how each stores its values (field_config.data), read once per run. */
   readonly dateFields?: Readonly<Record<string, D7DateField>>
+  /** With `blocks`: the item tables the host fields need, and whether they have `archived`. */
+  readonly blockTables?: Readonly<Partial<Record<D7Block['entity'], { readonly archived: boolean }>>>
+}
+
+/** Field types that hold items (mapping key `blocks`), and the entity type of their items. */
+export const BLOCK_FIELD_TYPES: Readonly<Record<string, D7Block['entity']>> = {
+  field_collection: 'field_collection_item',
+  paragraphs: 'paragraphs_item',
 }
 
 const DATE_TYPES = new Set(['datetime', 'datestamp', 'date'])
@@ -207,8 +215,31 @@ export async function describeSource(
       async (sql, params) => (await conn.query<RowDataPacket[]>(sql, params))[0],
     )
   }
+  let blockTables: Partial<Record<D7Block['entity'], { archived: boolean }>> | undefined
+  if (mapping.blocks) {
+    blockTables = {}
+    for (const host of mapping.blocks.hosts) {
+      const type = fields[host]?.type ?? 'unknown'
+      const entity = BLOCK_FIELD_TYPES[type]
+      if (!fields[host]) continue
+      if (!entity) {
+        problems.push(
+          `blocks.fields: ${host} is a ${type} field, not a field_collection or paragraphs field; name the fields that hold items`,
+        )
+        continue
+      }
+      if (blockTables[entity] || !requireTable(entity, `blocks: ${host}`)) continue
+      requireTable(`${entity}_revision`, `blocks: ${host}`)
+      const [cols] = await conn.query<RowDataPacket[]>(
+        `SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+        [realOf.get(entity) ?? entity],
+      )
+      blockTables[entity] = { archived: cols.some((c) => String(c.c) === 'archived') }
+    }
+  }
   if (problems.length > 0) throw new SourceSchemaError(problems)
   return {
+    ...(blockTables ? { blockTables } : {}),
     fields,
     needsWorkflow,
     needsPublicationDate,

@@ -1,4 +1,4 @@
-import type { BundleInventory, SourceInventory } from '../extract/inspect-source.js'
+import type { BlockTypeInventory, BundleInventory, SourceInventory } from '../extract/inspect-source.js'
 import type { BodySample } from '../extract/sample-bodies.js'
 import { EXTRA_NAME } from '../model/article.js'
 
@@ -66,8 +66,8 @@ export function scaffoldMapping(
       // The date module's fields: UTC instants (or dates) with their end dates, as the field stores them.
       set(`extra.${f.name.replace(/^field_/, '')}`, `{ from: ${f.name}, using: [first, date-field] }`, about)
     } else {
-      // Reference fields are under `references` (scaffoldRelations), not unmapped.
-      if (!(f.targetType !== null && REFERENCE_KINDS[f.targetType]))
+      // Reference fields are under `references` (scaffoldRelations), item hosts under `blocks`.
+      if (!(f.targetType !== null && REFERENCE_KINDS[f.targetType]) && !BLOCK_HOST_TYPES.has(f.type))
         unmapped.push(`# ${about}${f.vocabulary ? `, vocabulary ${f.vocabulary}` : ''}`)
     }
   }
@@ -119,6 +119,7 @@ export function scaffoldMapping(
         ]),
   ]
   lines.push(...scaffoldRelations(inv, bundle))
+  lines.push(...scaffoldBlocks(inv, bundle))
   if (unmapped.length) lines.push('', '# Not mapped (no obvious article attribute):', ...unmapped)
   return `${lines.join('\n')}\n`
 }
@@ -181,6 +182,73 @@ function scaffoldRelations(inv: SourceInventory, bundle: BundleInventory): strin
     out.push(linking.length > 0 ? `menus: [${linking.map((m) => m.menu).join(', ')}]` : '# menus: []')
   }
   return out
+}
+
+const BLOCK_HOST_TYPES = new Set(['field_collection', 'paragraphs'])
+
+/**
+ * `blocks` (mappings/README.md) for the bundle's field collection and paragraphs fields: every host
+ * field reachable from the bundle (nested hosts included) and, per item type they hold, its own
+ * fields mapped by type (host fields nest instead). Empty when the bundle has no such field.
+ */
+function scaffoldBlocks(inv: SourceInventory, bundle: BundleInventory): string[] {
+  const hosts: string[] = bundle.fields.filter((f) => BLOCK_HOST_TYPES.has(f.type)).map((f) => f.name)
+  if (hosts.length === 0) return []
+  const types: BlockTypeInventory[] = []
+  for (let i = 0; i < hosts.length; i++) {
+    const host = hosts[i] as string
+    for (const t of inv.blockTypes) {
+      const holds = t.hostFields.includes(host) || (t.entity === 'field_collection_item' && t.type === host)
+      if (!holds || types.includes(t)) continue
+      types.push(t)
+      for (const f of t.fields)
+        if (BLOCK_HOST_TYPES.has(f.type) && !hosts.includes(f.name)) hosts.push(f.name)
+    }
+  }
+  const out = [
+    '',
+    '# Field collections and paragraphs: `block` rows in order (nested ones under their parent).',
+    'blocks:',
+    `  fields: [${hosts.join(', ')}]`,
+    '  types:',
+  ]
+  for (const t of types) {
+    const kind = t.entity === 'paragraphs_item' ? 'paragraphs bundle' : 'field collection'
+    const archived = t.archived > 0 ? `, ${t.archived} archived (left out)` : ''
+    out.push(
+      `    # ${kind} ${t.type}: ${t.items} items${archived}, in ${t.hostFields.join(', ') || '(no items)'}`,
+    )
+    const own = t.fields.filter((f) => !BLOCK_HOST_TYPES.has(f.type))
+    if (own.length === 0) {
+      out.push(`    ${t.type}: {}`)
+      continue
+    }
+    out.push(`    ${t.type}:`)
+    for (const f of own) {
+      const name = f.name.replace(/^field_/, '')
+      const attribute = EXTRA_NAME.test(name) ? name : `f_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`
+      out.push(`      ${attribute}: ${blockValue(f)} # ${f.type}`)
+    }
+  }
+  return out
+}
+
+/** A block attribute's value for one field of an item, by field type, in YAML flow style. */
+function blockValue(f: BlockTypeInventory['fields'][number]): string {
+  const one = f.cardinality === 1
+  const first = one ? 'first, ' : ''
+  if (f.type === 'text_with_summary') return `{ from: ${f.name}, using: [${first}text-with-summary] }`
+  if (f.type === 'taxonomy_term_reference') return `{ from: ${f.name}.tid, using: [terms] }`
+  if (f.type === 'image') return `{ from: ${f.name}, using: [${first}image] }`
+  if (f.type === 'file') return `{ from: ${f.name}, using: [${first}attachment] }`
+  if (f.type === 'link_field') return `{ from: ${f.name}, using: [link, compact${one ? ', first' : ''}] }`
+  if (DATE_TYPES.has(f.type)) return `{ from: ${f.name}, using: [${first}date-field] }`
+  if (f.type.startsWith('list_')) return `{ from: ${f.name}.value, using: [${first}list-label] }`
+  const column = ['value', 'target_id', 'nid', 'uid', 'tid', 'fid', 'email'].find((c) =>
+    f.columns.includes(c),
+  )
+  const path = column ? `${f.name}.${column}` : f.columns[0] ? `${f.name}.${f.columns[0]}` : f.name
+  return one ? `{ from: ${path}, using: [first] }` : `{ from: ${path} }`
 }
 
 /** The hosts a body sample shows to be the old site's own: links to node/N, aliases or its files. */

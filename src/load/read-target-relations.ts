@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { Article, AuthorRecord, Reference } from '../model/article.js'
+import type { Article, AuthorRecord, Block, Reference } from '../model/article.js'
 
 /**
  * An article's author records and references as the target holds them (`article_author` with
@@ -19,6 +19,25 @@ const SELECT_REFERENCES = `
 SELECT article_id, field, delta, kind::text AS kind, target_legacy_id
 FROM article_reference WHERE article_id = ANY($1::int[])
 ORDER BY article_id, field, delta`
+
+const SELECT_BLOCKS = `
+SELECT article_id, ordinal, parent_ordinal, entity_type, legacy_item_id, legacy_revision_id, field, delta,
+  type, data
+FROM block WHERE article_id = ANY($1::int[])
+ORDER BY article_id, ordinal`
+
+interface BlockRow {
+  article_id: number
+  ordinal: number
+  parent_ordinal: number | null
+  entity_type: string
+  legacy_item_id: number
+  legacy_revision_id: number
+  field: string
+  delta: number
+  type: string
+  data: Record<string, unknown>
+}
 
 interface AuthorRow {
   article_id: number
@@ -44,8 +63,8 @@ interface ReferenceRow {
 }
 
 /**
- * Replace `authorRecords` and `references` of the rebuilt articles (id → article) that have them
- * with what the tables hold. Two queries at most; none when no article has either.
+ * Replace `authorRecords`, `references` and `blocks` of the rebuilt articles (id → article) that
+ * have them with what the tables hold. Three queries at most; none when no article has any.
  */
 export async function readTargetRelations(
   pool: Pick<pg.Pool, 'query'>,
@@ -53,10 +72,26 @@ export async function readTargetRelations(
 ): Promise<void> {
   const withAuthors = [...articles].filter(([, a]) => a.authorRecords !== undefined).map(([id]) => id)
   const withReferences = [...articles].filter(([, a]) => a.references !== undefined).map(([id]) => id)
-  const [authors, references] = await Promise.all([
+  const withBlocks = [...articles].filter(([, a]) => a.blocks !== undefined).map(([id]) => id)
+  const [authors, references, blocks] = await Promise.all([
     withAuthors.length > 0 ? pool.query<AuthorRow>(SELECT_AUTHORS, [withAuthors]) : null,
     withReferences.length > 0 ? pool.query<ReferenceRow>(SELECT_REFERENCES, [withReferences]) : null,
+    withBlocks.length > 0 ? pool.query<BlockRow>(SELECT_BLOCKS, [withBlocks]) : null,
   ])
+  const blocksOf = new Map<number, Block[]>(withBlocks.map((id) => [id, []]))
+  for (const r of blocks?.rows ?? []) {
+    // The table's ordinals are the list's indexes (written so); a gap an edit made shows as a difference.
+    blocksOf.get(r.article_id)?.push({
+      entity: r.entity_type,
+      itemId: r.legacy_item_id,
+      revisionId: r.legacy_revision_id,
+      field: r.field,
+      delta: r.delta,
+      parent: r.parent_ordinal,
+      type: r.type,
+      data: r.data,
+    })
+  }
   const authorsOf = new Map<number, AuthorRecord[]>(withAuthors.map((id) => [id, []]))
   for (const r of authors?.rows ?? []) {
     authorsOf.get(r.article_id)?.push({
@@ -90,6 +125,8 @@ export async function readTargetRelations(
     if (a) article.authorRecords = a
     const r = referencesOf.get(id)
     if (r) article.references = inDocumentOrder(r, article.references ?? [])
+    const b = blocksOf.get(id)
+    if (b) article.blocks = b
   }
 }
 

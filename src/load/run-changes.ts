@@ -34,6 +34,11 @@ export const LOGGED_TABLES = [
     key: (t: string) => `${t}.article_id || ':' || ${t}.field || ':' || ${t}.delta`,
     pk: ['article_id', 'field', 'delta'],
   },
+  {
+    table: 'block',
+    key: (t: string) => `${t}.article_id || ':' || ${t}.ordinal`,
+    pk: ['article_id', 'ordinal'],
+  },
   { table: 'redirect', key: (t: string) => `${t}.id::text`, pk: ['id'] },
   {
     table: 'article_link',
@@ -110,6 +115,7 @@ export async function undoRunChanges(
   await client.query(insertedRows('article_term'), [runId])
   await client.query(insertedRows('article_author'), [runId])
   await client.query(insertedRows('article_reference'), [runId])
+  await client.query(insertedRows('block'), [runId])
   await client.query(insertedRows('redirect'), [runId])
   await client.query(insertedRows('article_link'), [runId])
   // A menu link an editor hangs a link under stays (its parent_id would be set to NULL).
@@ -123,6 +129,7 @@ export async function undoRunChanges(
        AND ${noForeignRow('article_author', 'x.article_id = t.id')}
        AND ${noForeignRow('article_reference', 'x.article_id = t.id OR x.target_article_id = t.id')}
        AND ${noForeignRow('menu_link', 'x.article_id = t.id')}
+       AND ${noForeignRow('block', 'x.article_id = t.id')}
        AND ${noForeignRow('redirect', 'x.article_id = t.id')}`,
     [runId],
   )

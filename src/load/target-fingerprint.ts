@@ -5,7 +5,7 @@ import { editedInTargetSql, type OwnedFields } from '../model/owned-fields.js'
  * The target fingerprint of an article: an md5 Postgres computes over everything
  * read-target-articles.ts reads for it — its columns (document included), its two files' rows, its
  * ordered term links with their terms, its redirects, its author links with their authors and their
- * pictures, its references (read-target-relations.ts) — so that it changes with any edit made in
+ * pictures, its references and blocks (read-target-relations.ts) — so that it changes with any edit made in
  * Postgres, whoever made it. The loader stores it next to the source fingerprint right after it
  * wrote the article (same transaction); a run compares the stored value with the one Postgres
  * computes at that moment (see pipeline/skip-unchanged.ts). Timestamps go in as epoch seconds, so the
@@ -91,6 +91,13 @@ refs AS (
     string_agg(ROW(r.field, r.delta, r.kind, r.target_legacy_id)::text, ',' ORDER BY r.field, r.delta) AS list
   FROM article_reference r
   WHERE r.article_id IN (SELECT id FROM sel) GROUP BY r.article_id),
+blocks AS (
+  -- What read-target-relations.ts reads of block.
+  SELECT b.article_id,
+    string_agg(ROW(b.ordinal, b.parent_ordinal, b.entity_type, b.legacy_item_id, b.legacy_revision_id,
+      b.field, b.delta, b.type, b.data)::text, ',' ORDER BY b.ordinal) AS list
+  FROM block b
+  WHERE b.article_id IN (SELECT id FROM sel) GROUP BY b.article_id),
 redirects AS (
   SELECT x.article_id, string_agg(x.item, ',' ORDER BY x.item) AS list
   FROM (
@@ -100,14 +107,17 @@ redirects AS (
     ${YIELDED}
   ) x GROUP BY x.article_id)
 SELECT a.id, a.legacy_nid,
-  md5(ROW(${ARTICLE_PART}, ${fileRow('fi')}, ${fileRow('fp')}, terms.list, redirects.list, authors.list, refs.list)::text) AS target${extra}
+  md5(ROW(${ARTICLE_PART}, ${fileRow('fi')}, ${fileRow('fp')}, terms.list, redirects.list, authors.list, refs.list)::text
+    -- Appended only when there are blocks: fingerprints stored before blocks existed stay valid.
+    || COALESCE('B' || blocks.list, '')) AS target${extra}
 FROM sel a
 LEFT JOIN media_file fi ON fi.id = a.image_file_id
 LEFT JOIN media_file fp ON fp.id = a.pdf_file_id
 LEFT JOIN terms ON terms.article_id = a.id
 LEFT JOIN redirects ON redirects.article_id = a.id
 LEFT JOIN authors ON authors.article_id = a.id
-LEFT JOIN refs ON refs.article_id = a.id`
+LEFT JOIN refs ON refs.article_id = a.id
+LEFT JOIN blocks ON blocks.article_id = a.id`
 }
 
 /** An article of a batch as the target holds it now, with what its last write stored. */

@@ -37,11 +37,20 @@ SELECT r.article_id, r.field, r.delta, r.kind::reference_kind, r.target,
   CASE WHEN r.kind = 'term' THEN (SELECT t.id FROM term t WHERE t.site = $1 AND t.legacy_tid = r.target) END
 FROM unnest($2::int[], $3::text[], $4::int[], $5::text[], $6::int[]) AS r(article_id, field, delta, kind, target)`
 
+const DELETE_BLOCKS = 'DELETE FROM block WHERE article_id = ANY($1::int[])'
+const INSERT_BLOCKS = `
+INSERT INTO block (article_id, ordinal, parent_ordinal, entity_type, legacy_item_id, legacy_revision_id,
+  field, delta, type, data)
+SELECT b.article_id, b.ordinal, b.parent_ordinal, b.entity_type, b.item_id, b.revision_id, b.field,
+  b.delta, b.type, b.data
+FROM jsonb_to_recordset($1::jsonb) AS b(article_id int, ordinal int, parent_ordinal int, entity_type text,
+  item_id int, revision_id int, field text, delta int, type text, data jsonb)`
+
 /**
- * Write the author records and references of the articles a batch wrote, in the batch's
- * transaction (called next to writeRedirects). Both are part of the content hash, so an unchanged
+ * Write the author records, references and blocks of the articles a batch wrote, in the batch's
+ * transaction (called next to writeRedirects). All are part of the content hash, so an unchanged
  * article's rows are unchanged and not touched; a new article has none to remove. Nothing at all is
- * done for a mapping without `authorRecords` and `references` (its articles have neither key).
+ * done for a mapping without `authorRecords`, `references` and `blocks` (its articles have none of the keys).
  */
 export async function writeRelations(
   client: pg.ClientBase,
@@ -52,6 +61,29 @@ export async function writeRelations(
   const withReferences = written.filter((w) => w.article.references !== undefined)
   if (withAuthors.length > 0) await writeAuthors(client, site, withAuthors)
   if (withReferences.length > 0) await writeReferences(client, site, withReferences)
+  const withBlocks = written.filter((w) => w.article.blocks !== undefined)
+  if (withBlocks.length > 0) await writeBlocks(client, withBlocks)
+}
+
+/** An article's blocks replace the ones it had: one row per block, `ordinal` its index in the list. */
+async function writeBlocks(client: pg.ClientBase, written: readonly WrittenArticle[]) {
+  const updated = written.filter((w) => !w.inserted).map((w) => w.id)
+  if (updated.length > 0) await client.query(DELETE_BLOCKS, [updated])
+  const rows = written.flatMap((w) =>
+    (w.article.blocks ?? []).map((b, ordinal) => ({
+      article_id: w.id,
+      ordinal,
+      parent_ordinal: b.parent,
+      entity_type: b.entity,
+      item_id: b.itemId,
+      revision_id: b.revisionId,
+      field: b.field,
+      delta: b.delta,
+      type: b.type,
+      data: b.data,
+    })),
+  )
+  if (rows.length > 0) await client.query(INSERT_BLOCKS, [JSON.stringify(rows)])
 }
 
 async function writeAuthors(client: pg.ClientBase, site: string, written: readonly WrittenArticle[]) {

@@ -1,5 +1,6 @@
 import { ARTICLE_ATTRIBUTES, DERIVED_ATTRIBUTES, EXTRA_NAME, NESTED_ATTRIBUTES } from '../model/article.js'
 import { OWNABLE_FIELD_NAMES, type OwnedFields } from '../model/owned-fields.js'
+import type { CompiledBlockAttribute, CompiledBlocks } from './compile-blocks.js'
 import { type CompiledRelations, compileRelations } from './compile-relations.js'
 import { DEFAULT_FIELDS } from './defaults.js'
 import { nearest } from './nearest.js'
@@ -30,6 +31,8 @@ export interface CompiledMapping {
   readonly owned: OwnedFields
   /** Authors, references and menus (authorRecords, references, menus keys). */
   readonly relations: CompiledRelations
+  /** Field collections and paragraphs as blocks (mapping key `blocks`); null without it. */
+  readonly blocks: CompiledBlocks | null
 }
 
 export interface CompiledAttribute {
@@ -239,6 +242,51 @@ export function compileMapping(
     problems.push({ path, message }),
   )
 
+  // blocks: host fields are fields (node or item), each type's values compiled as attributes are.
+  let blocks: CompiledBlocks | null = null
+  if (mapping.blocks) {
+    const hosts = [...new Set(mapping.blocks.fields)]
+    for (const [i, host] of hosts.entries()) compileSource(host, ['blocks', 'fields', i])
+    const nodePathCount = paths.length
+    const types: Record<string, CompiledBlockAttribute[]> = {}
+    for (const [type, attrs] of Object.entries(mapping.blocks.types)) {
+      const list: CompiledBlockAttribute[] = []
+      for (const [name, m] of Object.entries(attrs)) {
+        if (!EXTRA_NAME.test(name)) {
+          problems.push({
+            path: ['blocks', 'types', type, name],
+            at: 'key',
+            message: `bad block attribute "${name}": a letter, then letters, digits or _`,
+          })
+          continue
+        }
+        const value = compileValue(m, ['blocks', 'types', type, name])
+        if (value) list.push({ name, value })
+      }
+      types[type] = list
+    }
+    // Paths compiled so far (the article's and the hosts) are read for nodes.
+    const nodeFields = new Set(
+      paths.slice(0, nodePathCount).flatMap((p) => (p.kind === 'field' ? [p.field] : [])),
+    )
+    for (const p of paths.slice(nodePathCount)) {
+      if (p.kind !== 'field') {
+        problems.push({
+          path: ['blocks', 'types'],
+          message: `block values read the item's own fields only (field_x.value), not ${p.kind}.*`,
+        })
+      }
+    }
+    const itemFields = [
+      ...new Set([
+        ...hosts,
+        ...paths.slice(nodePathCount).flatMap((p) => (p.kind === 'field' ? [p.field] : [])),
+      ]),
+    ]
+    const itemOnlyFields = itemFields.filter((f) => !nodeFields.has(f))
+    blocks = { hosts, types, itemOnlyFields, itemFields }
+  }
+
   if (problems.length > 0) return { ok: false, problems }
   const fieldNames = [...new Set(paths.flatMap((p) => (p.kind === 'field' ? [p.field] : [])))].sort()
   return {
@@ -254,6 +302,7 @@ export function compileMapping(
       sourcePaths: paths,
       owned: compileOwned(mapping.owned),
       relations,
+      blocks,
     },
   }
 }

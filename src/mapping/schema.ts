@@ -206,6 +206,20 @@ export const SiteMappingSchema = z.strictObject({
       siteName: z.string().default(''),
     })
     .optional(),
+  /**
+   * Field collections and paragraphs as ordered, typed blocks of the article (`block` table,
+   * `article.blocks`): `fields` names the host fields (of the node or of an item: any depth), `types`
+   * maps each item type (a paragraphs bundle; a field collection's field name) like `fields` maps an
+   * article: block attribute → value, read from the item's own fields at the host's revision.
+   */
+  blocks: z
+    .strictObject({
+      /** Host fields (field_collection or paragraphs), e.g. [field_sections, field_slides]. */
+      fields: z.array(z.string().regex(/^[a-z0-9_]+$/, 'a field name such as field_sections')).min(1),
+      /** Item type → block attribute (a letter, then letters, digits or _) → value, as `fields`. */
+      types: z.record(z.string().regex(/^[a-z0-9_]+$/), z.record(z.string(), FieldMappingSchema)).default({}),
+    })
+    .optional(),
   /** Menus (menu_links.menu_name) to migrate into `menu_link`, e.g. [main-menu]. */
   menus: z.array(z.string().regex(/^[a-z0-9_-]+$/, 'a menu machine name such as main-menu')).default([]),
 })

@@ -143,6 +143,23 @@ export const SeoSchema = z.object({
 })
 export type Seo = z.infer<typeof SeoSchema>
 
+/**
+ * A field collection or paragraphs item of the article (mapping key `blocks`), in pre-order: each
+ * block is followed by the blocks it holds. `parent` is the index in `blocks` of the block holding
+ * it (null: the article). `data` holds the type's mapped attributes (null when the item has nothing).
+ */
+export const BlockSchema = z.object({
+  entity: z.string().min(1),
+  itemId: z.number().int().positive(),
+  revisionId: z.number().int().nonnegative(),
+  field: z.string().min(1),
+  delta: z.number().int().nonnegative(),
+  parent: z.number().int().nonnegative().nullable(),
+  type: z.string().min(1),
+  data: z.record(z.string(), z.unknown()),
+})
+export type Block = z.infer<typeof BlockSchema>
+
 export const ArticleSchema = z.object({
   site: z.string().min(1),
   legacyNid: z.number().int().positive(),
@@ -189,6 +206,8 @@ export const ArticleSchema = z.object({
   references: z.array(ReferenceSchema).optional(),
   /** SEO metadata (mapping key `seo`); absent without it. */
   seo: SeoSchema.optional(),
+  /** Field collections and paragraphs as typed blocks (mapping key `blocks`); absent without it. */
+  blocks: z.array(BlockSchema).optional(),
 })
 export type Article = z.infer<typeof ArticleSchema>
 
@@ -221,6 +240,7 @@ export const DERIVED_ATTRIBUTES = [
   'authorRecords',
   'references',
   'seo',
+  'blocks',
 ] as const
 
 /** Nested attributes a mapping may set one by one (`image.caption: …`). */

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type pg from 'pg'
 import { readAuthors } from '../extract/author-records.js'
-import { readMenuLinks, readTermPlaces } from '../extract/site-structure.js'
+import { type D7TermPlace, readMenuLinks, readTermPlaces } from '../extract/site-structure.js'
 import { querySource, type SourceConnection } from '../extract/source-db.js'
 import { tagRunChanges } from '../load/run-changes.js'
 import {
@@ -52,19 +52,11 @@ export async function finishRelations(args: {
 
   // The term tree: every term of the site, and its ancestors (a parent no article uses is still
   // part of the tree a front end shows).
-  const known = new Set(await readSiteTids(pool, site))
-  const places = await readTermPlaces(conn, sourceUrl, [...known])
-  let ancestorsAdded = 0
-  for (let wanted = parentsMissing(places); wanted.length > 0; wanted = parentsMissing(places)) {
-    const more = await readTermPlaces(conn, sourceUrl, wanted)
-    for (const tid of wanted) {
-      const place = more.get(tid)
-      // A parent gone from taxonomy_term_data: the child stays, as a root.
-      places.set(tid, place ?? { tid, parent: 0, weight: 0, name: '', vocabulary: '' })
-      if (place) ancestorsAdded++
-    }
-  }
-  const placeRows = [...places.values()].filter((p) => p.vocabulary !== '')
+  const { places: placeRows, ancestorsAdded } = await readTermTree(
+    conn,
+    sourceUrl,
+    await readSiteTids(pool, site),
+  )
 
   const userRefs = relations.references.some((r) => r.kind === 'user')
   const authorConfig: CompiledAuthorRecords = relations.authors ?? {
@@ -129,6 +121,29 @@ export async function finishRelations(args: {
       terms: { placed: placeRows.length, ancestorsAdded },
     }
   })
+}
+
+/**
+ * The source's places of these terms and of all their ancestors (a parent no article uses is still
+ * part of the tree a front end shows): what the end-of-run pass writes and verify compares.
+ */
+export async function readTermTree(
+  conn: SourceConnection,
+  sourceUrl: string,
+  tids: readonly number[],
+): Promise<{ places: D7TermPlace[]; ancestorsAdded: number }> {
+  const places = await readTermPlaces(conn, sourceUrl, [...new Set(tids)])
+  let ancestorsAdded = 0
+  for (let wanted = parentsMissing(places); wanted.length > 0; wanted = parentsMissing(places)) {
+    const more = await readTermPlaces(conn, sourceUrl, wanted)
+    for (const tid of wanted) {
+      const place = more.get(tid)
+      // A parent gone from taxonomy_term_data: the child stays, as a root.
+      places.set(tid, place ?? { tid, parent: 0, weight: 0, name: '', vocabulary: '' })
+      if (place) ancestorsAdded++
+    }
+  }
+  return { places: [...places.values()].filter((p) => p.vocabulary !== ''), ancestorsAdded }
 }
 
 function parentsMissing(places: ReadonlyMap<number, { readonly parent: number }>): number[] {

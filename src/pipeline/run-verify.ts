@@ -1,18 +1,28 @@
 import type { RowDataPacket } from 'mysql2/promise'
+import type pg from 'pg'
 import { redactUrl } from '../config/redact.js'
 import { EXIT, type ExitCode, TargetError } from '../errors.js'
 import { extractArticleNodes } from '../extract/extract-article-nodes.js'
 import { DEFAULT_BATCH_SIZE } from '../extract/extract-nodes.js'
+import { readMenuLinks } from '../extract/site-structure.js'
 import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
 import { openSourceSession } from '../extract/source-session.js'
+import { readTargetMenuLinks, readTargetTermTree } from '../load/read-site-structure.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { createReportDir } from '../report/run-report.js'
-import { countDifferences, type VerifyCounts, type VerifyReport } from '../report/verify-report.js'
+import {
+  countDifferences,
+  type StructureCheck,
+  type VerifyCounts,
+  type VerifyReport,
+} from '../report/verify-report.js'
 import { type VerifyReportFiles, writeVerifyReport } from '../report/write-verify-report.js'
+import { compareMenuLinks, compareTermTree } from '../verify/compare-site-structure.js'
 import { Verifier } from '../verify/verifier.js'
 import { countSourceNodes, runBatches, tagged } from './engine.js'
 import type { RunListener } from './events.js'
+import { readTermTree } from './finish-relations.js'
 import { prefetch } from './prefetch.js'
 import { UnchangedFilter } from './skip-unchanged.js'
 
@@ -139,6 +149,12 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
       })
       await verifier.finish()
       emit({ kind: 'phase', message: describeProgress(verifier.counts, total, Date.now() - started) })
+      // A whole site's verify also compares its structure: the menus' links and the term tree.
+      const structure =
+        ids === null ? await checkSiteStructure(source.conn, opts.sourceUrl, target.pool, mapping) : null
+      if (structure && structure.differences.length > 0) {
+        emit({ kind: 'phase', message: describeStructure(structure) })
+      }
 
       const totalMs = Date.now() - started
       const report: VerifyReport = {
@@ -159,6 +175,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
           fastPath: (opts.fastPath ?? true) && !opts.deep,
         },
         ...verifier.snapshot(),
+        ...(structure ? { structure } : {}),
         fastPath: { ...unchanged.counts },
         timings: {
           totalSeconds: round(totalMs / 1000),
@@ -167,7 +184,11 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         },
       }
       const files = await writeVerifyReport(reportDir, report)
-      return { report, reportDir, files, exitCode: verifyExitCode(report.counts, opts.strict) }
+      const exitCode =
+        (structure?.differences.length ?? 0) > 0
+          ? EXIT.differences
+          : verifyExitCode(report.counts, opts.strict)
+      return { report, reportDir, files, exitCode }
     } finally {
       await target.close()
     }
@@ -185,6 +206,47 @@ export function verifyExitCode(counts: VerifyCounts, strict = false): ExitCode {
   if (strict && (counts.edited ?? 0) > 0) return EXIT.differences
   if (counts.rejected > 0) return EXIT.rejected
   return EXIT.ok
+}
+
+/**
+ * The site's menu links (of the mapping's menus) and term tree, source against target: what the
+ * end-of-run pass of migrate and sync writes (finish-relations.ts).
+ */
+async function checkSiteStructure(
+  conn: SourceConnection,
+  sourceUrl: string,
+  pool: pg.Pool,
+  mapping: CompiledMapping,
+): Promise<StructureCheck> {
+  const { menus } = mapping.relations
+  const [sourceLinks, targetLinks, targetTerms] = await Promise.all([
+    readMenuLinks(conn, sourceUrl, menus),
+    readTargetMenuLinks(pool, mapping.site, menus),
+    readTargetTermTree(pool, mapping.site),
+  ])
+  const { places } = await readTermTree(
+    conn,
+    sourceUrl,
+    targetTerms.map((t) => t.tid),
+  )
+  return {
+    menuLinks: sourceLinks.length,
+    terms: places.length,
+    differences: [
+      ...compareMenuLinks(sourceLinks, targetLinks),
+      ...compareTermTree(new Map(places.map((p) => [p.tid, p])), targetTerms),
+    ],
+  }
+}
+
+function describeStructure(s: StructureCheck): string {
+  const shown = s.differences
+    .slice(0, 5)
+    .map((d) => `${d.kind} ${d.id} ${d.class}${d.fields.length ? ` (${d.fields.join(', ')})` : ''}`)
+  return (
+    `site structure: ${s.differences.length} difference(s) in ${s.menuLinks} menu link(s) and ${s.terms} term(s): ` +
+    `${shown.join('; ')}${s.differences.length > shown.length ? '; …' : ''}`
+  )
 }
 
 function describeProgress(c: VerifyCounts, total: number, elapsedMs: number): string {

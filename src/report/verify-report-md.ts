@@ -68,6 +68,22 @@ export function renderVerifyMarkdown(report: VerifyReport): string {
     }
     lines.push('')
   }
+  const structure = report.structure
+  if (structure) {
+    const shown = structure.differences.slice(0, MD_SAMPLE_DIFFERENCES)
+    lines.push(
+      '## Site structure',
+      '',
+      `${structure.menuLinks} menu link(s) of the mapping's menus and ${structure.terms} term(s) of the tree compared: ` +
+        `${structure.differences.length} difference(s).`,
+      '',
+    )
+    if (shown.length > 0) {
+      lines.push('| kind | id | class | fields |', '| --- | ---: | --- | --- |')
+      for (const d of shown) lines.push(`| ${d.kind} | ${d.id} | ${d.class} | ${md(d.fields.join(', '))} |`)
+      lines.push('')
+    }
+  }
   const retired = report.retired.slice(0, MD_SAMPLE_DIFFERENCES)
   if (retired.length > 0) {
     lines.push(

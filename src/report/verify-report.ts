@@ -40,6 +40,27 @@ export interface RetiredArticle {
 }
 
 /**
+ * A menu link or a term whose place in the site's structure differs between the source and the
+ * target (`dhm verify` without --ids/--sample): `missing` in the target, `extra` there (a menu link
+ * the menu no longer has), or `changed` in the `fields` named (menu links: title, weight, parent,
+ * hidden, expanded, link_path, external, article, url; terms: parent, weight).
+ */
+export interface StructureDifference {
+  readonly kind: 'menu_link' | 'term'
+  /** The legacy id: menu_links.mlid or taxonomy tid. */
+  readonly id: number
+  readonly class: 'missing' | 'extra' | 'changed'
+  readonly fields: readonly string[]
+}
+
+/** What verify compared of the site's structure, and the differences (all of them). */
+export interface StructureCheck {
+  readonly menuLinks: number
+  readonly terms: number
+  readonly differences: readonly StructureDifference[]
+}
+
+/**
  * The data behind report.json, report.md and report.html, for `dhm verify` (kind `verify`) and for
  * `dhm migrate --dry-run` (kind `plan`: the same classes read as would-insert, would-update,
  * would-delete). Renderers are pure functions of this.
@@ -54,6 +75,8 @@ export interface VerifyReport {
   /** Run parameters, URLs masked. */
   readonly params: Readonly<Record<string, unknown>>
   readonly counts: VerifyCounts
+  /** verify of a whole site: its menu links and term tree compared (absent for plans, --ids, --sample). */
+  readonly structure?: StructureCheck
   /** How many differences of class `changed` involve each top-level attribute, most first. */
   readonly fieldChanges: Readonly<Record<string, number>>
   /** Per attribute: articles where it is non-empty, in the source (loadable rows) and in the target (live rows). */

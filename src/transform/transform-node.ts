@@ -4,6 +4,7 @@ import type { CompiledCondition, CompiledMapping, CompiledValue } from '../mappi
 import type { SourcePath } from '../mapping/source-path.js'
 import { NESTED_ATTRIBUTES, parseArticle } from '../model/article.js'
 import { documentBytes, documentText, hashDocument } from '../model/content-hash.js'
+import { blocksOf } from './blocks.js'
 import { type ContentTally, countRule } from './content/content-tally.js'
 import { normalizeDates, scrubNul } from './normalize-row.js'
 import { excerpt, type Issue, type RowOutcome } from './outcome.js'
@@ -88,6 +89,29 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     extras.authorRecords = authorRecordsOf(node, relations.authors, mapping.files, ctx.warn)
   }
   if (relations.references.length > 0) extras.references = referencesOf(node, relations.references)
+  if (mapping.blocks) {
+    name = 'blocks'
+    const noEmit = () => {}
+    extras.blocks = blocksOf(
+      node,
+      mapping.blocks,
+      (value, view, at) => {
+        const field = value.kind === 'pipeline' && value.source.kind === 'field' ? value.source.field : null
+        // Warnings name the block attribute (blocks[0].tags); the block-level ones name `blocks`.
+        name = at
+        try {
+          return evaluateValue(value, view, { ...ctx, node: view, field, emit: noEmit })
+        } catch (error) {
+          if (!(error instanceof TransformError)) throw error
+          issues.push({ field: at, reason: error.message, excerpt: excerpt(error.value) })
+          return null
+        } finally {
+          name = 'blocks'
+        }
+      },
+      ctx.warn,
+    )
+  }
   const dateIssue = normalizeDates(values, (field, reason) => warnings.push({ field, reason, excerpt: null }))
   if (dateIssue) issues.push(dateIssue)
   if (issues.length > 0) return { kind: 'invalid', ref, issues }

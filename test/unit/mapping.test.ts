@@ -133,7 +133,7 @@ fields:
 
   describe('unknown keys: each at the key itself, with its path and the nearest allowed key', () => {
     const ROOT_KEYS =
-      'Allowed here: site, description, source, files, live, filters, fields, owned, authorRecords, references, seo, menus'
+      'Allowed here: site, description, source, files, live, filters, fields, owned, authorRecords, references, seo, blocks, menus'
     const SOURCE_KEYS = 'Allowed here: bundles, fieldTables, translations, tablePrefix'
 
     it.each([

@@ -156,8 +156,8 @@ describe('transformNode with mappings/bne.yaml', () => {
     const { value, ...bodyRest } = body
     // The body column holds the value: the document does not repeat it.
     expect(outcome.document.toString('utf8')).toBe(JSON.stringify({ ...outcome.article, body: bodyRest }))
-    // bne maps no extra.* key, no authorRecords, references or seo: the article has none of them.
-    const absent = new Set(['extra', 'authorRecords', 'references', 'seo'])
+    // bne maps no extra.* key, no authorRecords, references, seo or blocks: the article has none of them.
+    const absent = new Set(['extra', 'authorRecords', 'references', 'seo', 'blocks'])
     expect(Object.keys(JSON.parse(outcome.document.toString('utf8')))).toEqual(
       ARTICLE_ATTRIBUTES.filter((a) => !absent.has(a)),
     )
