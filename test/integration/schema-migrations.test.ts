@@ -141,6 +141,32 @@ describe('applyMigrations', () => {
     expect(rows[0].n).toBe(onDisk.length)
   })
 
+  it('leaves what Prisma does not model as the write-cost migration set it: C keys, no text statistics', async () => {
+    await applyMigrations(pool)
+    const { rows: collations } = await pool.query<{ column: string; collation: string }>(
+      `SELECT a.attname AS column, c.collname AS collation FROM pg_attribute a
+       JOIN pg_collation c ON c.oid = a.attcollation
+       WHERE a.attrelid = 'run_change'::regclass AND a.attname IN ('table_name', 'row_key') ORDER BY 1`,
+    )
+    expect(collations).toEqual([
+      { column: 'row_key', collation: 'C' },
+      { column: 'table_name', collation: 'C' },
+    ])
+    const { rows: noStatistics } = await pool.query<{ column: string }>(
+      `SELECT attname AS column FROM pg_attribute
+       WHERE attrelid = 'article'::regclass AND attnum > 0 AND attstattarget = 0 ORDER BY 1`,
+    )
+    expect(noStatistics.map((r) => r.column)).toEqual([
+      'body',
+      'body_summary',
+      'body_tags',
+      'document',
+      'head_tags',
+      'social',
+      'summary',
+    ])
+  })
+
   it('refuses when an applied migration.sql was edited, naming the file', async () => {
     const dir = await copyOfMigrations()
     const [first] = await readMigrationsDirectory(dir)
