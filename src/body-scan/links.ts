@@ -19,6 +19,34 @@ export type LinkTarget =
  * `href` is the attribute as written (entities decoded here); `rest` is its decoded query/fragment.
  */
 export function classifyHref(href: string, siteHosts: readonly string[]): LinkTarget {
+  // The extractor (its look-ups) and the transform (its rewrite) classify the same hrefs of a batch,
+  // one after the other: the second asks the memo. Targets are immutable, so they can be shared.
+  if (!sameHosts(siteHosts, memoHosts)) {
+    memo.clear()
+    memoHosts = siteHosts
+  }
+  let t = memo.get(href)
+  if (t === undefined) {
+    if (memo.size >= MEMO_SIZE) memo.clear()
+    t = classifyOnce(href, siteHosts)
+    memo.set(href, t)
+  }
+  return t
+}
+
+/** Hrefs remembered (a batch's worth of links, twice over); then the memo starts again. */
+const MEMO_SIZE = 20_000
+const memo = new Map<string, LinkTarget>()
+let memoHosts: readonly string[] = []
+
+function sameHosts(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function classifyOnce(href: string, siteHosts: readonly string[]): LinkTarget {
   let path = decodeHTMLAttribute(href.trim())
   if (path === '' || path.startsWith('#')) return null
   const absolute = /^(?:[a-z][a-z0-9+.-]*:)?\/\/([^/?#]+)(.*)$/i.exec(path)

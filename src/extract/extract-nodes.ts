@@ -455,7 +455,9 @@ async function readBatch(
       const file = files.get(fid)
       if (file) nodeFiles[fid] = file
     }
-    const bundle: D7NodeBundle = {
+    // Built by assignment, in the key order the source fingerprint reads (for…in), then given its
+    // fingerprint in place: no spread of a temporary object per optional key, no copy per node.
+    const bundle: { -readonly [K in keyof D7NodeBundle]: D7NodeBundle[K] } = {
       nid: Number(n.nid),
       vid: Number(n.vid),
       type: String(n.type),
@@ -475,26 +477,24 @@ async function readBatch(
       terms: nodeTerms,
       files: nodeFiles,
       strayLanguageRows: stray.get(n.nid) ?? 0,
-      ...(missingRevision.has(n.nid) ? { missingRevision: true } : {}),
-      ...(links ? { links } : {}),
-      ...(entityTranslations ? { entityTranslations: entityTranslations.translations } : {}),
-      ...(nodeRefs ? { nodeRefs } : {}),
-      ...(users ? { users } : {}),
-      ...(authors ? { authors } : {}),
-      ...(metatags?.has(n.nid) ? { metatags: metatags.get(n.nid) } : {}),
-      ...(authorConfig?.revision ? { revisionUid: revisionUids?.get(Number(n.vid)) ?? null } : {}),
-      ...(listLabels ? { listLabels } : {}),
-      ...(dateFields ? { dateFields } : {}),
-      ...(nodeBlocks
-        ? {
-            blocks: nodeBlocks.blocks,
-            blocksLeftOut: { archived: nodeBlocks.archived, orphaned: nodeBlocks.orphaned },
-          }
-        : {}),
+    }
+    if (missingRevision.has(n.nid)) bundle.missingRevision = true
+    if (links) bundle.links = links
+    if (entityTranslations) bundle.entityTranslations = entityTranslations.translations
+    if (nodeRefs) bundle.nodeRefs = nodeRefs
+    if (users) bundle.users = users
+    if (authors) bundle.authors = authors
+    if (metatags?.has(n.nid)) bundle.metatags = metatags.get(n.nid)
+    if (authorConfig?.revision) bundle.revisionUid = revisionUids?.get(Number(n.vid)) ?? null
+    if (listLabels) bundle.listLabels = listLabels
+    if (dateFields) bundle.dateFields = dateFields
+    if (nodeBlocks) {
+      bundle.blocks = nodeBlocks.blocks
+      bundle.blocksLeftOut = { archived: nodeBlocks.archived, orphaned: nodeBlocks.orphaned }
     }
     const text = textRefs.get(n.nid)
     const ids = nodeRefIds.get(n.nid)
-    const sourceFingerprint = fingerprintNode(run, bundle, {
+    bundle.sourceFingerprint = fingerprintNode(run, bundle, {
       ...(text ? { linkNids: text.nids, linkAliases: text.aliases } : {}),
       ...(ids ? { refNids: ids.nids, refUids: ids.uids } : {}),
       ...(authorConfig
@@ -508,7 +508,7 @@ async function readBatch(
           }
         : {}),
     })
-    return { ...bundle, sourceFingerprint }
+    return bundle
   })
 }
 

@@ -42,6 +42,7 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
   // Attributes set as by-products (body-html: bodyOriginal, media) and content-rule counts.
   const extras: Record<string, unknown> = {}
   const content: ContentTally = {}
+  let ownExtra: Record<string, unknown> | null = null
   // One context per node (not per attribute): the attribute being evaluated is `name`, mutable.
   let name = ''
   const ctx: { -readonly [K in keyof TransformContext]: TransformContext[K] } = {
@@ -73,11 +74,16 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
       values[attribute] = result
     } else if (parent === 'extra') {
       // extra.<name> is always present (null when the source has nothing), so consumers see one shape.
-      const base = (values.extra as Record<string, unknown> | null | undefined) ?? {}
-      values.extra = { ...base, [attribute]: result ?? null }
+      // Copied once per article, then filled in place (a whole `extra` may be a frozen constant).
+      if (ownExtra === null || values.extra !== ownExtra) {
+        ownExtra = { ...((values.extra as Record<string, unknown> | null | undefined) ?? {}) }
+        values.extra = ownExtra
+      }
+      ownExtra[attribute] = result ?? null
     } else if (result !== null && result !== undefined) {
       // A nested attribute (image.caption) fills in its parent, creating it when the parent is empty:
-      // a caption without a picture is still content the editor wrote.
+      // a caption without a picture is still content the editor wrote. A copy, not in place: the
+      // parent may be a value a transform returned (and a constant is frozen and shared).
       const base = (values[parent] as Record<string, unknown> | null | undefined) ?? emptyObject(parent)
       values[parent] = { ...base, [attribute]: result }
     }
@@ -185,16 +191,22 @@ export function transformNode(node: D7NodeBundle, mapping: CompiledMapping): Row
     name = 'seo'
     extras.seo = seoOf(node.metatags, node.language, seoContext(node.nid, values, mapping), ctx.warn)
   }
-  const candidate = {
-    ...values,
-    ...extras,
-    site: mapping.site,
-    legacyNid: node.nid,
-    bundle: node.type,
-    isLive: evaluateCondition(mapping.live, node),
-    translations,
-    redirects,
+  // The mapped values become the candidate in place (not a spread copy per article): keys in the
+  // same order as `{ ...values, ...extras, site, … }` would give them.
+  const candidate = Object.assign(values, extras) as Record<string, unknown> & {
+    site: string
+    legacyNid: number
+    bundle: string
+    isLive: boolean
+    translations: Record<string, unknown>[]
+    redirects: { path: string; language: string; legacyNid: number }[]
   }
+  candidate.site = mapping.site
+  candidate.legacyNid = node.nid
+  candidate.bundle = node.type
+  candidate.isLive = evaluateCondition(mapping.live, node)
+  candidate.translations = translations
+  candidate.redirects = redirects
   let parsed = parseArticle(candidate)
   // The article is serialized once: this text is what the loader writes and what the hash covers
   // (with the body value, which the document leaves to the `body` column).

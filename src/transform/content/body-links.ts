@@ -2,6 +2,7 @@ import { classifyHref, HREF } from '../../body-scan/links.js'
 import type { D7Links } from '../../extract/d7-types.js'
 import type { CountFn } from './content-tally.js'
 import { encodeUrlPath, escapeHtml } from './html-escape.js'
+import { replaceChanged } from './replace-changed.js'
 
 // The href scanner lives in body-scan/ (the extractor's look-ups use it too).
 export { classifyHref, findLinkTargets } from '../../body-scan/links.js'
@@ -31,7 +32,8 @@ export interface LinkOptions {
  */
 export function rewriteBodyLinks(html: string, links: D7Links, opts: LinkOptions, count: CountFn): string {
   if (!html.includes('href')) return html
-  return html.replace(HREF, (whole, head: string, quote: string, href: string) => {
+  return replaceChanged(html, HREF, (m) => {
+    const [whole, head = '', quote = '', href = ''] = m
     const t = classifyHref(href, opts.siteHosts)
     if (t === null) return whole
     const nid = t.kind === 'nid' ? t.nid : links.byAlias[t.alias.toLowerCase()]

@@ -204,8 +204,13 @@ export function isPlainlyClean(html: string, opts: SanitizeOptions): boolean {
     if (!m) return false
     const tag = (m[1] ?? '').toLowerCase()
     if (!INERT_TAGS.has(tag) || !tags.has(tag)) return false
-    const attribs: Record<string, string> = Object.create(null)
     const list = m[2] ?? ''
+    if (list === '') {
+      // No attributes: an allowed inert tag is all checkTag would look at (most tags of a body).
+      at = html.indexOf('<', START_TAG.lastIndex)
+      continue
+    }
+    const attribs: Record<string, string> = Object.create(null)
     // exec in a loop, not matchAll: matchAll copies the regex on every call (once per tag here).
     ATTRIBUTE.lastIndex = 0
     for (let a = ATTRIBUTE.exec(list); a !== null; a = ATTRIBUTE.exec(list)) {

@@ -1,5 +1,6 @@
 import type { CountFn } from './content-tally.js'
 import { type FileBaseUrls, publishedFileUrl } from './file-urls.js'
+import { replaceChanged } from './replace-changed.js'
 
 // A link to a file in HTML: `/sites/<site>/files/<path>` (relative, or absolute on some host: the
 // caller checks the host), or a stream-wrapper URI left in the body. The path ends at a quote,
@@ -63,17 +64,15 @@ export function rewriteSiteFileLinks(
   count: CountFn,
 ): string {
   if (!files.publicBaseUrl || !html.includes('/files/')) return html
-  return html.replace(
-    FILE_LINK_ATTRIBUTE,
-    (whole, head: string, quote: string, host: string | undefined, raw: string) => {
-      if (host !== undefined && !hosts.includes(host.toLowerCase())) return whole
-      const path = decodePath(raw)
-      const style = STYLE_DERIVATIVE.exec(path)
-      const url = publishedFileUrl(style ? `${style[1]}://${style[2]}` : `public://${path}`, files)
-      if (url === null) return whole
-      const replaced = `${head}${quote}${url.replace(/"/g, '%22').replace(/'/g, '%27')}${quote}`
-      if (replaced !== whole) count('file-link', `${whole.trim()} → ${url}`)
-      return replaced
-    },
-  )
+  return replaceChanged(html, FILE_LINK_ATTRIBUTE, (m) => {
+    const [whole, head = '', quote = '', host, raw = ''] = m
+    if (host !== undefined && !hosts.includes(host.toLowerCase())) return whole
+    const path = decodePath(raw)
+    const style = STYLE_DERIVATIVE.exec(path)
+    const url = publishedFileUrl(style ? `${style[1]}://${style[2]}` : `public://${path}`, files)
+    if (url === null) return whole
+    const replaced = `${head}${quote}${url.replace(/"/g, '%22').replace(/'/g, '%27')}${quote}`
+    if (replaced !== whole) count('file-link', `${whole.trim()} → ${url}`)
+    return replaced
+  })
 }
