@@ -10,9 +10,12 @@
  * on it counts whole (it started during the interval; a MariaDB thread taken from the thread cache
  * counts from its value at the previous sample). What a connection used in its last interval, after
  * the last sample and before it closed, is missed: at most one interval of CPU per connection.
- * MariaDB threads of other clients reading the same database count too (check SHOW PROCESSLIST).
+ * With `rootPid`, only connections whose client socket belongs to that process or its descendants
+ * count (the client port, as PROCESSLIST.HOST and pg_stat_activity.client_port give it, looked up in
+ * /proc/net/tcp and the processes' fds): another engineer's run reading the same shared source
+ * database does not.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 
@@ -50,6 +53,62 @@ function pidsNamed(names: readonly string[]): number[] {
   return out
 }
 
+/** Local TCP ports of the sockets that `rootPid` and its descendants hold. */
+function portsOfTree(rootPid: number): Set<number> {
+  const parent = new Map<number, number>()
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8')
+      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {
+      // gone
+    }
+  }
+  const tree = new Set([rootPid])
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const [pid, ppid] of parent)
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid)
+        grew = true
+      }
+  }
+  const inodes = new Set<string>()
+  for (const pid of tree) {
+    let fds: string[]
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`)
+    } catch {
+      continue
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))
+        if (m?.[1]) inodes.add(m[1])
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  const ports = new Set<number>()
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      continue
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/)
+      const local = f[1]
+      const inode = f[9]
+      if (local && inode && inodes.has(inode)) ports.add(Number.parseInt(local.split(':')[1] ?? '', 16))
+    }
+  }
+  return ports
+}
+
 export async function startDbCpuSampler(opts: {
   readonly mysqlUrl: string
   readonly postgresUrl: string
@@ -57,6 +116,8 @@ export async function startDbCpuSampler(opts: {
   readonly targetDb: string
   readonly ticks: number
   readonly intervalMs?: number
+  /** Count only the connections of this process and its descendants (the measured command, once started). */
+  readonly rootPid?: () => number | undefined
 }): Promise<DbCpuSampler> {
   const interval = opts.intervalMs ?? 200
   const maria = await mysql.createConnection({ uri: opts.mysqlUrl })
@@ -69,12 +130,23 @@ export async function startDbCpuSampler(opts: {
   let mariadb = 0
   let postgres = 0
 
+  const ownPorts = (): Set<number> | null => {
+    if (!opts.rootPid) return null
+    const root = opts.rootPid()
+    return root === undefined ? new Set() : portsOfTree(root)
+  }
+
   const sampleMaria = async () => {
     if (mariadbd === undefined) return
     const [rows] = (await maria.query(
-      'SELECT TID AS tid, DB AS db FROM information_schema.PROCESSLIST',
-    )) as unknown as [{ tid: number; db: string | null }[]]
-    const onDb = new Set(rows.filter((r) => r.db === opts.sourceDb).map((r) => Number(r.tid)))
+      'SELECT TID AS tid, DB AS db, HOST AS host FROM information_schema.PROCESSLIST',
+    )) as unknown as [{ tid: number; db: string | null; host: string }[]]
+    const ports = ownPorts()
+    const onDb = new Set(
+      rows
+        .filter((r) => r.db === opts.sourceDb && (!ports || ports.has(Number(r.host.split(':').pop()))))
+        .map((r) => Number(r.tid)),
+    )
     let tids: number[]
     try {
       tids = readdirSync(`/proc/${mariadbd}/task`).map(Number)
@@ -97,10 +169,13 @@ export async function startDbCpuSampler(opts: {
   }
 
   const samplePg = async () => {
-    const { rows } = await pgc.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
-      opts.targetDb,
-    ])
-    const onDb = new Set(rows.map((r) => r.pid))
+    const { rows } = await pgc.query<{ pid: number; port: number | null }>(
+      'SELECT pid, client_port AS port FROM pg_stat_activity WHERE datname = $1',
+      [opts.targetDb],
+    )
+    // Autovacuum workers (no client) on the run's database count: the run's writes made the work.
+    const ports = ownPorts()
+    const onDb = new Set(rows.filter((r) => !ports || r.port === null || ports.has(r.port)).map((r) => r.pid))
     const seen = new Set<number>()
     for (const pid of pidsNamed(['postgres'])) {
       const cpu = cpuOf(`/proc/${pid}/stat`, opts.ticks)

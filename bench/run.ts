@@ -189,6 +189,8 @@ async function measure(
   const [file, fileArgs] = TIME
     ? [TIME, ['-f', '%e %M %U %S', '-o', timeFile, cmd, ...args]]
     : [cmd, [...args]]
+  // The command's pid, once spawned: the sampler counts only its (and its children's) connections.
+  const measured: { pid?: number } = {}
   const sampler = sampleDbs
     ? await startDbCpuSampler({
         mysqlUrl: argv.mysql,
@@ -196,11 +198,13 @@ async function measure(
         sourceDb: dbName,
         targetDb,
         ticks: TICKS,
+        rootPid: () => measured.pid,
       })
     : null
   const serversBefore = serverCpu()
   const started = performance.now()
   const child = spawn(file, fileArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
+  measured.pid = child.pid
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => {
