@@ -11,7 +11,10 @@
  *    issue #19 (pgloader copying the same source tables; Postgres pulling them through mysql_fdw and
  *    building the articles in one `INSERT … SELECT`), `dhm verify`, `dhm sync` with no changes and
  *    with 1% of articles changed (the bench plays the editors: it edits its own fixture database,
- *    never the tool);
+ *    never the tool); with `--steps workers`, `dhm migrate --workers N` for each N of `--workers`
+ *    (default 1,2,4) and the single-process migrate, interleaved, each into an empty target, with
+ *    the CPU of every dhm process (coordinator and workers) and of the database servers on this
+ *    run's databases only (bench/db-cpu.ts); it never writes to the source;
  * 3. appends a section with medians, spreads, ratios and the targets of #19 to bench/RESULTS.md, raw
  *    JSON to bench/out/.
  *
@@ -28,6 +31,7 @@ import pg from 'pg'
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { generateFixture } from '../src/fixture/generate-fixture.ts'
+import { type DbCpu, startDbCpuSampler } from './db-cpu.ts'
 import { FDW_PACKAGE, hasMysqlFdw } from './fdw.ts'
 import {
   compareRowCounts,
@@ -40,7 +44,18 @@ import {
 import { involvedTables } from './source-tables.ts'
 import { exportDenormalized } from './write-ceiling.ts'
 
-const STEPS = ['naive', 'read', 'write', 'migrate', 'remigrate', 'pgloader', 'fdw', 'verify', 'sync'] as const
+const DEFAULT_STEPS = [
+  'naive',
+  'read',
+  'write',
+  'migrate',
+  'remigrate',
+  'pgloader',
+  'fdw',
+  'verify',
+  'sync',
+] as const
+const STEPS = [...DEFAULT_STEPS, 'workers'] as const
 type Step = (typeof STEPS)[number]
 
 const argv = await yargs(hideBin(process.argv))
@@ -51,7 +66,21 @@ const argv = await yargs(hideBin(process.argv))
   .option('naive-sample', { type: 'number', default: 2000, describe: 'articles the naive baseline runs' })
   .option('changed-pct', { type: 'number', default: 1, describe: 'articles edited before the 2nd sync' })
   .option('batch-size', { type: 'number', describe: 'passed to dhm migrate' })
-  .option('steps', { type: 'string', default: STEPS.join(','), describe: `subset of ${STEPS.join(',')}` })
+  .option('steps', {
+    type: 'string',
+    default: DEFAULT_STEPS.join(','),
+    describe: `subset of ${STEPS.join(',')} (workers only when named)`,
+  })
+  .option('workers', { type: 'string', default: '1,2,4', describe: 'worker counts of the workers step' })
+  .option('target', {
+    type: 'string',
+    describe: 'Postgres database the dhm steps write (default: the fixture name)',
+  })
+  .option('generate', {
+    type: 'boolean',
+    default: true,
+    describe: 'generate the fixture if missing or stale (--no-generate: use it as it is, read-only)',
+  })
   .option('mysql', { type: 'string', default: 'mysql://root@127.0.0.1:3306' })
   .option('postgres', { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432' })
   .option('mapping', { type: 'string', default: 'mappings/bne.yaml' })
@@ -63,9 +92,19 @@ const argv = await yargs(hideBin(process.argv))
 const N = argv.articles
 const runs = Math.max(1, argv.runs)
 const steps = new Set(argv.steps.split(',').map((s) => s.trim()) as Step[])
+if (!argv.generate && steps.has('sync')) {
+  throw new Error(
+    '--no-generate leaves the fixture untouched: the sync step edits it, leave it out of --steps',
+  )
+}
+const workerCounts = argv.workers
+  .split(',')
+  .map((w) => Number(w.trim()))
+  .filter((w) => Number.isInteger(w) && w > 0)
 const dbName = `dhm_bench_${N}`
 const sourceUrl = `${argv.mysql}/${dbName}`
-const targetUrl = `${argv.postgres}/${dbName}`
+const targetDb = argv.target ?? dbName
+const targetUrl = `${argv.postgres}/${targetDb}`
 const naiveUrl = `${argv.postgres}/${dbName}_naive`
 const pgloaderUrl = `${argv.postgres}/${dbName}_pgloader`
 const fdwUrl = `${argv.postgres}/${dbName}_fdw`
@@ -85,6 +124,8 @@ interface Sample {
   /** CPU seconds the database servers spent during the step (whole servers: other sessions count too). */
   readonly mariadbCpu: number
   readonly postgresCpu: number
+  /** The servers' CPU on this run's source and target databases only (bench/db-cpu.ts), when sampled. */
+  readonly ownDbCpu?: DbCpu
   readonly load: number
   readonly output: Record<string, unknown>
 }
@@ -137,16 +178,33 @@ const TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p)) ?? null
 async function measure(
   cmd: string,
   args: readonly string[],
-  { secondsKey = 'seconds', json = true }: { secondsKey?: string; json?: boolean } = {},
+  {
+    secondsKey = 'seconds',
+    json = true,
+    sampleDbs = false,
+  }: { secondsKey?: string; json?: boolean; sampleDbs?: boolean } = {},
 ): Promise<Sample> {
   const load = os.loadavg()[0] ?? 0
   const timeFile = path.join(outDir, `time-${process.pid}.txt`)
   const [file, fileArgs] = TIME
     ? [TIME, ['-f', '%e %M %U %S', '-o', timeFile, cmd, ...args]]
     : [cmd, [...args]]
+  // The command's pid, once spawned: the sampler counts only its (and its children's) connections.
+  const measured: { pid?: number } = {}
+  const sampler = sampleDbs
+    ? await startDbCpuSampler({
+        mysqlUrl: argv.mysql,
+        postgresUrl: argv.postgres,
+        sourceDb: dbName,
+        targetDb,
+        ticks: TICKS,
+        rootPid: () => measured.pid,
+      })
+    : null
   const serversBefore = serverCpu()
   const started = performance.now()
   const child = spawn(file, fileArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
+  measured.pid = child.pid
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => {
@@ -171,6 +229,7 @@ async function measure(
   if (poll) clearInterval(poll)
   const wall = (performance.now() - started) / 1000
   const serversAfter = serverCpu()
+  const ownDbCpu = await sampler?.stop()
   if (code !== 0 && code !== 4) {
     throw new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}\n${stdout.slice(-500)}`)
   }
@@ -192,26 +251,27 @@ async function measure(
     cpuSeconds: cpu,
     mariadbCpu: serversAfter.mariadb - serversBefore.mariadb,
     postgresCpu: serversAfter.postgres - serversBefore.postgres,
+    ...(ownDbCpu ? { ownDbCpu } : {}),
     load,
     output,
   }
 }
 
-const dhm = (...args: string[]) =>
-  measure(process.execPath, [
-    'bin/dhm.js',
-    ...args,
-    '--source',
-    sourceUrl,
-    '--target',
-    targetUrl,
-    '--mapping',
-    argv.mapping,
-    '--json',
-    '--quiet',
-    '--reports-dir',
-    reportsDir,
-  ])
+const dhmArgs = (...args: string[]) => [
+  'bin/dhm.js',
+  ...args,
+  '--source',
+  sourceUrl,
+  '--target',
+  targetUrl,
+  '--mapping',
+  argv.mapping,
+  '--json',
+  '--quiet',
+  '--reports-dir',
+  reportsDir,
+]
+const dhm = (...args: string[]) => measure(process.execPath, dhmArgs(...args))
 const script = (file: string, ...args: string[]) =>
   measure(process.execPath, ['--import', 'tsx', file, ...args])
 
@@ -251,6 +311,11 @@ async function ensureFixture(): Promise<{ reused: boolean; seconds: number; mark
       [dbName],
     )) as unknown as [{ c: string }[]]
     if (rows[0]?.c === marker) return { reused: true, seconds: 0, marker }
+    if (!argv.generate) {
+      // Used as it is (a shared fixture, read-only): never regenerated, whatever its marker says.
+      if (rows.length === 0) throw new Error(`--no-generate: no database ${dbName} on ${argv.mysql}`)
+      return { reused: true, seconds: 0, marker: rows[0]?.c ?? '' }
+    }
     log(`generating ${N} articles into ${dbName} (marker "${rows[0]?.c ?? ''}" ≠ "${marker}")`)
     let last = 0
     const summary = await generateFixture({
@@ -534,6 +599,46 @@ if (steps.has('sync')) {
   }
 }
 
+// The distributed migrate of issue #23: one process, then N local workers, interleaved (A B C A B C)
+// so that the shared machine's load drifts over all of them alike; each into an empty target.
+const workerKeys: string[] = []
+if (steps.has('workers')) {
+  const configs = [null, ...workerCounts].map((w) => ({
+    key: w === null ? 'workers-single' : `workers-${w}`,
+    label: w === null ? 'dhm migrate, one process' : `dhm migrate --workers ${w}`,
+    args: w === null ? [] : ['--workers', String(w)],
+    samples: [] as Sample[],
+    note: '',
+  }))
+  workerKeys.push(...configs.map((c) => c.key))
+  for (let i = 0; i < runs; i++) {
+    for (const c of configs) {
+      if (c.note) continue
+      try {
+        await dropPg(targetDb)
+        const s = await measure(process.execPath, dhmArgs('migrate', ...batchArgs, ...c.args), {
+          sampleDbs: true,
+        })
+        c.samples.push(s)
+        log(
+          `${c.label} #${i + 1}: ${fmt(s.wall, 1)}s wall, dhm cpu ${fmt(s.cpuSeconds)}s, own-db cpu MariaDB ` +
+            `${fmt(s.ownDbCpu?.mariadb ?? Number.NaN)}s Postgres ${fmt(s.ownDbCpu?.postgres ?? Number.NaN)}s ` +
+            `(whole servers ${fmt(s.mariadbCpu)}s / ${fmt(s.postgresCpu)}s), ${fmt(s.peakRssMb, 0)} MB, load ${fmt(s.load)}`,
+        )
+      } catch (error) {
+        log(`${c.label} #${i + 1} failed: ${(error as Error).message.slice(0, 500)}`)
+        c.note = `failed: ${(error as Error).message.split('\n')[0]}`
+      }
+      results.set(c.key, {
+        label: c.label,
+        samples: c.samples,
+        articles: N,
+        ...(c.note ? { note: c.note } : {}),
+      })
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -593,6 +698,43 @@ function targetRatios() {
     peakRssStep: peak[0],
   }
 }
+/**
+ * The workers step's table: wall (medians) and the CPU of each party per article. dhm's CPU is every
+ * dhm process's (/usr/bin/time counts the workers: the coordinator waits for them); the servers'
+ * is on this run's two databases only (bench/db-cpu.ts), the whole-server figure beside it.
+ */
+function workersTable(): string[] {
+  const single = medianOf('workers-single', (s) => s.wall)
+  const perArticle = (x: number) => fmt((x / N) * 1e6, 0)
+  const out = [
+    `Distributed migrate (\`--steps workers\`, local workers on this machine, ${runs} run(s) each, interleaved; medians):`,
+    '',
+    '| run | wall s (min–max) | articles/s | speed-up | dhm CPU s (all processes) | dhm µs/article | MariaDB CPU s (own db / whole server) | Postgres CPU s (own db / whole server) | servers µs/article (own dbs) | peak RSS MB (largest process) | notes |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ]
+  for (const key of workerKeys) {
+    const r = results.get(key)
+    if (!r) continue
+    if (r.samples.length === 0) {
+      out.push(`| ${r.label} | – | – | – | – | – | – | – | – | – | ${r.note ?? ''} |`)
+      continue
+    }
+    const at = (pick: (s: Sample) => number) => median(r.samples.map(pick))
+    const walls = r.samples.map((s) => s.wall)
+    const wall = at((s) => s.wall)
+    const dhmCpu = at((s) => s.cpuSeconds)
+    const maria = at((s) => s.ownDbCpu?.mariadb ?? Number.NaN)
+    const pgCpu = at((s) => s.ownDbCpu?.postgres ?? Number.NaN)
+    out.push(
+      `| ${r.label} | ${fmt(wall)} (${fmt(Math.min(...walls))}–${fmt(Math.max(...walls))}) | ${rate(N, wall)} | ${fmt(single / wall, 2)}× | ` +
+        `${fmt(dhmCpu)} | ${perArticle(dhmCpu)} | ${fmt(maria)} / ${fmt(at((s) => s.mariadbCpu))} | ` +
+        `${fmt(pgCpu)} / ${fmt(at((s) => s.postgresCpu))} | ${perArticle(maria)} + ${perArticle(pgCpu)} | ` +
+        `${fmt(Math.max(...r.samples.map((s) => s.peakRssMb)), 0)} | ${r.note ?? ''} |`,
+    )
+  }
+  return out
+}
+
 const server = await serverVersions()
 const v = versions()
 const cpuModel =
@@ -614,6 +756,7 @@ lines.push(
     `${published.toLocaleString('en-US')} published), mapping ${argv.mapping}, ${runs} run(s) per step.`,
 )
 lines.push('')
+const headLines = lines.length
 lines.push(
   '| step | median s | spread (min–max) s | articles/s | peak RSS MB | CPU s (dhm/child) | CPU s MariaDB / Postgres | notes |',
 )
@@ -736,6 +879,9 @@ lines.push(
 )
 for (const row of targetRows) lines.push(`| ${row.join(' | ')} |`)
 lines.push('')
+// Only the workers step ran: no empty table of the other steps, no targets measured by none of them.
+if (!DEFAULT_STEPS.some((step) => steps.has(step))) lines.length = headLines
+if (workerKeys.length > 0) lines.push(...workersTable(), '')
 const markdown = `${lines.join('\n')}\n`
 process.stdout.write(`\n${markdown}`)
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-')

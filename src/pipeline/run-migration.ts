@@ -66,12 +66,13 @@ export interface MigrateOptions {
   readonly signal?: AbortSignal
   /** Told once the run is recorded in migration_run (never for a dry run). */
   readonly onRunStarted?: (run: ActiveRun) => void
-  /**
-   * One range of a distributed run (`dhm worker`): only nids in (afterNid, throughNid], recorded
-   * as a `migrate-range` run under the run that cut it. The coordinator records the sync baseline.
-   */
   /** false (`--no-fast-path`): transform every node, even those its fingerprints settle. */
   readonly fastPath?: boolean
+  /**
+   * One range of a distributed run (`dhm worker`): only nids in (afterNid, throughNid], recorded
+   * as a `migrate-range` run under the run that cut it. The coordinator records the sync baseline
+   * and runs the relations pass (finish-relations.ts) once, when every range is done.
+   */
   readonly range?: MigrateRange
   /**
    * Into a target without articles, build secondary indexes and foreign keys after the load
@@ -260,8 +261,10 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
       await finishBulkLoad(writer.pool, runId)
     }
     await statistics?.finish()
-    // After every batch: references resolved through the id map, term tree, menus (issue #21).
-    if (writer && !interrupted) {
+    // After every batch: references resolved through the id map, term tree, menus (issue #21). A
+    // range leaves it to its distributed run, which does it once when every range is done (it reads
+    // every term of the site: once per range would be once per 10,000 nodes).
+    if (writer && !interrupted && !opts.range) {
       const relations = await finishRelations({
         conn,
         sourceUrl: opts.sourceUrl,

@@ -21,6 +21,7 @@ import { acquireSyncLock, type SyncLock } from '../load/sync-lock.js'
 import { openTarget, type Target } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import type { ActiveRun, RunListener } from '../pipeline/events.js'
+import { finishRelations, hasRelationKeys } from '../pipeline/finish-relations.js'
 import { runSync, type SyncResult } from '../pipeline/run-sync.js'
 import { readSyncBaseline, type SyncBaseline } from '../pipeline/sync-baseline.js'
 import { createReportDir, type RunSummary, toSummary, writeRunReport } from '../report/run-report.js'
@@ -106,7 +107,8 @@ interface SiteRun {
  * one source snapshot, its start state (clock, newest stamp, publication_date checksums, side
  * tables) and its nid ranges; queue the ranges (pg-boss, in the target), start N local workers, and
  * wait. Workers migrate each range in a snapshot of their own, later than the start state. When
- * every range is done the run records that start state as its sync baseline and a catch-up pass
+ * every range is done the run records that start state as its sync baseline, runs the relations
+ * pass once (term tree, references, menus; the ranges leave it out) as its own, and a catch-up pass
  * (runSync, incremental, under the same lock) re-reads whatever changed since, deletions included:
  * the target then equals a single-process migration of the source as it is at the end.
  *
@@ -359,6 +361,26 @@ async function finishSiteRun(
     sideState: s.baseline.side,
     rangeWorkers: ranges.workers,
   })
+  emit({
+    kind: 'phase',
+    message: `run ${s.run.id} (site ${site}): every range done; term tree, references and menus`,
+  })
+  // Once per distributed run, as a single-process migrate does it after its last batch: the ranges
+  // leave it out. Its changes are the run's (undo log), so dhm rollback of the run undoes them too.
+  const session = await openSourceSession(opts.sourceUrl, s.mapping.mapping)
+  try {
+    const relations = await finishRelations({
+      conn: session.conn,
+      sourceUrl: opts.sourceUrl,
+      pool: target.pool,
+      targetUrl: opts.targetUrl,
+      mapping: s.mapping.mapping,
+      runId: s.run.id,
+    })
+    if (hasRelationKeys(s.mapping.mapping)) ranges.counts.relations = relations
+  } finally {
+    await session.close()
+  }
   await finishRun(target.pool, s.run.id, 'succeeded', ranges.counts, { highWaterMark: s.mark })
   s.done = true
   emit({

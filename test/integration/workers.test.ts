@@ -42,6 +42,7 @@ describe('dhm migrate --workers', () => {
   const targets: string[] = []
   let dir = ''
   let clean: TargetSnapshot
+  let cleanTarget = ''
 
   const newTarget = (what: string) => {
     const name = uniqueName(`workers_${what}`)
@@ -62,6 +63,13 @@ describe('dhm migrate --workers', () => {
   ]
   const distributed = (target: string, workers: number, extra: string[] = []) =>
     migrate(target, ['--workers', String(workers), '--range-size', String(RANGE), ...extra])
+  // The term tree the relations pass writes (parents and weights; not in the target snapshot).
+  const termTree = (target: string) =>
+    pgQuery<{ tid: number; parent: number | null; weight: number }>(
+      target,
+      `SELECT t.legacy_tid AS tid, p.legacy_tid AS parent, t.weight FROM term t
+       LEFT JOIN term p ON p.id = t.parent_id ORDER BY t.site, t.legacy_tid`,
+    )
   const rangeRuns = (target: string) =>
     pgQuery<RangeRun>(
       target,
@@ -75,6 +83,7 @@ describe('dhm migrate --workers', () => {
     dir = await mkdtemp(join(tmpdir(), 'dhm-workers-'))
     await generateFixture({ url: MARIADB_SERVER, database: sourceDb, articles: ARTICLES, seed: 8 })
     const ref = newTarget('clean')
+    cleanTarget = ref
     const run = await startDhm(migrate(ref, ['--quiet'])).done
     expect(run.code, run.stderr).toBe(0)
     clean = await snapshotTarget(ref)
@@ -141,7 +150,24 @@ describe('dhm migrate --workers', () => {
     expect(status.stdout).toMatch(
       new RegExp(`^  ${(victim?.index ?? 0) + 1} +\\S+ +succeeded +\\S+ +2 `, 'm'),
     )
-  }, 90_000)
+
+    // The relations pass (term tree, references, menus) ran once, for the run, not once per range,
+    // and wrote the tree a single-process run writes.
+    const tree = await termTree(cleanTarget)
+    expect(tree.filter((t) => t.parent !== null).length).toBeGreaterThan(0)
+    expect(await termTree(target)).toEqual(tree)
+    expect(done.stderr.match(/every range done; term tree, references and menus/g)).toHaveLength(1)
+    // Its changes are the run's: the catch-up changed none of them, and one rollback undoes it all.
+    const [parentRun] = await pgQuery<{ id: number }>(
+      target,
+      "SELECT id FROM migration_run WHERE command = 'migrate'",
+    )
+    const rollback = await startDhm(['rollback', '--run', String(parentRun?.id), '--target', target]).done
+    expect(rollback.code, rollback.stderr).toBe(0)
+    const left = (await snapshotTarget(target)).counts
+    expect(left.article).toBe(0)
+    expect(left.term).toBe(0)
+  }, 180_000)
 
   it('two mappings (two sites) queued in one go are drained by the same workers', async () => {
     const target = newTarget('two')
