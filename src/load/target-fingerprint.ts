@@ -142,12 +142,42 @@ export async function readTargetFingerprints(
   owned: OwnedFields,
 ): Promise<TargetFingerprint[]> {
   if (nids.length === 0) return []
+  return queryTargetFingerprints(db, 'a.site = $1 AND a.legacy_nid = ANY($2::int[])', [site, nids], owned)
+}
+
+/**
+ * The fingerprints of the first `limit` articles of the site after `afterNid`, in legacy_nid order:
+ * what a run reading the source in nid order asks for its next batch, before that batch is read
+ * (pipeline/skip-unchanged.ts reads ahead with it).
+ */
+export async function readTargetFingerprintsAfter(
+  db: Pick<pg.Pool, 'query'>,
+  site: string,
+  afterNid: number,
+  limit: number,
+  owned: OwnedFields,
+): Promise<TargetFingerprint[]> {
+  return queryTargetFingerprints(
+    db,
+    `a.site = $1 AND a.legacy_nid IN (
+      SELECT legacy_nid FROM article WHERE site = $1 AND legacy_nid > $2 ORDER BY legacy_nid LIMIT $3)`,
+    [site, afterNid, limit],
+    owned,
+  )
+}
+
+async function queryTargetFingerprints(
+  db: Pick<pg.Pool, 'query'>,
+  where: string,
+  params: readonly unknown[],
+  owned: OwnedFields,
+): Promise<TargetFingerprint[]> {
   const edited =
     owned.fields.length === 0
       ? 'false'
       : owned.fields.map((f) => `(${editedInTargetSql(f, 'a', owned.from)})`).join(' OR ')
   const sql = `${targetFingerprintsSql(
-    'a.site = $1 AND a.legacy_nid = ANY($2::int[])',
+    where,
     `, a.deleted_at IS NOT NULL AS is_deleted, f.source, f.target AS stored_target, f.coverage,
   ${edited} AS owned_edited`,
   )}
@@ -160,7 +190,7 @@ LEFT JOIN article_fingerprint f ON f.article_id = a.id`
     stored_target: string | null
     coverage: string | null
     owned_edited: boolean
-  }>(sql, [site, nids])
+  }>(sql, [...params])
   return rows.map((r) => ({
     legacyNid: r.legacy_nid,
     isDeleted: r.is_deleted,

@@ -1,6 +1,11 @@
 import type pg from 'pg'
 import type { D7NodeBundle } from '../extract/d7-types.js'
-import { type FingerprintPlan, readTargetFingerprints } from '../load/target-fingerprint.js'
+import {
+  type FingerprintPlan,
+  readTargetFingerprints,
+  readTargetFingerprintsAfter,
+  type TargetFingerprint,
+} from '../load/target-fingerprint.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { COVERAGE_FIELDS } from '../model/article-coverage.js'
 import type { OwnedFields } from '../model/owned-fields.js'
@@ -57,20 +62,20 @@ export class UnchangedFilter {
   /** The last batch plansFor was called for, and what it returned (a retried write asks again). */
   private last: { outcomes: readonly RowOutcome[]; plans: ReadonlyMap<number, FingerprintPlan> } | null = null
 
+  /** The next batch's target fingerprints, asked for while this one is read (see {@link lookUp}). */
+  private ahead: ReadAhead | null = null
+
   constructor(private readonly opts: UnchangedFilterOptions) {}
 
   /** Split a batch into nodes to transform and nodes settled by their fingerprints. */
   async beforeTransform(nodes: readonly D7NodeBundle[]): Promise<PreTransform> {
-    const { pool, site, owned } = this.opts
+    const { pool } = this.opts
     const fingerprinted = nodes.filter((n) => n.sourceFingerprint !== undefined)
     if (pool === null || fingerprinted.length === 0) return { transform: nodes, decided: [] }
-    const found = await readTargetFingerprints(
+    const byNid = await this.lookUp(
       pool,
-      site,
       fingerprinted.map((n) => n.nid),
-      owned,
     )
-    const byNid = new Map(found.map((f) => [f.legacyNid, f]))
     const transform: D7NodeBundle[] = []
     const decided: RowOutcome[] = []
     for (const node of nodes) {
@@ -112,6 +117,36 @@ export class UnchangedFilter {
   }
 
   /**
+   * The target fingerprints of a batch's nids (ascending). A dense batch (a run reading the source in
+   * nid order) also asks for the next one's: the site's next articles after its last nid, as many as
+   * it has nodes. That query runs on Postgres while MariaDB and dhm read the next batch, instead of
+   * after it; the next batch takes from it the nids it covers and asks for the others by nid.
+   */
+  private async lookUp(
+    pool: Pick<pg.Pool, 'query'>,
+    nids: readonly number[],
+  ): Promise<Map<number, TargetFingerprint>> {
+    const { site, owned } = this.opts
+    const ahead = this.ahead
+    const lo = nids[0] ?? 0
+    const hi = nids[nids.length - 1] ?? 0
+    this.ahead =
+      nids.length >= READ_AHEAD_MIN && hi - lo + 1 <= 2 * nids.length
+        ? readAhead(pool, site, hi, nids.length, owned)
+        : null
+    const byNid = new Map<number, TargetFingerprint>()
+    let rest = nids
+    if (ahead !== null) {
+      const { throughNid, rows } = await ahead.answer
+      const isCovered = (nid: number) => nid > ahead.afterNid && nid <= throughNid
+      for (const f of rows) byNid.set(f.legacyNid, f)
+      rest = nids.filter((nid) => !isCovered(nid))
+    }
+    for (const f of await readTargetFingerprints(pool, site, rest, owned)) byNid.set(f.legacyNid, f)
+    return byNid
+  }
+
+  /**
    * For the loader (loadBatch's `fingerprints`): per node of these outcomes, the source fingerprint
    * to store, the target fingerprint seen before the transform, and whether the article must be
    * rewritten (its target changed). Counts the batch. Asked again for the same batch (the engine
@@ -138,6 +173,34 @@ export class UnchangedFilter {
       if (this.changed.delete(o.ref.nid)) this.counts.targetChanged++
     }
   }
+}
+
+/** Batches smaller than this are not read ahead of (sync's few changed nodes, --ids, tests). */
+const READ_AHEAD_MIN = 200
+
+/** The target fingerprints of the site's next articles after `afterNid`, asked for ahead. */
+interface ReadAhead {
+  readonly afterNid: number
+  /** throughNid: the last nid the answer covers (every nid when it held fewer articles than asked). */
+  readonly answer: Promise<{ readonly throughNid: number; readonly rows: readonly TargetFingerprint[] }>
+}
+
+function readAhead(
+  pool: Pick<pg.Pool, 'query'>,
+  site: string,
+  afterNid: number,
+  limit: number,
+  owned: OwnedFields,
+): ReadAhead {
+  const answer = readTargetFingerprintsAfter(pool, site, afterNid, limit, owned).then((rows) => {
+    let last = afterNid
+    for (const r of rows) if (r.legacyNid > last) last = r.legacyNid
+    return { throughNid: rows.length < limit ? Number.POSITIVE_INFINITY : last, rows }
+  })
+  // A run that ends (or fails) before its next batch never asks for the answer: not an unhandled
+  // rejection; a batch that does ask gets the error.
+  answer.catch(() => undefined)
+  return { afterNid, answer }
 }
 
 /**
