@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { CompiledBlocks } from '../mapping/compile-blocks.js'
 import type { D7Block, D7FieldItem, D7Value } from './d7-types.js'
+import { addId, toValue } from './d7-values.js'
 import { quoteIdent } from './source-db.js'
 import { BLOCK_FIELD_TYPES, type FieldLayout, type SourceLayout } from './source-schema.js'
 import { tableRef } from './table-prefix.js'
@@ -249,17 +250,4 @@ function inPreOrder(found: readonly Found[], hosts: readonly string[]): D7Block[
   }
   visit(null, null)
   return out
-}
-
-function toValue(v: unknown): D7Value {
-  if (v === null || v === undefined) return null
-  if (typeof v === 'number' || typeof v === 'string') return v
-  if (typeof v === 'bigint') return Number(v)
-  if (Buffer.isBuffer(v)) return v.toString('utf8')
-  return String(v)
-}
-
-function addId(set: Set<number>, v: D7Value | undefined): void {
-  const n = Number(v)
-  if (Number.isInteger(n) && n > 0) set.add(n)
 }

@@ -16,6 +16,7 @@ import type {
   D7User,
   D7Value,
 } from './d7-types.js'
+import { addId, toValue } from './d7-values.js'
 import { collectRefIds, refNeeds, resolveNodeRefs, resolveUsers } from './entity-refs.js'
 import { LinkTargetIndex } from './link-targets.js'
 import { readNodeMetatags } from './metatags.js'
@@ -546,17 +547,4 @@ function splitLanguages(
       aliases: nodeAliases.filter((a) => a.language === t.language),
     })),
   }
-}
-
-function toValue(v: unknown): D7Value {
-  if (v === null || v === undefined) return null
-  if (typeof v === 'number' || typeof v === 'string') return v
-  if (typeof v === 'bigint') return Number(v)
-  if (Buffer.isBuffer(v)) return v.toString('utf8')
-  return String(v)
-}
-
-function addId(set: Set<number>, v: D7Value | undefined): void {
-  const n = Number(v)
-  if (Number.isInteger(n) && n > 0) set.add(n)
 }

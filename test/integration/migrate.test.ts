@@ -796,7 +796,7 @@ describe('dhm migrate (400 articles, seed 7, batches of 97)', () => {
     })
   })
 
-  it('leaves planner statistics of every written table, the last ANALYZE of article with every column', async () => {
+  it('leaves planner statistics of every written table, the last ANALYZE of article a whole-table one', async () => {
     const analyzed = await dst<{ relname: string }>(
       `SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL
        AND relname IN ('article', 'article_term', 'redirect', 'media_file', 'term') ORDER BY relname`,
@@ -810,10 +810,12 @@ describe('dhm migrate (400 articles, seed 7, batches of 97)', () => {
     ])
     // Batches analyze article without its big columns; only an ANALYZE of all columns makes Postgres
     // (and autovacuum) count the table's changes from zero again.
+    // title is not among the columns the batches analyze: its statistics come from the last ANALYZE.
+    // The long free-text columns keep none (migration write_cost): no ANALYZE reads them.
     const columns = await dst<{ attname: string }>(
-      "SELECT attname FROM pg_stats WHERE tablename = 'article' AND attname IN ('body', 'document') ORDER BY 1",
+      "SELECT attname FROM pg_stats WHERE tablename = 'article' AND attname IN ('body', 'document', 'title') ORDER BY 1",
     )
-    expect(columns.map((c) => c.attname)).toEqual(['body', 'document'])
+    expect(columns.map((c) => c.attname)).toEqual(['title'])
   })
 
   it('is idempotent: a re-run writes nothing, and a changed source title updates exactly one article', async () => {
