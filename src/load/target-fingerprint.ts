@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { editedInTargetSql, type OwnedFields } from '../model/owned-fields.js'
 
 /**
- * The target fingerprint of an article: an md5 Postgres computes over everything
+ * The target fingerprint of an article: a hash Postgres computes over everything
  * read-target-articles.ts reads for it — its columns (document included), its two files' rows, its
  * ordered term links with their terms, its redirects, its author links with their authors and their
  * pictures, its references and blocks (read-target-relations.ts) — so that it changes with any edit made in
@@ -10,7 +10,18 @@ import { editedInTargetSql, type OwnedFields } from '../model/owned-fields.js'
  * wrote the article (same transaction); a run compares the stored value with the one Postgres
  * computes at that moment (see pipeline/skip-unchanged.ts). Timestamps go in as epoch seconds, so the
  * value does not depend on the session's TimeZone or DateStyle.
+ *
+ * Version 2 (`f2:` + md5 hex): the two long values enter as 64-bit hashes of their text
+ * (`hashtextextended`, Postgres's hash of bytes for hash partitioning, stable across versions): the
+ * body, and the document's text. Version 1 put them into the md5 row text as they are; its text output
+ * with quoting, and the md5 over ~6 KB an article, were half of Postgres's CPU in a verify
+ * (bench/RESULTS.md). jsonb's own `jsonb_hash_extended` would skip the text output too, but it combines
+ * its values by rotate-and-xor (two equal values 32 tokens apart cancel out): not good enough to say
+ * "unchanged". Migration 20261207200000_target_fingerprint_v2 turned the stored version-1 values that
+ * still matched their article into version 2, so an upgrade costs no full compare.
  */
+export const TARGET_FINGERPRINT_PREFIX = 'f2:'
+
 const ARTICLE_PART = [
   'a.bundle',
   'a.language',
@@ -33,7 +44,7 @@ const ARTICLE_PART = [
   'a.image_height',
   'a.pdf_file_id',
   'a.pdf_description',
-  'a.body',
+  's.body_hash',
   'a.body_summary',
   'a.body_format',
   'a.tracking',
@@ -43,7 +54,7 @@ const ARTICLE_PART = [
   'extract(epoch FROM a.updated_at)',
   'a.content_hash',
   'a.deleted_at IS NOT NULL',
-  'a.document',
+  's.document_hash',
 ].join(', ')
 
 const fileRow = (alias: string) =>
@@ -58,7 +69,7 @@ const fileRow = (alias: string) =>
 const YIELDED = `SELECT s.id, ROW(d->>'path', d->>'language', d->>'legacyNid')::text
     FROM sel s
     CROSS JOIN LATERAL jsonb_array_elements(
-      CASE WHEN jsonb_typeof(s.document->'redirects') = 'array' THEN s.document->'redirects' ELSE '[]'::jsonb END) d
+      CASE WHEN jsonb_typeof(s.redirects) = 'array' THEN s.redirects ELSE '[]'::jsonb END) d
     JOIN redirect r ON r.site = s.site AND r.source_path = d->>'path' AND r.language = d->>'language'
       AND r.article_id <> s.id
     JOIN article o ON o.id = r.article_id
@@ -67,11 +78,15 @@ const YIELDED = `SELECT s.id, ROW(d->>'path', d->>'language', d->>'legacyNid')::
 /**
  * The target fingerprints of the articles `where` selects (alias `a`), as rows (id, legacy_nid,
  * target), plus `extra` columns over `a`. Terms and redirects are aggregated per article in one pass
- * each (a correlated subquery per article cost 6 times as much).
+ * each (a correlated subquery per article cost 6 times as much). `sel` holds what is read of the long
+ * values, so each is decompressed once: the hashes of body and document, the document's redirects.
  */
 export function targetFingerprintsSql(where: string, extra = ''): string {
   return `
-WITH sel AS MATERIALIZED (SELECT a.* FROM article a WHERE ${where}),
+WITH sel AS MATERIALIZED (
+  SELECT a.id, a.site, hashtextextended(a.body, 0) AS body_hash,
+    hashtextextended(a.document::text, 0) AS document_hash, a.document->'redirects' AS redirects
+  FROM article a WHERE ${where}),
 terms AS (
   SELECT at.article_id,
     string_agg(ROW(at.role, at.position, t.legacy_tid, t.name, t.vocabulary)::text, ',' ORDER BY at.role, at.position) AS list
@@ -107,10 +122,9 @@ redirects AS (
     ${YIELDED}
   ) x GROUP BY x.article_id)
 SELECT a.id, a.legacy_nid,
-  md5(ROW(${ARTICLE_PART}, ${fileRow('fi')}, ${fileRow('fp')}, terms.list, redirects.list, authors.list, refs.list)::text
-    -- Appended only when there are blocks: fingerprints stored before blocks existed stay valid.
-    || COALESCE('B' || blocks.list, '')) AS target${extra}
-FROM sel a
+  '${TARGET_FINGERPRINT_PREFIX}' || md5(ROW(${ARTICLE_PART}, ${fileRow('fi')}, ${fileRow('fp')}, terms.list, redirects.list,
+    authors.list, refs.list)::text || COALESCE('B' || blocks.list, '')) AS target${extra}
+FROM sel s JOIN article a ON a.id = s.id
 LEFT JOIN media_file fi ON fi.id = a.image_file_id
 LEFT JOIN media_file fp ON fp.id = a.pdf_file_id
 LEFT JOIN terms ON terms.article_id = a.id

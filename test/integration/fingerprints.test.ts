@@ -114,6 +114,43 @@ describe('fingerprints: what did not change is settled without a transform', () 
     expect(r.report.counts).toEqual(full.report.counts)
   })
 
+  it('an upgrade from version-1 target fingerprints keeps every untouched article on the fast path', async () => {
+    // Migration 20261207200000 turns each stored version-1 value its article still computes into the
+    // version-2 one. Played here: store what its own version-1 query computes (as dhm did before it),
+    // edit one article in Postgres, run the migration's DO block again.
+    const script = await readFile(
+      'prisma/migrations/20261207200000_target_fingerprint_v2/migration.sql',
+      'utf8',
+    )
+    const v1 = script
+      .slice(script.indexOf('JOIN (') + 'JOIN ('.length, script.indexOf(') o ON o.id = n.id'))
+      .replaceAll('a.id BETWEEN _lo AND _lo + 9999', 'true')
+    await sql(`UPDATE article_fingerprint f SET target = o.target FROM (${v1}) o WHERE f.article_id = o.id`)
+    const stored = await sql<{ v1: string }>(
+      `SELECT count(*) FILTER (WHERE target NOT LIKE 'f2:%')::int AS v1 FROM article_fingerprint`,
+    )
+    const articles = Number(
+      (await sql<{ n: number }>('SELECT count(*)::int AS n FROM article_fingerprint'))[0]?.n,
+    )
+    expect(Number(stored[0]?.v1)).toBe(articles)
+    const edited = await pick('true', [])
+    await sql(`UPDATE article SET title = 'Edited before the upgrade' WHERE legacy_nid = $1`, [edited])
+
+    await sql(script.slice(script.indexOf('DO $$')))
+
+    const after = await sql<{ v2: number }>(
+      `SELECT count(*) FILTER (WHERE target LIKE 'f2:%')::int AS v2 FROM article_fingerprint`,
+    )
+    expect(Number(after[0]?.v2)).toBe(articles - 1)
+    const r = await verify()
+    expect(r.exitCode).toBe(4)
+    expect(brief(r)).toEqual([{ nid: edited, class: 'changed', fields: ['title'] }])
+    expect(r.report.fastPath).toEqual({ settled: articles - 1, targetChanged: 1 })
+    const again = await migrate()
+    expect(again.counts).toMatchObject({ updated: 1, unchanged: articles - 1 })
+    expect((await verify()).report.fastPath).toEqual({ settled: articles, targetChanged: 0 })
+  })
+
   it('migrate again repairs each kind of target data edited in Postgres, and keeps an owned field', async () => {
     const taken: number[] = []
     const idOf = 'SELECT id FROM article WHERE legacy_nid = $1'
