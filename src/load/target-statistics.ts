@@ -15,6 +15,14 @@ const DURING_RUN = [
   ...WRITTEN_TABLES.filter((t) => t !== 'article'),
 ]
 
+/**
+ * The statistics target of the ANALYZEs during a run (the last one keeps the server's): a sample of
+ * 3,000 rows instead of 30,000 is enough for the plans of a run's own statements. One ANALYZE of
+ * DURING_RUN over 100k articles: 1.47 s → 0.22 s (the ANALYZEs were 8% of Postgres's CPU in a first
+ * migrate of 100k, bench/pg-cpu-probe.ts --by-statement).
+ */
+const DURING_RUN_STATISTICS_TARGET = 10
+
 /** Re-analyze once this many rows changed since the last ANALYZE, plus a share of the table. */
 const BASE_THRESHOLD = 1000
 const SCALE_FACTOR = 0.5
@@ -55,7 +63,7 @@ export class TargetStatistics {
   /** After a committed batch: `written` = rows inserted or updated. */
   async afterBatch(written: number): Promise<void> {
     this.pending += written
-    if (this.isStale(this.pending)) await this.analyze(DURING_RUN)
+    if (this.isStale(this.pending)) await this.analyze(DURING_RUN, DURING_RUN_STATISTICS_TARGET)
   }
 
   /** At the end of a run that wrote anything: leave statistics the front end's queries can use. */
@@ -67,11 +75,14 @@ export class TargetStatistics {
     return changed > BASE_THRESHOLD + SCALE_FACTOR * this.known
   }
 
-  private async analyze(tables: readonly string[]): Promise<void> {
+  private async analyze(tables: readonly string[], statisticsTarget?: number): Promise<void> {
     this.known += this.pending
     this.pending = 0
     try {
-      await this.pool.query(`ANALYZE ${tables.join(', ')}`)
+      // One simple query is one implicit transaction: SET LOCAL ends with it, whatever happens.
+      await this.pool.query(
+        `${statisticsTarget ? `SET LOCAL default_statistics_target = ${statisticsTarget}; ` : ''}ANALYZE ${tables.join(', ')}`,
+      )
       const { rows } = await this.pool.query<{ reltuples: number }>(
         `SELECT reltuples FROM pg_class WHERE oid = to_regclass('article')`,
       )
