@@ -2,10 +2,10 @@ import { escapeHtml as h } from './escape.js'
 import type { Difference } from './verify-report.js'
 import {
   classLabel,
-  countDifferences,
   type FieldCoverage,
   RETIRED_MEANING,
   renderHeadline,
+  renderVerdict,
   type VerifyReport,
 } from './verify-report.js'
 
@@ -19,7 +19,7 @@ const CLASSES = ['matched', 'missing', 'extra', 'changed', 'edited', 'rejected',
 export function renderVerifyHtml(report: VerifyReport): string {
   const { counts, kind } = report
   const title = kind === 'plan' ? 'Migration plan (dry run)' : 'Verification'
-  const diffs = countDifferences(counts)
+  const verdict = renderVerdict(report)
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -33,13 +33,7 @@ export function renderVerifyHtml(report: VerifyReport): string {
 <header>
   <h1>${h(title)}: <span class="site">${h(report.site)}</span></h1>
   <p class="meta"><code>${h(report.command)}</code> · started ${h(report.startedAt)} · ${h(report.timings.totalSeconds.toFixed(1))} s</p>
-  <p id="verdict" class="verdict ${diffs === 0 ? 'clean' : 'dirty'}">${
-    diffs === 0
-      ? counts.rejected > 0
-        ? `No differences; ${counts.rejected} row(s) rejected by the transformer.`
-        : 'No differences.'
-      : `${diffs} difference(s) found.`
-  }</p>
+  <p id="verdict" class="verdict ${verdict.clean ? 'clean' : 'dirty'}">${h(verdict.text)}</p>
 </header>
 <section class="cards" aria-label="counts">
 ${CLASSES.filter((c) => c !== 'edited' || kind === 'verify')
@@ -79,6 +73,7 @@ ${report.differences.map((d) => renderDifference(kind, d)).join('\n')}
   </table>
   <p id="empty" class="empty"${report.differences.length > 0 ? ' hidden' : ''}>No differences to show.</p>
 </section>
+${renderStructure(report)}
 ${renderRejects(report)}
 ${renderRetired(report)}
 <footer>
@@ -128,6 +123,33 @@ function renderFieldChanges(report: VerifyReport): string {
   <table class="compact"><thead><tr><th>field</th><th class="num">articles</th></tr></thead><tbody>
 ${entries.map(([f, n]) => `    <tr><td>${h(f)}</td><td class="num">${n}</td></tr>`).join('\n')}
   </tbody></table>
+</section>`
+}
+
+/** The site's menu links and term tree as compared (a whole site's verify only), the first differences. */
+function renderStructure(report: VerifyReport): string {
+  const structure = report.structure
+  if (!structure) return ''
+  const shown = structure.differences.slice(0, report.differencesLimit)
+  return `<section>
+  <h2>Site structure <span class="count">${structure.differences.length}</span></h2>
+  <p class="hint">${structure.menuLinks} menu link(s) of the mapping's menus and ${structure.terms} term(s) of the tree compared${
+    shown.length < structure.differences.length
+      ? `; showing the first ${shown.length} of ${structure.differences.length} (all are in report.json)`
+      : ''
+  }.</p>
+  ${
+    shown.length === 0
+      ? '<p class="empty">No differences.</p>'
+      : `<table id="structure"><thead><tr><th>kind</th><th class="num">id</th><th>class</th><th>fields</th></tr></thead><tbody>
+${shown
+  .map(
+    (d) =>
+      `    <tr><td>${h(d.kind)}</td><td class="num">${d.id}</td><td>${h(d.class)}</td><td>${h(d.fields.join(', '))}</td></tr>`,
+  )
+  .join('\n')}
+  </tbody></table>`
+  }
 </section>`
 }
 

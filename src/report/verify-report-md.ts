@@ -2,9 +2,9 @@ import { escapeMarkdown as md } from './escape.js'
 import type { Difference } from './verify-report.js'
 import {
   classLabel,
-  countDifferences,
   RETIRED_MEANING,
   renderHeadline,
+  renderVerdict,
   type VerifyReport,
 } from './verify-report.js'
 
@@ -32,7 +32,7 @@ export function renderVerifyMarkdown(report: VerifyReport): string {
     `| read from the source | ${counts.read} |`,
     `| filtered by the mapping | ${counts.filtered} |`,
     '',
-    countDifferences(counts) === 0 ? '**No differences.**' : `**${countDifferences(counts)} difference(s).**`,
+    `**${renderVerdict(report).text}**`,
     '',
   ]
   const fields = Object.entries(report.fieldChanges).slice(0, TOP)

@@ -195,6 +195,34 @@ export const RETIRED_MEANING =
  * `matched 196, missing 1, extra 1, changed 2, rejected 0 (read 200, filtered 0) in 1.2s`, with
  * `, edited in target 2` and `, retired in target 3` after `rejected` when there are such articles.
  */
+/**
+ * The verdict report.md and report.html open with: the articles' differences and, for a whole site's
+ * verify, the differences of its structure (menus, term tree), which exit 4 as well.
+ */
+export function renderVerdict(r: Pick<VerifyReport, 'counts' | 'structure'>): {
+  clean: boolean
+  text: string
+} {
+  const articles = countDifferences(r.counts)
+  const structure = r.structure?.differences.length ?? 0
+  if (articles + structure === 0) {
+    return {
+      clean: true,
+      text:
+        r.counts.rejected > 0
+          ? `No differences; ${r.counts.rejected} row(s) rejected by the transformer.`
+          : 'No differences.',
+    }
+  }
+  return {
+    clean: false,
+    text:
+      structure === 0
+        ? `${articles} difference(s) found.`
+        : `${articles} difference(s) in articles, ${structure} in the site's structure (menus, term tree).`,
+  }
+}
+
 export function renderHeadline(r: Pick<VerifyReport, 'kind' | 'counts' | 'timings'>): string {
   const c = r.counts
   const parts = (['matched', 'missing', 'extra', 'changed', 'rejected'] as const).map(

@@ -121,7 +121,7 @@ describe('renderers', () => {
   it('report.md lists retired articles apart from the differences, not counted as one', () => {
     const md = renderVerifyMarkdown(REPORT)
     expect(md).toContain('| retired in target | 1 |')
-    expect(md).toContain('**3 difference(s).**')
+    expect(md).toContain('**3 difference(s) found.**')
     const section = md.slice(md.indexOf('## Retired in target'))
     expect(section.split('\n').slice(0, 7)).toMatchInlineSnapshot(`
       [
@@ -144,6 +144,28 @@ describe('renderers', () => {
     expect(table).toContain('<td class="num">6</td><td class="title">&lt;script&gt;')
     expect(table).toContain('<td>unpublished</td>')
     expect(renderVerifyHtml({ ...REPORT, retired: [], retiredTotal: 0 })).not.toContain('id="retired"')
+  })
+
+  it('report.html shows the site structure compared, and counts its differences in the verdict', () => {
+    const structure = {
+      menuLinks: 12,
+      terms: 30,
+      differences: [
+        { kind: 'menu_link' as const, id: 7, class: 'changed' as const, fields: ['title', 'weight'] },
+      ],
+    }
+    const clean = { ...REPORT, counts: { ...REPORT.counts, missing: 0, extra: 0, changed: 0, rejected: 0 } }
+    const html = renderVerifyHtml({ ...clean, structure })
+    expect(html).toContain('<p id="verdict" class="verdict dirty">0 difference(s) in articles, 1 in the site')
+    const table = html.slice(html.indexOf('<table id="structure">'))
+    expect(table).toContain('<td>menu_link</td><td class="num">7</td><td>changed</td><td>title, weight</td>')
+    expect(html).toContain('12 menu link(s) of the mapping')
+    const none = renderVerifyHtml({ ...clean, structure: { ...structure, differences: [] } })
+    expect(none).toContain('<p id="verdict" class="verdict clean">No differences.</p>')
+    expect(renderVerifyHtml(clean)).not.toContain('Site structure')
+    expect(renderVerifyMarkdown({ ...clean, structure })).toContain(
+      "**0 difference(s) in articles, 1 in the site's structure (menus, term tree).**",
+    )
   })
 
   it('report.md keeps every data value inside its table cell', () => {
