@@ -48,6 +48,12 @@ export interface PreviousSync {
   readonly side: SideState | null
   /** The mapping that sync ran with (bundles: null for runs before they were recorded). */
   readonly mapping: RunMapping
+  /**
+   * Whether that run finished (a sync that succeeded also ran its deletion scan; the mark is
+   * committed before it), and no rollback ran after it: what lets the next sync skip the deletion
+   * scan when node did not change (sync-scans.ts).
+   */
+  readonly finishedClean: boolean
 }
 
 /**
@@ -64,11 +70,15 @@ export async function readPreviousSync(pool: pg.Pool, site: string): Promise<Pre
       high_water_mark: number
       checksums: BucketChecksums | null
       side: SideState | null
+      finished_clean: boolean
     }
   >(
     `SELECT id, command, high_water_mark, params->'publicationDateChecksums' AS checksums,
-       params->'sideState' AS side, ${RUN_MAPPING_COLUMNS}
-     FROM migration_run
+       params->'sideState' AS side, ${RUN_MAPPING_COLUMNS},
+       status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM migration_run o
+         WHERE o.site = r.site AND o.params ? 'rolledBack'
+           AND (o.params->'rolledBack'->>'at')::timestamptz >= r.started_at) AS finished_clean
+     FROM migration_run r
      WHERE site = $1 AND command IN ('sync', 'migrate') AND high_water_mark IS NOT NULL
      ORDER BY id DESC LIMIT 1`,
     [site],
@@ -82,6 +92,7 @@ export async function readPreviousSync(pool: pg.Pool, site: string): Promise<Pre
     checksums: row.checksums,
     side: row.side,
     mapping: runMappingOf(row),
+    finishedClean: row.finished_clean,
   }
 }
 
