@@ -36,7 +36,7 @@ import { bodyLinkHosts, CHANGE_KINDS, type ChangeCounts, emptyChangeCounts } fro
 import { fastPathFilter } from './skip-unchanged.js'
 import { findSyncCandidates } from './sync-candidates.js'
 import { DEFAULT_RESCAN_SECONDS, type ScanPlan, type ScanSummary, summarizeScans } from './sync-scans.js'
-import { decideSyncMode, type FullPassState, recordProgress } from './sync-state.js'
+import { decideSyncMode, deletionScanDistrust, type FullPassState, recordProgress } from './sync-state.js'
 
 /** Seconds subtracted from the high-water mark: edits saved (changed = T) but committed later are not missed. */
 export const DEFAULT_OVERLAP_SECONDS = 300
@@ -237,6 +237,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         tally: counts.changes,
         openedAt: source.openedAt,
         rescanAfter: opts.rescanAfterSeconds ?? DEFAULT_RESCAN_SECONDS,
+        deletionsDistrust: deletionScanDistrust(previous, policy),
       })
       const { checksums, side } = plan
       scans = plan.scans

@@ -39,6 +39,8 @@ export interface SyncCandidatesContext {
   readonly openedAt: number
   /** Seconds after which a scan runs whatever its tables say (sync-scans.ts). */
   readonly rescanAfter: number
+  /** Why the deletion scan runs even if node did not change (sync-state.ts deletionScanDistrust). */
+  readonly deletionsDistrust: string | null
 }
 
 /** What a sync reads and the mark it commits with its last batch. */
@@ -196,11 +198,7 @@ export async function findSyncCandidates(ctx: SyncCandidatesContext): Promise<Sy
       since,
       previous.checksums,
       previous.side,
-      previous.command !== 'sync'
-        ? `the last run (${previous.runId}) was a ${previous.command}, which looks for no deleted nodes`
-        : previous.finishedClean
-          ? null
-          : `the last sync (run ${previous.runId}) did not finish, or a rollback ran since`,
+      ctx.deletionsDistrust,
     )
     scans = plan
     highWaterMark = capped(Math.max(previous.mark, newestStamp ?? 0))

@@ -54,6 +54,8 @@ export interface PreviousSync {
    * scan when node did not change (sync-scans.ts).
    */
   readonly finishedClean: boolean
+  /** The --on-delete policy it ran with (null: not recorded, e.g. a migrate). */
+  readonly onDelete: string | null
 }
 
 /**
@@ -71,10 +73,11 @@ export async function readPreviousSync(pool: pg.Pool, site: string): Promise<Pre
       checksums: BucketChecksums | null
       side: SideState | null
       finished_clean: boolean
+      on_delete: string | null
     }
   >(
     `SELECT id, command, high_water_mark, params->'publicationDateChecksums' AS checksums,
-       params->'sideState' AS side, ${RUN_MAPPING_COLUMNS},
+       params->'sideState' AS side, params->>'onDelete' AS on_delete, ${RUN_MAPPING_COLUMNS},
        status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM migration_run o
          WHERE o.site = r.site AND o.params ? 'rolledBack'
            AND (o.params->'rolledBack'->>'at')::timestamptz >= r.started_at) AS finished_clean
@@ -93,6 +96,7 @@ export async function readPreviousSync(pool: pg.Pool, site: string): Promise<Pre
     side: row.side,
     mapping: runMappingOf(row),
     finishedClean: row.finished_clean,
+    onDelete: row.on_delete,
   }
 }
 
@@ -251,4 +255,20 @@ export async function decideSyncMode(
                   `(run ${previous.runId}): every article may change, reading everything once`
                 : null
   return { previous, resume, fullReason }
+}
+
+/**
+ * Why this sync's deletion scan must run even if node did not change since `previous` (see
+ * sync-scans.ts), or null: the previous run was a sync that ran its own deletion scan to the end
+ * with the same policy, and no rollback ran since.
+ */
+export function deletionScanDistrust(previous: PreviousSync | null, policy: string): string | null {
+  if (!previous) return 'no previous sync'
+  if (previous.command !== 'sync')
+    return `the last run (${previous.runId}) was a ${previous.command}, which looks for no deleted nodes`
+  if (!previous.finishedClean)
+    return `the last sync (run ${previous.runId}) did not finish, or a rollback ran since`
+  if (previous.onDelete !== policy)
+    return `the last sync (run ${previous.runId}) ran --on-delete ${previous.onDelete ?? 'unknown'}, this one ${policy}`
+  return null
 }

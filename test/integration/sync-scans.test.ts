@@ -145,7 +145,18 @@ describe('dhm sync skips the scans of tables that did not change (drupal7-standa
     if (!aliased) throw new Error('the fixture has no aliased article')
     await editAlias(conn, aliased.nid, `${aliased.alias}-edited`)
     await nextSecond()
+    const analyzedAt = async () =>
+      (
+        await pgQuery<{ at: string | null }>(
+          targetUrl,
+          "SELECT last_analyze::text AS at FROM pg_stat_user_tables WHERE relname = 'article'",
+        )
+      )[0]?.at
+    const analyzed = await analyzedAt()
     const r = await sync()
+    // One article rewritten of 800: fewer changes than autovacuum's rule (50 + 10%), no ANALYZE.
+    expect(r.summary.updated).toBe(1)
+    expect(await analyzedAt()).toBe(analyzed)
     expect(r.summary.scans).toEqual({ scanned: ['alias'], skipped: ['term', 'file', 'user', 'deletions'] })
     expect(r.summary.changes.alias).toBeGreaterThan(0)
     const [slug] = await pgQuery<{ slug: string }>(

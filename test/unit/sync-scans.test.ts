@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import type { SideState } from '../../src/pipeline/side-changes.js'
 import { decideScans, type ScanBasis } from '../../src/pipeline/sync-scans.js'
+import { deletionScanDistrust, type PreviousSync } from '../../src/pipeline/sync-state.js'
 
 /** The previous sync read its snapshot at PREV and last ran every scan then. */
 const PREV = 1_800_000_000
@@ -115,5 +116,44 @@ describe('decideScans', () => {
       const before = c.basis === null ? undefined : (c.basis ?? basis()).side?.watch?.scannedAt[d.scan]
       expect(plan.watch.scannedAt[d.scan]).toBe(d.run || before === undefined ? NOW : before)
     }
+  })
+})
+
+describe('deletionScanDistrust: when the previous run vouches for deletions', () => {
+  const previous: PreviousSync = {
+    runId: 7,
+    command: 'sync',
+    mark: PREV,
+    checksums: null,
+    side: null,
+    mapping: { file: 'mappings/bne.yaml', hash: 'h', bundles: ['article'] },
+    finishedClean: true,
+    onDelete: 'unpublish',
+  }
+  it.each([
+    { name: 'a sync that finished with the same policy', previous, policy: 'unpublish', why: null },
+    { name: 'no previous run', previous: null, policy: 'unpublish', why: /no previous sync/ },
+    {
+      name: 'a whole migrate (it looks for no deleted nodes)',
+      previous: { ...previous, command: 'migrate' as const },
+      policy: 'unpublish',
+      why: /was a migrate/,
+    },
+    {
+      name: 'a sync that did not finish, or a rollback since',
+      previous: { ...previous, finishedClean: false },
+      policy: 'unpublish',
+      why: /did not finish/,
+    },
+    {
+      name: 'another --on-delete policy',
+      previous,
+      policy: 'hard-delete',
+      why: /ran --on-delete unpublish, this one hard-delete/,
+    },
+  ])('$name', ({ previous: p, policy, why }) => {
+    const got = deletionScanDistrust(p, policy)
+    if (why === null) expect(got).toBeNull()
+    else expect(got).toMatch(why)
   })
 })
