@@ -19,6 +19,11 @@ export interface ChangeQuery {
   readonly previousChecksums: BucketChecksums | null
   /** For error messages only. */
   readonly sourceUrl: string
+  /**
+   * Tables known not to have changed since the previous sync (pipeline/sync-scans.ts): not read.
+   * publication_date's checksums are then `previousChecksums`, carried forward.
+   */
+  readonly skip?: { readonly publicationDate?: boolean; readonly workflow?: boolean }
 }
 
 export interface ChangedNodes {
@@ -65,7 +70,7 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
   seconds.changed = lap()
 
   let workflow = 0
-  if (q.layout.needsWorkflow) {
+  if (q.layout.needsWorkflow && !q.skip?.workflow) {
     // workflow_node has no index on stamp: one scan of a narrow table.
     const rows = await querySource<RowDataPacket>(
       conn,
@@ -83,7 +88,9 @@ export async function findChangedNodes(conn: SourceConnection, q: ChangeQuery): 
 
   let publicationDate = 0
   let checksums: BucketChecksums | null = null
-  if (q.layout.needsPublicationDate) {
+  if (q.layout.needsPublicationDate && q.skip?.publicationDate) {
+    checksums = q.previousChecksums
+  } else if (q.layout.needsPublicationDate) {
     checksums = await readPublicationDateChecksums(conn, q.sourceUrl)
     if (q.previousChecksums) {
       for (const b of differingBuckets(checksums, q.previousChecksums)) {

@@ -34,6 +34,18 @@ export function createSourcePool(url: string, connectionLimit = 4, tablePrefix?:
  * sees the database as it was when the run started, even while editors keep publishing.
  */
 export async function openSnapshot(pool: SourcePool, url: string): Promise<SourceConnection> {
+  return (await openClockedSnapshot(pool, url)).conn
+}
+
+/**
+ * {@link openSnapshot}, with the source server's clock (UNIX_TIMESTAMP(), whole seconds) read just
+ * before the snapshot opens: every transaction the snapshot does not see committed at or after
+ * it. A sync records it to tell later which tables changed since (see sync-scans.ts).
+ */
+export async function openClockedSnapshot(
+  pool: SourcePool,
+  url: string,
+): Promise<{ readonly conn: SourceConnection; readonly openedAt: number }> {
   let conn: SourceConnection
   try {
     conn = await pool.getConnection()
@@ -42,12 +54,14 @@ export async function openSnapshot(pool: SourcePool, url: string): Promise<Sourc
   }
   try {
     await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT UNIX_TIMESTAMP() AS now')
+    const openedAt = Math.floor(Number(rows[0]?.now))
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')
+    return { conn, openedAt }
   } catch (cause) {
     conn.release()
     throw explainSourceError(cause, url)
   }
-  return conn
 }
 
 /** Run one SELECT on the source; a failure becomes the one line `explainSourceError` gives. */

@@ -1,5 +1,5 @@
 import type { CompiledMapping } from '../mapping/compile.js'
-import { closeSnapshot, createSourcePool, openSnapshot, type SourceConnection } from './source-db.js'
+import { closeSnapshot, createSourcePool, openClockedSnapshot, type SourceConnection } from './source-db.js'
 import { describeSource, type SourceLayout } from './source-schema.js'
 
 /**
@@ -11,6 +11,8 @@ export interface SourceSession {
   readonly conn: SourceConnection
   readonly layout: SourceLayout
   readonly url: string
+  /** The source server's clock just before the snapshot opened (see openClockedSnapshot). */
+  readonly openedAt: number
   close(): Promise<void>
 }
 
@@ -18,13 +20,15 @@ export async function openSourceSession(url: string, mapping: CompiledMapping): 
   const pool = createSourcePool(url, 2, mapping.source.tablePrefix)
   let conn: SourceConnection | null = null
   try {
-    conn = await openSnapshot(pool, url)
+    const snapshot = await openClockedSnapshot(pool, url)
+    conn = snapshot.conn
     const layout = await describeSource(conn, mapping)
     const opened = conn
     return {
       conn: opened,
       layout,
       url,
+      openedAt: snapshot.openedAt,
       async close() {
         await closeSnapshot(opened).catch(() => undefined)
         await pool.end()

@@ -26,6 +26,15 @@ const DURING_RUN_STATISTICS_TARGET = 10
 /** Re-analyze once this many rows changed since the last ANALYZE, plus a share of the table. */
 const BASE_THRESHOLD = 1000
 const SCALE_FACTOR = 0.5
+/**
+ * At the end of a run, autovacuum's default rule (autovacuum_analyze_threshold 50 rows plus
+ * autovacuum_analyze_scale_factor 10% of the table changed since the last ANALYZE, earlier runs'
+ * changes included): a sync that rewrote a few articles leaves the statistics as they were, as
+ * autovacuum would (ANALYZE of the written tables: about 2 s of Postgres at 100k articles, a fixed cost
+ * of every sync that wrote one article), and the changes add up until one run analyzes.
+ */
+const END_THRESHOLD = 50
+const END_SCALE_FACTOR = 0.1
 
 /**
  * Keeps the planner's statistics of the target tables current while a run writes them, as
@@ -37,10 +46,16 @@ const SCALE_FACTOR = 0.5
  */
 export class TargetStatistics {
   private pending = 0
+  /** Rows written by this run. */
+  private written = 0
+  /** Whether this run analyzed (then the end of the run analyzes every column again). */
+  private analyzed = false
 
   private constructor(
     private readonly pool: Pick<pg.Pool, 'query'>,
     private known: number,
+    /** Rows of article changed since its last ANALYZE when the run started (pg_stat_user_tables). */
+    private readonly changedBefore: number,
   ) {}
 
   /** Reads the article table's state; analyzes at once when its statistics are missing or stale. */
@@ -53,29 +68,37 @@ export class TargetStatistics {
       )
       .catch(() => ({ rows: [] as { reltuples: number; changed: string | null }[] }))
     const row = rows[0]
-    const stats = new TargetStatistics(pool, Math.max(0, Number(row?.reltuples ?? 0)))
+    const changed = Number(row?.changed ?? 0)
     // reltuples is -1 for a table never analyzed.
-    if (row && (Number(row.reltuples) < 0 || stats.isStale(Number(row.changed ?? 0))))
+    const stale = row !== undefined && (Number(row.reltuples) < 0 || isStale(changed, Number(row.reltuples)))
+    const stats = new TargetStatistics(pool, Math.max(0, Number(row?.reltuples ?? 0)), stale ? 0 : changed)
+    if (stale) {
       await stats.analyze(WRITTEN_TABLES)
+      stats.analyzed = false
+    }
     return stats
   }
 
   /** After a committed batch: `written` = rows inserted or updated. */
   async afterBatch(written: number): Promise<void> {
     this.pending += written
-    if (this.isStale(this.pending)) await this.analyze(DURING_RUN, DURING_RUN_STATISTICS_TARGET)
+    this.written += written
+    if (isStale(this.pending, this.known)) await this.analyze(DURING_RUN, DURING_RUN_STATISTICS_TARGET)
   }
 
-  /** At the end of a run that wrote anything: leave statistics the front end's queries can use. */
+  /**
+   * At the end of a run: leave statistics the front end's queries can use, when the run analyzed
+   * (its ANALYZEs left out article's big columns) or changed enough rows (END_THRESHOLD).
+   */
   async finish(): Promise<void> {
-    if (this.pending > 0) await this.analyze(WRITTEN_TABLES)
-  }
-
-  private isStale(changed: number): boolean {
-    return changed > BASE_THRESHOLD + SCALE_FACTOR * this.known
+    if (this.written === 0) return
+    const changed = this.changedBefore + this.written
+    if (this.analyzed || changed > END_THRESHOLD + END_SCALE_FACTOR * this.known)
+      await this.analyze(WRITTEN_TABLES)
   }
 
   private async analyze(tables: readonly string[], statisticsTarget?: number): Promise<void> {
+    this.analyzed = true
     this.known += this.pending
     this.pending = 0
     try {
@@ -91,4 +114,8 @@ export class TargetStatistics {
       // Not allowed (another owner) or the connection hiccupped: the run goes on without it.
     }
   }
+}
+
+function isStale(changed: number, known: number): boolean {
+  return changed > BASE_THRESHOLD + SCALE_FACTOR * Math.max(0, known)
 }

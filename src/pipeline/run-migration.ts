@@ -285,7 +285,7 @@ export async function runMigration(opts: MigrateOptions): Promise<MigrateResult>
         status === 'succeeded' && opts.limit === undefined && opts.ids === undefined && !opts.range
       let highWaterMark: number | undefined
       if (whole) {
-        const baseline = await readSyncBaseline(conn, mapping, layout, opts.sourceUrl)
+        const baseline = await readSyncBaseline(conn, mapping, layout, opts.sourceUrl, source.openedAt)
         const clock = await readSourceClock(conn, opts.sourceUrl)
         highWaterMark = Math.min(baseline.newestStamp ?? 0, clock)
         await addRunParams(writer.pool, runId, {

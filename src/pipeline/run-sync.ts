@@ -35,7 +35,8 @@ import { retryTargetBatch } from './retry.js'
 import { bodyLinkHosts, CHANGE_KINDS, type ChangeCounts, emptyChangeCounts } from './side-changes.js'
 import { fastPathFilter } from './skip-unchanged.js'
 import { findSyncCandidates } from './sync-candidates.js'
-import { decideSyncMode, type FullPassState, recordProgress } from './sync-state.js'
+import { DEFAULT_RESCAN_SECONDS, type ScanPlan, type ScanSummary, summarizeScans } from './sync-scans.js'
+import { decideSyncMode, deletionScanDistrust, type FullPassState, recordProgress } from './sync-state.js'
 
 /** Seconds subtracted from the high-water mark: edits saved (changed = T) but committed later are not missed. */
 export const DEFAULT_OVERLAP_SECONDS = 300
@@ -52,6 +53,11 @@ export interface SyncOptions {
   readonly fastPath?: boolean
   readonly onDelete?: DeletePolicy
   readonly overlapSeconds?: number
+  /**
+   * Seconds after which a scan runs even though its tables say they did not change
+   * (DEFAULT_RESCAN_SECONDS; 0: every scan, every sync). See sync-scans.ts.
+   */
+  readonly rescanAfterSeconds?: number
   readonly reportsDir?: string
   readonly onEvent?: RunListener
   /** Abort = stop after the current batch commits (SIGINT/SIGTERM); the run is marked interrupted. */
@@ -81,6 +87,8 @@ export interface SyncCounts extends RunCounts {
 export interface SyncSummary extends RunSummary {
   readonly deleted: number
   readonly changes: ChangeCounts
+  /** Which scans ran, and which were skipped because their tables did not change (sync-scans.ts). */
+  readonly scans: ScanSummary
 }
 
 export interface SyncResult {
@@ -98,8 +106,10 @@ export interface SyncResult {
   readonly reportDir: string | null
   /** Seconds per phase: finding candidates, reading + writing them, the deletion scan. */
   readonly seconds: { readonly detect: number; readonly load: number; readonly deletions: number }
-  /** What the deletion scan compared; null when the run stopped before it. */
+  /** What the deletion scan compared; null when the run stopped before it or skipped it (node unchanged). */
   readonly deletions: DeletionResult | null
+  /** Each scan's decision and reason (null when the run failed before deciding). */
+  readonly scans: ScanPlan | null
   /**
    * An interrupted full sync: the nid up to which its pass is committed (the next sync resumes after
    * it); null when it committed none of the pass (the next sync starts it again) or was not full.
@@ -201,6 +211,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     let fullPass: FullPassState | null = resume
     const seconds = { detect: 0, load: 0, deletions: 0 }
     let deletionScan: DeletionResult | null = null
+    let scans: ScanPlan | null = null
     const lap = stopwatch()
     const tgt = target
     const held = lock
@@ -224,8 +235,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         resume,
         fullReason,
         tally: counts.changes,
+        openedAt: source.openedAt,
+        rescanAfter: opts.rescanAfterSeconds ?? DEFAULT_RESCAN_SECONDS,
+        deletionsDistrust: deletionScanDistrust(previous, policy),
       })
       const { checksums, side } = plan
+      scans = plan.scans
       highWaterMark = plan.highWaterMark
       candidates = plan.candidates
       seconds.detect = lap()
@@ -287,7 +302,10 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
 
       seconds.load = lap()
 
-      if (!interrupted) {
+      if (!interrupted && scans.skip.has('deletions')) {
+        // node did not change since the previous sync, which ran its deletion scan: nothing was deleted.
+        emit({ kind: 'phase', message: 'deletion scan skipped: node unchanged since the last sync' })
+      } else if (!interrupted) {
         emit({ kind: 'phase', message: `looking for deleted nodes (policy ${policy})` })
         const deletions = await applyDeletions(conn, tgt.pool, {
           mapping,
@@ -339,7 +357,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     await statistics.finish()
     const status = interrupted ? 'interrupted' : 'succeeded'
     await finishRun(tgt.pool, runId, status, counts, interrupted ? {} : { highWaterMark })
-    const summary = toSyncSummary(counts, (Date.now() - started) / 1000)
+    const summary = toSyncSummary(counts, summarizeScans(scans), (Date.now() - started) / 1000)
     // A report only for a run that wrote or rejected something: a cron sync every few minutes that
     // found nothing leaves no folder behind (its counts are in migration_run, see dhm status).
     const wrote = counts.inserted + counts.updated + counts.deleted + counts.filteredRemoved + counts.rejected
@@ -370,6 +388,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       reportDir,
       seconds,
       deletions: deletionScan,
+      scans,
       fullPassAfterNid: fullReason && status === 'interrupted' ? (fullPass?.afterNid ?? null) : null,
     }
   } finally {
@@ -380,7 +399,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   }
 }
 
-export function toSyncSummary(c: SyncCounts, seconds: number): SyncSummary {
+export function toSyncSummary(c: SyncCounts, scans: ScanSummary, seconds: number): SyncSummary {
   return {
     read: c.read,
     inserted: c.inserted,
@@ -390,6 +409,7 @@ export function toSyncSummary(c: SyncCounts, seconds: number): SyncSummary {
     filtered: c.filtered,
     deleted: c.deleted,
     changes: { ...c.changes },
+    scans,
     seconds: Math.round(seconds * 100) / 100,
   }
 }

@@ -58,6 +58,39 @@ export interface SideState {
    * states recorded before it was kept (nothing to compare with: no full pass is forced).
    */
   readonly settings?: SettingsState | null
+  /**
+   * When the source was read and each scan last really ran (see sync-scans.ts): what lets the next
+   * sync skip the scans of tables that did not change since. Absent in states recorded before it
+   * was kept (every scan runs).
+   */
+  readonly watch?: ScanWatch | null
+}
+
+/**
+ * The scans a sync can skip when the tables they read did not change since the previous sync
+ * (sync-scans.ts): publication_date and workflow_node (findChangedNodes), the side tables (terms,
+ * aliases, files, users) and the deletion scan (node).
+ */
+export const SYNC_SCANS = [
+  'publication-date',
+  'workflow',
+  'term',
+  'alias',
+  'file',
+  'user',
+  'deletions',
+] as const
+export type SyncScan = (typeof SYNC_SCANS)[number]
+
+/** What a run recorded of its reading of the source, for the next sync's skipping (sync-scans.ts). */
+export interface ScanWatch {
+  /** The source server's clock just before the run's snapshot opened (UNIX_TIMESTAMP(), seconds). */
+  readonly snapshotAt: number
+  /**
+   * Per scan, the snapshotAt of the run that last really ran it (a sync that skips a scan carries
+   * its value forward): a scan older than the rescan interval runs whatever the tables say.
+   */
+  readonly scannedAt: Readonly<Partial<Record<SyncScan, number>>>
 }
 
 /**
@@ -107,6 +140,13 @@ export interface SideChangeQuery {
   /** What the sync that set the mark stored; null: none (nothing to compare aliases, users, labels with). */
   readonly previous: SideState | null
   readonly sourceUrl: string
+  /**
+   * Scans skipped because their tables did not change since `previous` was read (sync-scans.ts):
+   * their state is carried forward from `previous`, which must hold it.
+   */
+  readonly skip: ReadonlySet<SyncScan>
+  /** What to record as `state.watch` (sync-scans.ts nextWatch). */
+  readonly watch: ScanWatch | null
 }
 
 export type SideKind = Exclude<ChangeKind, 'node'>
@@ -146,15 +186,44 @@ function watched(mapping: CompiledMapping, layout: SourceLayout) {
   }
 }
 
-/** The state of the side tables in the caller's snapshot (a full sync stores it with its mark). */
+/**
+ * The Drupal tables each scan this mapping needs reads (scans it does not need are absent): a
+ * scan can be skipped only when none of its tables changed since the previous sync.
+ */
+export function scannedTables(
+  mapping: CompiledMapping,
+  layout: SourceLayout,
+): Partial<Record<SyncScan, readonly string[]>> {
+  const w = watched(mapping, layout)
+  const out: Partial<Record<SyncScan, readonly string[]>> = {}
+  if (layout.needsPublicationDate) out['publication-date'] = ['publication_date']
+  if (layout.needsWorkflow) out.workflow = ['workflow_node']
+  if (w.terms) out.term = ['taxonomy_term_data', 'taxonomy_vocabulary']
+  if (w.aliases || w.nodeRefPaths.length > 0 || w.bodyLinks) out.alias = ['url_alias']
+  if (w.fileFields.length > 0 || w.mediaTokens) out.file = ['file_managed']
+  if (w.userPaths.length > 0) {
+    const d = w.authors?.displayName
+    out.user = d ? ['users', `field_data_${d.field}`] : ['users']
+  }
+  out.deletions = ['node']
+  return out
+}
+
+/**
+ * The state of the side tables in the caller's snapshot (a full sync, a whole migrate, stores it
+ * with its mark), opened at `openedAt` by the source's clock: every scan counts as run then, but
+ * the deletion scan, which only a sync runs (it adds it).
+ */
 export async function readSideState(
   conn: SourceConnection,
   mapping: CompiledMapping,
   layout: SourceLayout,
   sourceUrl: string,
+  openedAt: number,
 ): Promise<SideState> {
   const w = watched(mapping, layout)
   const files = w.fileFields.length > 0 || w.mediaTokens
+  const scans = Object.keys(scannedTables(mapping, layout)).filter((k) => k !== 'deletions')
   return {
     aliases:
       w.aliases || w.nodeRefPaths.length > 0 || w.bodyLinks
@@ -165,6 +234,7 @@ export async function readSideState(
     maxFid: files ? await readMaxFid(conn, sourceUrl) : null,
     bodyLinks: w.bodyLinks ? true : null,
     settings: settingsState(layout),
+    watch: { snapshotAt: openedAt, scannedAt: Object.fromEntries(scans.map((k) => [k, openedAt])) },
   }
 }
 
@@ -239,7 +309,8 @@ export async function findSideChanges(
   const lap = stopwatch()
   const previous = q.previous
 
-  if (w.terms) {
+  const skip = q.skip
+  if (w.terms && !skip.has('term')) {
     const { rows } = await target.query<{ legacy_tid: number; vocabulary: string; name: string }>(
       'SELECT legacy_tid, vocabulary, name FROM term WHERE site = $1',
       [mapping.site],
@@ -270,9 +341,12 @@ export async function findSideChanges(
   }
   seconds.term = lap()
 
-  const aliases =
-    w.aliases || w.nodeRefPaths.length > 0 || w.bodyLinks ? await readAliasChecksums(conn, url) : null
-  if (aliases && previous?.aliases) {
+  const aliases = !(w.aliases || w.nodeRefPaths.length > 0 || w.bodyLinks)
+    ? null
+    : skip.has('alias')
+      ? (previous?.aliases ?? null)
+      : await readAliasChecksums(conn, url)
+  if (aliases && previous?.aliases && !skip.has('alias')) {
     const windows = differingBuckets(aliases, previous.aliases).map((b) => bucketWindow(b))
     if (windows.length > 0) {
       const inWindows = await readNidsByNodeColumn(conn, url, bundles, 'nid', windows)
@@ -296,7 +370,9 @@ export async function findSideChanges(
 
   let newestStamp: number | null = null
   let maxFid: number | null = null
-  if (w.fileFields.length > 0 || w.mediaTokens) {
+  if ((w.fileFields.length > 0 || w.mediaTokens) && skip.has('file')) {
+    maxFid = previous?.maxFid ?? null
+  } else if (w.fileFields.length > 0 || w.mediaTokens) {
     maxFid = await readMaxFid(conn, url)
     const files = await readChangedFiles(conn, url, q.since)
     newestStamp = files.newestStamp
@@ -326,8 +402,13 @@ export async function findSideChanges(
   }
   seconds.file = lap()
 
-  const users = w.userPaths.length > 0 ? await readUserChecksums(conn, url, w.authors) : null
-  if (users && previous?.users) {
+  const users =
+    w.userPaths.length === 0
+      ? null
+      : skip.has('user')
+        ? (previous?.users ?? null)
+        : await readUserChecksums(conn, url, w.authors)
+  if (users && previous?.users && !skip.has('user')) {
     const windows = differingBuckets(users, previous.users).map((b) => bucketWindow(b))
     if (windows.length > 0) {
       for (const p of w.userPaths) {
@@ -365,6 +446,7 @@ export async function findSideChanges(
     maxFid,
     bodyLinks: w.bodyLinks ? true : null,
     settings: settingsState(layout),
+    watch: q.watch,
   }
   return { byKind, newestStamp, state, seconds }
 }

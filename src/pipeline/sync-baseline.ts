@@ -27,10 +27,12 @@ export async function readSyncBaseline(
   mapping: CompiledMapping,
   layout: SourceLayout,
   sourceUrl: string,
+  /** When the snapshot opened, by the source's clock (SourceSession.openedAt). */
+  openedAt: number,
 ): Promise<SyncBaseline> {
   return {
     newestStamp: await readNewestStamp(conn, mapping, layout, sourceUrl),
     checksums: layout.needsPublicationDate ? await readPublicationDateChecksums(conn, sourceUrl) : null,
-    side: await readSideState(conn, mapping, layout, sourceUrl),
+    side: await readSideState(conn, mapping, layout, sourceUrl, openedAt),
   }
 }

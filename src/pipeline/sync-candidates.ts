@@ -15,6 +15,7 @@ import {
   type SideState,
 } from './side-changes.js'
 import { readSyncBaseline } from './sync-baseline.js'
+import { fullScanPlan, planScans, renderScanPlan, type ScanPlan } from './sync-scans.js'
 import { type FullPassState, fullPassAfter, type PreviousSync } from './sync-state.js'
 
 export interface SyncCandidatesContext {
@@ -34,6 +35,12 @@ export interface SyncCandidatesContext {
   readonly fullReason: string | null
   /** Candidate counts per kind of change, added to here. */
   readonly tally: ChangeCounts
+  /** This sync's snapshot, by the source's clock (SourceSession.openedAt). */
+  readonly openedAt: number
+  /** Seconds after which a scan runs whatever its tables say (sync-scans.ts). */
+  readonly rescanAfter: number
+  /** Why the deletion scan runs even if node did not change (sync-state.ts deletionScanDistrust). */
+  readonly deletionsDistrust: string | null
 }
 
 /** What a sync reads and the mark it commits with its last batch. */
@@ -44,6 +51,8 @@ export interface SyncCandidates {
   readonly highWaterMark: number
   readonly checksums: BucketChecksums | null
   readonly side: SideState | null
+  /** Which scans ran and which were skipped because their tables did not change (sync-scans.ts). */
+  readonly scans: ScanPlan
 }
 
 /**
@@ -58,21 +67,36 @@ export async function findSyncCandidates(ctx: SyncCandidatesContext): Promise<Sy
   let candidates: number
   let checksums: BucketChecksums | null
   let side: SideState | null
+  let scans: ScanPlan
   const extractOpts: ExtractOptions = { mapping, layout, batchSize, sourceUrl: ctx.sourceUrl }
   // What changed since `since` (publication_date by checksums against `previousChecksums`), the
   // nodes side-table edits affect (against `previousSide`; see findSideChanges), with the
   // translation sources of changed translations: what an incremental sync reads.
+  // Scans whose tables did not change since that state was read are skipped (sync-scans.ts).
   const changedSince = async (
     since: number,
     previousChecksums: BucketChecksums | null,
     previousSide: SideState | null,
+    deletionsDistrust: string | null,
   ) => {
+    const plan = await planScans(conn, {
+      mapping,
+      layout,
+      sourceUrl: ctx.sourceUrl,
+      openedAt: ctx.openedAt,
+      basis: { side: previousSide, checksums: previousChecksums },
+      overlap,
+      rescanAfter: ctx.rescanAfter,
+      deletionsDistrust,
+    })
+    emit({ kind: 'phase', message: `scans: ${renderScanPlan(plan)}` })
     const changes = await findChangedNodes(conn, {
       mapping,
       layout,
       since,
       previousChecksums,
       sourceUrl: ctx.sourceUrl,
+      skip: { publicationDate: plan.skip.has('publication-date'), workflow: plan.skip.has('workflow') },
     })
     const sideChanges = await findSideChanges(conn, ctx.pool, {
       mapping,
@@ -80,6 +104,8 @@ export async function findSyncCandidates(ctx: SyncCandidatesContext): Promise<Sy
       since,
       previous: previousSide,
       sourceUrl: ctx.sourceUrl,
+      skip: plan.skip,
+      watch: plan.watch,
     })
     const all = new Set(changes.nids)
     tally.node += changes.nids.length
@@ -93,6 +119,7 @@ export async function findSyncCandidates(ctx: SyncCandidatesContext): Promise<Sy
         : Math.max(changes.newestStamp ?? 0, sideChanges.newestStamp)
     const detected = [...all].sort((a, b) => a - b)
     return {
+      plan,
       changes,
       sideChanges,
       newestStamp,
@@ -119,11 +146,13 @@ export async function findSyncCandidates(ctx: SyncCandidatesContext): Promise<Sy
     // Nodes up to resume.afterNid were synced as of resume.mark: re-read those changed since
     // (as an incremental sync would), then every node after it (as a full sync does).
     const since = capped(resume.mark) - overlap
-    const { changes, sideChanges, newestStamp, nids } = await changedSince(
+    const { plan, changes, sideChanges, newestStamp, nids } = await changedSince(
       since,
       resume.checksums,
       resume.side ?? null,
+      'a full pass compares every nid',
     )
+    scans = plan
     const mark = capped(Math.max(previous?.mark ?? 0, resume.mark, newestStamp ?? 0))
     highWaterMark = mark
     checksums = changes.checksums
@@ -150,11 +179,12 @@ export async function findSyncCandidates(ctx: SyncCandidatesContext): Promise<Sy
     )
   } else if (fullReason || previous === null) {
     emit({ kind: 'phase', message: `full sync (${fullReason}): reading every node` })
-    const baseline = await readSyncBaseline(conn, mapping, layout, ctx.sourceUrl)
+    const baseline = await readSyncBaseline(conn, mapping, layout, ctx.sourceUrl, ctx.openedAt)
     const mark = capped(Math.max(previous?.mark ?? 0, baseline.newestStamp ?? 0))
     highWaterMark = mark
     checksums = baseline.checksums
-    side = baseline.side
+    scans = fullScanPlan(mapping, layout, ctx.openedAt, 'full sync')
+    side = { ...baseline.side, watch: scans.watch }
     const passChecksums = checksums
     const passSide = side
     candidates = await countSourceNodes(conn, ctx.sourceUrl, mapping)
@@ -164,11 +194,13 @@ export async function findSyncCandidates(ctx: SyncCandidatesContext): Promise<Sy
     )
   } else {
     const since = capped(previous.mark) - overlap
-    const { changes, sideChanges, newestStamp, nids } = await changedSince(
+    const { plan, changes, sideChanges, newestStamp, nids } = await changedSince(
       since,
       previous.checksums,
       previous.side,
+      ctx.deletionsDistrust,
     )
+    scans = plan
     highWaterMark = capped(Math.max(previous.mark, newestStamp ?? 0))
     checksums = changes.checksums
     side = sideChanges.state
@@ -189,5 +221,5 @@ export async function findSyncCandidates(ctx: SyncCandidatesContext): Promise<Sy
     })
     source = tagged(extractArticleNodes(conn, { ...extractOpts, ids: nids }), () => null)
   }
-  return { source, candidates, highWaterMark, checksums, side }
+  return { source, candidates, highWaterMark, checksums, side, scans }
 }

@@ -48,6 +48,14 @@ export interface PreviousSync {
   readonly side: SideState | null
   /** The mapping that sync ran with (bundles: null for runs before they were recorded). */
   readonly mapping: RunMapping
+  /**
+   * Whether that run finished (a sync that succeeded also ran its deletion scan; the mark is
+   * committed before it), and no rollback ran after it: what lets the next sync skip the deletion
+   * scan when node did not change (sync-scans.ts).
+   */
+  readonly finishedClean: boolean
+  /** The --on-delete policy it ran with (null: not recorded, e.g. a migrate). */
+  readonly onDelete: string | null
 }
 
 /**
@@ -64,11 +72,16 @@ export async function readPreviousSync(pool: pg.Pool, site: string): Promise<Pre
       high_water_mark: number
       checksums: BucketChecksums | null
       side: SideState | null
+      finished_clean: boolean
+      on_delete: string | null
     }
   >(
     `SELECT id, command, high_water_mark, params->'publicationDateChecksums' AS checksums,
-       params->'sideState' AS side, ${RUN_MAPPING_COLUMNS}
-     FROM migration_run
+       params->'sideState' AS side, params->>'onDelete' AS on_delete, ${RUN_MAPPING_COLUMNS},
+       status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM migration_run o
+         WHERE o.site = r.site AND o.params ? 'rolledBack'
+           AND (o.params->'rolledBack'->>'at')::timestamptz >= r.started_at) AS finished_clean
+     FROM migration_run r
      WHERE site = $1 AND command IN ('sync', 'migrate') AND high_water_mark IS NOT NULL
      ORDER BY id DESC LIMIT 1`,
     [site],
@@ -82,6 +95,8 @@ export async function readPreviousSync(pool: pg.Pool, site: string): Promise<Pre
     checksums: row.checksums,
     side: row.side,
     mapping: runMappingOf(row),
+    finishedClean: row.finished_clean,
+    onDelete: row.on_delete,
   }
 }
 
@@ -240,4 +255,20 @@ export async function decideSyncMode(
                   `(run ${previous.runId}): every article may change, reading everything once`
                 : null
   return { previous, resume, fullReason }
+}
+
+/**
+ * Why this sync's deletion scan must run even if node did not change since `previous` (see
+ * sync-scans.ts), or null: the previous run was a sync that ran its own deletion scan to the end
+ * with the same policy, and no rollback ran since.
+ */
+export function deletionScanDistrust(previous: PreviousSync | null, policy: string): string | null {
+  if (!previous) return 'no previous sync'
+  if (previous.command !== 'sync')
+    return `the last run (${previous.runId}) was a ${previous.command}, which looks for no deleted nodes`
+  if (!previous.finishedClean)
+    return `the last sync (run ${previous.runId}) did not finish, or a rollback ran since`
+  if (previous.onDelete !== policy)
+    return `the last sync (run ${previous.runId}) ran --on-delete ${previous.onDelete ?? 'unknown'}, this one ${policy}`
+  return null
 }

@@ -309,7 +309,13 @@ async function startSiteRun(
     let total: number
     try {
       clock = await readSourceClock(session.conn, opts.sourceUrl)
-      baseline = await readSyncBaseline(session.conn, mapping, session.layout, opts.sourceUrl)
+      baseline = await readSyncBaseline(
+        session.conn,
+        mapping,
+        session.layout,
+        opts.sourceUrl,
+        session.openedAt,
+      )
       ranges = await cutNidRanges(session.conn, opts.sourceUrl, mapping.source.bundles, sizes.rangeSize)
       total = await countBundleNodes(session.conn, opts.sourceUrl, mapping.source.bundles)
     } finally {

@@ -83,6 +83,7 @@ describe('dhm sync, from the command line', () => {
       'filtered',
       'deleted',
       'changes',
+      'scans',
       'seconds',
     ])
     expect(Object.keys(JSON.parse(winner?.stdout ?? '{}').changes)).toEqual([

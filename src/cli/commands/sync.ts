@@ -11,6 +11,7 @@ import {
   runSync,
 } from '../../pipeline/run-sync.js'
 import { warnIfSiteShared } from '../../pipeline/shared-site.js'
+import { DEFAULT_RESCAN_SECONDS } from '../../pipeline/sync-scans.js'
 import {
   assertAccounted,
   renderAccountedLine,
@@ -41,6 +42,7 @@ interface SyncArgs {
   'fast-path': boolean
   'on-delete': DeletePolicy
   overlap: number
+  'rescan-after': number
   json: boolean
   quiet: boolean
   'reports-dir': string
@@ -69,6 +71,12 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
         default: DEFAULT_OVERLAP_SECONDS,
         describe: 'Seconds re-read before the last high-water mark (edits committed late)',
       })
+      .option('rescan-after', {
+        type: 'number',
+        default: DEFAULT_RESCAN_SECONDS,
+        describe:
+          'Seconds after which the scans of tables the server says did not change run anyway (0: always scan)',
+      })
       .option('json', jsonOption())
       .option('quiet', QUIET_OPTION)
       .option(
@@ -92,6 +100,9 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
     if (args.overlap < 0 || !Number.isInteger(args.overlap)) {
       throw new ConfigError('--overlap must be a whole number of seconds (0 or more)')
     }
+    if (args['rescan-after'] < 0 || !Number.isInteger(args['rescan-after'])) {
+      throw new ConfigError('--rescan-after must be a whole number of seconds (0 or more)')
+    }
     const { sourceUrl, targetUrl } = resolveConnections({ source: args.source, target: args.target })
     const mappingFile = mappingFileOf(args)
     const mapping = await loadMapping(mappingFile)
@@ -114,6 +125,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
           fastPath: args['fast-path'],
           onDelete: args['on-delete'],
           overlapSeconds: args.overlap,
+          rescanAfterSeconds: args['rescan-after'],
           reportsDir: args['reports-dir'],
           onEvent,
           signal: stop.signal,
@@ -141,6 +153,9 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
         process.stdout.write(
           `${result.mode}${result.fullReason ? ` (${result.fullReason})` : ''}: ${result.candidates} candidate node(s) ` +
             `(changes: ${renderChangeKinds(result.counts.changes)}), ` +
+            (result.summary.scans.skipped.length > 0
+              ? `scans skipped (tables unchanged): ${result.summary.scans.skipped.join(', ')}, `
+              : '') +
             `high-water mark ${mark}, run ${result.runId}\n`,
         )
         if (result.reportDir) process.stdout.write(`report: ${result.reportDir}/summary.md\n`)
