@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import { findLinkTargets } from '../body-scan/links.js'
-import { findMediaTokenFids } from '../body-scan/media-tokens.js'
+import { findMediaTokenFids, hasMediaTokens } from '../body-scan/media-tokens.js'
 import { BodyHtmlOptionsSchema } from '../mapping/body-html-options.js'
 import type { CompiledMapping, CompiledValue } from '../mapping/compile.js'
 import type { D7FieldItem, D7Links, D7LinkTarget } from './d7-types.js'
@@ -49,15 +49,18 @@ export function scanTextRefs(
   needs: ContentNeeds,
 ): TextRefs {
   const refs: TextRefs = { fids: [], nids: [], aliases: [] }
-  for (const items of Object.values(fields)) {
-    for (const item of items) {
-      for (const v of Object.values(item.values)) {
+  for (const name in fields) {
+    for (const item of fields[name] ?? []) {
+      const values = item.values
+      for (const column in values) {
+        const v = values[column]
         if (typeof v !== 'string' || v.length < 8) continue
-        if (needs.mediaTokens) refs.fids.push(...findMediaTokenFids(v))
-        if (needs.links) {
+        if (needs.mediaTokens && hasMediaTokens(v))
+          for (const fid of findMediaTokenFids(v)) refs.fids.push(fid)
+        if (needs.links && v.includes('href')) {
           const t = findLinkTargets(v, needs.links.siteHosts)
-          refs.nids.push(...t.nids)
-          refs.aliases.push(...t.aliases)
+          for (const nid of t.nids) refs.nids.push(nid)
+          for (const alias of t.aliases) refs.aliases.push(alias)
         }
       }
     }

@@ -1,4 +1,5 @@
-import mysql from 'mysql2/promise'
+import type { Connection as CoreConnection } from 'mysql2'
+import mysql, { type RowDataPacket } from 'mysql2/promise'
 import { isPlainDatabaseName } from '../config/connections.js'
 import { redactUrl } from '../config/redact.js'
 import { SourceQueryError } from '../errors.js'
@@ -77,6 +78,29 @@ export async function querySource<T>(
   } catch (cause) {
     throw explainSourceError(cause, url)
   }
+}
+
+/**
+ * Run one SELECT on the source and hand each row to `onRow` as it arrives, instead of collecting the
+ * result first (querySource): for the big per-batch reads, whose rows are dropped once read.
+ * `onRow` must not throw. A failure becomes the one line `explainSourceError` gives.
+ */
+export function streamSource(
+  conn: SourceConnection,
+  url: string,
+  sql: string,
+  params: unknown[],
+  onRow: (row: RowDataPacket) => void,
+): Promise<void> {
+  // The promise wrapper's underlying connection (its `connection`, typed as the wrapper by mysql2).
+  const core = (conn as unknown as { connection: CoreConnection }).connection
+  return new Promise((resolve, reject) => {
+    core
+      .query(sql, params)
+      .on('result', (row) => onRow(row as RowDataPacket))
+      .on('error', (cause) => reject(explainSourceError(cause, url)))
+      .on('end', () => resolve())
+  })
 }
 
 /**

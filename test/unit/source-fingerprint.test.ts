@@ -172,6 +172,38 @@ describe('fingerprintNode: a hash of every value the transform of the node can r
     expect(fingerprintNode(RUN, { ...refs, nodeRefs: {} }, withIds)).not.toBe(a)
   })
 
+  // Pinned: the text of SOURCE_FINGERPRINT_VERSION 2, as targets store it. A change of these values
+  // changes every stored fingerprint: bump the version with it (one full compare after the upgrade).
+  it('is the sha1 of the version 2 text, for plain and awkward values alike', () => {
+    expect(fingerprintNode(RUN, node, lookups)).toBe('670d76c759e222c720cf8542a8f6330fdff66909')
+    const awkward = {
+      ...node,
+      title: `Ünïcödé ${'é'.repeat(40)} 😀 \ud800 lone`,
+      status: -3,
+      created: 1.5,
+      changed: 1e21,
+      promote: Number.NaN,
+      sticky: 12345678901234568,
+      missingRevision: true,
+      fields: {
+        body: [
+          {
+            delta: 0,
+            language: 'und',
+            values: { value: `<p>${'long text '.repeat(30)}ü</p>`, summary: 'short ü', big: 10n },
+          },
+        ],
+      },
+      metatags: {
+        defaults: [{ title: { value: '[node:title]' } }],
+        byLanguage: { und: { robots: { index: 0, 'no-follow': 'nofollow' } } },
+      },
+    } as unknown as D7NodeBundle
+    expect(fingerprintNode(RUN, awkward, { linkNids: [9], linkAliases: ['Old/Ten', 'missing'] })).toBe(
+      '790fdfc8cf0d556b18e03d8545d89f3e2a479243',
+    )
+  })
+
   it('starts with the run fingerprint', () => {
     expect(fingerprintNode('another run', node, lookups)).not.toBe(base)
   })
