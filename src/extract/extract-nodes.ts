@@ -66,6 +66,25 @@ export const MAX_NID = 4_294_967_295
 
 const NODE_COLUMNS = 'nid, vid, type, language, title, uid, status, created, changed, promote, sticky, tnid'
 
+/**
+ * With `fieldTables: revision`, a field_revision_* table's rows at each node's current revision, of
+ * the mapped bundles only. STRAIGHT_JOIN and REVISION_KEY_ORDER make MariaDB and MySQL read the
+ * field table's primary key range in key order, one node lookup per row, where they otherwise drive
+ * from node (one field table dive per node, then a temporary table and a filesort): 25–35% less
+ * of MariaDB's CPU per field query on the 100k bench source (2026-12-07, server thread CPU over the
+ * 50 batches: field_subject 0.42 → 0.31 s, body 1.23 → 0.83 s). The bundle test leaves out the
+ * rows of other node types in the batch's nid range, which the extractor read and then ignored
+ * (their bodies too: 14% of the body rows sent on that bench).
+ */
+const CURRENT_REVISION_JOIN =
+  ' STRAIGHT_JOIN {node} n ON n.nid = f.entity_id AND n.vid = f.revision_id AND n.type IN (?)'
+/**
+ * The order of a field_revision_* table's primary key (entity_type, entity_id, revision_id, deleted,
+ * delta, language) past its constant entity_type: with one revision per node and deleted = 0, the
+ * items by node and delta as ever, and items of one delta in several languages by language.
+ */
+const REVISION_KEY_ORDER = 'f.entity_id, f.revision_id, f.deleted, f.delta, f.language'
+
 interface NodeRow {
   nid: number
   vid: number
@@ -196,26 +215,25 @@ async function readBatch(
   }
 
   const itemOnly = new Set(mapping.blocks?.itemOnlyFields ?? [])
+  const atCurrentRevision = mapping.source.fieldTables === 'revision'
   for (const field of Object.values(layout.fields)) {
     if (itemOnly.has(field.name)) continue
     const cols = Object.entries(field.columns)
     const shortNames = cols.map(([short]) => short)
     const realNames = cols.map(([, real]) => real)
     const select = realNames.map((real) => `f.${quoteIdent(real)}`).join(', ')
-    const currentRevision =
-      mapping.source.fieldTables === 'revision'
-        ? ' JOIN {node} n ON n.nid = f.entity_id AND n.vid = f.revision_id'
-        : ''
     // Row by row as they arrive: a row is garbage once its values are taken, not kept with the
     // rest of the result until the last one (a batch's bodies, megabytes, would outlive a scavenge).
     await streamSource(
       conn,
       opts.sourceUrl,
       `SELECT f.entity_id, f.language, f.delta${select ? `, ${select}` : ''}
-       FROM ${tableRef(field.table)} f${currentRevision}
+       FROM ${tableRef(field.table)} f${atCurrentRevision ? CURRENT_REVISION_JOIN : ''}
        WHERE f.entity_type = 'node' AND ${inBatch('f.entity_id').sql} AND f.deleted = 0
-       ORDER BY f.entity_id, f.delta`,
-      inBatch('f.entity_id').params,
+       ORDER BY ${atCurrentRevision ? REVISION_KEY_ORDER : 'f.entity_id, f.delta'}`,
+      atCurrentRevision
+        ? [mapping.source.bundles, ...inBatch('f.entity_id').params]
+        : inBatch('f.entity_id').params,
       (row) => {
         const nid = Number(row.entity_id)
         const node = byNid.get(nid)
