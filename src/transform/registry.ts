@@ -118,11 +118,35 @@ function toIsoDate(v: unknown): string | null {
  * years) is not a date: a TransformError that rejects the row, not a RangeError that stops the run.
  */
 function isoSeconds(ms: number, source: unknown): string {
+  // A whole second of years 1970–9999 (every D7 timestamp): the day's text from a memo, the time of
+  // day from two-digit strings. A Date and its toISOString per date cost 5× as much, three times
+  // an article.
+  if (ms >= 0 && ms < YEAR_10000_MS && ms % 1000 === 0) {
+    const day = Math.floor(ms / DAY_MS)
+    const seconds = (ms - day * DAY_MS) / 1000
+    return `${isoDay(day)}${TWO_DIGITS[(seconds / 3600) | 0]}:${TWO_DIGITS[((seconds % 3600) / 60) | 0]}:${TWO_DIGITS[seconds % 60]}Z`
+  }
   const date = new Date(ms)
   if (Number.isNaN(date.getTime())) throw new TransformError(`not a date: ${JSON.stringify(source)}`, source)
   const iso = date.toISOString()
   // toISOString always writes milliseconds: ".000Z" for whole seconds.
   return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso.replace(/\.\d{3}Z$/, 'Z')
+}
+
+const DAY_MS = 86_400_000
+const YEAR_10000_MS = 253_402_300_800_000
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'))
+/** Days since 1970 → "YYYY-MM-DDT" (a run's dates fall on a few thousand days). */
+const isoDays = new Map<number, string>()
+
+function isoDay(day: number): string {
+  let text = isoDays.get(day)
+  if (text === undefined) {
+    if (isoDays.size >= 100_000) isoDays.clear()
+    text = new Date(day * DAY_MS).toISOString().slice(0, 11)
+    isoDays.set(day, text)
+  }
+  return text
 }
 
 function asItem(v: unknown): D7FieldItem['values'] {

@@ -129,6 +129,10 @@ const TRICKY = [
   '<',
   '<>',
   '< p>x</p>',
+  '<p>a <<b>x</b> and 2<<3</p>',
+  '<p>1 <\u00e9 2 <\t<script>x</script></p>',
+  '<p>a <= b <- c <\n<img src=x onerror=y></p>',
+  '<p>x <0 <. <# <@ <[ <` <{</p><',
   '<p >x</p >',
 ]
 
@@ -151,6 +155,11 @@ describe('sanitize fast path (isPlainlyClean)', () => {
         opts,
       ),
     ).toBe(true)
+  })
+
+  it('takes the fast path for a "<" that opens no tag (news text: "inflation < 5%")', () => {
+    expect(isPlainlyClean('<p>inflation < 5%, growth <3% and 2<<3</p><', opts)).toBe(true)
+    expect(findDisallowed('<p>inflation < 5%, growth <3% and 2<<3</p><', opts)).toEqual([])
   })
 
   it('gives the same result as the parse for 3,000 fixture bodies with the fixture content cases', () => {

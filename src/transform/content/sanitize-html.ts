@@ -190,7 +190,14 @@ export function isPlainlyClean(html: string, opts: SanitizeOptions): boolean {
   const findings: Finding[] = []
   let at = html.indexOf('<')
   while (at !== -1) {
-    if (html.charCodeAt(at + 1) === 47 /* / */) {
+    const next = html.charCodeAt(at + 1)
+    if (!isTagOpener(next)) {
+      // "a < b", "<3", a "<" at the end: text to htmlparser2 (outside XML mode a tag name starts
+      // with an ASCII letter; "/", "!" and "?" open other constructs), no tag for checkTag.
+      at = html.indexOf('<', at + 1)
+      continue
+    }
+    if (next === 47 /* / */) {
       END_TAG.lastIndex = at
       const m = END_TAG.exec(html)
       if (!m) return false
@@ -227,6 +234,11 @@ export function isPlainlyClean(html: string, opts: SanitizeOptions): boolean {
     at = html.indexOf('<', START_TAG.lastIndex)
   }
   return true
+}
+
+/** After "<": an ASCII letter (a tag name), "/", "!" or "?"; anything else leaves the "<" as text. */
+function isTagOpener(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 47 || c === 33 || c === 63
 }
 
 function describe(attribs: Record<string, string>): string {
