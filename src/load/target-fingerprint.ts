@@ -20,7 +20,7 @@ import { editedInTargetSql, type OwnedFields } from '../model/owned-fields.js'
  * "unchanged". Migration 20261207200000_target_fingerprint_v2 turned the stored version-1 values that
  * still matched their article into version 2, so an upgrade costs no full compare.
  */
-export const TARGET_FINGERPRINT_PREFIX = 'f2:'
+const TARGET_FINGERPRINT_PREFIX = 'f2:'
 
 const ARTICLE_PART = [
   'a.bundle',

@@ -48,8 +48,11 @@ export class TargetStatistics {
   private pending = 0
   /** Rows written by this run. */
   private written = 0
-  /** Whether this run analyzed (then the end of the run analyzes every column again). */
-  private analyzed = false
+  /**
+   * Whether this run analyzed during its batches, without article's big columns (then the end of
+   * the run analyzes every column again).
+   */
+  private analyzedDuringRun = false
 
   private constructor(
     private readonly pool: Pick<pg.Pool, 'query'>,
@@ -72,10 +75,7 @@ export class TargetStatistics {
     // reltuples is -1 for a table never analyzed.
     const stale = row !== undefined && (Number(row.reltuples) < 0 || isStale(changed, Number(row.reltuples)))
     const stats = new TargetStatistics(pool, Math.max(0, Number(row?.reltuples ?? 0)), stale ? 0 : changed)
-    if (stale) {
-      await stats.analyze(WRITTEN_TABLES)
-      stats.analyzed = false
-    }
+    if (stale) await stats.analyze(WRITTEN_TABLES)
     return stats
   }
 
@@ -83,7 +83,10 @@ export class TargetStatistics {
   async afterBatch(written: number): Promise<void> {
     this.pending += written
     this.written += written
-    if (isStale(this.pending, this.known)) await this.analyze(DURING_RUN, DURING_RUN_STATISTICS_TARGET)
+    if (isStale(this.pending, this.known)) {
+      this.analyzedDuringRun = true
+      await this.analyze(DURING_RUN, DURING_RUN_STATISTICS_TARGET)
+    }
   }
 
   /**
@@ -93,12 +96,11 @@ export class TargetStatistics {
   async finish(): Promise<void> {
     if (this.written === 0) return
     const changed = this.changedBefore + this.written
-    if (this.analyzed || changed > END_THRESHOLD + END_SCALE_FACTOR * this.known)
+    if (this.analyzedDuringRun || changed > END_THRESHOLD + END_SCALE_FACTOR * this.known)
       await this.analyze(WRITTEN_TABLES)
   }
 
   private async analyze(tables: readonly string[], statisticsTarget?: number): Promise<void> {
-    this.analyzed = true
     this.known += this.pending
     this.pending = 0
     try {
