@@ -13,7 +13,7 @@ import { ARTICLE_COLUMNS, toArticleRow } from './article-row.js'
 import { type CopyType, copyRows } from './copy-rows.js'
 import { UPSERT_FILES } from './media-files.js'
 import { tagRunChanges } from './run-changes.js'
-import { type FingerprintPlan, storeFingerprints } from './target-fingerprint.js'
+import { type FingerprintPlan, readTargetFingerprints, storeFingerprints } from './target-fingerprint.js'
 import { type WrittenArticle, writeRedirects } from './write-redirects.js'
 import { writeRelations } from './write-relations.js'
 
@@ -99,19 +99,34 @@ function upsertArticles(owned: OwnedFields): string {
 const UPSERT_TERMS = `
 INSERT INTO term (site, legacy_tid, vocabulary, name)
 SELECT $1, t.tid, t.vocabulary, t.name FROM jsonb_to_recordset($2::jsonb) AS t(tid int, vocabulary text, name text)
+WHERE NOT EXISTS (SELECT 1 FROM term x WHERE x.site = $1 AND x.legacy_tid = t.tid
+  AND (x.vocabulary, x.name) IS NOT DISTINCT FROM (t.vocabulary, t.name))
 ON CONFLICT (site, legacy_tid) DO UPDATE SET vocabulary = excluded.vocabulary, name = excluded.name
 WHERE (term.vocabulary, term.name) IS DISTINCT FROM (excluded.vocabulary, excluded.name)`
 
-const REPLACE_TERMS_DELETE = 'DELETE FROM article_term WHERE article_id = ANY($1::int[])'
-const REPLACE_TERMS_DELETE_KEEPING = `
+/**
+ * The term links of rewritten articles are brought to the new lists, not replaced: a link whose
+ * article, role, position and term are unchanged is left alone (a renamed term rewrites thousands
+ * of articles whose links are all the same: deleting and inserting them again was a fifth of
+ * Postgres's work in such a sync, through the undo log's before-images and the foreign-key checks).
+ * $1: the updated articles; $2, $3: (article, role) lists an editor changed, kept as they are;
+ * $4..$7: the new links (article, role, position, legacy tid); $8: the site.
+ */
+const STALE_TERMS_DELETE = `
 DELETE FROM article_term x WHERE x.article_id = ANY($1::int[])
   AND NOT EXISTS (SELECT 1 FROM unnest($2::int[], $3::text[]) AS k(id, role)
-                  WHERE k.id = x.article_id AND k.role = x.role::text)`
-const REPLACE_TERMS_INSERT = `
+                  WHERE k.id = x.article_id AND k.role = x.role::text)
+  AND NOT EXISTS (SELECT 1 FROM unnest($4::int[], $5::text[], $6::int[], $7::int[]) AS r(article_id, role, position, tid)
+                  JOIN term t ON t.site = $8 AND t.legacy_tid = r.tid
+                  WHERE r.article_id = x.article_id AND r.role = x.role::text AND r.position = x.position
+                    AND t.id = x.term_id)`
+/** The new links the article does not hold yet (after STALE_TERMS_DELETE, the others are identical). */
+const NEW_TERMS_INSERT = `
 INSERT INTO article_term (article_id, role, position, term_id)
 SELECT r.article_id, r.role::term_role, r.position, t.id
 FROM unnest($2::int[], $3::text[], $4::int[], $5::int[]) AS r(article_id, role, position, tid)
-JOIN term t ON t.site = $1 AND t.legacy_tid = r.tid`
+JOIN term t ON t.site = $1 AND t.legacy_tid = r.tid
+ON CONFLICT (article_id, role, position) DO NOTHING`
 
 const INSERT_MESSAGES = `
 INSERT INTO migration_message (run_id, legacy_nid, level, field, reason, excerpt)
@@ -149,11 +164,15 @@ export async function loadBatch(
   // What this transaction changes goes into the run's undo log (dhm rollback).
   if (runId !== null) await tagRunChanges(client, runId)
 
-  const force = [...fingerprints].flatMap(([nid, plan]) => (plan.force ? [nid] : []))
+  const checks: WriteChecks = {
+    force: new Set([...fingerprints].flatMap(([nid, plan]) => (plan.force ? [nid] : []))),
+    unverified: new Set([...fingerprints].flatMap(([nid, plan]) => (plan.verified ? [] : [nid]))),
+    seen: new Map(),
+  }
   let written: Written = { inserted: 0, updated: 0, nids: [] }
   await client.query('SAVEPOINT batch')
   try {
-    written = await writeArticles(client, site, ok, owned, force)
+    written = await writeArticles(client, site, ok, owned, checks)
     await client.query('RELEASE SAVEPOINT batch')
   } catch (error) {
     if (!isDataError(error)) throw error
@@ -161,7 +180,7 @@ export async function loadBatch(
     for (const row of ok) {
       await client.query('SAVEPOINT row')
       try {
-        const r = await writeArticles(client, site, [row], owned, force)
+        const r = await writeArticles(client, site, [row], owned, checks)
         written = {
           inserted: written.inserted + r.inserted,
           updated: written.updated + r.updated,
@@ -200,7 +219,7 @@ export async function loadBatch(
             source: plan.source,
             coverage: coverageMask(o.article),
             written: wrote.has(o.ref.nid),
-            seen: plan.seen,
+            seen: checks.seen.get(o.ref.nid) ?? plan.seen,
           },
         ]
       }),
@@ -230,6 +249,19 @@ const BATCH_WORK_MEM = '64MB'
 
 const NO_PLANS: ReadonlyMap<number, FingerprintPlan> = new Map()
 
+/**
+ * What writeArticles must know of the batch's fingerprints: articles to rewrite whatever their
+ * content hash (`force`: edited in the target), and articles whose target fingerprint was not
+ * computed before the transform (`unverified`: their source changed). An unverified article whose
+ * content hash is unchanged is checked when it is met: rewritten if its target changed since dhm
+ * wrote it, else what Postgres computes for it goes into `seen` (its fingerprints are then stored).
+ */
+interface WriteChecks {
+  readonly force: Set<number>
+  readonly unverified: ReadonlySet<number>
+  readonly seen: Map<number, string>
+}
+
 /** What writeArticles wrote: counts, and the nids of the articles it inserted or updated. */
 interface Written {
   readonly inserted: number
@@ -242,7 +274,7 @@ async function writeArticles(
   site: string,
   all: readonly Extract<RowOutcome, { kind: 'ok' }>[],
   owned: OwnedFields,
-  force: readonly number[],
+  checks: WriteChecks,
 ): Promise<Written> {
   if (all.length === 0) return { inserted: 0, updated: 0, nids: [] }
   // Rows whose content hash the target already has are not sent at all: a re-run over unchanged
@@ -252,10 +284,22 @@ async function writeArticles(
     [site, all.map((o) => o.article.legacyNid)],
   )
   const same = new Set(known.filter((k) => !k.deleted).map((k) => `${k.legacy_nid}:${k.content_hash}`))
-  const forced = new Set(force)
-  const ok = all.filter(
-    (o) => forced.has(o.article.legacyNid) || !same.has(`${o.article.legacyNid}:${o.contentHash}`),
-  )
+  const isSame = (o: (typeof all)[number]) => same.has(`${o.article.legacyNid}:${o.contentHash}`)
+  const recheck = all.filter((o) => checks.unverified.has(o.article.legacyNid) && isSame(o))
+  if (recheck.length > 0) {
+    const now = await readTargetFingerprints(
+      client,
+      site,
+      recheck.map((o) => o.article.legacyNid),
+      owned,
+    )
+    for (const f of now) {
+      if (f.target !== null && f.target === f.storedTarget) checks.seen.set(f.legacyNid, f.target)
+      else checks.force.add(f.legacyNid)
+    }
+  }
+  const forced = checks.force
+  const ok = all.filter((o) => forced.has(o.article.legacyNid) || !isSame(o))
   if (ok.length === 0) return { inserted: 0, updated: 0, nids: [] }
 
   const terms = new Map<number, TermRef>()
@@ -297,7 +341,7 @@ async function writeArticles(
   await copyRows(client, STAGE_TABLE, stageColumns, stageTypes, stageRows(ok))
   const { rows: changed } = await client.query<{ id: number; legacy_nid: number; inserted: boolean }>(
     upsertArticles(owned),
-    [site, force],
+    [site, [...forced]],
   )
   if (changed.length > 0) {
     const byNid = new Map<number, Article>(ok.map((o) => [o.article.legacyNid, o.article]))
@@ -318,18 +362,22 @@ async function writeArticles(
         })
       }
     }
-    // A freshly inserted article has no links yet: only updated ones need their old links removed.
+    // A freshly inserted article has no links yet: only updated ones may hold links that changed.
     const updatedIds = changed.filter((c) => !c.inserted).map((c) => c.id)
-    if (updatedIds.length > 0 && keptLinks.size === 0) await client.query(REPLACE_TERMS_DELETE, [updatedIds])
-    if (updatedIds.length > 0 && keptLinks.size > 0) {
+    if (updatedIds.length > 0) {
       const kept = [...keptLinks].map((k) => k.split(':'))
-      await client.query(REPLACE_TERMS_DELETE_KEEPING, [
+      await client.query(STALE_TERMS_DELETE, [
         updatedIds,
         kept.map(([id]) => Number(id)),
         kept.map(([, role]) => role),
+        ids,
+        roles,
+        positions,
+        tids,
+        site,
       ])
     }
-    if (ids.length > 0) await client.query(REPLACE_TERMS_INSERT, [site, ids, roles, positions, tids])
+    if (ids.length > 0) await client.query(NEW_TERMS_INSERT, [site, ids, roles, positions, tids])
     const writtenArticles = changed.flatMap(({ id, legacy_nid, inserted }) => {
       const article = byNid.get(legacy_nid)
       return article ? [{ id, inserted, article }] : []

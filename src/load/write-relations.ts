@@ -12,6 +12,10 @@ INSERT INTO author (site, legacy_uid, name, display_name, status, picture_file_i
 SELECT $1, u.uid, u.name, u.display_name, u.status,
   (SELECT f.id FROM media_file f WHERE f.site = $1 AND f.legacy_fid = u.picture_fid)
 FROM jsonb_to_recordset($2::jsonb) AS u(uid int, name text, display_name text, status text, picture_fid int)
+-- As for files (media-files.ts): authors the target holds as they are are not proposed (no row lock).
+WHERE NOT EXISTS (SELECT 1 FROM author x WHERE x.site = $1 AND x.legacy_uid = u.uid
+  AND (x.name, x.display_name, x.status, x.picture_file_id) IS NOT DISTINCT FROM (u.name, u.display_name, u.status,
+    (SELECT f.id FROM media_file f WHERE f.site = $1 AND f.legacy_fid = u.picture_fid)))
 ON CONFLICT (site, legacy_uid) DO UPDATE SET name = excluded.name, display_name = excluded.display_name,
   status = excluded.status, picture_file_id = excluded.picture_file_id
 WHERE (author.name, author.display_name, author.status, author.picture_file_id)

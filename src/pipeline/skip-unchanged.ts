@@ -2,8 +2,8 @@ import type pg from 'pg'
 import type { D7NodeBundle } from '../extract/d7-types.js'
 import {
   type FingerprintPlan,
-  readTargetFingerprints,
   readTargetFingerprintsAfter,
+  readTargetFingerprintsFor,
   type TargetFingerprint,
 } from '../load/target-fingerprint.js'
 import type { CompiledMapping } from '../mapping/compile.js'
@@ -74,7 +74,7 @@ export class UnchangedFilter {
     if (pool === null || fingerprinted.length === 0) return { transform: nodes, decided: [] }
     const byNid = await this.lookUp(
       pool,
-      fingerprinted.map((n) => n.nid),
+      new Map(fingerprinted.map((n) => [n.nid, n.sourceFingerprint as string])),
     )
     const transform: D7NodeBundle[] = []
     const decided: RowOutcome[] = []
@@ -85,8 +85,11 @@ export class UnchangedFilter {
         transform.push(node)
         continue
       }
+      // target.target null: not computed, the node's source changed (readTargetFingerprintsFor).
+      const isVerified = target === undefined || target.target !== null
       const isTargetIntact = target !== undefined && target.storedTarget === target.target
-      if (target !== undefined && !target.isDeleted && !isTargetIntact) this.changed.add(node.nid)
+      if (target !== undefined && isVerified && !target.isDeleted && !isTargetIntact)
+        this.changed.add(node.nid)
       if (
         this.opts.fastPath &&
         target !== undefined &&
@@ -109,7 +112,8 @@ export class UnchangedFilter {
         this.plans.set(node.nid, {
           source,
           seen: target?.target ?? null,
-          force: target !== undefined && !target.isDeleted && !isTargetIntact,
+          force: target !== undefined && isVerified && !target.isDeleted && !isTargetIntact,
+          verified: isVerified,
         })
       }
     }
@@ -117,16 +121,17 @@ export class UnchangedFilter {
   }
 
   /**
-   * The target fingerprints of a batch's nids (ascending). A dense batch (a run reading the source in
+   * The target fingerprints of a batch's nodes (nid → source fingerprint, ascending). A dense batch (a run reading the source in
    * nid order) also asks for the next one's: the site's next articles after its last nid, as many as
    * it has nodes. That query runs on Postgres while MariaDB and dhm read the next batch, instead of
    * after it; the next batch takes from it the nids it covers and asks for the others by nid.
    */
   private async lookUp(
     pool: Pick<pg.Pool, 'query'>,
-    nids: readonly number[],
+    sources: ReadonlyMap<number, string>,
   ): Promise<Map<number, TargetFingerprint>> {
     const { site, owned } = this.opts
+    const nids = [...sources.keys()]
     const ahead = this.ahead
     const lo = nids[0] ?? 0
     const hi = nids[nids.length - 1] ?? 0
@@ -142,7 +147,9 @@ export class UnchangedFilter {
       for (const f of rows) byNid.set(f.legacyNid, f)
       rest = nids.filter((nid) => !isCovered(nid))
     }
-    for (const f of await readTargetFingerprints(pool, site, rest, owned)) byNid.set(f.legacyNid, f)
+    // The others (a sparse batch: sync's candidates): computed only where the source is unchanged.
+    const restSources = new Map(rest.map((nid) => [nid, sources.get(nid) as string]))
+    for (const f of await readTargetFingerprintsFor(pool, site, restSources, owned)) byNid.set(f.legacyNid, f)
     return byNid
   }
 

@@ -348,6 +348,32 @@ describe('fingerprints: what did not change is settled without a transform', () 
     expect(after.exitCode).toBe(0)
   })
 
+  it('a node saved with nothing its article shows changed: an edit of its article in the target is still repaired, and both settle again', async () => {
+    // node.sticky is in the source fingerprint but not in the article: the source changed, the
+    // content hash did not. The target fingerprint of a node whose source changed is computed only
+    // when its content turns out unchanged (readTargetFingerprintsFor, loadBatch's recheck).
+    const taken = [ownedNid]
+    const hacked = await pick('true', taken)
+    const saved = await pick('true', taken)
+    await maria('UPDATE node SET sticky = 1 - sticky WHERE nid IN (?, ?)', [hacked, saved])
+    await sql(`UPDATE article SET title = 'Hacked title' WHERE legacy_nid = $1`, [hacked])
+
+    const repaired = await migrate()
+    expect(repaired.counts.updated).toBe(1)
+    const [row] = await sql<{ title: string }>('SELECT title FROM article WHERE legacy_nid = $1', [hacked])
+    expect(row?.title).not.toBe('Hacked title')
+
+    // Both nodes' new source fingerprints were stored: the next run settles everything but the
+    // owned-summary article.
+    const again = await migrate()
+    expect(again.counts.updated).toBe(0)
+    expect(again.counts.fastPath).toEqual({
+      settled: again.counts.read - again.counts.filtered - 1,
+      targetChanged: 0,
+    })
+    expect((await verify()).exitCode).toBe(0)
+  })
+
   it('two articles claiming one alias: one holds the redirect, and neither is rewritten by the next run', async () => {
     // Two untranslated articles get the same old alias (not the newest: a redirect, not a slug).
     const [a, b] = (

@@ -16,7 +16,7 @@ describe('target connections', () => {
     await dropPgDb(database)
   })
 
-  it('start with lz4 TOAST compression (where the server has it) and 64 MB of temp buffers', async () => {
+  it('start with lz4 TOAST compression (where the server has it), 64 MB of temp buffers and no JIT compilation', async () => {
     const [server] = await pgQuery<{ lz4: boolean }>(
       url,
       "SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'",
@@ -26,13 +26,13 @@ describe('target connections', () => {
       // Several clients at once, each asked at once: no session may answer before its settings apply.
       const sessions = await Promise.all(
         [1, 2, 3, 4].map(() =>
-          target.pool.query<{ compression: string; buffers: string }>(
-            "SELECT current_setting('default_toast_compression') AS compression, current_setting('temp_buffers') AS buffers",
+          target.pool.query<{ compression: string; buffers: string; jit: string }>(
+            "SELECT current_setting('default_toast_compression') AS compression, current_setting('temp_buffers') AS buffers, current_setting('jit') AS jit",
           ),
         ),
       )
       for (const { rows } of sessions) {
-        expect(rows[0]).toEqual({ compression: server?.lz4 ? 'lz4' : 'pglz', buffers: '64MB' })
+        expect(rows[0]).toEqual({ compression: server?.lz4 ? 'lz4' : 'pglz', buffers: '64MB', jit: 'off' })
       }
     } finally {
       await target.close()
