@@ -35,7 +35,9 @@ export interface FastPathCounts {
   /**
    * Articles whose target no longer computes the fingerprint stored with them: edited in Postgres
    * since dhm wrote them (or written before fingerprints existed, or rolled back). migrate and sync
-   * rewrite them (owned fields keep the editor's value).
+   * rewrite them (owned fields keep the editor's value). Counted where it is computed before the
+   * transform: not for a node of a sparse batch whose source changed too (it is transformed and
+   * written or compared anyway; see readTargetFingerprintsFor).
    */
   targetChanged: number
 }
