@@ -89,7 +89,8 @@ export class UnchangedFilter {
       }
       // target.target null: not computed, the node's source changed (readTargetFingerprintsFor).
       const isVerified = target === undefined || target.target !== null
-      const isTargetIntact = target !== undefined && target.storedTarget === target.target
+      const isTargetIntact =
+        target !== undefined && target.target !== null && target.storedTarget === target.target
       if (target !== undefined && isVerified && !target.isDeleted && !isTargetIntact)
         this.changed.add(node.nid)
       if (
