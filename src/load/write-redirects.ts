@@ -1,12 +1,24 @@
 import type pg from 'pg'
 import type { Article } from '../model/article.js'
 
-const DELETE_REDIRECTS = 'DELETE FROM redirect WHERE article_id = ANY($1::int[])'
+/**
+ * The redirects of rewritten articles ($1) that are not among their new ones ($2..$5: path, language,
+ * article, nid; $6: the site). The others stay as they are, ids included: a rewrite that leaves an
+ * article's aliases alone (a renamed term, an edited title) deletes and writes none.
+ */
+const STALE_REDIRECTS_DELETE = `
+DELETE FROM redirect x WHERE x.article_id = ANY($1::int[])
+  AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[], $4::int[], $5::int[]) AS r(path, language, article_id, nid)
+                  WHERE x.site = $6 AND r.path = x.source_path AND r.language = x.language
+                    AND r.article_id = x.article_id AND r.nid = x.legacy_nid)`
 
+// A redirect the target holds as it is is not proposed: ON CONFLICT DO UPDATE would lock it.
 const INSERT_REDIRECTS = `
 INSERT INTO redirect (site, source_path, language, article_id, legacy_nid)
 SELECT $1, r.path, r.language, r.article_id, r.nid
 FROM unnest($2::text[], $3::text[], $4::int[], $5::int[]) AS r(path, language, article_id, nid)
+WHERE NOT EXISTS (SELECT 1 FROM redirect x WHERE x.site = $1 AND x.source_path = r.path
+  AND x.language = r.language AND x.article_id = r.article_id AND x.legacy_nid = r.nid)
 ON CONFLICT (site, source_path, language) DO UPDATE
 SET article_id = excluded.article_id, legacy_nid = excluded.legacy_nid`
 
@@ -18,9 +30,9 @@ export interface WrittenArticle {
 }
 
 /**
- * Replace the redirects of the articles a batch wrote (inside the batch's transaction): every
- * non-slug alias of an article and of its merged translation nodes points at the article, so no old
- * URL is lost. Keyed by (site, path, language); the last article claiming a path wins. Redirects are
+ * Bring the redirects of the articles a batch wrote to their aliases (inside the batch's
+ * transaction): every non-slug alias of an article and of its merged translation nodes points at the
+ * article, so no old URL is lost; an updated article's redirects that are no longer among them go. Keyed by (site, path, language); the last article claiming a path wins. Redirects are
  * part of the content hash, so an unchanged article's redirects are unchanged too and are not
  * touched; a new article has none to remove.
  */
@@ -30,7 +42,6 @@ export async function writeRedirects(
   written: readonly WrittenArticle[],
 ): Promise<number> {
   const updated = written.filter((w) => !w.inserted).map((w) => w.id)
-  if (updated.length > 0) await client.query(DELETE_REDIRECTS, [updated])
   const rows = new Map<string, { path: string; language: string; articleId: number; nid: number }>()
   for (const { id, article } of written) {
     for (const r of article.redirects) {
@@ -42,14 +53,15 @@ export async function writeRedirects(
       })
     }
   }
-  if (rows.size === 0) return 0
   const list = [...rows.values()]
-  await client.query(INSERT_REDIRECTS, [
-    site,
+  const columns = [
     list.map((r) => r.path),
     list.map((r) => r.language),
     list.map((r) => r.articleId),
     list.map((r) => r.nid),
-  ])
+  ]
+  if (updated.length > 0) await client.query(STALE_REDIRECTS_DELETE, [updated, ...columns, site])
+  if (rows.size === 0) return 0
+  await client.query(INSERT_REDIRECTS, [site, ...columns])
   return rows.size
 }

@@ -21,12 +21,24 @@ ON CONFLICT (site, legacy_uid) DO UPDATE SET name = excluded.name, display_name 
 WHERE (author.name, author.display_name, author.status, author.picture_file_id)
   IS DISTINCT FROM (excluded.name, excluded.display_name, excluded.status, excluded.picture_file_id)`
 
-const DELETE_AUTHOR_LINKS = 'DELETE FROM article_author WHERE article_id = ANY($1::int[])'
+/**
+ * As for term links (load-batch.ts): a rewritten article's author links are brought to the new
+ * lists, a link whose article, role, position and author are unchanged left alone (a renamed user
+ * rewrites all their articles, whose links stay the same). $1: the updated articles; $2..$5: the new
+ * links (article, role, position, uid); $6: the site.
+ */
+const STALE_AUTHOR_LINKS_DELETE = `
+DELETE FROM article_author x WHERE x.article_id = ANY($1::int[])
+  AND NOT EXISTS (SELECT 1 FROM unnest($2::int[], $3::text[], $4::int[], $5::int[]) AS l(article_id, role, position, uid)
+                  JOIN author a ON a.site = $6 AND a.legacy_uid = l.uid
+                  WHERE l.article_id = x.article_id AND l.role = x.role::text AND l.position = x.position
+                    AND a.id = x.author_id)`
 const INSERT_AUTHOR_LINKS = `
 INSERT INTO article_author (article_id, role, position, author_id)
 SELECT l.article_id, l.role::author_role, l.position, a.id
 FROM unnest($2::int[], $3::text[], $4::int[], $5::int[]) AS l(article_id, role, position, uid)
-JOIN author a ON a.site = $1 AND a.legacy_uid = l.uid`
+JOIN author a ON a.site = $1 AND a.legacy_uid = l.uid
+ON CONFLICT (article_id, role, position) DO NOTHING`
 
 const DELETE_REFERENCES = 'DELETE FROM article_reference WHERE article_id = ANY($1::int[])'
 // Targets already in the target are resolved at once; the others (forward references, targets not
@@ -94,8 +106,6 @@ async function writeAuthors(client: pg.ClientBase, site: string, written: readon
   const byUid = new Map<number, AuthorRecord>()
   for (const w of written) for (const a of w.article.authorRecords ?? []) byUid.set(a.uid, a)
   await upsertAuthors(client, site, [...byUid.values()])
-  const updated = written.filter((w) => !w.inserted).map((w) => w.id)
-  if (updated.length > 0) await client.query(DELETE_AUTHOR_LINKS, [updated])
   const cols: [number[], string[], number[], number[]] = [[], [], [], []]
   for (const w of written) {
     const position = new Map<string, number>()
@@ -108,6 +118,8 @@ async function writeAuthors(client: pg.ClientBase, site: string, written: readon
       cols[3].push(a.uid)
     }
   }
+  const updated = written.filter((w) => !w.inserted).map((w) => w.id)
+  if (updated.length > 0) await client.query(STALE_AUTHOR_LINKS_DELETE, [updated, ...cols, site])
   if (cols[0].length > 0) await client.query(INSERT_AUTHOR_LINKS, [site, ...cols])
 }
 

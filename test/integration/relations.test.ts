@@ -519,6 +519,15 @@ describe('verify and sync', () => {
       { legacy_uid: 3, name: 'bjorn.renamed', display_name: null },
       { legacy_uid: STD_PEOPLE.blockedUid, name: 'carl.blocked', display_name: 'Carl B. Renamed' },
     ])
+    // The authors and their articles were rewritten, the articles' author links were not: they are
+    // the same (the undo log holds every row a run wrote).
+    const logged = (
+      await dst<{ table_name: string }>('SELECT DISTINCT table_name FROM run_change WHERE run_id = $1', [
+        synced.runId,
+      ])
+    ).map((l) => l.table_name)
+    expect(logged).toEqual(expect.arrayContaining(['author', 'article']))
+    expect(logged).not.toContain('article_author')
     expect((await runVerify(common)).report.counts).toMatchObject({ missing: 0, extra: 0, changed: 0 })
   })
 

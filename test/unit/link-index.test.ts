@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { linkIndexPays } from '../../src/extract/extract-nodes.js'
+import { linkIndexPays, MAX_NID, nidSpanCanPay } from '../../src/extract/extract-nodes.js'
 
 describe('the link-target index is read up front only when it pays', () => {
   it.each([
@@ -20,5 +20,21 @@ describe('the link-target index is read up front only when it pays', () => {
     },
   ])('$case', ({ toRead, total, expected }) => {
     expect(linkIndexPays(toRead, total)).toBe(expected)
+  })
+})
+
+describe('a nid range too narrow to hold enough nodes does not count them first', () => {
+  it.each([
+    { case: 'a whole run', afterNid: 0, throughNid: MAX_NID, expected: true },
+    { case: 'a resumed run', afterNid: 900_000, throughNid: MAX_NID, expected: true },
+    {
+      case: "a distributed run's range of 10,000 nids",
+      afterNid: 40_000,
+      throughNid: 50_000,
+      expected: false,
+    },
+    { case: 'a range of exactly 50,000 nids', afterNid: 0, throughNid: 50_000, expected: true },
+  ])('$case', ({ afterNid, throughNid, expected }) => {
+    expect(nidSpanCanPay(afterNid, throughNid)).toBe(expected)
   })
 })
