@@ -32,9 +32,10 @@ export interface WrittenArticle {
 /**
  * Bring the redirects of the articles a batch wrote to their aliases (inside the batch's
  * transaction): every non-slug alias of an article and of its merged translation nodes points at the
- * article, so no old URL is lost; an updated article's redirects that are no longer among them go. Keyed by (site, path, language); the last article claiming a path wins. Redirects are
- * part of the content hash, so an unchanged article's redirects are unchanged too and are not
- * touched; a new article has none to remove.
+ * article, so no old URL is lost; an updated article's redirects that are no longer among them go.
+ * Keyed by (site, path, language); the last article claiming a path wins. Redirects are part of the
+ * content hash, so an unchanged article's redirects are unchanged too and are not touched; a new
+ * article has none to remove.
  */
 export async function writeRedirects(
   client: pg.ClientBase,

@@ -124,10 +124,12 @@ export class UnchangedFilter {
   }
 
   /**
-   * The target fingerprints of a batch's nodes (nid → source fingerprint, ascending). A dense batch (a run reading the source in
-   * nid order) also asks for the next one's: the site's next articles after its last nid, as many as
-   * it has nodes. That query runs on Postgres while MariaDB and dhm read the next batch, instead of
-   * after it; the next batch takes from it the nids it covers and asks for the others by nid.
+   * The target fingerprints of a batch's nodes (nid → source fingerprint, ascending). A dense batch
+   * (a run reading the source in nid order) also asks for the next one's: the site's next articles
+   * after its last nid, as many as it has nodes. That query runs on Postgres while MariaDB and dhm
+   * read the next batch, instead of after it; the next batch takes from it the nids it covers and
+   * asks for the others by nid, computing their target fingerprints only where the source is
+   * unchanged (readTargetFingerprintsFor).
    */
   private async lookUp(
     pool: Pick<pg.Pool, 'query'>,
