@@ -8,6 +8,7 @@ import { readMenuLinks } from '../extract/site-structure.js'
 import { explainSourceError, type SourceConnection } from '../extract/source-db.js'
 import { openSourceSession } from '../extract/source-session.js'
 import { readTargetMenuLinks, readTargetTermTree } from '../load/read-site-structure.js'
+import { listPendingMigrations } from '../load/schema-migrations.js'
 import { explainTargetError, openTarget } from '../load/target-db.js'
 import type { CompiledMapping } from '../mapping/compile.js'
 import { createReportDir } from '../report/run-report.js'
@@ -90,6 +91,18 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
           `the target Postgres at ${redactUrl(opts.targetUrl)} has no article table: nothing was migrated there yet. Run "dhm migrate" first, or check --target.`,
         )
       }
+      // Verify writes nothing, so it does not bring the target's schema up to date: with migrations
+      // pending, the fingerprints it would read may not be there yet, and every article goes the
+      // full way.
+      const pending = await listPendingMigrations(target.pool).catch((e) => {
+        throw explainTargetError(e, opts.targetUrl)
+      })
+      if (pending.length > 0) {
+        emit({
+          kind: 'phase',
+          message: `the target's schema lacks ${pending.length} migration(s) of this dhm (${pending.join(', ')}): every article is compared in full; "dhm migrate" or "dhm sync" applies them`,
+        })
+      }
       let ids = opts.ids ? [...new Set(opts.ids)].sort((a, b) => a - b) : null
       if (opts.sample !== undefined) {
         emit({ kind: 'phase', message: `choosing a sample of ${opts.sample} node(s)` })
@@ -118,7 +131,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         sourceUrl: opts.sourceUrl,
       })
       const unchanged = new UnchangedFilter({
-        pool: target.pool,
+        pool: pending.length > 0 ? null : target.pool,
         site: mapping.site,
         owned: mapping.owned,
         fastPath: (opts.fastPath ?? true) && !opts.deep,

@@ -45,7 +45,8 @@ export interface FastPathCounts {
 /**
  * The fast path of migrate again, `sync --full` and verify (issue #19 "Unchanged rows", #25). For a
  * batch, one query returns each article's stored source and target fingerprints and the target
- * fingerprint Postgres computes now (load/target-fingerprint.ts). A node whose source fingerprint
+ * fingerprint Postgres computes now (load/target-fingerprint.ts: by the article's row version where it
+ * is the stored one, else from its content). A node whose source fingerprint
  * (extract/source-fingerprint.ts) equals the stored one, and whose article still computes the stored
  * target fingerprint, is settled without a transform: the last write made that article from this
  * very source, and nobody changed it since. Every other node goes the full way; one whose target

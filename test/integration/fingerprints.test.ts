@@ -120,6 +120,38 @@ describe('fingerprints: what did not change is settled without a transform', () 
     expect(r.report.counts).toEqual(full.report.counts)
   })
 
+  it('an article is settled by its row version while nobody rewrote its row, and by its content after a rewrite that changed nothing', async () => {
+    const counts = async () =>
+      (
+        await sql<{ n: number; versioned: number }>(
+          `SELECT count(*)::int AS n, count(*) FILTER (WHERE version LIKE 'v1:%')::int AS versioned
+           FROM article_fingerprint`,
+        )
+      )[0]
+    const before = await counts()
+    expect(before?.versioned).toBe(before?.n)
+    const nid = await pick('true', [])
+    const [{ id, target } = { id: 0, target: '' }] = await sql<{ id: number; target: string }>(
+      'SELECT f.article_id AS id, f.target FROM article_fingerprint f JOIN article a ON a.id = f.article_id WHERE a.legacy_nid = $1',
+      [nid],
+    )
+    // While its row version stands, the stored target fingerprint is taken as the article's: its
+    // body and document are not read. (Shown by a stored value no article computes: dhm's own
+    // bookkeeping, edited here only to see which way the check went.)
+    await sql("UPDATE article_fingerprint SET target = 'f2:not-computed' WHERE article_id = $1", [id])
+    expect((await verify()).report.fastPath?.settled).toBe(before?.n)
+    await sql('UPDATE article_fingerprint SET target = $2 WHERE article_id = $1', [id, target])
+
+    // A rewrite with the same values is a new row version: the content fingerprint decides, and it
+    // is the stored one.
+    await sql('UPDATE article SET title = title WHERE id = $1', [id])
+    const r = await verify()
+    expect(r.exitCode).toBe(0)
+    expect(r.report.fastPath).toEqual({ settled: before?.n, targetChanged: 0 })
+    const again = await migrate()
+    expect(again.counts).toMatchObject({ updated: 0, unchanged: before?.n })
+  })
+
   it('an upgrade from version-1 target fingerprints keeps every untouched article on the fast path', async () => {
     // Migration 20261207200000 turns each stored version-1 value its article still computes into the
     // version-2 one. Played here: store what its own version-1 query computes (as dhm did before it),
@@ -155,6 +187,39 @@ describe('fingerprints: what did not change is settled without a transform', () 
     const again = await migrate()
     expect(again.counts).toMatchObject({ updated: 1, unchanged: articles - 1 })
     expect((await verify()).report.fastPath).toEqual({ settled: articles, targetChanged: 0 })
+  })
+
+  it('an upgrade to row-version fingerprints gives one to every article that still computes its stored fingerprint', async () => {
+    // Migration 20261208020000 adds the column and fills it; played again here over fingerprints
+    // stored without it, with one article edited in Postgres before the upgrade.
+    const script = await readFile(
+      'prisma/migrations/20261208020000_fingerprint_row_version/migration.sql',
+      'utf8',
+    )
+    const stored = await sql<{ id: number; version: string }>(
+      'SELECT article_id AS id, version FROM article_fingerprint ORDER BY article_id',
+    )
+    await sql('UPDATE article_fingerprint SET version = NULL')
+    const edited = await pick('true', [])
+    await sql(`UPDATE article SET title = 'Edited before the upgrade' WHERE legacy_nid = $1`, [edited])
+
+    await sql(script.slice(script.indexOf('DO $$')))
+
+    const [{ id: editedId } = { id: 0 }] = await sql<{ id: number }>(
+      'SELECT id FROM article WHERE legacy_nid = $1',
+      [edited],
+    )
+    const after = await sql<{ id: number; version: string | null }>(
+      'SELECT article_id AS id, version FROM article_fingerprint ORDER BY article_id',
+    )
+    expect(after).toEqual(stored.map((r) => ({ id: r.id, version: r.id === editedId ? null : r.version })))
+    const r = await verify()
+    expect(brief(r)).toEqual([{ nid: edited, class: 'changed', fields: ['title'] }])
+    expect(r.report.fastPath).toEqual({ settled: stored.length - 1, targetChanged: 1 })
+    expect((await migrate()).counts).toMatchObject({ updated: 1, unchanged: stored.length - 1 })
+    expect(await sql('SELECT version FROM article_fingerprint WHERE article_id = $1', [editedId])).toEqual([
+      { version: expect.stringMatching(/^v1:/) },
+    ])
   })
 
   it('migrate again repairs each kind of target data edited in Postgres, and keeps an owned field', async () => {
@@ -393,11 +458,49 @@ describe('fingerprints: what did not change is settled without a transform', () 
       "SELECT a.legacy_nid AS nid FROM redirect r JOIN article a ON a.id = r.article_id WHERE r.source_path = 'old/shared-path'",
     )
     expect(holders).toHaveLength(1)
+    // The one that yields the path is checked by its content every time: no row version is kept.
+    const versions = await sql<{ nid: number; version: string | null }>(
+      'SELECT a.legacy_nid AS nid, f.version FROM article_fingerprint f JOIN article a ON a.id = f.article_id WHERE a.legacy_nid = ANY($1::int[])',
+      [[a, b]],
+    )
+    expect(versions.filter((v) => v.version === null).map((v) => v.nid)).toEqual(
+      [a, b].filter((nid) => nid !== holders[0]?.nid),
+    )
     // The article that lost the path to the other is as dhm left it: settled, not rewritten.
     const again = await migrate()
     expect(again.counts.updated).toBe(0)
     expect(again.counts.fastPath?.targetChanged).toBe(0)
     expect((await verify()).exitCode).toBe(0)
+  })
+
+  it('verify of a target whose schema lacks a migration of this dhm compares every article in full, and says what applies it', async () => {
+    // As after upgrading dhm: verify writes nothing, so the row-version column is not there yet.
+    await sql(
+      "DELETE FROM _prisma_migrations WHERE migration_name = '20261208020000_fingerprint_row_version'",
+    )
+    await sql('ALTER TABLE article_fingerprint DROP COLUMN version')
+    const phases: string[] = []
+    const r = await runVerify({
+      mapping: await loadMapping(ownedFile),
+      mappingFile: ownedFile,
+      sourceUrl,
+      targetUrl,
+      batchSize: 9,
+      reportsDir: workDir,
+      onEvent: (e) => {
+        if (e.kind === 'phase') phases.push(e.message)
+      },
+    })
+    expect(r.exitCode).toBe(0)
+    expect(r.report.fastPath?.settled).toBe(0)
+    expect(phases).toContainEqual(
+      expect.stringMatching(
+        /lacks 1 migration\(s\) of this dhm \(20261208020000_fingerprint_row_version\).*"dhm migrate" or "dhm sync" applies them/,
+      ),
+    )
+    // The next run that writes applies it, and the fast path is back.
+    expect((await migrate()).counts.updated).toBe(0)
+    expect((await verify()).report.fastPath?.settled).toBe(r.report.counts.matched)
   })
 
   it('a change of the mapping invalidates every fingerprint', async () => {
