@@ -216,6 +216,12 @@ export interface TargetFingerprint {
    * source changed, so the article goes the full way whatever its target holds).
    */
   readonly target: string | null
+  /**
+   * Set when `target` was computed from the article's content because its row version was not the
+   * stored one: the row-version fingerprint of the same moment (null: the article yields a path).
+   * Where `target` is still the stored value, a run that writes stores it ({@link storeRowVersions}).
+   */
+  readonly version?: string | null
   /** One of the mapping's owned fields holds an editor's value (see owned-fields.ts). */
   readonly isOwnedEdited: boolean
 }
@@ -344,13 +350,33 @@ LEFT JOIN article_fingerprint f ON f.article_id = a.id`,
     else recheck.push(r.legacy_nid)
   }
   if (recheck.length === 0) return out
-  const { rows: computed } = await db.query<StoredRow & { target: string }>(
-    `${targetFingerprintsSql('a.site = $1 AND a.legacy_nid = ANY($2::int[])', `, ${storedColumns(owned)}`)}
+  const { rows: computed } = await db.query<StoredRow & { target: string; version: string | null }>(
+    `${targetFingerprintsSql('a.site = $1 AND a.legacy_nid = ANY($2::int[])', `, ${storedColumns(owned)}`, { version: true })}
 LEFT JOIN article_fingerprint f ON f.article_id = a.id`,
     [params[0], recheck],
   )
-  for (const r of computed) out.push({ ...fromStored(r), target: r.target })
+  for (const r of computed) out.push({ ...fromStored(r), target: r.target, version: r.version })
   return out
+}
+
+/**
+ * Store the row-version fingerprints of articles whose content was found to compute their stored
+ * target fingerprint (a rewrite that changed nothing, VACUUM FULL, an upgrade): the next run checks
+ * them by row version again. Both values came from one statement (one snapshot), so the version
+ * vouches for the stored target fingerprint; a row `target` no longer matches is left as it is.
+ */
+export async function storeRowVersions(
+  db: Pick<pg.Pool, 'query'>,
+  site: string,
+  rows: readonly { readonly nid: number; readonly version: string; readonly target: string }[],
+): Promise<void> {
+  if (rows.length === 0) return
+  await db.query(
+    `UPDATE article_fingerprint f SET version = u.version
+FROM article a, unnest($2::int[], $3::text[], $4::text[]) AS u(nid, version, target)
+WHERE a.site = $1 AND a.legacy_nid = u.nid AND f.article_id = a.id AND f.target = u.target`,
+    [site, rows.map((r) => r.nid), rows.map((r) => r.version), rows.map((r) => r.target)],
+  )
 }
 
 /** One article of a batch whose fingerprints the loader is to store. */

@@ -4,6 +4,7 @@ import {
   type FingerprintPlan,
   readTargetFingerprintsAfter,
   readTargetFingerprintsFor,
+  storeRowVersions,
   type TargetFingerprint,
 } from '../load/target-fingerprint.js'
 import type { CompiledMapping } from '../mapping/compile.js'
@@ -81,6 +82,7 @@ export class UnchangedFilter {
     )
     const transform: D7NodeBundle[] = []
     const decided: RowOutcome[] = []
+    const versions: { nid: number; version: string; target: string }[] = []
     for (const node of nodes) {
       const source = node.sourceFingerprint
       const target = byNid.get(node.nid)
@@ -109,6 +111,9 @@ export class UnchangedFilter {
           strayLanguageRows: node.strayLanguageRows,
           coverage: target.coverage,
         })
+        // Settled by its content: its row version goes with its fingerprints from now on.
+        if (target.version && target.target !== null)
+          versions.push({ nid: node.nid, version: target.version, target: target.target })
         continue
       }
       transform.push(node)
@@ -121,6 +126,7 @@ export class UnchangedFilter {
         })
       }
     }
+    if (this.opts.writes) await storeRowVersions(pool, this.opts.site, versions)
     return { transform, decided }
   }
 

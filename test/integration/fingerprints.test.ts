@@ -143,13 +143,24 @@ describe('fingerprints: what did not change is settled without a transform', () 
     await sql('UPDATE article_fingerprint SET target = $2 WHERE article_id = $1', [id, target])
 
     // A rewrite with the same values is a new row version: the content fingerprint decides, and it
-    // is the stored one.
+    // is the stored one. Verify writes nothing; the next run that writes keeps the new version.
+    const versionOf = async () =>
+      (
+        await sql<{ version: string }>('SELECT version FROM article_fingerprint WHERE article_id = $1', [id])
+      )[0]?.version
+    const old = await versionOf()
     await sql('UPDATE article SET title = title WHERE id = $1', [id])
     const r = await verify()
     expect(r.exitCode).toBe(0)
     expect(r.report.fastPath).toEqual({ settled: before?.n, targetChanged: 0 })
+    expect(await versionOf()).toBe(old)
     const again = await migrate()
     expect(again.counts).toMatchObject({ updated: 0, unchanged: before?.n })
+    expect(await versionOf()).toMatch(/^v1:/)
+    expect(await versionOf()).not.toBe(old)
+    await sql("UPDATE article_fingerprint SET target = 'f2:not-computed' WHERE article_id = $1", [id])
+    expect((await verify()).report.fastPath?.settled).toBe(before?.n)
+    await sql('UPDATE article_fingerprint SET target = $2 WHERE article_id = $1', [id, target])
   })
 
   it('an upgrade from version-1 target fingerprints keeps every untouched article on the fast path', async () => {
