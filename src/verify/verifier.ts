@@ -89,6 +89,8 @@ export class Verifier {
   private readonly fieldChanges = new Map<string, number>()
   private readonly sourceCoverage = new Map<string, number>()
   private readonly targetCoverage = new Map<string, number>()
+  /** Coverage masks of the articles the fingerprints settled, counted once each (see {@link snapshot}). */
+  private readonly settledMasks = new Map<string | null, number>()
   private sourceTotal = 0
   private targetTotal = 0
   private readonly reasons = new Map<
@@ -190,11 +192,14 @@ export class Verifier {
     | 'retiredFile'
   > {
     const fieldChanges = Object.fromEntries([...this.fieldChanges].sort((a, b) => b[1] - a[1]))
+    const settled = new Map<string, number>()
+    for (const [mask, n] of this.settledMasks)
+      for (const f of coveredFields(mask) ?? []) settled.set(f, (settled.get(f) ?? 0) + n)
     const coverage: FieldCoverage[] = COVERAGE_FIELDS.map((field) => ({
       field,
-      source: this.sourceCoverage.get(field) ?? 0,
+      source: (this.sourceCoverage.get(field) ?? 0) + (settled.get(field) ?? 0),
       sourceTotal: this.sourceTotal,
-      target: this.targetCoverage.get(field) ?? 0,
+      target: (this.targetCoverage.get(field) ?? 0) + (settled.get(field) ?? 0),
       targetTotal: this.targetTotal,
     }))
     const reasons: RejectReason[] = [...this.reasons.values()]
@@ -234,13 +239,10 @@ export class Verifier {
     if (source?.kind === 'unchanged') {
       // Matched by the fingerprints: the article (source's and target's alike) is the one whose
       // filled attributes were stored with them.
-      const covered = coveredFields(source.coverage) ?? []
+      // Counted by mask: a site's articles share a few dozen masks.
+      this.settledMasks.set(source.coverage, (this.settledMasks.get(source.coverage) ?? 0) + 1)
       this.sourceTotal++
       this.targetTotal++
-      for (const f of covered) {
-        bump(this.sourceCoverage, f)
-        bump(this.targetCoverage, f)
-      }
       this.counts.matched++
       return
     }
