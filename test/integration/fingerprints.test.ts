@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFixture } from '../../src/fixture/generate-fixture.js'
 import { loadMapping, parseMapping } from '../../src/mapping/load-mapping.js'
 import { type MigrateOptions, runMigration } from '../../src/pipeline/run-migration.js'
-import { runVerify, type VerifyResult } from '../../src/pipeline/run-verify.js'
+import { runVerify, type VerifyOptions, type VerifyResult } from '../../src/pipeline/run-verify.js'
 import {
   createPgDb,
   dropMariaDb,
@@ -43,7 +43,7 @@ async function migrate(opts: Partial<MigrateOptions> = {}) {
   })
 }
 
-async function verify(opts: { fastPath?: boolean } = {}): Promise<VerifyResult> {
+async function verify(opts: Pick<VerifyOptions, 'fastPath' | 'onEvent'> = {}): Promise<VerifyResult> {
   return runVerify({
     mapping: await loadMapping(ownedFile),
     mappingFile: ownedFile,
@@ -491,13 +491,7 @@ describe('fingerprints: what did not change is settled without a transform', () 
     )
     await sql('ALTER TABLE article_fingerprint DROP COLUMN version')
     const phases: string[] = []
-    const r = await runVerify({
-      mapping: await loadMapping(ownedFile),
-      mappingFile: ownedFile,
-      sourceUrl,
-      targetUrl,
-      batchSize: 9,
-      reportsDir: workDir,
+    const r = await verify({
       onEvent: (e) => {
         if (e.kind === 'phase') phases.push(e.message)
       },
