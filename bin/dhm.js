@@ -34,12 +34,13 @@ const COMMANDS = new Set([...STREAMING, 'demo', 'check', 'inspect', 'export', 's
 const command = args.find((a) => COMMANDS.has(a))
 
 if (process.env[REEXEC] === '1') {
-  // The re-run child: when the parent dies without forwarding a signal (SIGKILL), go with it.
+  // The re-run child: when the parent dies without forwarding a signal (SIGKILL), go with it. A
+  // parent killed while this process was starting leaves it no IPC channel at all (process.channel
+  // unset): go too, or a `kill -9` of dhm 0.1–0.2 s after it started would leave the run going on.
   delete process.env[REEXEC]
-  if (process.channel) {
-    process.channel.unref()
-    process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'))
-  }
+  if (!process.channel || !process.connected) process.kill(process.pid, 'SIGKILL')
+  process.channel.unref()
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'))
   await start()
 } else if (command !== undefined && STREAMING.has(command) && !hasLimit && process.env.DHM_HEAP_CAP !== '0') {
   reexec()

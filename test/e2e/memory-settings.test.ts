@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runDhm } from '../helpers/dhm-process.js'
+import { runDhm, startDhm } from '../helpers/dhm-process.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'dhm-memory-'))
 const preload = join(dir, 'report.mjs')
@@ -83,5 +83,20 @@ describe('memory settings of the dhm process', () => {
 
   it('the other commands are not run again', async () => {
     expect(await settingsOf(['inspect', '--help'])).toHaveLength(1)
+  })
+
+  it('a run again whose first process is gone when it starts (killed meanwhile: no IPC channel) ends at once, doing nothing', async () => {
+    // What a `kill -9` of dhm 0.1–0.2 s after it started left behind: the second process, with no
+    // channel to its parent, ran the whole command. Started here as that orphan would be.
+    const file = join(dir, 'orphan.ndjson')
+    writeFileSync(file, '')
+    const { code, signal } = await startDhm(['migrate', '--help'], {
+      DHM_HEAP_CAPPED: '1',
+      NODE_OPTIONS: `--import ${preload}`,
+      DHM_TEST_MEMORY_FILE: file,
+    }).done
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' })
+    // The preload ran (the process started) but no help was printed: nothing of the command ran.
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1)
   })
 })
