@@ -72,6 +72,10 @@ const fileRow = (alias: string) =>
  * and read-target-articles.ts counts such a path as the article's all the same. So does the
  * fingerprint: an article does not change when a later article takes one of its paths over.
  */
+/** The redirect paths an article's document lists (`sel.redirects`), one row `d` each. */
+const LISTED_PATHS = `jsonb_array_elements(
+      CASE WHEN jsonb_typeof(s.redirects) = 'array' THEN s.redirects ELSE '[]'::jsonb END) d`
+
 const YIELDED = yieldedSql(false)
 
 /**
@@ -92,8 +96,7 @@ function yieldedSql(probe: boolean): string {
       AND r.article_id <> s.id`
   return `SELECT s.id, ROW(d->>'path', d->>'language', d->>'legacyNid')::text
     FROM sel s
-    CROSS JOIN LATERAL jsonb_array_elements(
-      CASE WHEN jsonb_typeof(s.redirects) = 'array' THEN s.redirects ELSE '[]'::jsonb END) d
+    CROSS JOIN LATERAL ${LISTED_PATHS}
     ${holder}
     JOIN article o ON o.id = r.article_id
     WHERE o.document->'redirects' @> jsonb_build_array(jsonb_build_object('path', d->>'path', 'language', d->>'language'))`
@@ -177,8 +180,7 @@ const VERSION_EXPR = `'${VERSION_PREFIX}' || md5(ROW(a.xmin, a.ctid, ${fileRow('
  * {@link YIELDED} part is still empty. An article that yields a path to another (two articles
  * claiming one alias) is checked by its content fingerprint every time.
  */
-const HOLDS_EVERY_PATH = `NOT EXISTS (SELECT 1 FROM jsonb_array_elements(
-    CASE WHEN jsonb_typeof(s.redirects) = 'array' THEN s.redirects ELSE '[]'::jsonb END) d
+const HOLDS_EVERY_PATH = `NOT EXISTS (SELECT 1 FROM ${LISTED_PATHS}
   WHERE NOT EXISTS (SELECT 1 FROM redirect r WHERE r.site = s.site AND r.source_path = d->>'path'
     AND r.language = d->>'language' AND r.article_id = s.id))`
 

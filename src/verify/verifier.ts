@@ -193,8 +193,7 @@ export class Verifier {
   > {
     const fieldChanges = Object.fromEntries([...this.fieldChanges].sort((a, b) => b[1] - a[1]))
     const settled = new Map<string, number>()
-    for (const [mask, n] of this.settledMasks)
-      for (const f of coveredFields(mask) ?? []) settled.set(f, (settled.get(f) ?? 0) + n)
+    for (const [mask, n] of this.settledMasks) for (const f of coveredFields(mask) ?? []) bump(settled, f, n)
     const coverage: FieldCoverage[] = COVERAGE_FIELDS.map((field) => ({
       field,
       source: (this.sourceCoverage.get(field) ?? 0) + (settled.get(field) ?? 0),
@@ -240,7 +239,7 @@ export class Verifier {
       // Matched by the fingerprints: the article (source's and target's alike) is the one whose
       // filled attributes were stored with them.
       // Counted by mask: a site's articles share a few dozen masks.
-      this.settledMasks.set(source.coverage, (this.settledMasks.get(source.coverage) ?? 0) + 1)
+      bump(this.settledMasks, source.coverage)
       this.sourceTotal++
       this.targetTotal++
       this.counts.matched++
@@ -415,6 +414,6 @@ export class Verifier {
   }
 }
 
-function bump(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1)
+function bump<K>(map: Map<K, number>, key: K, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by)
 }
